@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// MessageBird accepts an alphanumeric sender of at most 11 characters, or a phone number.
+// https://developers.messagebird.com/api/sms-messaging/#send-outbound-sms
+const originator = z
+  .string()
+  .trim()
+  .refine((value) => /^[A-Za-z0-9]{1,11}$/.test(value) || /^\+?[1-9][0-9]{6,14}$/.test(value), {
+    message: 'must be at most 11 letters and digits, or a phone number such as +31612345678',
+  });
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_PATH: z.string().min(1).default('./data/orders.db'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  MESSAGEBIRD_API_KEY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a MessageBird access key (letters, digits and underscores)').optional()),
+  MESSAGEBIRD_ORIGINATOR: originator.default('OmNomNom'),
+  MESSAGEBIRD_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  host: string | undefined;
+  port: number;
+  databasePath: string;
+  logLevel: (typeof logLevels)[number];
+  messagebird: { apiKey: string | undefined; originator: string; timeoutMs: number };
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment into one typed object; any bad value throws a ConfigError naming each variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const values = parsed.data;
+  return {
+    env: values.NODE_ENV,
+    host: values.HOST,
+    port: values.PORT,
+    databasePath: values.DATABASE_PATH,
+    logLevel: values.LOG_LEVEL,
+    messagebird: {
+      apiKey: values.MESSAGEBIRD_API_KEY,
+      originator: values.MESSAGEBIRD_ORIGINATOR,
+      timeoutMs: values.MESSAGEBIRD_TIMEOUT_MS,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export type Db = Database.Database;
+
+const migrationsDir = join(import.meta.dirname, 'migrations');
+
+/**
+ * The one place the database is opened. Orders and messages must survive a power cut, so commits
+ * wait for the disk (synchronous = FULL) — https://www.sqlite.org/pragma.html#pragma_synchronous
+ */
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Applies the numbered .sql files in order, each in its own transaction, and records them. */
+export function migrate(db: Db): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const applied = new Set(
+    db.prepare('SELECT name FROM schema_migrations').pluck().all() as string[],
+  );
+  const pending = readdirSync(migrationsDir)
+    .filter((file) => /^\d+-.+\.sql$/.test(file) && !applied.has(file))
+    .sort();
+  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  for (const file of pending) {
+    const sql = readFileSync(join(migrationsDir, file), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      record.run(file, new Date().toISOString());
+    })();
+  }
+  return pending;
+}

@@ -1,0 +1,80 @@
+import type { Db } from '../db/database.ts';
+import type { OrderStatus } from './order-status.ts';
+
+export type Order = {
+  id: string;
+  customerName: string;
+  phone: string;
+  items: string;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+};
+
+export type StatusChange = {
+  id: number;
+  orderId: string;
+  status: OrderStatus;
+  changedAt: string;
+};
+
+export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'>;
+
+export type StatusUpdate =
+  | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
+  | { outcome: 'unchanged'; order: Order };
+
+const orderColumns = `id, customer_name AS customerName, phone, items, status,
+  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
+
+export type OrderRepository = ReturnType<typeof createOrderRepository>;
+
+export function createOrderRepository(db: Db, now: () => Date = () => new Date()) {
+  const selectAll = db.prepare(`SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`);
+  const selectById = db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`);
+  const countAll = db.prepare('SELECT count(*) FROM orders').pluck();
+  const insertOrder = db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+    VALUES (@id, @customerName, @phone, @items, @status, @at, @at)`);
+  const setStatus = db.prepare(`UPDATE orders
+    SET status = @status, updated_at = @at,
+        delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
+    WHERE id = @id`);
+  const insertChange = db.prepare(
+    'INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)',
+  );
+  const selectChanges = db.prepare(`SELECT id, order_id AS orderId, status, changed_at AS changedAt
+    FROM order_status_changes WHERE order_id = ? ORDER BY id`);
+
+  const findById = (id: string) => selectById.get(id) as Order | undefined;
+
+  const insert = db.transaction((order: NewOrder) => {
+    const at = now().toISOString();
+    insertOrder.run({ ...order, at });
+    insertChange.run(order.id, order.status, at);
+  });
+
+  return {
+    list: () => selectAll.all() as Order[],
+    findById,
+    count: () => countAll.get() as number,
+    insert: (order: NewOrder) => insert(order),
+    /** Inserts the orders only when the table is empty, checked and written in one transaction. */
+    insertIfEmpty: db.transaction((newOrders: NewOrder[]) => {
+      if ((countAll.get() as number) > 0) return 0;
+      for (const order of newOrders) insert(order);
+      return newOrders.length;
+    }),
+    /** Records the new status and when it happened; a repeat of the current status changes nothing. */
+    updateStatus: db.transaction((id: string, status: OrderStatus): StatusUpdate | undefined => {
+      const current = findById(id);
+      if (!current) return undefined;
+      if (current.status === status) return { outcome: 'unchanged', order: current };
+      const at = now().toISOString();
+      setStatus.run({ id, status, at });
+      insertChange.run(id, status, at);
+      return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
+    }),
+    history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
+  };
+}

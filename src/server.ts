@@ -1,0 +1,57 @@
+import 'dotenv/config';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { createLogger } from './logger.ts';
+import { createLogOnlySender } from './notifications/log-only-sender.ts';
+import { createMessageBirdSender } from './notifications/messagebird-sender.ts';
+import { createOrderRepository } from './orders/order-repository.ts';
+import { seedSampleOrders } from './orders/sample-orders.ts';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const db = openDatabase(config.databasePath);
+const seeded = seedSampleOrders(createOrderRepository(db));
+if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
+
+const sender = config.messagebird.apiKey
+  ? createMessageBirdSender({ ...config.messagebird, apiKey: config.messagebird.apiKey })
+  : createLogOnlySender(logger);
+if (!config.messagebird.apiKey) logger.warn('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
+
+const app = createApp({ config, db, sender, logger });
+const server = app.listen(config.port, config.host ?? '');
+await once(server, 'listening');
+const { port } = server.address() as AddressInfo;
+logger.info({ port, databasePath: config.databasePath }, `Order Desk is listening on http://${config.host ?? 'localhost'}:${port}`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  // Force-close after a bound, so a stuck connection cannot keep the process alive forever.
+  const force = setTimeout(() => {
+    logger.warn('shutdown took too long; closing remaining connections');
+    server.closeAllConnections();
+  }, 10_000);
+  force.unref();
+  server.closeIdleConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  db.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { createTestApp, makeOrder, testConfig } from './helpers.ts';
+
+describe('GET /', () => {
+  it('lists every order with name, phone, items and status', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
+    orders.insert(makeOrder({ id: 'b2', customerName: 'Don Cheetos', status: 'confirmed' }));
+
+    const response = await agent.get('/').expect(200);
+
+    expect(response.text).toContain('Mike Madeater');
+    expect(response.text).toContain('+319876543211');
+    expect(response.text).toContain('1 x Pizza');
+    expect(response.text).toMatch(/<option value="delayed" selected>/);
+    expect(response.text).toContain('action="/orders/a1/status"');
+    expect(response.text).toContain('action="/orders/b2/notify"');
+  });
+
+  it('escapes HTML in every field', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'x"><script>1</script>', customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
+
+    const response = await agent.get('/').expect(200);
+
+    expect(response.text).not.toContain('<script>alert(1)</script>');
+    expect(response.text).not.toContain('<img src=x');
+    expect(response.text).not.toContain('<b>+1</b>');
+    expect(response.text).not.toContain('x"><script>');
+    expect(response.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('serves a strict Content-Security-Policy without inline script or style', async () => {
+    const { agent } = createTestApp();
+    const response = await agent.get('/').expect(200);
+    const csp = response.headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('serves its stylesheets itself, with no CDN', async () => {
+    const { agent } = createTestApp();
+    const page = await agent.get('/').expect(200);
+    const stylesheets = [...page.text.matchAll(/href="([^"]+\.css)"/g)].map((match) => match[1]!);
+    expect(stylesheets.length).toBeGreaterThan(0);
+    for (const href of stylesheets) {
+      expect(href.startsWith('/')).toBe(true);
+      await agent.get(href).expect(200).expect('content-type', /css/);
+    }
+  });
+});
+
+describe('POST /orders/:orderId/status', () => {
+  it('changes the status, records when, and redirects back to the board with a flash', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater', status: 'delayed' }));
+
+    await agent.post('/orders/o1/status').type('form').send({ status: 'confirmed' }).expect(303).expect('location', '/');
+
+    expect(orders.findById('o1')!.status).toBe('confirmed');
+    expect(orders.history('o1').map((change) => change.status)).toEqual(['delayed', 'confirmed']);
+    const board = await agent.get('/').expect(200);
+    expect(board.text).toMatch(/role="status"[^>]*>\s*<p>Mike Madeater&#39;s order is now confirmed\.<\/p>/);
+    const again = await agent.get('/').expect(200);
+    expect(again.text).not.toContain('is now confirmed');
+  });
+
+  it('answers 400 with a clear message for a status outside the list, and changes nothing', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
+
+    const response = await agent.post('/orders/o1/status').type('form').send({ status: 'eaten' }).expect(400);
+
+    expect(response.text).toContain('role="alert"');
+    expect(response.text).toContain('Choose a status: pending, confirmed, delayed, delivered');
+    expect(orders.findById('o1')!.status).toBe('pending');
+    expect(orders.history('o1')).toHaveLength(1);
+  });
+
+  it('answers 400 when the status is missing', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1' }));
+    await agent.post('/orders/o1/status').type('form').send({}).expect(400);
+    expect(orders.findById('o1')!.status).toBe('pending');
+  });
+
+  it('answers a 404 page for an unknown order', async () => {
+    const { agent } = createTestApp();
+    const response = await agent.post('/orders/nope/status').type('form').send({ status: 'confirmed' }).expect(404);
+    expect(response.text).toContain('There is no order with that id.');
+  });
+
+  it('keeps the time an order was first delivered when it is delivered again', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
+
+    await agent.post('/orders/o1/status').type('form').send({ status: 'delivered' }).expect(303);
+    const firstDelivery = orders.findById('o1')!.deliveredAt;
+    expect(firstDelivery).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await agent.post('/orders/o1/status').type('form').send({ status: 'delayed' }).expect(303);
+    await agent.post('/orders/o1/status').type('form').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/o1/status').type('form').send({ status: 'delivered' }).expect(303);
+
+    expect(orders.findById('o1')!.deliveredAt).toBe(firstDelivery);
+  });
+
+  it('says nothing changed when the status is already the chosen one', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
+    await agent.post('/orders/o1/status').type('form').send({ status: 'confirmed' }).expect(303);
+    const board = await agent.get('/');
+    expect(board.text).toContain('was already confirmed; nothing changed');
+    expect(orders.history('o1')).toHaveLength(1);
+  });
+
+  it('refuses an oversized body with 413', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1' }));
+    await agent.post('/orders/o1/status').type('form').send({ status: 'x'.repeat(20_000) }).expect(413);
+    expect(orders.findById('o1')!.status).toBe('pending');
+  });
+});
+
+describe('GET /orders/:orderId', () => {
+  it('shows the status history', async () => {
+    const { agent, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1', customerName: 'Don Cheetos', status: 'pending' }));
+    orders.updateStatus('o1', 'confirmed');
+    const page = await agent.get('/orders/o1').expect(200);
+    expect(page.text).toContain('Order for Don Cheetos');
+    expect(page.text.indexOf('<td>pending</td>')).toBeLessThan(page.text.indexOf('<td>confirmed</td>'));
+  });
+
+  it('answers 404 for an unknown order', async () => {
+    const { agent } = createTestApp();
+    await agent.get('/orders/missing').expect(404);
+  });
+});
+
+describe('errors and health', () => {
+  it('answers an unknown address with a 404 page', async () => {
+    const { agent } = createTestApp();
+    const response = await agent.get('/no/such/page').expect(404);
+    expect(response.text).toContain('There is no page at this address.');
+  });
+
+  it('reports health when the database answers', async () => {
+    const { agent } = createTestApp();
+    await agent.get('/healthz').expect(200, { status: 'ok' });
+  });
+
+  it('reports 503 when the database is gone', async () => {
+    const { agent, db } = createTestApp();
+    db.close();
+    await agent.get('/healthz').expect(503);
+  });
+});
+
+describe('error pages', () => {
+  it('hides a 5xx message and stack in production', async () => {
+    const { agent, db } = createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
+    db.close();
+    const response = await agent.get('/').expect(500);
+    expect(response.text).toContain('Something went wrong on our side');
+    expect(response.text).not.toMatch(/database connection is not open|at .*\.ts:\d+/);
+  });
+});
