@@ -10,5 +10,6 @@ const fallback = "We can't find your order! Please call our customer support for
 
 export function messageForStatus(status: string, name: string): string {
   const template = Object.hasOwn(templates, status) ? templates[status]! : fallback;
-  return template.replaceAll('{name}', name);
+  // A function replacer, so a name containing "$&" or "$'" is inserted literally.
+  return template.replaceAll('{name}', () => name);
 }

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser } from './browser.ts';
+import { startServer } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
+
+describe.skipIf(!chromiumPath)('the board in a real browser', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
+    [server, browser] = await Promise.all([
+      startServer({ DATABASE_PATH: join(folder, 'orders.db') }),
+      launchBrowser(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('changes Mike Madeater’s status, notifies him, and shows the flash', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    await page.goto(server.url);
+
+    const row = page.getByRole('row', { name: /Mike Madeater/ });
+    await row.getByRole('combobox', { name: /Status/ }).selectOption('confirmed');
+    await row.getByRole('button', { name: /Update/ }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Mike Madeater\'s order is now confirmed.');
+    expect(await row.getByRole('combobox', { name: /Status/ }).inputValue()).toBe('confirmed');
+
+    await row.getByRole('button', { name: /Notify customer/ }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Nothing was sent: no MessageBird API key is configured');
+
+    // Reloading after the POST must not send it again: the flash shows once, the page is a plain GET.
+    await page.reload();
+    expect(await page.getByRole('status').count()).toBe(0);
+    expect(server.output().match(/SMS not sent/g)).toHaveLength(1);
+    expect(errors, errors.join('\n')).toEqual([]);
+    await page.screenshot({ path: join(folder, 'board.png'), fullPage: true });
+  });
+
+  it('works by keyboard alone', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    const select = page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('combobox', { name: /Status/ });
+    await select.focus();
+    await select.selectOption('delayed');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Hannah Hungry\'s order is now delayed.');
+  });
+});

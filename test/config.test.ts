@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('loadConfig', () => {
+  it('gives working defaults with an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      env: 'development',
+      host: undefined,
+      port: 3000,
+      databasePath: './data/orders.db',
+      logLevel: 'info',
+      messagebird: { apiKey: undefined, originator: 'OmNomNom', timeoutMs: 5000 },
+    });
+  });
+
+  it('treats an empty API key as none', () => {
+    expect(loadConfig({ MESSAGEBIRD_API_KEY: '' }).messagebird.apiKey).toBeUndefined();
+  });
+
+  it.each(['OmNomNom', 'Kitchen1', '+31612345678', '31612345678'])('accepts the originator %s', (value) => {
+    expect(loadConfig({ MESSAGEBIRD_ORIGINATOR: value }).messagebird.originator).toBe(value);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'loud'],
+    ['MESSAGEBIRD_ORIGINATOR', 'OmNomNomFoods'],
+    ['MESSAGEBIRD_ORIGINATOR', 'Om Nom'],
+    ['MESSAGEBIRD_API_KEY', 'key with spaces'],
+    ['MESSAGEBIRD_TIMEOUT_MS', '10'],
+  ])('stops with a message naming %s when it is %j', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT:[\s\S]*LOG_LEVEL:/);
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../src/db/database.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { sampleOrders, seedSampleOrders } from '../src/orders/sample-orders.ts';
+import { makeOrder } from './helpers.ts';
+
+const folders: string[] = [];
+afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });
+
+function tempDatabasePath() {
+  const folder = mkdtempSync(join(tmpdir(), 'order-desk-'));
+  folders.push(folder);
+  return join(folder, 'nested', 'orders.db');
+}
+
+describe('openDatabase', () => {
+  it('creates the folder, uses WAL with full sync and foreign keys, and records migrations', () => {
+    const db = openDatabase(tempDatabasePath());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    const applied = db.prepare('SELECT name FROM schema_migrations ORDER BY name').pluck().all();
+    expect(applied).toContain('001-orders.sql');
+    db.close();
+  });
+
+  it('applies nothing twice', () => {
+    const db = openDatabase(':memory:');
+    expect(migrate(db)).toEqual([]);
+  });
+
+  it('refuses a status outside the list at the database level too', () => {
+    const orders = createOrderRepository(openDatabase(':memory:'));
+    expect(() => orders.insert(makeOrder({ status: 'lost' as never }))).toThrow(/CHECK constraint/);
+  });
+});
+
+describe('seedSampleOrders', () => {
+  it('seeds the three sample orders into an empty database', () => {
+    const orders = createOrderRepository(openDatabase(':memory:'));
+    expect(seedSampleOrders(orders)).toBe(3);
+    expect(orders.list().map((order) => [order.customerName, order.status])).toEqual([
+      ['Hannah Hungry', 'pending'],
+      ['Mike Madeater', 'delayed'],
+      ['Don Cheetos', 'confirmed'],
+    ]);
+    expect(orders.findById('1b992e39dc55f0c79dbe613b3ad02f29')!.phone).toBe('+319876543211');
+  });
+
+  it('never seeds when there are orders already', () => {
+    const orders = createOrderRepository(openDatabase(':memory:'));
+    orders.insert(makeOrder({ id: 'own' }));
+    expect(seedSampleOrders(orders)).toBe(0);
+    expect(orders.list().map((order) => order.id)).toEqual(['own']);
+  });
+
+  it('keeps changed data across a restart instead of seeding again', () => {
+    const path = tempDatabasePath();
+    const first = openDatabase(path);
+    seedSampleOrders(createOrderRepository(first));
+    createOrderRepository(first).updateStatus(sampleOrders[1]!.id, 'delivered');
+    first.close();
+
+    const second = openDatabase(path);
+    const orders = createOrderRepository(second);
+    expect(seedSampleOrders(orders)).toBe(0);
+    expect(orders.count()).toBe(3);
+    expect(orders.findById(sampleOrders[1]!.id)!.status).toBe('delivered');
+    second.close();
+  });
+});
