@@ -114,3 +114,11 @@ describe('MessageBird sender', () => {
     expect(original).toEqual(message);
   });
 });
+
+describe('MessageBird sender sockets', () => {
+  it('keeps no socket alive for reuse, since the SDK leaks a listener on every reused socket', async () => {
+    const https = await import('node:https');
+    sender();
+    expect(https.globalAgent.options.keepAlive).toBeFalsy();
+  });
+});

@@ -1,4 +1,5 @@
 import { initClient } from 'messagebird';
+import https from 'node:https';
 import type { ProviderError, SmsMessage, SmsSender, SmsSendResult } from './sms-sender.ts';
 import { SmsSendError } from './sms-sender.ts';
 
@@ -19,6 +20,7 @@ type SdkError = Error & {
  * always talks to rest.messagebird.com.
  */
 export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsSender {
+  avoidSocketReuse();
   const client = initClient(options.apiKey, options.timeoutMs);
 
   return {
@@ -82,3 +84,14 @@ const networkReasons = {
   ENOTFOUND: 'MessageBird could not be found: is this machine online?',
   EAI_AGAIN: 'MessageBird could not be found: is this machine online?',
 } as const;
+
+/**
+ * The SDK adds a 'timeout' listener to the socket of every request and never removes it. Node's
+ * global HTTPS agent keeps sockets alive (the default since Node 19), so a reused socket collects one
+ * listener per message: a MaxListenersExceededWarning after ten, and a leak under steady sending.
+ * The SDK takes no agent option, so its requests get the global agent; Order Desk makes no other
+ * HTTPS calls, and one TLS handshake per SMS costs little next to the SMS itself.
+ */
+function avoidSocketReuse(): void {
+  if (https.globalAgent.options.keepAlive) https.globalAgent = new https.Agent({ keepAlive: false });
+}
