@@ -117,7 +117,8 @@ describe('MessageBird sender', () => {
 
 describe('MessageBird sender sockets', () => {
   it('keeps no socket alive for reuse, since the SDK leaks a listener on every reused socket', async () => {
-    const https = await import('node:https');
+    // https.request reads the agent from the CommonJS module object, which the default import is.
+    const { default: https } = await import('node:https');
     sender();
     expect(https.globalAgent.options.keepAlive).toBeFalsy();
   });
