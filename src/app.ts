@@ -1,6 +1,5 @@
 import express from 'express';
 import type { ErrorRequestHandler } from 'express';
-import session from 'express-session';
 import helmet from 'helmet';
 import createError from 'http-errors';
 import { join } from 'node:path';
@@ -8,19 +7,31 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
+import { createMessageRepository } from './notifications/message-repository.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import type { SmsSender } from './notifications/sms-sender.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
+import { createAuthRouter } from './staff/auth-router.ts';
+import { loadCurrentStaff, requireStaff } from './staff/authentication.ts';
+import { createLoginThrottle } from './staff/login-throttle.ts';
+import type { ThrottleLimits } from './staff/login-throttle.ts';
+import { createPasswordHasher } from './staff/passwords.ts';
+import type { PasswordHasher } from './staff/passwords.ts';
+import { createStaffRepository } from './staff/staff-repository.ts';
+import { createStaffRouter } from './staff/staff-router.ts';
+import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
 import { takeFlash } from './web/flash.ts';
-import { resolveSessionSecret } from './web/session-secret.ts';
-import { SqliteSessionStore } from './web/sqlite-session-store.ts';
+import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
   config: Config;
   db: Db;
   sender: SmsSender;
   logger: Logger;
+  /** Defaults to production-strength scrypt; tests pass a cheaper one. */
+  passwords?: PasswordHasher;
+  throttleLimits?: ThrottleLimits;
 };
 
 const root = join(import.meta.dirname, '..');
@@ -28,9 +39,14 @@ const root = join(import.meta.dirname, '..');
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
   const orders = createOrderRepository(db);
-  const notifier = createNotifier({ orders, sender: deps.sender });
+  const messages = createMessageRepository(db);
+  const notifier = createNotifier({ orders, messages, sender: deps.sender });
+  const staff = createStaffRepository(db);
+  const passwords = deps.passwords ?? createPasswordHasher();
+  const throttle = createLoginThrottle(db, deps.throttleLimits);
 
   const app = express();
+  app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
   app.locals.formatTime = formatTime;
@@ -68,18 +84,18 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
+  // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
-  app.use(session({
-    name: 'order_desk.sid',
-    secret: resolveSessionSecret(db, undefined),
-    store: new SqliteSessionStore(db),
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 12 * 60 * 60 * 1000 },
-  }));
+  app.use(createSessionMiddleware(db, config.session));
+  app.use(loadCurrentStaff(staff, config.session));
+  app.use(exposeCsrfToken);
+  app.use(csrfProtection);
   app.use(takeFlash);
 
-  app.use(createOrdersRouter({ orders, notifier }));
+  app.use(createAuthRouter({ staff, passwords, throttle }));
+  app.use(requireStaff);
+  app.use(createOrdersRouter({ orders, messages, notifier }));
+  app.use(createStaffRouter({ staff, passwords }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
   app.use(errorHandler(config));

@@ -11,6 +11,17 @@ const originator = z
     message: 'must be at most 11 letters and digits, or a phone number such as +31612345678',
   });
 
+// Express's "trust proxy": false, true, a hop count, or addresses/subnets such as "loopback, 10.0.0.0/8".
+const trustProxy = z.string().trim().transform((value): boolean | number | string => {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}).or(z.boolean());
+
+export const usernamePattern = /^[A-Za-z0-9._-]{3,32}$/;
+export const usernameRule = 'must be 3 to 32 letters, digits, dots, dashes or underscores';
+
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const configSchema = z.object({
@@ -22,6 +33,12 @@ const configSchema = z.object({
   MESSAGEBIRD_API_KEY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a MessageBird access key (letters, digits and underscores)').optional()),
   MESSAGEBIRD_ORIGINATOR: originator.default('OmNomNom'),
   MESSAGEBIRD_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(240),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(16),
+  TRUST_PROXY: z.preprocess(emptyAsUndefined, trustProxy.default(false)),
+  ADMIN_USERNAME: z.preprocess(emptyAsUndefined, z.string().regex(usernamePattern, usernameRule).optional()),
+  ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
 });
 
 export type Config = {
@@ -31,6 +48,9 @@ export type Config = {
   databasePath: string;
   logLevel: (typeof logLevels)[number];
   messagebird: { apiKey: string | undefined; originator: string; timeoutMs: number };
+  session: { secret: string | undefined; idleMinutes: number; maxHours: number };
+  trustProxy: boolean | number | string;
+  firstAdmin: { username: string; password: string } | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -43,6 +63,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const values = parsed.data;
+  if (Boolean(values.ADMIN_USERNAME) !== Boolean(values.ADMIN_PASSWORD)) {
+    throw new ConfigError('Invalid configuration:\n  ADMIN_USERNAME, ADMIN_PASSWORD: set both or neither');
+  }
   return {
     env: values.NODE_ENV,
     host: values.HOST,
@@ -54,5 +77,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       originator: values.MESSAGEBIRD_ORIGINATOR,
       timeoutMs: values.MESSAGEBIRD_TIMEOUT_MS,
     },
+    session: { secret: values.SESSION_SECRET, idleMinutes: values.SESSION_IDLE_MINUTES, maxHours: values.SESSION_MAX_HOURS },
+    trustProxy: values.TRUST_PROXY,
+    firstAdmin: values.ADMIN_USERNAME && values.ADMIN_PASSWORD
+      ? { username: values.ADMIN_USERNAME, password: values.ADMIN_PASSWORD }
+      : undefined,
   };
 }

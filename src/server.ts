@@ -9,6 +9,9 @@ import { createLogOnlySender } from './notifications/log-only-sender.ts';
 import { createMessageBirdSender } from './notifications/messagebird-sender.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { seedSampleOrders } from './orders/sample-orders.ts';
+import { ensureFirstAdmin, FirstAdminError } from './staff/first-admin.ts';
+import { createPasswordHasher } from './staff/passwords.ts';
+import { createStaffRepository } from './staff/staff-repository.ts';
 
 let config;
 try {
@@ -24,12 +27,27 @@ const db = openDatabase(config.databasePath);
 const seeded = seedSampleOrders(createOrderRepository(db));
 if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
 
+const passwords = createPasswordHasher();
+try {
+  await ensureFirstAdmin({
+    staff: createStaffRepository(db),
+    passwords,
+    configured: config.firstAdmin,
+    logger,
+    announce: (text) => process.stdout.write(`${text}\n`),
+  });
+} catch (error) {
+  if (!(error instanceof FirstAdminError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
 const sender = config.messagebird.apiKey
   ? createMessageBirdSender({ ...config.messagebird, apiKey: config.messagebird.apiKey })
   : createLogOnlySender(logger);
 if (!config.messagebird.apiKey) logger.warn('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
 
-const app = createApp({ config, db, sender, logger });
+const app = createApp({ config, db, sender, logger, passwords });
 const server = app.listen(config.port, config.host ?? '');
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;

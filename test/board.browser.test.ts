@@ -1,11 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchBrowser } from './browser.ts';
 import { startServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
+
+const password = 'kitchen-door-blue-42';
+
+async function signIn(page: Page, url: string) {
+  await page.goto(url);
+  await page.getByLabel('Username').fill('chef');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Orders' }).waitFor();
+}
 
 describe.skipIf(!chromiumPath)('the board in a real browser', () => {
   let browser: Browser;
@@ -15,7 +25,7 @@ describe.skipIf(!chromiumPath)('the board in a real browser', () => {
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
     [server, browser] = await Promise.all([
-      startServer({ DATABASE_PATH: join(folder, 'orders.db') }),
+      startServer({ DATABASE_PATH: join(folder, 'orders.db'), ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: password }),
       launchBrowser(),
     ]);
   });
@@ -30,7 +40,7 @@ describe.skipIf(!chromiumPath)('the board in a real browser', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-    await page.goto(server.url);
+    await signIn(page, server.url);
 
     const row = page.getByRole('row', { name: /Mike Madeater/ });
     await row.getByRole('combobox', { name: /Status/ }).selectOption('confirmed');
@@ -51,7 +61,7 @@ describe.skipIf(!chromiumPath)('the board in a real browser', () => {
 
   it('works by keyboard alone', async () => {
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await signIn(page, server.url);
     const select = page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('combobox', { name: /Status/ });
     await select.focus();
     await select.selectOption('delayed');

@@ -10,7 +10,24 @@ describe('loadConfig', () => {
       databasePath: './data/orders.db',
       logLevel: 'info',
       messagebird: { apiKey: undefined, originator: 'OmNomNom', timeoutMs: 5000 },
+      session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
+      trustProxy: false,
+      firstAdmin: undefined,
     });
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['1', 1],
+    ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+  ])('reads TRUST_PROXY %j', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('takes the first admin only with both username and password', () => {
+    expect(loadConfig({ ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'x' }).firstAdmin).toEqual({ username: 'chef', password: 'x' });
+    expect(() => loadConfig({ ADMIN_USERNAME: 'chef' })).toThrow(/ADMIN_USERNAME, ADMIN_PASSWORD: set both or neither/);
   });
 
   it('treats an empty API key as none', () => {
@@ -30,6 +47,10 @@ describe('loadConfig', () => {
     ['MESSAGEBIRD_ORIGINATOR', 'Om Nom'],
     ['MESSAGEBIRD_API_KEY', 'key with spaces'],
     ['MESSAGEBIRD_TIMEOUT_MS', '10'],
+    ['SESSION_SECRET', 'too-short'],
+    ['SESSION_IDLE_MINUTES', '0'],
+    ['SESSION_MAX_HOURS', 'forever'],
+    ['ADMIN_USERNAME', 'a b'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));

@@ -62,7 +62,7 @@ describe('seedSampleOrders', () => {
     const path = tempDatabasePath();
     const first = openDatabase(path);
     seedSampleOrders(createOrderRepository(first));
-    createOrderRepository(first).updateStatus(sampleOrders[1]!.id, 'delivered');
+    createOrderRepository(first).updateStatus(sampleOrders[1]!.id, 'delivered', null);
     first.close();
 
     const second = openDatabase(path);

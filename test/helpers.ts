@@ -4,9 +4,14 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Config } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { SmsMessage, SmsSender, SmsSendResult } from '../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import type { NewOrder } from '../src/orders/order-repository.ts';
+import type { ThrottleLimits } from '../src/staff/login-throttle.ts';
+import { createPasswordHasher } from '../src/staff/passwords.ts';
+import { createStaffRepository } from '../src/staff/staff-repository.ts';
+import type { StaffRole } from '../src/staff/staff-repository.ts';
 
 /** A sender that records what it was asked to send; each test scripts its answer. */
 export class FakeSmsSender implements SmsSender {
@@ -23,14 +28,66 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...overrides });
 }
 
+// A cheap scrypt cost keeps hundreds of sign-ins per test file fast; production uses 2^15.
+export const testPasswords = createPasswordHasher({ logN: 8 });
+export const testPassword = 'correct horse battery staple';
+
 /** A fresh in-memory database and app for one test. */
-export function createTestApp(options: { sender?: SmsSender; config?: Config } = {}) {
+export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits } = {}) {
   const config = options.config ?? testConfig();
   const db = openDatabase(':memory:');
   const sender = options.sender ?? new FakeSmsSender();
-  const app = createApp({ config, db, sender, logger: pino({ level: 'silent' }) });
+  const app = createApp({ config, db, sender, logger: pino({ level: 'silent' }), passwords: testPasswords, throttleLimits: options.throttleLimits });
   const orders = createOrderRepository(db);
-  return { app, db, orders, sender, agent: supertest.agent(app) };
+  const messages = createMessageRepository(db);
+  const staff = createStaffRepository(db);
+
+  async function addAccount(username: string, role: StaffRole = 'staff', password = testPassword) {
+    return staff.create({ username, role, passwordHash: await testPasswords.hash(password) })!;
+  }
+
+  /** Creates an account (unless it exists) and returns a client signed in as it. */
+  async function signIn(username = 'cook', role: StaffRole = 'staff') {
+    const account = staff.findForLogin(username) ?? (await addAccount(username, role));
+    const client = new TestClient(supertest.agent(app));
+    await client.refreshToken('/login');
+    await client.post('/login').send({ username, password: testPassword }).expect(303);
+    await client.refreshToken('/');
+    return Object.assign(client, { account });
+  }
+
+  return { app, db, orders, messages, staff, sender, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
+}
+
+/** A browser-like client: keeps its cookie and sends the page's CSRF token with every form. */
+export class TestClient {
+  readonly agent: ReturnType<typeof supertest.agent>;
+  token = '';
+
+  constructor(agent: ReturnType<typeof supertest.agent>) {
+    this.agent = agent;
+  }
+
+  async refreshToken(path: string) {
+    const page = await this.agent.get(path);
+    this.token = csrfTokenIn(page.text);
+    return page;
+  }
+
+  get(path: string) {
+    return this.agent.get(path);
+  }
+
+  /** A form post carrying the CSRF token; further .send() fields are merged in. */
+  post(path: string) {
+    return this.agent.post(path).type('form').send({ _csrf: this.token });
+  }
+}
+
+export function csrfTokenIn(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token on the page');
+  return match[1]!;
 }
 
 let orderCounter = 0;

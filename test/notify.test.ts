@@ -4,16 +4,16 @@ import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import { SmsSendError } from '../src/notifications/sms-sender.ts';
 import { createTestApp, FakeSmsSender, makeOrder } from './helpers.ts';
 
-function setup() {
+async function setup() {
   const sender = new FakeSmsSender();
   const context = createTestApp({ sender });
   context.orders.insert(makeOrder({ id: 'mike', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
-  return { ...context, sender };
+  return { ...context, sender, agent: await context.signIn() };
 }
 
 describe('POST /orders/:orderId/notify', () => {
   it('texts the customer the message for the current status and says so', async () => {
-    const { agent, sender } = setup();
+    const { agent, sender } = await setup();
 
     await agent.post('/orders/mike/notify').expect(303).expect('location', '/');
 
@@ -27,7 +27,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('gives every message its own reference', async () => {
-    const { agent, sender } = setup();
+    const { agent, sender } = await setup();
     await agent.post('/orders/mike/notify').expect(303);
     await agent.post('/orders/mike/notify').expect(303);
     expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
@@ -35,7 +35,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('shows each provider error description when MessageBird refuses the message', async () => {
-    const { agent, sender, orders } = setup();
+    const { agent, sender, orders } = await setup();
     sender.next = async () => {
       throw new SmsSendError('rejected', 'refused', {
         statusCode: 422,
@@ -57,7 +57,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('explains a network error in plain words and keeps the status', async () => {
-    const { agent, sender, orders } = setup();
+    const { agent, sender, orders } = await setup();
     sender.next = async () => { throw new SmsSendError('network', 'MessageBird refused the connection'); };
 
     await agent.post('/orders/mike/notify').expect(303);
@@ -69,7 +69,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('explains a timeout', async () => {
-    const { agent, sender } = setup();
+    const { agent, sender } = await setup();
     sender.next = async () => { throw new SmsSendError('timeout', 'MessageBird did not answer within 5 seconds'); };
     await agent.post('/orders/mike/notify').expect(303);
     const board = await agent.get('/');
@@ -77,7 +77,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('answers a 404 page for an unknown order and sends nothing', async () => {
-    const { agent, sender } = setup();
+    const { agent, sender } = await setup();
     await agent.post('/orders/ghost/notify').expect(404);
     expect(sender.sent).toHaveLength(0);
   });
@@ -85,16 +85,17 @@ describe('POST /orders/:orderId/notify', () => {
   it('says plainly that nothing was sent when no API key is configured', async () => {
     const context = createTestApp({ sender: createLogOnlySender(pino({ level: 'silent' })) });
     context.orders.insert(makeOrder({ id: 'hannah', customerName: 'Hannah Hungry', status: 'pending' }));
+    const agent = await context.signIn();
 
-    await context.agent.post('/orders/hannah/notify').expect(303);
+    await agent.post('/orders/hannah/notify').expect(303);
 
-    const board = await context.agent.get('/');
+    const board = await agent.get('/');
     expect(board.text).toContain('Nothing was sent: no MessageBird API key is configured');
     expect(board.text).not.toContain('was notified');
   });
 
   it('lets an unexpected error through to the 500 page', async () => {
-    const { agent, sender } = setup();
+    const { agent, sender } = await setup();
     sender.next = async () => { throw new Error('bug'); };
     await agent.post('/orders/mike/notify').expect(500);
   });

@@ -3,7 +3,8 @@ import { createTestApp, makeOrder, testConfig } from './helpers.ts';
 
 describe('GET /', () => {
   it('lists every order with name, phone, items and status', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
     orders.insert(makeOrder({ id: 'b2', customerName: 'Don Cheetos', status: 'confirmed' }));
 
@@ -18,7 +19,8 @@ describe('GET /', () => {
   });
 
   it('escapes HTML in every field', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'x"><script>1</script>', customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
 
     const response = await agent.get('/').expect(200);
@@ -31,7 +33,8 @@ describe('GET /', () => {
   });
 
   it('serves a strict Content-Security-Policy without inline script or style', async () => {
-    const { agent } = createTestApp();
+    const { signIn } = createTestApp();
+    const agent = await signIn();
     const response = await agent.get('/').expect(200);
     const csp = response.headers['content-security-policy'];
     expect(csp).toContain("script-src 'self'");
@@ -40,7 +43,8 @@ describe('GET /', () => {
   });
 
   it('serves its stylesheets itself, with no CDN', async () => {
-    const { agent } = createTestApp();
+    const { signIn } = createTestApp();
+    const agent = await signIn();
     const page = await agent.get('/').expect(200);
     const stylesheets = [...page.text.matchAll(/href="([^"]+\.css)"/g)].map((match) => match[1]!);
     expect(stylesheets.length).toBeGreaterThan(0);
@@ -53,10 +57,11 @@ describe('GET /', () => {
 
 describe('POST /orders/:orderId/status', () => {
   it('changes the status, records when, and redirects back to the board with a flash', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater', status: 'delayed' }));
 
-    await agent.post('/orders/o1/status').type('form').send({ status: 'confirmed' }).expect(303).expect('location', '/');
+    await agent.post('/orders/o1/status').send({ status: 'confirmed' }).expect(303).expect('location', '/');
 
     expect(orders.findById('o1')!.status).toBe('confirmed');
     expect(orders.history('o1').map((change) => change.status)).toEqual(['delayed', 'confirmed']);
@@ -67,10 +72,11 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 with a clear message for a status outside the list, and changes nothing', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
 
-    const response = await agent.post('/orders/o1/status').type('form').send({ status: 'eaten' }).expect(400);
+    const response = await agent.post('/orders/o1/status').send({ status: 'eaten' }).expect(400);
 
     expect(response.text).toContain('role="alert"');
     expect(response.text).toContain('Choose a status: pending, confirmed, delayed, delivered');
@@ -79,80 +85,90 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 when the status is missing', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1' }));
-    await agent.post('/orders/o1/status').type('form').send({}).expect(400);
+    await agent.post('/orders/o1/status').send({}).expect(400);
     expect(orders.findById('o1')!.status).toBe('pending');
   });
 
   it('answers a 404 page for an unknown order', async () => {
-    const { agent } = createTestApp();
-    const response = await agent.post('/orders/nope/status').type('form').send({ status: 'confirmed' }).expect(404);
+    const { signIn } = createTestApp();
+    const agent = await signIn();
+    const response = await agent.post('/orders/nope/status').send({ status: 'confirmed' }).expect(404);
     expect(response.text).toContain('There is no order with that id.');
   });
 
   it('keeps the time an order was first delivered when it is delivered again', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
 
-    await agent.post('/orders/o1/status').type('form').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/o1/status').send({ status: 'delivered' }).expect(303);
     const firstDelivery = orders.findById('o1')!.deliveredAt;
     expect(firstDelivery).toBeTruthy();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await agent.post('/orders/o1/status').type('form').send({ status: 'delayed' }).expect(303);
-    await agent.post('/orders/o1/status').type('form').send({ status: 'delivered' }).expect(303);
-    await agent.post('/orders/o1/status').type('form').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/o1/status').send({ status: 'delayed' }).expect(303);
+    await agent.post('/orders/o1/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/o1/status').send({ status: 'delivered' }).expect(303);
 
     expect(orders.findById('o1')!.deliveredAt).toBe(firstDelivery);
   });
 
   it('says nothing changed when the status is already the chosen one', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
-    await agent.post('/orders/o1/status').type('form').send({ status: 'confirmed' }).expect(303);
+    await agent.post('/orders/o1/status').send({ status: 'confirmed' }).expect(303);
     const board = await agent.get('/');
     expect(board.text).toContain('was already confirmed; nothing changed');
     expect(orders.history('o1')).toHaveLength(1);
   });
 
   it('refuses an oversized body with 413', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1' }));
-    await agent.post('/orders/o1/status').type('form').send({ status: 'x'.repeat(20_000) }).expect(413);
+    await agent.post('/orders/o1/status').send({ status: 'x'.repeat(20_000) }).expect(413);
     expect(orders.findById('o1')!.status).toBe('pending');
   });
 });
 
 describe('GET /orders/:orderId', () => {
   it('shows the status history', async () => {
-    const { agent, orders } = createTestApp();
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
     orders.insert(makeOrder({ id: 'o1', customerName: 'Don Cheetos', status: 'pending' }));
-    orders.updateStatus('o1', 'confirmed');
+    orders.updateStatus('o1', 'confirmed', null);
     const page = await agent.get('/orders/o1').expect(200);
     expect(page.text).toContain('Order for Don Cheetos');
     expect(page.text.indexOf('<td>pending</td>')).toBeLessThan(page.text.indexOf('<td>confirmed</td>'));
   });
 
   it('answers 404 for an unknown order', async () => {
-    const { agent } = createTestApp();
+    const { signIn } = createTestApp();
+    const agent = await signIn();
     await agent.get('/orders/missing').expect(404);
   });
 });
 
 describe('errors and health', () => {
   it('answers an unknown address with a 404 page', async () => {
-    const { agent } = createTestApp();
+    const { signIn } = createTestApp();
+    const agent = await signIn();
     const response = await agent.get('/no/such/page').expect(404);
     expect(response.text).toContain('There is no page at this address.');
   });
 
   it('reports health when the database answers', async () => {
-    const { agent } = createTestApp();
+    const { signIn } = createTestApp();
+    const agent = await signIn();
     await agent.get('/healthz').expect(200, { status: 'ok' });
   });
 
   it('reports 503 when the database is gone', async () => {
-    const { agent, db } = createTestApp();
+    const { db, signIn } = createTestApp();
+    const agent = await signIn();
     db.close();
     await agent.get('/healthz').expect(503);
   });
@@ -160,7 +176,8 @@ describe('errors and health', () => {
 
 describe('error pages', () => {
   it('hides a 5xx message and stack in production', async () => {
-    const { agent, db } = createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
+    const { db, signIn } = createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
+    const agent = await signIn();
     db.close();
     const response = await agent.get('/').expect(500);
     expect(response.text).toContain('Something went wrong on our side');

@@ -21,13 +21,26 @@ describe('the server process', () => {
     expect(output).not.toMatch(/\n\s+at /);
   });
 
-  it('serves the seeded board and stops cleanly on SIGTERM', async () => {
-    const server = await startServer({ DATABASE_PATH: databasePath() });
-    const board = await fetch(server.url).then((response) => response.text());
-    expect(board).toContain('Hannah Hungry');
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.status).toBe(200);
+  it('creates the first admin with a generated password shown once, and stops cleanly on SIGTERM', async () => {
+    const path = databasePath();
+    const server = await startServer({ DATABASE_PATH: path });
+    const banner = /password: ([A-Za-z0-9]{20})/.exec(server.output());
+    expect(banner, server.output()).not.toBeNull();
+    const board = await fetch(server.url, { redirect: 'manual' });
+    expect(board.status).toBe(303);
+    expect(board.headers.get('location')).toBe('/login');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(server.output()).toContain('"msg":"stopped"');
+
+    const again = await startServer({ DATABASE_PATH: path });
+    expect(again.output()).not.toContain('first admin account created');
+    await again.stop();
+  });
+
+  it('refuses a weak ADMIN_PASSWORD for the first admin', async () => {
+    const { code, output } = await runServerToExit({ DATABASE_PATH: databasePath(), ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'password123' });
+    expect(code).toBe(1);
+    expect(output).toContain('ADMIN_PASSWORD: The password must be at least 12 characters long.');
   });
 });

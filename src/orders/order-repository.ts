@@ -17,6 +17,8 @@ export type StatusChange = {
   orderId: string;
   status: OrderStatus;
   changedAt: string;
+  /** Username of the account that made the change; null for seeded or pre-account changes. */
+  changedBy: string | null;
 };
 
 export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'>;
@@ -41,17 +43,19 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
         delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
     WHERE id = @id`);
   const insertChange = db.prepare(
-    'INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)',
+    'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
   );
-  const selectChanges = db.prepare(`SELECT id, order_id AS orderId, status, changed_at AS changedAt
-    FROM order_status_changes WHERE order_id = ? ORDER BY id`);
+  const selectChanges = db.prepare(`SELECT change.id, change.order_id AS orderId, change.status,
+      change.changed_at AS changedAt, staff.username AS changedBy
+    FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
+    WHERE change.order_id = ? ORDER BY change.id`);
 
   const findById = (id: string) => selectById.get(id) as Order | undefined;
 
   const insert = db.transaction((order: NewOrder) => {
     const at = now().toISOString();
     insertOrder.run({ ...order, at });
-    insertChange.run(order.id, order.status, at);
+    insertChange.run(order.id, order.status, at, null);
   });
 
   return {
@@ -66,13 +70,13 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
       return newOrders.length;
     }),
     /** Records the new status and when it happened; a repeat of the current status changes nothing. */
-    updateStatus: db.transaction((id: string, status: OrderStatus): StatusUpdate | undefined => {
+    updateStatus: db.transaction((id: string, status: OrderStatus, staffId: number | null): StatusUpdate | undefined => {
       const current = findById(id);
       if (!current) return undefined;
       if (current.status === status) return { outcome: 'unchanged', order: current };
       const at = now().toISOString();
       setStatus.run({ id, status, at });
-      insertChange.run(id, status, at);
+      insertChange.run(id, status, at, staffId);
       return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
     }),
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],

@@ -18,8 +18,8 @@ export class SqliteSessionStore extends session.Store {
     this.now = now;
     this.statements = {
       get: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?').pluck(),
-      set: db.prepare(`INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-        ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`),
+      set: db.prepare(`INSERT INTO sessions (sid, data, expires_at, staff_id) VALUES (?, ?, ?, ?)
+        ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, staff_id = excluded.staff_id`),
       touch: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
       destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
@@ -37,7 +37,8 @@ export class SqliteSessionStore extends session.Store {
 
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
     try {
-      this.statements.set.run(sid, JSON.stringify(data), this.expiresAt(data));
+      // staff_id is kept in its own column so disabling an account can delete its sessions.
+      this.statements.set.run(sid, JSON.stringify(data), this.expiresAt(data), data.staffId ?? null);
       this.sweepNowAndThen();
       callback?.();
     } catch (error) {

@@ -1,0 +1,97 @@
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { safeReturnPath } from './authentication.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { PasswordHasher } from './passwords.ts';
+import type { StaffRepository } from './staff-repository.ts';
+import { sessionCookieName } from '../web/session.ts';
+
+const loginForm = z.object({
+  username: z.string().trim().min(1, 'Enter your username.').max(64, 'That username is too long.'),
+  password: z.string().min(1, 'Enter your password.').max(256, 'That password is too long.'),
+  next: z.string().optional(),
+});
+
+const notices: Record<string, string> = {
+  'signed-out': 'You have signed out.',
+  'password-changed': 'Your password was changed. Sign in with the new one.',
+};
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+export function createAuthRouter(deps: { staff: StaffRepository; passwords: PasswordHasher; throttle: LoginThrottle }): Router {
+  const { staff, passwords, throttle } = deps;
+  const router = Router();
+
+  const renderLogin = (res: Response, fields: { username?: string; next?: string; error?: string; notice?: string }) =>
+    res.render('login', { title: 'Sign in', username: fields.username ?? '', next: safeReturnPath(fields.next), error: fields.error, notice: fields.notice });
+
+  router.get('/login', (req, res) => {
+    if (res.locals.currentStaff) return res.redirect(303, safeReturnPath(req.query.next));
+    renderLogin(res.status(200), {
+      next: typeof req.query.next === 'string' ? req.query.next : undefined,
+      notice: typeof req.query.notice === 'string' && Object.hasOwn(notices, req.query.notice) ? notices[req.query.notice] : undefined,
+    });
+  });
+
+  router.post('/login', async (req, res, next) => {
+    const parsed = loginForm.safeParse(req.body ?? {});
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typedUsername = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
+    const returnTo = typeof body.next === 'string' ? body.next : undefined;
+    if (!parsed.success) {
+      return renderLogin(res.status(400), { username: typedUsername, next: returnTo, error: parsed.error.issues[0]!.message });
+    }
+    const { username, password } = parsed.data;
+    const address = req.ip ?? 'unknown';
+
+    const retryAt = throttle.retryAt(username, address);
+    if (retryAt) {
+      const minutes = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000));
+      req.log.warn({ username, address }, 'sign-in refused: too many failures');
+      res.set('Retry-After', String(minutes * 60));
+      return renderLogin(res.status(429), {
+        username, next: returnTo,
+        error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${timeFormat.format(retryAt)}).`,
+      });
+    }
+
+    const account = staff.findForLogin(username);
+    const passwordMatches = account
+      ? await passwords.verify(password, account.passwordHash)
+      : (await passwords.waste(password), false);
+    if (!account || !passwordMatches || account.disabledAt) {
+      throttle.recordFailure(username, address);
+      req.log.warn({ username, address, reason: !account ? 'unknown username' : !passwordMatches ? 'wrong password' : 'account disabled' }, 'sign-in failed');
+      // Only someone who knows the password learns that the account is disabled.
+      const error = account && passwordMatches ? 'This account is disabled. Ask an admin to enable it.' : 'Wrong username or password.';
+      return renderLogin(res.status(401), { username, next: returnTo, error });
+    }
+
+    throttle.recordSuccess(username);
+    // A new session id at sign-in, so an id planted before it is worthless (session fixation).
+    req.session.regenerate((error) => {
+      if (error) return next(error);
+      req.session.staffId = account.id;
+      req.session.signedInAt = Date.now();
+      req.session.save((saveError) => {
+        if (saveError) return next(saveError);
+        req.log.info({ username: account.username, staffId: account.id, address }, 'signed in');
+        res.redirect(303, safeReturnPath(returnTo));
+      });
+    });
+  });
+
+  router.post('/logout', (req: Request, res: Response, next) => {
+    const staffId = req.session.staffId;
+    req.session.destroy((error) => {
+      if (error) return next(error);
+      req.log.info({ staffId }, 'signed out');
+      res.clearCookie(sessionCookieName);
+      res.redirect(303, '/login?notice=signed-out');
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,65 @@
+import type { NextFunction, Request, Response } from 'express';
+import createError from 'http-errors';
+import type { StaffAccount, StaffRepository } from './staff-repository.ts';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    currentStaff?: StaffAccount;
+  }
+}
+
+/**
+ * Puts the signed-in account on res.locals. The account is read on every request, so disabling it
+ * or the absolute session limit takes effect at once, not at the next sign-in.
+ */
+export function loadCurrentStaff(staff: StaffRepository, options: { maxHours: number; now?: () => number }) {
+  const now = options.now ?? Date.now;
+  return (req: Request, res: Response, next: NextFunction) => {
+    const { staffId, signedInAt } = req.session;
+    if (staffId === undefined) return next();
+    const account = staff.findById(staffId);
+    const expired = signedInAt === undefined || now() - signedInAt > options.maxHours * 3_600_000;
+    const voided = !account || account.disabledAt !== null || (signedInAt ?? 0) < account.sessionsValidAfter;
+    if (!expired && !voided) {
+      res.locals.currentStaff = account;
+      return next();
+    }
+    req.log.info({ staffId, reason: expired ? 'session limit reached' : 'account disabled or password reset' }, 'session ended');
+    req.session.regenerate((error) => {
+      if (error) return next(error);
+      if (expired) req.session.flash = { kind: 'info', message: `For safety, sessions end after ${options.maxHours} hours. Please sign in again.` };
+      next();
+    });
+  };
+}
+
+/** Sends a visitor without a session to the login page, bringing them back afterwards. */
+export function requireStaff(req: Request, res: Response, next: NextFunction): void {
+  if (res.locals.currentStaff) return next();
+  // Only a page view can be resumed; a form post goes back to the board after sign-in.
+  const returnTo = req.method === 'GET' ? req.originalUrl : '/';
+  res.redirect(303, returnTo === '/' ? '/login' : `/login?next=${encodeURIComponent(returnTo)}`);
+}
+
+export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
+  if (res.locals.currentStaff?.role === 'admin') return next();
+  next(createError(403, 'Only an admin can manage staff accounts.'));
+}
+
+/**
+ * A return address is only ever a path on this site: never another origin, a protocol-relative
+ * "//host" or a backslash trick that browsers read as one.
+ */
+export function safeReturnPath(candidate: unknown): string {
+  if (typeof candidate !== 'string' || !candidate.startsWith('/') || candidate.length > 2000) return '/';
+  if (/^\/[/\\]/.test(candidate) || /[\u0000-\u001f\\]/.test(candidate)) return '/';
+  const base = 'http://order-desk.invalid';
+  let url: URL;
+  try {
+    url = new URL(candidate, base);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== base || url.pathname.startsWith('/login')) return '/';
+  return url.pathname + url.search;
+}
