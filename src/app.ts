@@ -21,7 +21,7 @@ import type { PasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
-import { takeFlash } from './web/flash.ts';
+import { exposeFlash } from './web/flash.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(loadCurrentStaff(staff, config.session));
   app.use(exposeCsrfToken);
   app.use(csrfProtection);
-  app.use(takeFlash);
+  app.use(exposeFlash);
 
   app.use(createAuthRouter({ staff, passwords, throttle }));
   app.use(requireStaff);

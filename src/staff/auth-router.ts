@@ -8,8 +8,8 @@ import type { StaffRepository } from './staff-repository.ts';
 import { sessionCookieName } from '../web/session.ts';
 
 const loginForm = z.object({
-  username: z.string().trim().min(1, 'Enter your username.').max(64, 'That username is too long.'),
-  password: z.string().min(1, 'Enter your password.').max(256, 'That password is too long.'),
+  username: z.string({ error: 'Enter your username.' }).trim().min(1, 'Enter your username.').max(64, 'That username is too long.'),
+  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(256, 'That password is too long.'),
   next: z.string().optional(),
 });
 

@@ -27,7 +27,7 @@ export function loadCurrentStaff(staff: StaffRepository, options: { maxHours: nu
     req.log.info({ staffId, reason: expired ? 'session limit reached' : 'account disabled or password reset' }, 'session ended');
     req.session.regenerate((error) => {
       if (error) return next(error);
-      if (expired) req.session.flash = { kind: 'info', message: `For safety, sessions end after ${options.maxHours} hours. Please sign in again.` };
+      if (expired) req.session.flash = { kind: 'info', message: `For safety, sessions end after ${options.maxHours} hour${options.maxHours === 1 ? '' : 's'}. Please sign in again.` };
       next();
     });
   };
@@ -52,6 +52,7 @@ export function requireAdmin(_req: Request, res: Response, next: NextFunction): 
  */
 export function safeReturnPath(candidate: unknown): string {
   if (typeof candidate !== 'string' || !candidate.startsWith('/') || candidate.length > 2000) return '/';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
   if (/^\/[/\\]/.test(candidate) || /[\u0000-\u001f\\]/.test(candidate)) return '/';
   const base = 'http://order-desk.invalid';
   let url: URL;

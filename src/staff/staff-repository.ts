@@ -24,7 +24,6 @@ export function createStaffRepository(db: Db, now: () => Date = () => new Date()
     findById: db.prepare(`SELECT ${columns} FROM staff WHERE id = ?`),
     findForLogin: db.prepare(`SELECT ${columns}, password_hash AS passwordHash FROM staff WHERE username = ?`),
     count: db.prepare('SELECT count(*) FROM staff').pluck(),
-    countActiveAdmins: db.prepare("SELECT count(*) FROM staff WHERE role = 'admin' AND disabled_at IS NULL").pluck(),
     insert: db.prepare(`INSERT INTO staff (username, password_hash, role, created_at, updated_at)
       VALUES (@username, @passwordHash, @role, @at, @at) ON CONFLICT (username) DO NOTHING`),
     setDisabled: db.prepare('UPDATE staff SET disabled_at = @disabledAt, updated_at = @at WHERE id = @id'),
@@ -63,6 +62,5 @@ export function createStaffRepository(db: Db, now: () => Date = () => new Date()
       statements.setPassword.run({ id, passwordHash, at: at.toISOString() });
       endSessions(id, at);
     }),
-    countActiveAdmins: () => statements.countActiveAdmins.get() as number,
   };
 }

@@ -17,12 +17,12 @@ declare module 'express-serve-static-core' {
 }
 
 const newAccountForm = z.object({
-  username: z.string().trim().regex(usernamePattern, `The username ${usernameRule}.`),
-  password: z.string().max(256, 'That password is too long.'),
+  username: z.string({ error: 'Enter a username.' }).trim().regex(usernamePattern, `The username ${usernameRule}.`),
+  password: z.string({ error: 'Enter a password.' }).max(256, 'That password is too long.'),
   role: z.enum(staffRoles, { error: 'Choose a role: staff or admin.' }),
 });
 
-const passwordForm = z.object({ password: z.string().max(256, 'That password is too long.') });
+const passwordForm = z.object({ password: z.string({ error: 'Enter a new password.' }).max(256, 'That password is too long.') });
 
 export function createStaffRouter(deps: { staff: StaffRepository; passwords: PasswordHasher }): Router {
   const { staff, passwords } = deps;
@@ -58,10 +58,8 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
 
   router.post('/staff/:staffId/disable', (req: Request, res: Response) => {
     const account = res.locals.account!;
+    // The acting admin is active, so refusing self-disabling also keeps at least one admin.
     if (account.id === res.locals.currentStaff!.id) throw createError(409, 'You cannot disable your own account.');
-    if (account.role === 'admin' && !account.disabledAt && staff.countActiveAdmins() <= 1) {
-      throw createError(409, 'This is the last active admin: enable or add another admin first.');
-    }
     staff.disable(account.id);
     req.log.info({ by: res.locals.currentStaff!.id, staffId: account.id }, 'staff account disabled');
     setFlash(req, { kind: 'success', message: `${account.username} is disabled and signed out everywhere.` });

@@ -13,9 +13,15 @@ export function setFlash(req: Request, flash: Flash): void {
   req.session.flash = flash;
 }
 
-/** Moves a pending flash into the page's locals, so it shows exactly once. */
-export function takeFlash(req: Request, res: Response, next: NextFunction): void {
-  res.locals.flash = req.session.flash;
-  if (req.session.flash) delete req.session.flash;
+/**
+ * Gives views takeFlash(), which returns the pending flash and forgets it. It is taken when a page
+ * renders, not when a request starts, so a flash survives requests that only redirect.
+ */
+export function exposeFlash(req: Request, res: Response, next: NextFunction): void {
+  res.locals.takeFlash = (): Flash | undefined => {
+    const flash = req.session.flash;
+    if (flash) delete req.session.flash;
+    return flash;
+  };
   next();
 }

@@ -1,0 +1,215 @@
+import supertest from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { safeReturnPath } from '../src/staff/authentication.ts';
+import { sessionCookieName } from '../src/web/session.ts';
+import { createTestApp, makeOrder, testConfig, testPassword } from './helpers.ts';
+
+function sessionId(cookies: string[] | string | undefined): string | undefined {
+  const list = Array.isArray(cookies) ? cookies : cookies ? [cookies] : [];
+  return list.find((cookie) => cookie.startsWith(`${sessionCookieName}=`))?.split(';')[0];
+}
+
+describe('GET /login and signing in', () => {
+  it('redirects a visitor without a session to the login page and back afterwards', async () => {
+    const { anonymous, addAccount, orders } = createTestApp();
+    orders.insert(makeOrder({ id: 'o1' }));
+    await addAccount('cook');
+    const client = anonymous();
+
+    await client.get('/orders/o1').expect(303).expect('location', '/login?next=%2Forders%2Fo1');
+    const login = await client.refreshToken('/login?next=%2Forders%2Fo1');
+    expect(login.text).toContain('name="next" value="/orders/o1"');
+
+    await client.post('/login').send({ username: 'cook', password: testPassword, next: '/orders/o1' })
+      .expect(303).expect('location', '/orders/o1');
+    await client.get('/orders/o1').expect(200);
+  });
+
+  it('gives a new session id at sign-in', async () => {
+    const { anonymous, addAccount } = createTestApp();
+    await addAccount('cook');
+    const client = anonymous();
+    const before = sessionId((await client.refreshToken('/login')).headers['set-cookie']);
+    const response = await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303);
+    const after = sessionId(response.headers['set-cookie']);
+    expect(before).toBeDefined();
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  });
+
+  it('sets the session cookie HttpOnly and SameSite=Lax, and Secure behind a trusted HTTPS proxy', async () => {
+    const { anonymous, addAccount } = createTestApp({ config: testConfig({ TRUST_PROXY: 'true' }) });
+    await addAccount('cook');
+    const client = anonymous();
+    const page = await client.agent.get('/login').set('X-Forwarded-Proto', 'https');
+    const cookie = (page.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/Secure/);
+  });
+
+  it('refuses a wrong password with 401, keeps the username typed, and logs no password', async () => {
+    const { anonymous, addAccount } = createTestApp();
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    const response = await client.post('/login').send({ username: 'cook', password: 'not the password' }).expect(401);
+    expect(response.text).toContain('Wrong username or password.');
+    expect(response.text).toContain('value="cook"');
+    expect(response.text).not.toContain('not the password');
+    await client.get('/').expect(303);
+  });
+
+  it('answers an unknown username exactly like a wrong password', async () => {
+    const { anonymous } = createTestApp();
+    const client = anonymous();
+    await client.refreshToken('/login');
+    const response = await client.post('/login').send({ username: 'ghost', password: 'whatever-it-is' }).expect(401);
+    expect(response.text).toContain('Wrong username or password.');
+  });
+
+  it('refuses a disabled account', async () => {
+    const { anonymous, addAccount, staff } = createTestApp();
+    const account = await addAccount('cook');
+    staff.disable(account.id);
+    const client = anonymous();
+    await client.refreshToken('/login');
+    const response = await client.post('/login').send({ username: 'cook', password: testPassword }).expect(401);
+    expect(response.text).toContain('This account is disabled');
+    await client.get('/').expect(303);
+  });
+
+  it('answers 400 and keeps the username when the password is missing', async () => {
+    const { anonymous } = createTestApp();
+    const client = anonymous();
+    await client.refreshToken('/login');
+    const response = await client.post('/login').send({ username: 'cook' }).expect(400);
+    expect(response.text).toContain('Enter your password.');
+    expect(response.text).toContain('value="cook"');
+  });
+
+  it('throttles an account after repeated failures with 429 and says when to retry', async () => {
+    const { anonymous, addAccount } = createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 3, perAddress: 100 } });
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await client.post('/login').send({ username: 'cook', password: 'wrong-password-here' }).expect(401);
+    }
+    const blocked = await client.post('/login').send({ username: 'cook', password: testPassword }).expect(429);
+    expect(blocked.text).toMatch(/Too many failed sign-ins\. Try again in 1 minute \(after \d\d:\d\d\)\./);
+    expect(blocked.headers['retry-after']).toBe('60');
+    await client.get('/').expect(303);
+  });
+
+  it('throttles a client address across usernames', async () => {
+    const { anonymous, addAccount } = createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3 } });
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    for (const username of ['a1', 'b2', 'c3']) {
+      await client.post('/login').send({ username, password: 'wrong-password-here' }).expect(401);
+    }
+    await client.post('/login').send({ username: 'cook', password: testPassword }).expect(429);
+  });
+
+  it('refuses a login form without its CSRF token', async () => {
+    const { anonymous, addAccount } = createTestApp();
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    const response = await client.agent.post('/login').type('form').send({ username: 'cook', password: testPassword }).expect(403);
+    expect(response.text).toContain('did not come from Order Desk');
+    await client.get('/').expect(303);
+  });
+});
+
+describe('signing out and ending sessions', () => {
+  it('logout destroys the session so the old cookie no longer works', async () => {
+    const { anonymous, addAccount, app } = createTestApp();
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    const login = await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303);
+    const oldCookie = sessionId(login.headers['set-cookie'])!;
+    await supertest(app).get('/').set('Cookie', oldCookie).expect(200);
+    await client.refreshToken('/');
+
+    await client.post('/logout').expect(303).expect('location', '/login?notice=signed-out');
+
+    await client.get('/').expect(303);
+    await supertest(app).get('/').set('Cookie', oldCookie).expect(303).expect('location', '/login');
+  });
+
+  it('disabling an account ends its sessions at once', async () => {
+    const { signIn } = createTestApp();
+    const admin = await signIn('boss', 'admin');
+    const cook = await signIn('cook');
+    await cook.get('/').expect(200);
+
+    await admin.post(`/staff/${cook.account.id}/disable`).expect(303);
+
+    await cook.get('/').expect(303).expect('location', '/login');
+    await cook.post('/orders/x/status').send({ status: 'confirmed' }).expect(403);
+  });
+
+  it('resetting a password signs the account out everywhere', async () => {
+    const { signIn } = createTestApp();
+    const admin = await signIn('boss', 'admin');
+    const cook = await signIn('cook');
+    await admin.post(`/staff/${cook.account.id}/password`).send({ password: 'a brand new secret phrase' }).expect(303);
+    await cook.get('/').expect(303);
+  });
+
+  it('ends a session at the absolute limit even when it is in use', async () => {
+    const { signIn, db } = createTestApp({ config: testConfig({ SESSION_MAX_HOURS: '1' }) });
+    const cook = await signIn();
+    // Pretend the sign-in happened two hours ago.
+    const rows = db.prepare('SELECT sid, data FROM sessions WHERE staff_id IS NOT NULL').all() as Array<{ sid: string; data: string }>;
+    for (const row of rows) {
+      const data = JSON.parse(row.data);
+      data.signedInAt -= 2 * 3_600_000;
+      db.prepare('UPDATE sessions SET data = ? WHERE sid = ?').run(JSON.stringify(data), row.sid);
+    }
+    await cook.get('/').expect(303).expect('location', '/login');
+    const login = await cook.get('/login');
+    expect(login.text).toContain('sessions end after 1 hour. Please sign in again.');
+  });
+
+  it('keeps the idle limit in the cookie and the stored expiry', async () => {
+    const { signIn, db } = createTestApp({ config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
+    const cook = await signIn();
+    const response = await cook.get('/');
+    const cookie = (response.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!;
+    const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
+    expect(expires - Date.now()).toBeGreaterThan(29 * 60_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+    const stored = db.prepare('SELECT max(expires_at) FROM sessions').pluck().get() as number;
+    expect(stored - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+  });
+});
+
+describe('the return address after sign-in', () => {
+  it.each([
+    ['/orders/abc', '/orders/abc'],
+    ['/orders/abc?x=1', '/orders/abc?x=1'],
+    ['https://evil.example/', '/'],
+    ['//evil.example/', '/'],
+    ['/\\evil.example', '/'],
+    ['/\t/evil.example', '/'],
+    ['javascript:alert(1)', '/'],
+    ['/login', '/'],
+    ['', '/'],
+  ])('turns %j into %j', (candidate, expected) => {
+    expect(safeReturnPath(candidate)).toBe(expected);
+  });
+
+  it('never redirects to another site after signing in', async () => {
+    const { anonymous, addAccount } = createTestApp();
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login?next=https://evil.example');
+    await client.post('/login').send({ username: 'cook', password: testPassword, next: '//evil.example/x' })
+      .expect(303).expect('location', '/');
+  });
+});

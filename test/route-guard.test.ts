@@ -1,0 +1,96 @@
+import type { Express } from 'express';
+import { describe, expect, it } from 'vitest';
+import { createTestApp, makeOrder } from './helpers.ts';
+
+type Route = { method: string; path: string };
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+
+/** Every route the app has, from its own router tables, nested routers included. */
+function routesOf(app: Express): Route[] {
+  const routes: Route[] = [];
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, enabled] of Object.entries(layer.route.methods)) {
+          if (enabled && method !== '_all') routes.push({ method: method.toUpperCase(), path: layer.route.path });
+        }
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return routes;
+}
+
+const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
+
+// Routes reachable without a session, each for a stated reason.
+const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz']);
+
+async function setup() {
+  const context = createTestApp();
+  context.orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
+  const admin = await context.signIn('boss', 'admin');
+  const cook = await context.addAccount('cook');
+  const fill = (path: string) => path.replace(':orderId', 'o1').replace(':staffId', String(cook.id));
+  const snapshot = () => JSON.stringify([
+    context.db.prepare('SELECT * FROM orders').all(),
+    context.db.prepare('SELECT * FROM order_status_changes').all(),
+    context.db.prepare('SELECT * FROM messages').all(),
+    context.db.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
+  ]);
+  const fields = { status: 'confirmed', username: 'newcook', password: 'a long enough new password', role: 'staff' };
+  return { ...context, admin, fill, snapshot, fields };
+}
+
+describe('every state-changing route', () => {
+  it('is found in the route table', async () => {
+    const { app } = await setup();
+    const changing = routesOf(app).filter(stateChanging).map((route) => `${route.method} ${route.path}`);
+    expect(changing).toEqual(expect.arrayContaining(['POST /orders/:orderId/status', 'POST /orders/:orderId/notify', 'POST /logout', 'POST /staff']));
+  });
+
+  it('refuses a request without a session and changes nothing', async () => {
+    const { app, anonymous, fill, snapshot, fields, sender } = await setup();
+    const routes = routesOf(app).filter(stateChanging).filter((route) => !publicRoutes.has(`${route.method} ${route.path}`));
+    expect(routes.length).toBeGreaterThan(5);
+    for (const route of routes) {
+      const before = snapshot();
+      const client = anonymous();
+      const response = await client.agent[route.method.toLowerCase() as 'post'](fill(route.path)).type('form').send(fields);
+      expect([303, 403], `${route.method} ${route.path} answered ${response.status}`).toContain(response.status);
+      if (response.status === 303) expect(response.headers.location).toMatch(/^\/login/);
+      expect(snapshot(), `${route.method} ${route.path} changed data`).toBe(before);
+    }
+    expect((sender as { sent: unknown[] }).sent).toHaveLength(0);
+  });
+
+  it('refuses a signed-in request without a valid CSRF token and changes nothing', async () => {
+    const { app, admin, fill, snapshot, fields, sender } = await setup();
+    const routes = routesOf(app).filter(stateChanging);
+    for (const route of routes) {
+      for (const token of [undefined, 'forged-token', admin.token.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
+        const before = snapshot();
+        const request = admin.agent[route.method.toLowerCase() as 'post'](fill(route.path)).type('form');
+        const response = await request.send(token === undefined ? fields : { ...fields, _csrf: token });
+        expect(response.status, `${route.method} ${route.path} with token ${token}`).toBe(403);
+        expect(snapshot(), `${route.method} ${route.path} changed data`).toBe(before);
+      }
+    }
+    expect((sender as { sent: unknown[] }).sent).toHaveLength(0);
+    // The session itself survived all that: a real form still works.
+    await admin.get('/').expect(200);
+  });
+});
+
+describe('staff-only and admin-only pages', () => {
+  it('answers 403 to a staff account on the admin pages', async () => {
+    const { signIn, snapshot } = await setup();
+    const cook = await signIn('cook2');
+    const before = snapshot();
+    await cook.get('/staff').expect(403);
+    await cook.post('/staff').send({ username: 'sneaky', password: 'a long enough new password', role: 'admin' }).expect(403);
+    expect(snapshot()).toBe(before);
+  });
+});

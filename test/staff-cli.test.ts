@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/database.ts';
+import { createPasswordHasher } from '../src/staff/passwords.ts';
+import { createStaffRepository } from '../src/staff/staff-repository.ts';
+
+const root = join(import.meta.dirname, '..');
+const folders: string[] = [];
+afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });
+
+function cli(databasePath: string, args: string[], input: string) {
+  const result = spawnSync(process.execPath, ['src/staff/staff-cli.ts', ...args], {
+    cwd: root, input, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_PATH: databasePath },
+  });
+  return { code: result.status, output: result.stdout + result.stderr };
+}
+
+function databasePath() {
+  const folder = mkdtempSync(join(tmpdir(), 'order-desk-cli-'));
+  folders.push(folder);
+  return join(folder, 'orders.db');
+}
+
+describe('npm run staff', () => {
+  it('adds an admin with the password from standard input', async () => {
+    const path = databasePath();
+    const result = cli(path, ['add', 'chef', '--admin'], 'stir the pot slowly\n');
+    expect(result.output).toContain('Created admin account chef.');
+    expect(result.code).toBe(0);
+    const db = openDatabase(path);
+    const account = createStaffRepository(db).findForLogin('chef')!;
+    expect(account.role).toBe('admin');
+    expect(await createPasswordHasher().verify('stir the pot slowly', account.passwordHash)).toBe(true);
+    db.close();
+  });
+
+  it('refuses a weak password and creates nothing', () => {
+    const path = databasePath();
+    const result = cli(path, ['add', 'chef'], 'password\n');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('at least 12 characters');
+    const db = openDatabase(path);
+    expect(createStaffRepository(db).count()).toBe(0);
+    db.close();
+  });
+
+  it('refuses a taken username', () => {
+    const path = databasePath();
+    cli(path, ['add', 'chef'], 'stir the pot slowly\n');
+    const result = cli(path, ['add', 'Chef'], 'another long password\n');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('The username Chef is taken.');
+  });
+
+  it('resets a password', () => {
+    const path = databasePath();
+    cli(path, ['add', 'chef'], 'stir the pot slowly\n');
+    const result = cli(path, ['reset-password', 'chef'], 'knead the dough firmly\n');
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('New password set for chef');
+  });
+
+  it('prints usage for an unknown command', () => {
+    const result = cli(databasePath(), ['remove', 'chef'], '');
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('Usage:');
+  });
+});
