@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, makeOrder } from './helpers.ts';
+import { createTestApp, FakeSmsSender, makeOrder } from './helpers.ts';
 
 type Route = { method: string; path: string };
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -29,7 +29,8 @@ const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(rou
 const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz']);
 
 async function setup() {
-  const context = createTestApp();
+  const sender = new FakeSmsSender();
+  const context = createTestApp({ sender });
   context.orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');
@@ -41,7 +42,7 @@ async function setup() {
     context.db.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
   ]);
   const fields = { status: 'confirmed', username: 'newcook', password: 'a long enough new password', role: 'staff' };
-  return { ...context, admin, fill, snapshot, fields };
+  return { ...context, sender, admin, fill, snapshot, fields };
 }
 
 describe('every state-changing route', () => {
@@ -63,7 +64,7 @@ describe('every state-changing route', () => {
       if (response.status === 303) expect(response.headers.location).toMatch(/^\/login/);
       expect(snapshot(), `${route.method} ${route.path} changed data`).toBe(before);
     }
-    expect((sender as { sent: unknown[] }).sent).toHaveLength(0);
+    expect(sender.sent).toHaveLength(0);
   });
 
   it('refuses a signed-in request without a valid CSRF token and changes nothing', async () => {
@@ -78,7 +79,7 @@ describe('every state-changing route', () => {
         expect(snapshot(), `${route.method} ${route.path} changed data`).toBe(before);
       }
     }
-    expect((sender as { sent: unknown[] }).sent).toHaveLength(0);
+    expect(sender.sent).toHaveLength(0);
     // The session itself survived all that: a real form still works.
     await admin.get('/').expect(200);
   });
