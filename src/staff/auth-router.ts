@@ -10,8 +10,8 @@ import { sessionCookieName } from '../web/session.ts';
 const loginForm = z.object({
   username: z.string({ error: 'Enter your username.' }).trim().min(1, 'Enter your username.').max(64, 'That username is too long.'),
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(256, 'That password is too long.'),
-  next: z.string().optional(),
 });
+// The return address is not validated here: safeReturnPath turns anything unusable into "/".
 
 const notices: Record<string, string> = {
   'signed-out': 'You have signed out.',

@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { orderStatuses } from '../src/orders/order-status.ts';
+import { createTestApp, FakeSmsSender, makeOrder, testPassword } from './helpers.ts';
+
+// Every form gets at least this many generated submissions.
+const numRuns = 1000;
+
+// Text that would break the page if it were ever rendered unescaped.
+const hostile = fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' onfocus='alert(1)", '&amp;<b>', '</textarea><svg onload=alert(1)>');
+const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), hostile, hostile.map((h) => `cook${h}`), fc.string({ minLength: 300, maxLength: 400 }));
+const value = fc.oneof({ weight: 4, arbitrary: text }, { weight: 1, arbitrary: fc.array(text, { minLength: 2, maxLength: 3 }) });
+const formOf = (fields: Record<string, fc.Arbitrary<unknown>>) =>
+  fc.record(Object.fromEntries(Object.entries(fields).map(([name, arbitrary]) => [name, fc.oneof(arbitrary, value)])), { requiredKeys: [] });
+
+const rawHostile = /<script>alert\(1\)<\/script>|<img src=x onerror|<svg onload|' onfocus='|<b>/;
+
+async function setup() {
+  const sender = new FakeSmsSender();
+  const context = createTestApp({ sender, throttleLimits: { windowMs: 60_000, perAccount: 1_000_000, perAddress: 1_000_000 } });
+  context.orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater', status: 'pending' }));
+  const admin = await context.signIn('boss', 'admin');
+  const cook = await context.addAccount('cook');
+  const snapshot = () => JSON.stringify([
+    context.db.prepare('SELECT * FROM orders').all(),
+    context.db.prepare('SELECT * FROM order_status_changes').all(),
+    context.db.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
+  ]);
+  return { ...context, sender, admin, cook, snapshot };
+}
+
+function expectSafe(response: { status: number; text: string }) {
+  expect(response.status).toBeLessThan(500);
+  expect(response.text).not.toMatch(rawHostile);
+}
+
+describe('every form, under generated input', () => {
+  it('POST /orders/:orderId/status: never a 5xx, a 400 for anything but a known status, and nothing changed then', async () => {
+    const { admin, snapshot } = await setup();
+    await fc.assert(fc.asyncProperty(formOf({ status: fc.constantFrom(...orderStatuses) }), async (form) => {
+      const before = snapshot();
+      const response = await admin.post('/orders/o1/status').send(form);
+      expectSafe(response);
+      const valid = typeof form.status === 'string' && (orderStatuses as readonly string[]).includes(form.status);
+      expect(response.status).toBe(valid ? 303 : 400);
+      if (!valid) expect(snapshot()).toBe(before);
+    }), { numRuns });
+  });
+
+  it('POST /orders/:orderId/notify: never a 5xx and never changes the order, whatever fields come along', async () => {
+    const { admin, snapshot, sender } = await setup();
+    await fc.assert(fc.asyncProperty(formOf({ status: text, body: text }), async (form) => {
+      const before = snapshot();
+      const response = await admin.post('/orders/o1/notify').send(form);
+      expectSafe(response);
+      expect(response.status).toBe(303);
+      expect(snapshot()).toBe(before);
+    }), { numRuns });
+    expect(sender.sent.every((message) => message.recipient === '+14127267380')).toBe(true);
+  });
+
+  it('POST /login: never a 5xx, only the right password signs in, and the username is always escaped', async () => {
+    const { anonymous, snapshot } = await setup();
+    const client = anonymous();
+    await client.refreshToken('/login');
+    await fc.assert(fc.asyncProperty(formOf({ username: fc.constantFrom('cook', 'boss'), password: fc.constant(testPassword), next: text }), async (form) => {
+      const before = snapshot();
+      const response = await client.post('/login').send(form);
+      expectSafe(response);
+      const valid = (form.username === 'cook' || form.username === 'boss') && form.password === testPassword;
+      expect(response.status).toBe(valid ? 303 : response.status === 400 ? 400 : 401);
+      if (valid) {
+        expect(response.headers.location).toMatch(/^\/(?![/\\])/);
+        await client.refreshToken('/');
+        await client.post('/logout').expect(303);
+        await client.refreshToken('/login');
+      }
+      expect(snapshot()).toBe(before);
+    }), { numRuns });
+  });
+
+  it('POST /staff: never a 5xx, invalid input refused with 4xx and nothing created, the input kept and escaped', async () => {
+    const { admin, staff } = await setup();
+    let created = 0;
+    await fc.assert(fc.asyncProperty(
+      formOf({ username: fc.stringMatching(/^[a-z0-9]{3,12}$/), password: fc.constant('a perfectly fine passphrase'), role: fc.constantFrom('staff', 'admin') }),
+      async (form) => {
+        const before = staff.count();
+        const response = await admin.post('/staff').send(form);
+        expectSafe(response);
+        if (response.status === 303) created += 1;
+        else {
+          expect([400, 409]).toContain(response.status);
+          expect(staff.count()).toBe(before);
+          if (typeof form.username === 'string' && form.username.length > 0 && form.username.length <= 32 && !form.username.includes('\r')) {
+            expect(response.text).toContain('id="new-username"');
+          }
+        }
+      },
+    ), { numRuns });
+    expect(staff.count()).toBe(2 + created);
+  });
+
+  it('POST /staff/:staffId/password: never a 5xx, weak or malformed passwords change nothing', async () => {
+    const { admin, cook, snapshot } = await setup();
+    await fc.assert(fc.asyncProperty(formOf({ password: fc.constant('another fine passphrase') }), async (form) => {
+      const before = snapshot();
+      const response = await admin.post(`/staff/${cook.id}/password`).send(form);
+      expectSafe(response);
+      if (response.status !== 303) {
+        expect(response.status).toBe(400);
+        expect(snapshot()).toBe(before);
+      }
+    }), { numRuns });
+  });
+
+  it('POST /staff/:staffId/disable and /enable: never a 5xx with any extra fields', async () => {
+    const { admin, cook, staff } = await setup();
+    await fc.assert(fc.asyncProperty(formOf({ anything: text }), fc.constantFrom('disable', 'enable'), async (form, action) => {
+      const response = await admin.post(`/staff/${cook.id}/${action}`).send(form);
+      expectSafe(response);
+      expect(response.status).toBe(303);
+      expect(staff.findById(cook.id)!.disabledAt === null).toBe(action === 'enable');
+    }), { numRuns });
+  });
+});
