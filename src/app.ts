@@ -7,9 +7,10 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
+import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { createNotifier } from './notifications/notifier.ts';
-import type { SmsSender } from './notifications/sms-sender.ts';
+import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
@@ -22,12 +23,14 @@ import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
 import { exposeFlash } from './web/flash.ts';
+import { formatTime } from './web/format.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
   config: Config;
   db: Db;
-  sender: SmsSender;
+  /** Sends what the outbox holds; server.ts starts and stops it. */
+  dispatcher: Dispatcher;
   logger: Logger;
   /** Defaults to production-strength scrypt; tests pass a cheaper one. */
   passwords?: PasswordHasher;
@@ -40,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
-  const notifier = createNotifier({ orders, messages, sender: deps.sender });
+  const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs });
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
@@ -84,6 +87,9 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
+  // Webhooks carry their own authentication (a signed JWT), not a session.
+  app.use(createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }));
+
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   app.use(createSessionMiddleware(db, config.session));
@@ -117,10 +123,4 @@ function errorHandler(config: Config): ErrorRequestHandler {
       stack: config.env === 'development' && status >= 500 ? String(error?.stack ?? error) : undefined,
     });
   };
-}
-
-const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
-
-function formatTime(iso: string): string {
-  return timeFormat.format(new Date(iso));
 }

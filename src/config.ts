@@ -33,6 +33,13 @@ const configSchema = z.object({
   MESSAGEBIRD_API_KEY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a MessageBird access key (letters, digits and underscores)').optional()),
   MESSAGEBIRD_ORIGINATOR: originator.default('OmNomNom'),
   MESSAGEBIRD_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  MESSAGEBIRD_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: 'must be the http(s) address the app is reached at, e.g. https://orders.example.com' }).optional()),
+  SMS_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
+  SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  SMS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  SMS_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
+  NOTIFY_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(240),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(16),
@@ -47,7 +54,9 @@ export type Config = {
   port: number;
   databasePath: string;
   logLevel: (typeof logLevels)[number];
-  messagebird: { apiKey: string | undefined; originator: string; timeoutMs: number };
+  messagebird: { apiKey: string | undefined; originator: string; timeoutMs: number; signingKey: string | undefined };
+  publicUrl: string | undefined;
+  outbox: { concurrency: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; notifyWaitMs: number };
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
   trustProxy: boolean | number | string;
   firstAdmin: { username: string; password: string } | undefined;
@@ -76,6 +85,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiKey: values.MESSAGEBIRD_API_KEY,
       originator: values.MESSAGEBIRD_ORIGINATOR,
       timeoutMs: values.MESSAGEBIRD_TIMEOUT_MS,
+      signingKey: values.MESSAGEBIRD_SIGNING_KEY,
+    },
+    publicUrl: values.PUBLIC_URL,
+    outbox: {
+      concurrency: values.SMS_CONCURRENCY,
+      maxAttempts: values.SMS_MAX_ATTEMPTS,
+      retryBaseMs: values.SMS_RETRY_BASE_MS,
+      retryMaxMs: values.SMS_RETRY_MAX_MS,
+      notifyWaitMs: values.NOTIFY_WAIT_MS,
     },
     session: { secret: values.SESSION_SECRET, idleMinutes: values.SESSION_IDLE_MINUTES, maxHours: values.SESSION_MAX_HOURS },
     trustProxy: values.TRUST_PROXY,

@@ -6,7 +6,10 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
 import { createLogOnlySender } from './notifications/log-only-sender.ts';
+import { createDispatcher } from './notifications/dispatcher.ts';
+import { createMessageRepository } from './notifications/message-repository.ts';
 import { createMessageBirdSender } from './notifications/messagebird-sender.ts';
+import { deliveryReportPath } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { seedSampleOrders } from './orders/sample-orders.ts';
 import { ensureFirstAdmin, FirstAdminError } from './staff/first-admin.ts';
@@ -46,8 +49,15 @@ const sender = config.messagebird.apiKey
   ? createMessageBirdSender({ ...config.messagebird, apiKey: config.messagebird.apiKey })
   : createLogOnlySender(logger);
 if (!config.messagebird.apiKey) logger.warn('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
+if (!config.publicUrl) logger.warn('PUBLIC_URL is not set: MessageBird will not send delivery reports');
 
-const app = createApp({ config, db, sender, logger, passwords });
+const dispatcher = createDispatcher(
+  { messages: createMessageRepository(db), sender, logger: logger.child({ component: 'dispatcher' }) },
+  { ...config.outbox, reportUrl: config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}${deliveryReportPath}` : undefined },
+);
+dispatcher.start();
+
+const app = createApp({ config, db, dispatcher, logger, passwords });
 const server = app.listen(config.port, config.host ?? '');
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;
@@ -65,7 +75,13 @@ async function shutdown(signal: string) {
   }, 10_000);
   force.unref();
   server.closeIdleConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // The dispatcher takes no new work from now on; messages still sending after the bound stay
+  // 'sending' in the database and are sent again at the next start.
+  const [, unfinished] = await Promise.all([
+    new Promise<void>((resolve) => server.close(() => resolve())),
+    dispatcher.stop(10_000),
+  ]);
+  if (unfinished > 0) logger.warn({ unfinished }, 'stopped with messages still being sent');
   db.close();
   logger.info('stopped');
   process.exit(0);

@@ -4,6 +4,7 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Config } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { SmsMessage, SmsSender, SmsSendResult } from '../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
@@ -37,9 +38,12 @@ export function createTestApp(options: { sender?: SmsSender; config?: Config; th
   const config = options.config ?? testConfig();
   const db = openDatabase(':memory:');
   const sender = options.sender ?? new FakeSmsSender();
-  const app = createApp({ config, db, sender, logger: pino({ level: 'silent' }), passwords: testPasswords, throttleLimits: options.throttleLimits });
-  const orders = createOrderRepository(db);
+  const logger = pino({ level: 'silent' });
   const messages = createMessageRepository(db);
+  const dispatcher = createDispatcher({ messages, sender, logger }, { ...config.outbox, reportUrl: undefined });
+  dispatcher.start();
+  const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits });
+  const orders = createOrderRepository(db);
   const staff = createStaffRepository(db);
 
   async function addAccount(username: string, role: StaffRole = 'staff', password = testPassword) {
@@ -56,7 +60,7 @@ export function createTestApp(options: { sender?: SmsSender; config?: Config; th
     return Object.assign(client, { account });
   }
 
-  return { app, db, orders, messages, staff, sender, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
+  return { app, db, orders, messages, staff, sender, dispatcher, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
 }
 
 /** A browser-like client: keeps its cookie and sends the page's CSRF token with every form. */

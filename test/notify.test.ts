@@ -2,18 +2,18 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import { SmsSendError } from '../src/notifications/sms-sender.ts';
-import { createTestApp, FakeSmsSender, makeOrder } from './helpers.ts';
+import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './helpers.ts';
 
-async function setup() {
+async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender });
+  const context = createTestApp({ sender, config: testConfig(configOverrides) });
   context.orders.insert(makeOrder({ id: 'mike', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
   return { ...context, sender, agent: await context.signIn() };
 }
 
 describe('POST /orders/:orderId/notify', () => {
   it('texts the customer the message for the current status and says so', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender, messages } = await setup();
 
     await agent.post('/orders/mike/notify').expect(303).expect('location', '/');
 
@@ -24,18 +24,48 @@ describe('POST /orders/:orderId/notify', () => {
     });
     const board = await agent.get('/');
     expect(board.text).toMatch(/role="status"[^>]*>\s*<p>Mike Madeater was notified that their order is delayed<\/p>/);
+    expect(messages.forOrder('mike')[0]).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1', requestedBy: 'cook' });
   });
 
-  it('gives every message its own reference', async () => {
+  it('does not text twice for the same status, and says when it was sent', async () => {
     const { agent, sender } = await setup();
     await agent.post('/orders/mike/notify').expect(303);
     await agent.post('/orders/mike/notify').expect(303);
-    expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sender.sent[0]!.reference).not.toBe(sender.sent[1]!.reference);
+
+    expect(sender.sent).toHaveLength(1);
+    const board = await agent.get('/');
+    expect(board.text).toMatch(/Mike Madeater was already texted that their order is delayed \(at \d\d:\d\d, now sent\)\. Nothing was sent\./);
+    expect(board.text).toContain('action="/orders/mike/resend"');
+  });
+
+  it('sends a double click only once', async () => {
+    const { agent, sender } = await setup();
+    await Promise.all([agent.post('/orders/mike/notify'), agent.post('/orders/mike/notify'), agent.post('/orders/mike/notify')]);
+    expect(sender.sent).toHaveLength(1);
+  });
+
+  it('texts again for a new status', async () => {
+    const { agent, sender } = await setup();
+    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/mike/notify').expect(303);
+    expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
+      'Hello, Mike Madeater, sometimes good thi',
+      'Hello, Mike Madeater, you can start sett',
+    ]);
+  });
+
+  it('tries again after a failure: a failed message does not block Notify', async () => {
+    const { agent, sender } = await setup();
+    sender.next = async () => { throw new SmsSendError('rejected', 'refused', { statusCode: 422, providerErrors: [{ code: 25, description: 'Not enough balance', parameter: undefined }] }); };
+    await agent.post('/orders/mike/notify').expect(303);
+    sender.next = async () => ({ providerMessageId: 'ok', sent: true });
+    await agent.post('/orders/mike/notify').expect(303);
+    expect(sender.sent).toHaveLength(2);
   });
 
   it('shows each provider error description when MessageBird refuses the message', async () => {
-    const { agent, sender, orders } = await setup();
+    const { agent, sender, orders, messages } = await setup();
     sender.next = async () => {
       throw new SmsSendError('rejected', 'refused', {
         statusCode: 422,
@@ -54,26 +84,38 @@ describe('POST /orders/:orderId/notify', () => {
     expect(board.text).toContain('<li>no (correct) recipients found</li>');
     expect(board.text).toContain('<li>Not enough balance</li>');
     expect(orders.findById('mike')!.status).toBe('delayed');
+    expect(messages.forOrder('mike')[0]).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9 });
   });
 
-  it('explains a network error in plain words and keeps the status', async () => {
-    const { agent, sender, orders } = await setup();
-    sender.next = async () => { throw new SmsSendError('network', 'MessageBird refused the connection'); };
+  it.each([
+    ['network error', new SmsSendError('network', 'MessageBird refused the connection')],
+    ['timeout', new SmsSendError('timeout', 'MessageBird did not answer within 5 seconds')],
+    ['unexpected error', new Error('bug')],
+  ])('after a %s, explains it, keeps the message queued for a retry and the status unchanged', async (_name, error) => {
+    const { agent, sender, orders, messages } = await setup();
+    sender.next = async () => { throw error; };
 
     await agent.post('/orders/mike/notify').expect(303);
 
     const board = await agent.get('/');
-    expect(board.text).toContain('Could not send notification');
-    expect(board.text).toContain('MessageBird refused the connection');
+    expect(board.text).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
+    expect(board.text).toContain(error instanceof SmsSendError ? error.message : 'Unexpected error while sending');
     expect(orders.findById('mike')!.status).toBe('delayed');
+    expect(messages.forOrder('mike')[0]).toMatchObject({ state: 'queued', attempts: 1 });
   });
 
-  it('explains a timeout', async () => {
-    const { agent, sender } = await setup();
-    sender.next = async () => { throw new SmsSendError('timeout', 'MessageBird did not answer within 5 seconds'); };
+  it('says the message is on its way when the provider is slow, and the board shows it sending', async () => {
+    const { agent, sender } = await setup({ NOTIFY_WAIT_MS: '50' });
+    let answer: () => void = () => {};
+    sender.next = () => new Promise((resolve) => { answer = () => resolve({ providerMessageId: 'late', sent: true }); });
+
     await agent.post('/orders/mike/notify').expect(303);
+
     const board = await agent.get('/');
-    expect(board.text).toContain('MessageBird did not answer within 5 seconds');
+    expect(board.text).toContain('MessageBird is slow to answer: the message to Mike Madeater is on its way');
+    expect(board.text).toMatch(/message-sending[^>]*>\s*Sending/);
+    answer();
+    await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*>\s*Sent/);
   });
 
   it('answers a 404 page for an unknown order and sends nothing', async () => {
@@ -92,11 +134,24 @@ describe('POST /orders/:orderId/notify', () => {
     const board = await agent.get('/');
     expect(board.text).toContain('Nothing was sent: no MessageBird API key is configured');
     expect(board.text).not.toContain('was notified');
+    expect(context.messages.forOrder('hannah')[0]!.state).toBe('not-sent');
+  });
+});
+
+describe('POST /orders/:orderId/resend', () => {
+  it('texts the same status once more, with a new reference', async () => {
+    const { agent, sender, messages } = await setup();
+    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/resend').expect(303);
+
+    expect(sender.sent).toHaveLength(2);
+    expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sender.sent[0]!.reference).not.toBe(sender.sent[1]!.reference);
+    expect(messages.forOrder('mike').map((message) => message.state)).toEqual(['sent', 'sent']);
   });
 
-  it('lets an unexpected error through to the 500 page', async () => {
-    const { agent, sender } = await setup();
-    sender.next = async () => { throw new Error('bug'); };
-    await agent.post('/orders/mike/notify').expect(500);
+  it('answers 404 for an unknown order', async () => {
+    const { agent } = await setup();
+    await agent.post('/orders/ghost/resend').expect(404);
   });
 });

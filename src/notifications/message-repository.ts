@@ -3,6 +3,9 @@ import type { Db } from '../db/database.ts';
 export const messageStates = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'not-sent'] as const;
 export type MessageState = (typeof messageStates)[number];
 
+/** States that mean the customer has been, or is about to be, texted: Notify will not send again. */
+export const liveStates: readonly MessageState[] = ['queued', 'sending', 'sent', 'delivered'];
+
 export type Message = {
   id: number;
   orderId: string;
@@ -14,7 +17,10 @@ export type Message = {
   attempts: number;
   nextAttemptAt: string | null;
   providerMessageId: string | null;
+  providerStatus: string | null;
+  providerStatusAt: string | null;
   errorCode: number | null;
+  /** The reasons of the last failure, one per line. */
   errorDescription: string | null;
   /** Username of the account that asked for the message. */
   requestedBy: string | null;
@@ -22,13 +28,42 @@ export type Message = {
   updatedAt: string;
 };
 
-export type NewMessage = Pick<Message, 'orderId' | 'orderStatus' | 'body' | 'recipient' | 'reference' | 'state'> & {
+export type NewMessage = Pick<Message, 'orderId' | 'orderStatus' | 'body' | 'recipient' | 'reference'> & {
   requestedBy: number | null;
 };
 
+export type QueueResult =
+  | { outcome: 'queued'; message: Message }
+  | { outcome: 'already-sent'; message: Message };
+
+/** A MessageBird delivery report, already checked for authenticity. */
+export type DeliveryReport = {
+  reference: string | undefined;
+  providerMessageId: string | undefined;
+  status: string;
+  statusAt: string | undefined;
+  reason: string | undefined;
+  errorCode: number | undefined;
+};
+
+// MessageBird's message statuses and the state each one moves a message to.
+// https://developers.messagebird.com/api/sms-messaging/#sms-statuses
+const reportedStates: Record<string, MessageState> = {
+  scheduled: 'sent',
+  sent: 'sent',
+  buffered: 'sent',
+  delivered: 'delivered',
+  expired: 'expired',
+  delivery_failed: 'failed',
+};
+
+// States only move forward; the three final ones never change again.
+const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };
+
 const columns = `message.id, message.order_id AS orderId, message.order_status AS orderStatus, message.body,
   message.recipient, message.reference, message.state, message.attempts, message.next_attempt_at AS nextAttemptAt,
-  message.provider_message_id AS providerMessageId, message.error_code AS errorCode,
+  message.provider_message_id AS providerMessageId, message.provider_status AS providerStatus,
+  message.provider_status_at AS providerStatusAt, message.error_code AS errorCode,
   message.error_description AS errorDescription, staff.username AS requestedBy,
   message.requested_at AS requestedAt, message.updated_at AS updatedAt`;
 const from = 'FROM messages AS message LEFT JOIN staff ON staff.id = message.requested_by';
@@ -37,37 +72,103 @@ export type MessageRepository = ReturnType<typeof createMessageRepository>;
 
 export function createMessageRepository(db: Db, now: () => Date = () => new Date()) {
   const statements = {
-    insert: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts, requested_by, requested_at, updated_at)
-      VALUES (@orderId, @orderStatus, @body, @recipient, @reference, @state, @attempts, @requestedBy, @at, @at)`),
+    insert: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
+      VALUES (@orderId, @orderStatus, @body, @recipient, @reference, 'queued', @at, @requestedBy, @at, @at)`),
     findById: db.prepare(`SELECT ${columns} ${from} WHERE message.id = ?`),
+    findByReference: db.prepare(`SELECT ${columns} ${from} WHERE message.reference = ?`),
+    findByProviderId: db.prepare(`SELECT ${columns} ${from} WHERE message.provider_message_id = ?`),
     forOrder: db.prepare(`SELECT ${columns} ${from} WHERE message.order_id = ? ORDER BY message.id DESC`),
     latestPerOrder: db.prepare(`SELECT ${columns} ${from}
       WHERE message.id IN (SELECT max(id) FROM messages GROUP BY order_id)`),
-    finish: db.prepare(`UPDATE messages SET state = @state, provider_message_id = coalesce(@providerMessageId, provider_message_id),
-      error_code = @errorCode, error_description = @errorDescription, updated_at = @at WHERE id = @id`),
+    liveForStatus: db.prepare(`SELECT ${columns} ${from}
+      WHERE message.order_id = ? AND message.order_status = ? AND message.state IN ('queued', 'sending', 'sent', 'delivered')
+      ORDER BY message.id DESC LIMIT 1`),
+    claimDue: db.prepare(`UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = @at
+      WHERE id IN (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at ORDER BY next_attempt_at, id LIMIT @limit)
+      RETURNING id`).pluck(),
+    nextDue: db.prepare("SELECT min(next_attempt_at) FROM messages WHERE state = 'queued'").pluck(),
+    recover: db.prepare(`UPDATE messages SET state = 'queued', next_attempt_at = @at, updated_at = @at WHERE state = 'sending'`),
+    markSent: db.prepare(`UPDATE messages SET state = 'sent', provider_message_id = @providerMessageId,
+      next_attempt_at = NULL, error_code = NULL, error_description = NULL, updated_at = @at WHERE id = @id AND state = 'sending'`),
+    markNotSent: db.prepare(`UPDATE messages SET state = 'not-sent', next_attempt_at = NULL,
+      error_description = 'No MessageBird API key is configured', updated_at = @at WHERE id = @id AND state = 'sending'`),
+    markFailed: db.prepare(`UPDATE messages SET state = 'failed', next_attempt_at = NULL, error_code = @errorCode,
+      error_description = @errorDescription, updated_at = @at WHERE id = @id AND state = 'sending'`),
+    reschedule: db.prepare(`UPDATE messages SET state = 'queued', next_attempt_at = @nextAttemptAt, error_code = @errorCode,
+      error_description = @errorDescription, updated_at = @at WHERE id = @id AND state = 'sending'`),
+    applyReport: db.prepare(`UPDATE messages SET state = @state, provider_status = @status, provider_status_at = @statusAt,
+      provider_message_id = coalesce(provider_message_id, @providerMessageId),
+      error_code = coalesce(@errorCode, error_code), error_description = coalesce(@reason, error_description),
+      next_attempt_at = NULL, updated_at = @at WHERE id = @id`),
   };
 
+  const findById = (id: number) => statements.findById.get(id) as Message | undefined;
+  const at = () => now().toISOString();
+
   return {
-    /** Records a message about to be sent (state "sending", first attempt). */
-    create(message: NewMessage): Message {
-      const result = statements.insert.run({ ...message, attempts: message.state === 'sending' ? 1 : 0, at: now().toISOString() });
-      return statements.findById.get(result.lastInsertRowid) as Message;
-    },
-    finish(id: number, outcome: { state: MessageState; providerMessageId?: string; errorCode?: number; errorDescription?: string }) {
-      statements.finish.run({
-        id,
-        state: outcome.state,
-        providerMessageId: outcome.providerMessageId ?? null,
-        errorCode: outcome.errorCode ?? null,
-        errorDescription: outcome.errorDescription ?? null,
-        at: now().toISOString(),
-      });
-    },
-    findById: (id: number) => statements.findById.get(id) as Message | undefined,
+    findById,
     forOrder: (orderId: string) => statements.forOrder.all(orderId) as Message[],
     /** The newest message of every order, in one query, keyed by order id. */
     latestPerOrder(): Map<string, Message> {
       return new Map((statements.latestPerOrder.all() as Message[]).map((message) => [message.orderId, message]));
     },
+    /** The message already sent (or on its way) for this order's status, if any. */
+    liveForStatus: (orderId: string, orderStatus: string) => statements.liveForStatus.get(orderId, orderStatus) as Message | undefined,
+
+    /**
+     * Queues a message unless one for the same order status is already queued, sent or delivered
+     * (unless resending). Check and insert share one immediate transaction, so a double click or two
+     * processes cannot both queue one.
+     */
+    queue(message: NewMessage, options: { resend: boolean }): QueueResult {
+      const run = db.transaction((): QueueResult => {
+        const existing = options.resend ? undefined : (statements.liveForStatus.get(message.orderId, message.orderStatus) as Message | undefined);
+        if (existing) return { outcome: 'already-sent', message: existing };
+        const result = statements.insert.run({ ...message, at: at() });
+        return { outcome: 'queued', message: findById(Number(result.lastInsertRowid))! };
+      });
+      return run.immediate();
+    },
+
+    /** Moves up to `limit` due messages to 'sending', counting the attempt, and returns them. */
+    claimDue(limit: number): Message[] {
+      const ids = statements.claimDue.all({ at: at(), limit }) as number[];
+      return ids.map((id) => findById(id)!);
+    },
+    nextDueAt: () => statements.nextDue.get() as string | null,
+    /** Messages left in 'sending' by a crash go back to the queue: at most one duplicate, never a loss. */
+    recoverInterrupted: () => statements.recover.run({ at: at() }).changes,
+
+    markSent: (id: number, providerMessageId: string | undefined) => statements.markSent.run({ id, providerMessageId: providerMessageId ?? null, at: at() }),
+    markNotSent: (id: number) => statements.markNotSent.run({ id, at: at() }),
+    markFailed: (id: number, error: { code: number | undefined; reasons: string[] }) =>
+      statements.markFailed.run({ id, errorCode: error.code ?? null, errorDescription: error.reasons.join('\n'), at: at() }),
+    reschedule: (id: number, nextAttemptAt: Date, error: { code: number | undefined; reasons: string[] }) =>
+      statements.reschedule.run({ id, nextAttemptAt: nextAttemptAt.toISOString(), errorCode: error.code ?? null, errorDescription: error.reasons.join('\n'), at: at() }),
+
+    /**
+     * Applies a delivery report if it moves the message forward. A late 'sent' never overwrites
+     * 'delivered'. Returns what happened, for the log.
+     */
+    applyReport: db.transaction((report: DeliveryReport): 'updated' | 'stale' | 'unknown-message' | 'unknown-status' => {
+      const message = (report.reference && (statements.findByReference.get(report.reference) as Message | undefined))
+        || (report.providerMessageId && (statements.findByProviderId.get(report.providerMessageId) as Message | undefined))
+        || undefined;
+      if (!message) return 'unknown-message';
+      const state = reportedStates[report.status];
+      if (!state) return 'unknown-status';
+      if (stateRank[state] <= stateRank[message.state]) return 'stale';
+      statements.applyReport.run({
+        id: message.id,
+        state,
+        status: report.status,
+        statusAt: report.statusAt ?? null,
+        providerMessageId: report.providerMessageId ?? null,
+        errorCode: state === 'failed' || state === 'expired' ? (report.errorCode ?? null) : null,
+        reason: state === 'failed' || state === 'expired' ? (report.reason ?? null) : null,
+        at: at(),
+      });
+      return 'updated';
+    }),
   };
 }

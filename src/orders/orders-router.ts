@@ -3,9 +3,10 @@ import type { Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
 import type { MessageRepository } from '../notifications/message-repository.ts';
-import type { Notifier } from '../notifications/notifier.ts';
-import { SmsSendError } from '../notifications/sms-sender.ts';
+import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
+import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
+import { formatTime } from '../web/format.ts';
 import type { Order, OrderRepository } from './order-repository.ts';
 import { orderStatuses } from './order-status.ts';
 
@@ -38,6 +39,17 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     renderBoard(res);
   });
 
+  // The board polls this to show messages moving from queued to sent to delivered.
+  router.get('/orders/message-states.json', (_req, res) => {
+    const latest = [...messages.latestPerOrder().values()].map((message) => ({
+      orderId: message.orderId,
+      state: message.state,
+      updatedAt: message.updatedAt,
+      errorDescription: message.errorDescription,
+    }));
+    res.set('Cache-Control', 'no-store').json(latest);
+  });
+
   router.get('/orders/:orderId', (_req, res) => {
     const order = res.locals.order!;
     res.render('order', { title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id) });
@@ -59,20 +71,45 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
   });
 
   router.post('/orders/:orderId/notify', async (req, res) => {
-    const order = res.locals.order!;
-    try {
-      const result = await notifier.notify(order.id, res.locals.currentStaff!.id);
-      if (!result) throw createError(404, 'There is no order with that id.');
-      setFlash(req, result.message.state === 'sent'
-        ? { kind: 'success', message: `${order.customerName} was notified that their order is ${result.order.status}` }
-        : { kind: 'info', message: `Nothing was sent: no MessageBird API key is configured. ${order.customerName} would have received: “${result.message.body}”` });
-    } catch (error) {
-      if (!(error instanceof SmsSendError)) throw error;
-      req.log.warn({ err: error, orderId: order.id }, 'SMS notification failed');
-      setFlash(req, { kind: 'error', message: 'Could not send notification', details: error.reasons });
-    }
+    const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!;
+    setFlash(req, notifyFlash(result));
+    res.redirect(303, '/');
+  });
+
+  // "Send again" is its own button and route, so a double click on Notify can never text twice.
+  router.post('/orders/:orderId/resend', async (req, res) => {
+    const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!;
+    setFlash(req, notifyFlash(result));
     res.redirect(303, '/');
   });
 
   return router;
+}
+
+function notifyFlash({ outcome, order, message }: NotifyResult): Flash {
+  const name = order.customerName;
+  if (outcome === 'already-sent') {
+    return {
+      kind: 'info',
+      message: `${name} was already texted that their order is ${message.orderStatus} (at ${formatTime(message.requestedAt)}, now ${message.state}). Nothing was sent. Use “Send again” to text them once more.`,
+    };
+  }
+  const reasons = message.errorDescription?.split('\n') ?? [];
+  switch (message.state) {
+    case 'sent':
+    case 'delivered':
+      return { kind: 'success', message: `${name} was notified that their order is ${message.orderStatus}` };
+    case 'not-sent':
+      return { kind: 'info', message: `Nothing was sent: no MessageBird API key is configured. ${name} would have received: “${message.body}”` };
+    case 'failed':
+    case 'expired':
+      return { kind: 'error', message: 'Could not send notification', details: reasons };
+    case 'queued':
+      if (message.attempts > 0) {
+        return { kind: 'info', message: `Not sent yet to ${name}; Order Desk will try again at ${formatTime(message.nextAttemptAt!)}. The board shows its progress.`, details: reasons };
+      }
+      return { kind: 'info', message: `The message to ${name} is queued and will be sent shortly; the board shows its progress.` };
+    case 'sending':
+      return { kind: 'info', message: `MessageBird is slow to answer: the message to ${name} is on its way and the board shows its progress.` };
+  }
 }

@@ -5,6 +5,7 @@ import { safeReturnPath } from './authentication.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { StaffRepository } from './staff-repository.ts';
+import { formatTime } from '../web/format.ts';
 import { sessionCookieName } from '../web/session.ts';
 
 const loginForm = z.object({
@@ -18,7 +19,6 @@ const notices: Record<string, string> = {
   'password-changed': 'Your password was changed. Sign in with the new one.',
 };
 
-const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
 
 export function createAuthRouter(deps: { staff: StaffRepository; passwords: PasswordHasher; throttle: LoginThrottle }): Router {
   const { staff, passwords, throttle } = deps;
@@ -53,7 +53,7 @@ export function createAuthRouter(deps: { staff: StaffRepository; passwords: Pass
       res.set('Retry-After', String(minutes * 60));
       return renderLogin(res.status(429), {
         username, next: returnTo,
-        error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${timeFormat.format(retryAt)}).`,
+        error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${formatTime(retryAt)}).`,
       });
     }
 

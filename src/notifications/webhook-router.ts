@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import type { Request } from 'express';
+import { createSecretKey } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { MessageRepository } from './message-repository.ts';
+
+// The SDK's verify() is only published as CommonJS without an exports map.
+const { verify, SIGNATURE_HEADER_NAME } = createRequire(import.meta.url)('messagebird/lib/webhook-signature-jwt') as {
+  verify: (url: string, payload: Buffer | null, jwt: string, key: ReturnType<typeof createSecretKey>) => Promise<boolean>;
+  SIGNATURE_HEADER_NAME: string;
+};
+
+export const deliveryReportPath = '/webhooks/messagebird/status';
+
+/**
+ * MessageBird's delivery reports. Each request is signed with a JWT over the exact URL it called;
+ * we check it ourselves with the SDK's verify() because the SDK's Express middleware (4.0.1) calls
+ * next() without waiting for the check.
+ */
+export function createWebhookRouter(deps: { messages: MessageRepository; signingKey: string | undefined; publicUrl: string | undefined }): Router {
+  const router = Router();
+  const key = deps.signingKey ? createSecretKey(Buffer.from(deps.signingKey, 'utf8')) : undefined;
+
+  // The URL the provider signed: the configured public URL when there is one, else as this request
+  // arrived (scheme and host from proxy headers only when TRUST_PROXY trusts them).
+  const signedUrl = (req: Request) => deps.publicUrl
+    ? `${deps.publicUrl.replace(/\/+$/, '')}${req.originalUrl}`
+    : `${req.protocol}://${req.get('host')}${req.originalUrl}`;
+
+  router.get(deliveryReportPath, async (req, res) => {
+    if (!key) {
+      req.log.error('delivery report refused: MESSAGEBIRD_SIGNING_KEY is not set');
+      return res.status(503).type('text').send('Delivery reports are not configured on this server.');
+    }
+    const token = req.get(SIGNATURE_HEADER_NAME);
+    if (!token) return res.status(401).type('text').send('Missing MessageBird-Signature-JWT header.');
+    try {
+      await verify(signedUrl(req), Buffer.alloc(0), token, key);
+    } catch (error) {
+      req.log.warn({ reason: (error as Error).message }, 'delivery report refused: bad signature');
+      return res.status(401).type('text').send('Invalid signature.');
+    }
+
+    const query = req.query as Record<string, unknown>;
+    const text = (name: string) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name] as string) : undefined);
+    const status = text('status');
+    if (!status || (!text('reference') && !text('id'))) {
+      return res.status(400).type('text').send('A report needs a status and a reference or id.');
+    }
+    const errorCode = text('statusErrorCode');
+    const outcome = deps.messages.applyReport({
+      reference: text('reference'),
+      providerMessageId: text('id'),
+      status,
+      statusAt: text('statusDatetime'),
+      reason: text('statusReason'),
+      errorCode: errorCode && /^\d+$/.test(errorCode) ? Number(errorCode) : undefined,
+    });
+    req.log.info({ reference: text('reference'), id: text('id'), status, outcome }, 'delivery report');
+    // Acknowledge even unknown messages, or MessageBird keeps retrying a report we can never use.
+    res.type('text').send('OK');
+  });
+
+  return router;
+}
