@@ -2,7 +2,7 @@ import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { safeReturnPath } from '../src/staff/authentication.ts';
 import { sessionCookieName } from '../src/web/session.ts';
-import { createTestApp, makeOrder, testConfig, testPassword } from './helpers.ts';
+import { createTestApp, makeOrder, testConfig, testPassword } from './support/helpers.ts';
 
 function sessionId(cookies: string[] | string | undefined): string | undefined {
   const list = Array.isArray(cookies) ? cookies : cookies ? [cookies] : [];

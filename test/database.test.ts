@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../src/db/database.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { sampleOrders, seedSampleOrders } from '../src/orders/sample-orders.ts';
-import { makeOrder } from './helpers.ts';
+import { makeOrder } from './support/helpers.ts';
 
 const folders: string[] = [];
 afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.ts';
 import { ensureFirstAdmin, FirstAdminError } from '../src/staff/first-admin.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
-import { testPasswords } from './helpers.ts';
+import { testPasswords } from './support/helpers.ts';
 
 function setup() {
   const staff = createStaffRepository(openDatabase(':memory:'));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { orderStatuses } from '../src/orders/order-status.ts';
-import { createTestApp, FakeSmsSender, makeOrder, testPassword } from './helpers.ts';
+import { createTestApp, FakeSmsSender, makeOrder, testPassword } from './support/helpers.ts';
 
 // Every form gets at least this many generated submissions.
 const numRuns = 1000;

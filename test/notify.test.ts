@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import { SmsSendError } from '../src/notifications/sms-sender.ts';
-import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './helpers.ts';
+import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 
 async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();

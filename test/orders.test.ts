@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestApp, makeOrder, testConfig } from './helpers.ts';
+import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
 
 describe('GET /', () => {
   it('lists every order with name, phone, items and status', async () => {

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, FakeSmsSender, makeOrder } from './helpers.ts';
+import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
 
 type Route = { method: string; path: string };
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestApp, testPassword } from './helpers.ts';
+import { createTestApp, testPassword } from './support/helpers.ts';
 
 describe('GET /staff', () => {
   it('lists accounts with their role and state for an admin', async () => {

@@ -1,18 +1,18 @@
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import type { Config } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
-import { createDispatcher } from '../src/notifications/dispatcher.ts';
-import { createMessageRepository } from '../src/notifications/message-repository.ts';
-import type { SmsMessage, SmsSender, SmsSendResult } from '../src/notifications/sms-sender.ts';
-import { createOrderRepository } from '../src/orders/order-repository.ts';
-import type { NewOrder } from '../src/orders/order-repository.ts';
-import type { ThrottleLimits } from '../src/staff/login-throttle.ts';
-import { createPasswordHasher } from '../src/staff/passwords.ts';
-import { createStaffRepository } from '../src/staff/staff-repository.ts';
-import type { StaffRole } from '../src/staff/staff-repository.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Config } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { createDispatcher } from '../../src/notifications/dispatcher.ts';
+import { createMessageRepository } from '../../src/notifications/message-repository.ts';
+import type { SmsMessage, SmsSender, SmsSendResult } from '../../src/notifications/sms-sender.ts';
+import { createOrderRepository } from '../../src/orders/order-repository.ts';
+import type { NewOrder } from '../../src/orders/order-repository.ts';
+import type { ThrottleLimits } from '../../src/staff/login-throttle.ts';
+import { createPasswordHasher } from '../../src/staff/passwords.ts';
+import { createStaffRepository } from '../../src/staff/staff-repository.ts';
+import type { StaffRole } from '../../src/staff/staff-repository.ts';
 
 /** A sender that records what it was asked to send; each test scripts its answer. */
 export class FakeSmsSender implements SmsSender {
