@@ -1,0 +1,143 @@
+import { SignJWT } from 'jose';
+import { createHash, randomUUID } from 'node:crypto';
+import supertest from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
+
+const signingKey = 'messagebird-signing-key-for-tests';
+const publicUrl = 'https://desk.example';
+const path = '/webhooks/messagebird/status';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A MessageBird-Signature-JWT as MessageBird makes it, over the exact URL it calls. */
+async function sign(url: string, options: { key?: string; expiresAt?: number; payload?: string } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, string> = { url_hash: sha256(url) };
+  if (options.payload !== undefined) claims.payload_hash = sha256(options.payload);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer('MessageBird')
+    .setJti(randomUUID())
+    .setIssuedAt(options.expiresAt ? options.expiresAt - 60 : now)
+    .setNotBefore(options.expiresAt ? options.expiresAt - 60 : now)
+    .setExpirationTime(options.expiresAt ?? now + 300)
+    .sign(new TextEncoder().encode(options.key ?? signingKey));
+}
+
+async function setup(overrides: Record<string, string> = {}) {
+  const context = createTestApp({ config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
+  context.orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater' }));
+  const agent = await context.signIn();
+  await agent.post('/orders/o1/notify').expect(303);
+  const message = context.messages.forOrder('o1')[0]!;
+  expect(message.state).toBe('sent');
+  const query = (status: string, extra: Record<string, string> = {}) =>
+    `${path}?${new URLSearchParams({ id: message.providerMessageId!, reference: message.reference, recipient: '319876543211', status, statusDatetime: '2026-11-22T10:00:00+00:00', ...extra })}`;
+  const report = async (status: string, extra: Record<string, string> = {}) => {
+    const target = query(status, extra);
+    return supertest(context.app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`));
+  };
+  const state = () => context.messages.findById(message.id)!.state;
+  return { ...context, agent, message, query, report, state };
+}
+
+describe('GET /webhooks/messagebird/status', () => {
+  it('marks a message delivered on a validly signed report, and the board shows it', async () => {
+    const { report, state, agent, messages, message } = await setup();
+    const response = await report('delivered');
+    expect([response.status, response.text]).toEqual([200, 'OK']);
+    expect(state()).toBe('delivered');
+    expect(messages.findById(message.id)).toMatchObject({ providerStatus: 'delivered', providerStatusAt: '2026-11-22T10:00:00+00:00' });
+    expect((await agent.get('/')).text).toMatch(/message-delivered[^>]*>\s*Delivered/);
+  });
+
+  it('records a delivery failure with its reason', async () => {
+    const { report, messages, message } = await setup();
+    expect((await report('delivery_failed', { statusReason: 'unknown subscriber', statusErrorCode: '1' })).status).toBe(200);
+    expect(messages.findById(message.id)).toMatchObject({ state: 'failed', errorDescription: 'unknown subscriber', errorCode: 1 });
+  });
+
+  it('never moves a message back: a late "sent" leaves it delivered', async () => {
+    const { report, state } = await setup();
+    expect((await report('delivered')).status).toBe(200);
+    expect((await report('sent')).status).toBe(200);
+    expect((await report('buffered')).status).toBe(200);
+    expect(state()).toBe('delivered');
+  });
+
+  it('acknowledges a report for an unknown message and changes nothing', async () => {
+    const { app, state } = await setup();
+    const target = `${path}?reference=nobody&id=x&status=delivered`;
+    await supertest(app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`)).expect(200);
+    expect(state()).toBe('sent');
+  });
+
+  it('refuses a report without the signature header', async () => {
+    const { app, query, state } = await setup();
+    await supertest(app).get(query('delivered')).expect(401);
+    expect(state()).toBe('sent');
+  });
+
+  it('refuses a report signed with another key', async () => {
+    const { app, query, state } = await setup();
+    const target = query('delivered');
+    await supertest(app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`, { key: 'someone-elses-key' })).expect(401);
+    expect(state()).toBe('sent');
+  });
+
+  it('refuses an expired signature', async () => {
+    const { app, query, state } = await setup();
+    const target = query('delivered');
+    const expired = await sign(`${publicUrl}${target}`, { expiresAt: Math.floor(Date.now() / 1000) - 600 });
+    await supertest(app).get(target).set('MessageBird-Signature-JWT', expired).expect(401);
+    expect(state()).toBe('sent');
+  });
+
+  it('refuses a report whose URL was changed after signing', async () => {
+    const { app, query, state } = await setup();
+    const token = await sign(`${publicUrl}${query('delivery_failed')}`);
+    await supertest(app).get(query('delivered')).set('MessageBird-Signature-JWT', token).expect(401);
+    expect(state()).toBe('sent');
+  });
+
+  it('refuses a signature made for a body the request does not have', async () => {
+    const { app, query, state } = await setup();
+    const target = query('delivered');
+    const token = await sign(`${publicUrl}${target}`, { payload: '{"status":"delivered"}' });
+    await supertest(app).get(target).set('MessageBird-Signature-JWT', token).expect(401);
+    expect(state()).toBe('sent');
+  });
+
+  it('refuses a garbled token', async () => {
+    const { app, query } = await setup();
+    await supertest(app).get(query('delivered')).set('MessageBird-Signature-JWT', 'not.a.jwt').expect(401);
+  });
+
+  it('answers 400 to a signed report without a status', async () => {
+    const { app, message } = await setup();
+    const target = `${path}?reference=${message.reference}`;
+    await supertest(app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`)).expect(400);
+  });
+
+  it('rebuilds the URL from trusted proxy headers when there is no PUBLIC_URL', async () => {
+    const { app, query, state } = await setup({ PUBLIC_URL: '', TRUST_PROXY: 'true' });
+    const target = query('delivered');
+    const token = await sign(`https://proxy.example${target}`);
+    await supertest(app).get(target).set('Host', 'proxy.example').set('X-Forwarded-Proto', 'https').set('MessageBird-Signature-JWT', token).expect(200);
+    expect(state()).toBe('delivered');
+  });
+
+  it('ignores proxy headers it does not trust', async () => {
+    const { app, query, state } = await setup({ PUBLIC_URL: '' });
+    const target = query('delivered');
+    const token = await sign(`https://proxy.example${target}`);
+    await supertest(app).get(target).set('Host', 'proxy.example').set('X-Forwarded-Proto', 'https').set('MessageBird-Signature-JWT', token).expect(401);
+    expect(state()).toBe('sent');
+  });
+
+  it('answers 503 when no signing key is configured', async () => {
+    const { app, query } = await setup({ MESSAGEBIRD_SIGNING_KEY: '' });
+    await supertest(app).get(query('delivered')).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${query('delivered')}`)).expect(503);
+  });
+});
