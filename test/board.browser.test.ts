@@ -1,21 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser } from './support/browser.ts';
+import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
 import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const password = 'kitchen-door-blue-42';
-
-async function signIn(page: Page, url: string) {
-  await page.goto(url);
-  await page.getByLabel('Username').fill('chef');
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Orders' }).waitFor();
-}
 
 describe.skipIf(!chromiumPath)('the board in a real browser', () => {
   let browser: Browser;

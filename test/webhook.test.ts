@@ -1,29 +1,14 @@
-import { SignJWT } from 'jose';
-import { createHash, randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
+import { signWebhook } from './support/messagebird-signature.ts';
 
 const signingKey = 'messagebird-signing-key-for-tests';
 const publicUrl = 'https://desk.example';
 const path = '/webhooks/messagebird/status';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A MessageBird-Signature-JWT as MessageBird makes it, over the exact URL it calls. */
-async function sign(url: string, options: { key?: string; expiresAt?: number; payload?: string } = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims: Record<string, string> = { url_hash: sha256(url) };
-  if (options.payload !== undefined) claims.payload_hash = sha256(options.payload);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuer('MessageBird')
-    .setJti(randomUUID())
-    .setIssuedAt(options.expiresAt ? options.expiresAt - 60 : now)
-    .setNotBefore(options.expiresAt ? options.expiresAt - 60 : now)
-    .setExpirationTime(options.expiresAt ?? now + 300)
-    .sign(new TextEncoder().encode(options.key ?? signingKey));
-}
+const sign = (url: string, options: { key?: string; expiresAt?: number; payload?: string } = {}) =>
+  signWebhook(url, options.key ?? signingKey, options);
 
 async function setup(overrides: Record<string, string> = {}) {
   const context = createTestApp({ config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });

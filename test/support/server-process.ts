@@ -14,8 +14,11 @@ export type ServerProcess = {
 };
 
 /** Starts `node src/server.ts` as its own process on a free port and waits until it listens. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
+export async function startServer(env: Record<string, string>, options: { fakeMessageBird?: string } = {}): Promise<ServerProcess> {
+  // With a fake MessageBird, the real sender in the server process is bridged to it.
+  const preload = options.fakeMessageBird ? ['--import', './test/support/messagebird-bridge-preload.ts'] : [];
+  if (options.fakeMessageBird) env = { FAKE_MESSAGEBIRD_URL: options.fakeMessageBird, ...env };
+  const child = spawn(process.execPath, [...preload, 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
