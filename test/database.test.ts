@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../src/db/database.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { sampleOrders, seedSampleOrders } from '../src/orders/sample-orders.ts';
 import { makeOrder } from './support/helpers.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
 
-const folders: string[] = [];
-afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });
-
-function tempDatabasePath() {
-  const folder = mkdtempSync(join(tmpdir(), 'order-desk-'));
-  folders.push(folder);
-  return join(folder, 'nested', 'orders.db');
-}
+const tempDatabasePath = useTempDatabases('nested/orders.db');
 
 describe('openDatabase', () => {
   it('creates the folder, uses WAL with full sync and foreign keys, and records migrations', () => {

@@ -1,17 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runServerToExit, startServer } from './support/server-process.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
 
-const folders: string[] = [];
-afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });
-
-function databasePath() {
-  const folder = mkdtempSync(join(tmpdir(), 'order-desk-server-'));
-  folders.push(folder);
-  return join(folder, 'orders.db');
-}
+const databasePath = useTempDatabases();
 
 describe('the server process', () => {
   it('refuses to start on a bad setting, naming the variable, without a stack trace', async () => {

@@ -1,15 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.ts';
 import { createPasswordHasher } from '../src/staff/passwords.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
 
 const root = join(import.meta.dirname, '..');
-const folders: string[] = [];
-afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });
 
 function cli(databasePath: string, args: string[], input: string) {
   const result = spawnSync(process.execPath, ['src/staff/staff-cli.ts', ...args], {
@@ -18,11 +15,7 @@ function cli(databasePath: string, args: string[], input: string) {
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
-function databasePath() {
-  const folder = mkdtempSync(join(tmpdir(), 'order-desk-cli-'));
-  folders.push(folder);
-  return join(folder, 'orders.db');
-}
+const databasePath = useTempDatabases();
 
 describe('npm run staff', () => {
   it('adds an admin with the password from standard input', async () => {

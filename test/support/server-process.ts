@@ -18,18 +18,14 @@ export async function startServer(env: Record<string, string>, options: { fakeMe
   // With a fake MessageBird, the real sender in the server process is bridged to it.
   const preload = options.fakeMessageBird ? ['--import', './test/support/messagebird-bridge-preload.ts'] : [];
   if (options.fakeMessageBird) env = { FAKE_MESSAGEBIRD_URL: options.fakeMessageBird, ...env };
-  const child = spawn(process.execPath, [...preload, 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnServer(env, preload);
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       const match = /listening on (http:\/\/[^"\s]+)/.exec(output);
       if (match) { clearTimeout(timer); resolve(match[1]!); }
     });
@@ -51,14 +47,18 @@ export async function startServer(env: Record<string, string>, options: { fakeMe
 
 /** Runs the server to completion (for start-up failures) and returns its exit code and output. */
 export async function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnServer(env, []);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const [code] = await once(child, 'exit');
   return { code: code as number | null, output };
+}
+
+function spawnServer(env: Record<string, string>, nodeArgs: string[]) {
+  return spawn(process.execPath, [...nodeArgs, 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
