@@ -77,9 +77,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.static(join(root, 'public'), { maxAge: '1h' }));
   app.use('/vendor/pico', express.static(join(root, 'node_modules/@picocss/pico/css'), { maxAge: '1d' }));
 
+  const healthCheck = db.prepare('SELECT 1 FROM orders LIMIT 1');
   app.get('/healthz', (req, res) => {
     try {
-      db.prepare('SELECT 1 FROM orders LIMIT 1').get();
+      healthCheck.get();
       res.json({ status: 'ok' });
     } catch (error) {
       req.log.error({ err: error }, 'health check failed');

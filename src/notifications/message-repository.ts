@@ -80,6 +80,7 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
     forOrder: db.prepare(`SELECT ${columns} ${from} WHERE message.order_id = ? ORDER BY message.id DESC`),
     latestPerOrder: db.prepare(`SELECT ${columns} ${from}
       WHERE message.id IN (SELECT max(id) FROM messages GROUP BY order_id)`),
+    // The message already sent, or on its way, for an order's status: see liveStates.
     liveForStatus: db.prepare(`SELECT ${columns} ${from}
       WHERE message.order_id = ? AND message.order_status = ? AND message.state IN ('queued', 'sending', 'sent', 'delivered')
       ORDER BY message.id DESC LIMIT 1`),
@@ -112,9 +113,6 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
     latestPerOrder(): Map<string, Message> {
       return new Map((statements.latestPerOrder.all() as Message[]).map((message) => [message.orderId, message]));
     },
-    /** The message already sent (or on its way) for this order's status, if any. */
-    liveForStatus: (orderId: string, orderStatus: string) => statements.liveForStatus.get(orderId, orderStatus) as Message | undefined,
-
     /**
      * Queues a message unless one for the same order status is already queued, sent or delivered
      * (unless resending). Check and insert share one immediate transaction, so a double click or two

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
+import { liveStates } from '../notifications/message-repository.ts';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
@@ -25,7 +26,7 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
   const router = Router();
 
   const renderBoard = (res: Response) =>
-    res.render('board', { title: 'Orders', orders: orders.list(), latestMessages: messages.latestPerOrder(), statuses: orderStatuses });
+    res.render('board', { title: 'Orders', orders: orders.list(), latestMessages: messages.latestPerOrder(), liveStates, statuses: orderStatuses });
 
   // Load or 404 in one place for every route with an :orderId.
   router.param('orderId', (_req, res, next, orderId: string) => {
