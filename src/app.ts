@@ -13,6 +13,7 @@ import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
+import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
 import { loadCurrentStaff, requireStaff } from './staff/authentication.ts';
 import { createLoginThrottle } from './staff/login-throttle.ts';
@@ -72,8 +73,13 @@ export function createApp(deps: AppDeps): express.Express {
         // where upgrading the stylesheet requests would break the page.
       },
     },
+    // HSTS only means something over HTTPS; on the plain-HTTP LAN it is left out (below).
     strictTransportSecurity: false,
   }));
+  app.use((req, res, next) => {
+    if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');
+    next();
+  });
   app.use(express.static(join(root, 'public'), { maxAge: '1h' }));
   app.use('/vendor/pico', express.static(join(root, 'node_modules/@picocss/pico/css'), { maxAge: '1d' }));
 
@@ -102,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createAuthRouter({ staff, passwords, throttle }));
   app.use(requireStaff);
   app.use(createOrdersRouter({ orders, messages, notifier }));
+  app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));

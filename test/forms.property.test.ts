@@ -114,6 +114,18 @@ describe('every form, under generated input', () => {
     }), { numRuns });
   });
 
+  it('POST /account/password: never a 5xx, and nothing changes unless the current password is right and the new one strong', async () => {
+    const { signIn, snapshot } = await setup();
+    const cook = await signIn('cook');
+    await fc.assert(fc.asyncProperty(formOf({ currentPassword: fc.constant('wrong but plausible'), newPassword: fc.constant('another fine passphrase') }), async (form) => {
+      const before = snapshot();
+      const response = await cook.post('/account/password').send(form);
+      expectSafe(response);
+      expect(response.status).toBe(400);
+      expect(snapshot()).toBe(before);
+    }), { numRuns });
+  });
+
   it('POST /staff/:staffId/disable and /enable: never a 5xx with any extra fields', async () => {
     const { admin, cook, staff } = await setup();
     await fc.assert(fc.asyncProperty(formOf({ anything: text }), fc.constantFrom('disable', 'enable'), async (form, action) => {
