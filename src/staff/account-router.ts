@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { passwordProblem } from './passwords.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { StaffRepository } from './staff-repository.ts';
+import { signOut } from '../web/session.ts';
 
 const changePasswordForm = z.object({
   currentPassword: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.').max(256),
@@ -34,8 +35,7 @@ export function createAccountRouter(deps: { staff: StaffRepository; passwords: P
     staff.setPassword(account.id, await passwords.hash(parsed.data.newPassword));
     req.log.info({ staffId: account.id }, 'password changed by its owner');
     // Every session of the account ends, this one included: sign in again with the new password.
-    await new Promise<void>((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
-    res.redirect(303, '/login?notice=password-changed');
+    await signOut(req, res, 'password-changed');
   });
 
   return router;

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { safeReturnPath } from './authentication.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { StaffRepository } from './staff-repository.ts';
 import { formatTime } from '../web/format.ts';
-import { sessionCookieName } from '../web/session.ts';
+import { signOut } from '../web/session.ts';
 
 const loginForm = z.object({
   username: z.string({ error: 'Enter your username.' }).trim().min(1, 'Enter your username.').max(64, 'That username is too long.'),
@@ -83,14 +83,9 @@ export function createAuthRouter(deps: { staff: StaffRepository; passwords: Pass
     });
   });
 
-  router.post('/logout', (req: Request, res: Response, next) => {
-    const staffId = req.session.staffId;
-    req.session.destroy((error) => {
-      if (error) return next(error);
-      req.log.info({ staffId }, 'signed out');
-      res.clearCookie(sessionCookieName);
-      res.redirect(303, '/login?notice=signed-out');
-    });
+  router.post('/logout', async (req, res) => {
+    req.log.info({ staffId: req.session.staffId }, 'signed out');
+    await signOut(req, res, 'signed-out');
   });
 
   return router;

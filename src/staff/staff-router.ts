@@ -4,6 +4,7 @@ import createError from 'http-errors';
 import { z } from 'zod';
 import { usernamePattern, usernameRule } from '../config.ts';
 import { setFlash } from '../web/flash.ts';
+import { signOut } from '../web/session.ts';
 import { requireAdmin } from './authentication.ts';
 import { passwordProblem } from './passwords.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -83,10 +84,7 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
     }
     staff.setPassword(account.id, await passwords.hash(parsed.data.password));
     req.log.info({ by: res.locals.currentStaff!.id, staffId: account.id }, 'staff password reset');
-    if (account.id === res.locals.currentStaff!.id) {
-      await new Promise<void>((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
-      return res.redirect(303, '/login?notice=password-changed');
-    }
+    if (account.id === res.locals.currentStaff!.id) return signOut(req, res, 'password-changed');
     setFlash(req, { kind: 'success', message: `New password set for ${account.username}; their sessions have ended.` });
     res.redirect(303, '/staff');
   });

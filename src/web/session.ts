@@ -1,3 +1,4 @@
+import type { Request, Response } from 'express';
 import session from 'express-session';
 import type { Db } from '../db/database.ts';
 import { resolveSessionSecret } from './session-secret.ts';
@@ -30,4 +31,11 @@ export function createSessionMiddleware(db: Db, options: { secret: string | unde
       maxAge: options.idleMinutes * 60_000,
     },
   });
+}
+
+/** Ends this browser's session and sends it to the login page with a notice. */
+export async function signOut(req: Request, res: Response, notice: 'signed-out' | 'password-changed'): Promise<void> {
+  await new Promise<void>((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
+  res.clearCookie(sessionCookieName);
+  res.redirect(303, `/login?notice=${notice}`);
 }
