@@ -1,5 +1,4 @@
 import express from 'express';
-import type { ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import createError from 'http-errors';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import type { PasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
+import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { exposeFlash } from './web/flash.ts';
 import { formatTime } from './web/format.ts';
 import { createSessionMiddleware } from './web/session.ts';
@@ -56,6 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.locals.formatTime = formatTime;
 
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(refuseOddRequestTargets);
   app.use(helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -112,23 +113,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createStaffRouter({ staff, passwords }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
-  app.use(errorHandler(config));
+  app.use(errorHandler({ showDetails: config.showErrorDetails }));
   return app;
-}
-
-function errorHandler(config: Config): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const status = createError.isHttpError(error) ? error.status : 500;
-    if (status >= 500) req.log.error({ err: error }, 'request failed');
-    // A 4xx message is written for the user; a 5xx message may leak internals.
-    const message = status < 500 && createError.isHttpError(error) && error.expose
-      ? error.message
-      : 'Something went wrong on our side. Please try again.';
-    res.status(status).render('error', {
-      title: status === 404 ? 'Not found' : 'Error',
-      status,
-      message,
-      stack: config.env === 'development' && status >= 500 ? String(error?.stack ?? error) : undefined,
-    });
-  };
 }

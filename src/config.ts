@@ -1,3 +1,4 @@
+import express from 'express';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,12 +13,26 @@ const originator = z
   });
 
 // Express's "trust proxy": false, true, a hop count, or addresses/subnets such as "loopback, 10.0.0.0/8".
+// Express itself decides which address lists it accepts, so a typo stops start-up here, naming the
+// variable, instead of crashing inside Express.
+const acceptedByExpress = (value: boolean | number | string) => {
+  try {
+    express().set('trust proxy', value);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const trustProxy = z.string().trim().transform((value): boolean | number | string => {
-  if (value === 'false') return false;
-  if (value === 'true') return true;
+  if (/^false$/i.test(value)) return false;
+  if (/^true$/i.test(value)) return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
-}).or(z.boolean());
+}).or(z.boolean()).refine(acceptedByExpress, {
+  message: 'must be true, false, a hop count, or addresses/subnets such as "loopback, 10.0.0.0/8"',
+});
+
+const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
 
 export const usernamePattern = /^[A-Za-z0-9._-]{3,32}$/;
 export const usernameRule = 'must be 3 to 32 letters, digits, dots, dashes or underscores';
@@ -46,6 +61,7 @@ const configSchema = z.object({
   TRUST_PROXY: z.preprocess(emptyAsUndefined, trustProxy.default(false)),
   ADMIN_USERNAME: z.preprocess(emptyAsUndefined, z.string().regex(usernamePattern, usernameRule).optional()),
   ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SHOW_ERROR_DETAILS: z.preprocess(emptyAsUndefined, flag.default(false)),
 });
 
 export type Config = {
@@ -60,6 +76,8 @@ export type Config = {
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
   trustProxy: boolean | number | string;
   firstAdmin: { username: string; password: string } | undefined;
+  /** Stack traces on 500 pages: only when the operator asks for them. */
+  showErrorDetails: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -74,6 +92,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const values = parsed.data;
   if (Boolean(values.ADMIN_USERNAME) !== Boolean(values.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_USERNAME, ADMIN_PASSWORD: set both or neither');
+  }
+  if (values.PUBLIC_URL && !values.MESSAGEBIRD_SIGNING_KEY) {
+    // Reports would be asked for and every one of them refused.
+    throw new ConfigError('Invalid configuration:\n  PUBLIC_URL, MESSAGEBIRD_SIGNING_KEY: PUBLIC_URL asks MessageBird for delivery reports, which are only accepted with MESSAGEBIRD_SIGNING_KEY set; set both or neither');
   }
   return {
     env: values.NODE_ENV,
@@ -100,5 +122,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     firstAdmin: values.ADMIN_USERNAME && values.ADMIN_PASSWORD
       ? { username: values.ADMIN_USERNAME, password: values.ADMIN_PASSWORD }
       : undefined,
+    showErrorDetails: values.SHOW_ERROR_DETAILS,
   };
 }

@@ -15,12 +15,15 @@ describe('loadConfig', () => {
       session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
       trustProxy: false,
       firstAdmin: undefined,
+      showErrorDetails: false,
     });
   });
 
   it.each([
     ['true', true],
+    ['TRUE', true],
     ['false', false],
+    ['False', false],
     ['1', 1],
     ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
   ])('reads TRUST_PROXY %j', (value, expected) => {
@@ -56,9 +59,22 @@ describe('loadConfig', () => {
     ['SESSION_IDLE_MINUTES', '0'],
     ['SESSION_MAX_HOURS', 'forever'],
     ['ADMIN_USERNAME', 'a b'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', 'loopback, 10.0.0.300/8'],
+    ['SHOW_ERROR_DETAILS', 'yes'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
+  });
+
+  it('refuses PUBLIC_URL without MESSAGEBIRD_SIGNING_KEY, naming both, since every report would be refused', () => {
+    expect(() => loadConfig({ PUBLIC_URL: 'https://orders.example.com' })).toThrow(/PUBLIC_URL, MESSAGEBIRD_SIGNING_KEY: /);
+    expect(loadConfig({ PUBLIC_URL: 'https://orders.example.com', MESSAGEBIRD_SIGNING_KEY: 'key' }).publicUrl).toBe('https://orders.example.com');
+  });
+
+  it('shows error details only when SHOW_ERROR_DETAILS is true, whatever NODE_ENV says', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).showErrorDetails).toBe(false);
+    expect(loadConfig({ SHOW_ERROR_DETAILS: 'true' }).showErrorDetails).toBe(true);
   });
 
   it('names every bad variable at once', () => {

@@ -1,27 +1,7 @@
-import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
-
-type Route = { method: string; path: string };
-type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-
-/** Every route the app has, from its own router tables, nested routers included. */
-function routesOf(app: Express): Route[] {
-  const routes: Route[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const [method, enabled] of Object.entries(layer.route.methods)) {
-          if (enabled && method !== '_all') routes.push({ method: method.toUpperCase(), path: layer.route.path });
-        }
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return routes;
-}
+import { routesOf } from './support/routes.ts';
+import type { Route } from './support/routes.ts';
 
 const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
 

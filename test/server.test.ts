@@ -12,6 +12,16 @@ describe('the server process', () => {
     expect(output).not.toMatch(/\n\s+at /);
   });
 
+  it.each([
+    [{ TRUST_PROXY: 'TRUE, loopback' }, /TRUST_PROXY: must be true, false/],
+    [{ PUBLIC_URL: 'https://orders.example.com' }, /PUBLIC_URL, MESSAGEBIRD_SIGNING_KEY: /],
+  ])('refuses to start with %j, naming the variable, without a stack trace', async (env, expected) => {
+    const { code, output } = await runServerToExit({ DATABASE_PATH: databasePath(), ...env });
+    expect(code).toBe(1);
+    expect(output).toMatch(expected);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
   it('creates the first admin with a generated password shown once, and stops cleanly on SIGTERM', async () => {
     const path = databasePath();
     const server = await startServer({ DATABASE_PATH: path });

@@ -1,4 +1,6 @@
 import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -34,11 +36,11 @@ export const testPasswords = createPasswordHasher({ logN: 8 });
 export const testPassword = 'correct horse battery staple';
 
 /** A fresh in-memory database and app for one test. */
-export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits } = {}) {
+export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger } = {}) {
   const config = options.config ?? testConfig();
   const db = openDatabase(':memory:');
   const sender = options.sender ?? new FakeSmsSender();
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const messages = createMessageRepository(db);
   const dispatcher = createDispatcher({ messages, sender, logger }, { ...config.outbox, reportUrl: undefined });
   dispatcher.start();
@@ -61,6 +63,22 @@ export function createTestApp(options: { sender?: SmsSender; config?: Config; th
   }
 
   return { app, db, orders, messages, staff, sender, dispatcher, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
+}
+
+/** A logger whose JSON lines the test can read: `lines` as parsed objects, `text` as written. */
+export function captureLogs() {
+  const written: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk.toString());
+      callback();
+    },
+  });
+  return {
+    logger: pino({ level: 'trace' }, stream),
+    text: () => written.join(''),
+    lines: () => written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 /** A browser-like client: keeps its cookie and sends the page's CSRF token with every form. */
