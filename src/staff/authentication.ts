@@ -62,5 +62,7 @@ export function safeReturnPath(candidate: unknown): string {
     return '/';
   }
   if (url.origin !== base || url.pathname.startsWith('/login')) return '/';
-  return url.pathname + url.search;
+  // Check what is returned, not what came in: normalising "/.//evil.example" gives "//evil.example".
+  const path = url.pathname + url.search;
+  return /^\/(?![/\\])/.test(path) ? path : '/';
 }
