@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { orderStatuses } from '../src/orders/order-status.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testPassword } from './support/helpers.ts';
 
-// Every form gets at least this many generated submissions.
+// Every form gets at least this many generated submissions, so each test may take up to a minute
+// on a busy machine.
 const numRuns = 1000;
 
 // Text that would break the page if it were ever rendered unescaped.
 const hostile = fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' onfocus='alert(1)", '&amp;<b>', '</textarea><svg onload=alert(1)>');
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), hostile, hostile.map((h) => `cook${h}`), fc.string({ minLength: 300, maxLength: 400 }));
+// Names every plain object has: a lookup keyed by input must not find them.
+const objectKeys = fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf');
+const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), hostile, hostile.map((h) => `cook${h}`), objectKeys, fc.string({ minLength: 300, maxLength: 400 }));
 const value = fc.oneof({ weight: 4, arbitrary: text }, { weight: 1, arbitrary: fc.array(text, { minLength: 2, maxLength: 3 }) });
 const formOf = (fields: Record<string, fc.Arbitrary<unknown>>) =>
   fc.record(Object.fromEntries(Object.entries(fields).map(([name, arbitrary]) => [name, fc.oneof(arbitrary, value)])), { requiredKeys: [] });
@@ -45,7 +48,7 @@ describe('every form, under generated input', () => {
       expect(response.status).toBe(valid ? 303 : 400);
       if (!valid) expect(snapshot()).toBe(before);
     }), { numRuns });
-  });
+  }, 60_000);
 
   it('POST /orders/:orderId/notify: never a 5xx and never changes the order, whatever fields come along', async () => {
     const { admin, snapshot, sender } = await setup();
@@ -57,7 +60,7 @@ describe('every form, under generated input', () => {
       expect(snapshot()).toBe(before);
     }), { numRuns });
     expect(sender.sent.every((message) => message.recipient === '+14127267380')).toBe(true);
-  });
+  }, 60_000);
 
   it('POST /login: never a 5xx, only the right password signs in, and the username is always escaped', async () => {
     const { anonymous, snapshot } = await setup();
@@ -77,7 +80,7 @@ describe('every form, under generated input', () => {
       }
       expect(snapshot()).toBe(before);
     }), { numRuns });
-  });
+  }, 60_000);
 
   it('POST /staff: never a 5xx, invalid input refused with 4xx and nothing created, the input kept and escaped', async () => {
     const { admin, staff } = await setup();
@@ -99,7 +102,7 @@ describe('every form, under generated input', () => {
       },
     ), { numRuns });
     expect(staff.count()).toBe(2 + created);
-  });
+  }, 60_000);
 
   it('POST /staff/:staffId/password: never a 5xx, weak or malformed passwords change nothing', async () => {
     const { admin, cook, snapshot } = await setup();
@@ -112,7 +115,7 @@ describe('every form, under generated input', () => {
         expect(snapshot()).toBe(before);
       }
     }), { numRuns });
-  });
+  }, 60_000);
 
   it('POST /account/password: never a 5xx, and nothing changes unless the current password is right and the new one strong', async () => {
     const { signIn, snapshot } = await setup();
@@ -124,7 +127,7 @@ describe('every form, under generated input', () => {
       expect(response.status).toBe(400);
       expect(snapshot()).toBe(before);
     }), { numRuns });
-  });
+  }, 60_000);
 
   it('POST /staff/:staffId/disable and /enable: never a 5xx with any extra fields', async () => {
     const { admin, cook, staff } = await setup();
@@ -134,5 +137,5 @@ describe('every form, under generated input', () => {
       expect(response.status).toBe(303);
       expect(staff.findById(cook.id)!.disabledAt === null).toBe(action === 'enable');
     }), { numRuns });
-  });
+  }, 60_000);
 });

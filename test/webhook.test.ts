@@ -1,6 +1,10 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
+import { createSignatureCheck } from '../src/notifications/webhook-router.ts';
+import { captureLogs, createTestApp, makeOrder, testConfig } from './support/helpers.ts';
 import { signWebhook } from './support/messagebird-signature.ts';
 
 const signingKey = 'messagebird-signing-key-for-tests';
@@ -10,8 +14,8 @@ const path = '/webhooks/messagebird/status';
 const sign = (url: string, options: { key?: string; expiresAt?: number; payload?: string } = {}) =>
   signWebhook(url, options.key ?? signingKey, options);
 
-async function setup(overrides: Record<string, string> = {}) {
-  const context = createTestApp({ config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
+async function setup(overrides: Record<string, string> = {}, logs = captureLogs()) {
+  const context = createTestApp({ logger: logs.logger, config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
   context.orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater' }));
   const agent = await context.signIn();
   await agent.post('/orders/o1/notify').expect(303);
@@ -24,8 +28,11 @@ async function setup(overrides: Record<string, string> = {}) {
     return supertest(context.app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`));
   };
   const state = () => context.messages.findById(message.id)!.state;
-  return { ...context, agent, message, query, report, state };
+  return { ...context, agent, message, query, report, state, logs };
 }
+
+// Statuses that name a property every plain object has.
+const objectKeys = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
 
 describe('GET /webhooks/messagebird/status', () => {
   it('marks a message delivered on a validly signed report, and the board shows it', async () => {
@@ -122,7 +129,50 @@ describe('GET /webhooks/messagebird/status', () => {
   });
 
   it('answers 503 when no signing key is configured', async () => {
-    const { app, query } = await setup({ MESSAGEBIRD_SIGNING_KEY: '' });
+    const { app, query } = await setup({ MESSAGEBIRD_SIGNING_KEY: '', PUBLIC_URL: '' });
     await supertest(app).get(query('delivered')).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${query('delivered')}`)).expect(503);
+  });
+
+  it.each(objectKeys)('acknowledges a report with status %j, changes nothing and logs it as ignored', async (status) => {
+    const { report, state, logs } = await setup();
+    const response = await report(status);
+    expect(response.status).toBe(200);
+    expect(state()).toBe('sent');
+    expect(logs.lines()).toContainEqual(expect.objectContaining({ msg: 'delivery report ignored: unknown status', status }));
+  });
+
+  it('never answers 5xx and only moves a message forward, whatever status a signed report carries', async () => {
+    const { report, state } = await setup();
+    const rank = { sent: 0, delivered: 1, failed: 1, expired: 1 } as Record<string, number>;
+    let highest = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.oneof(fc.constantFrom(...objectKeys, 'sent', 'buffered', 'delivered', 'expired', 'delivery_failed'), fc.string({ minLength: 1, maxLength: 20 })),
+      async (status) => {
+        const response = await report(status);
+        expect(response.status, status).toBe(200);
+        const now = state();
+        expect(Object.hasOwn(rank, now), now).toBe(true);
+        expect(rank[now]!).toBeGreaterThanOrEqual(highest);
+        highest = rank[now]!;
+      },
+    ), { numRuns: 300 });
+  });
+});
+
+// MessageBird's own test vectors for webhook signatures, shipped with the SDK.
+const referenceVectors = JSON.parse(readFileSync(
+  createRequire(import.meta.url).resolve('messagebird/lib/testdata/webhook-signature-jwt-reference.json'), 'utf8',
+)) as { name: string; secret?: string; url: string; payload?: string; timestamp: string; token: string; valid: boolean }[];
+
+describe('the signature check, against MessageBird\'s reference vectors', () => {
+  it('has the vectors', () => {
+    expect(referenceVectors.length).toBeGreaterThan(30);
+  });
+
+  it.each(referenceVectors.map((vector) => [vector.name, vector] as const))('%s', async (_name, vector) => {
+    const check = createSignatureCheck(vector.secret ?? '');
+    const outcome = check(vector.url, Buffer.from(vector.payload ?? '', 'utf8'), vector.token, new Date(vector.timestamp));
+    if (vector.valid) await expect(outcome).resolves.toBeUndefined();
+    else await expect(outcome).rejects.toThrow();
   });
 });

@@ -46,16 +46,17 @@ export type DeliveryReport = {
   errorCode: number | undefined;
 };
 
-// MessageBird's message statuses and the state each one moves a message to.
+// MessageBird's message statuses and the state each one moves a message to. A Map, because the
+// status comes from the request: "constructor" must not find Object's constructor.
 // https://developers.messagebird.com/api/sms-messaging/#sms-statuses
-const reportedStates: Record<string, MessageState> = {
-  scheduled: 'sent',
-  sent: 'sent',
-  buffered: 'sent',
-  delivered: 'delivered',
-  expired: 'expired',
-  delivery_failed: 'failed',
-};
+const reportedStates = new Map<string, MessageState>([
+  ['scheduled', 'sent'],
+  ['sent', 'sent'],
+  ['buffered', 'sent'],
+  ['delivered', 'delivered'],
+  ['expired', 'expired'],
+  ['delivery_failed', 'failed'],
+]);
 
 // States only move forward; the three final ones never change again.
 const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };
@@ -155,7 +156,7 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
         || (report.providerMessageId && (statements.findByProviderId.get(report.providerMessageId) as Message | undefined))
         || undefined;
       if (!message) return 'unknown-message';
-      const state = reportedStates[report.status];
+      const state = reportedStates.get(report.status);
       if (!state) return 'unknown-status';
       if (stateRank[state] <= stateRank[message.state]) return 'stale';
       statements.applyReport.run({

@@ -5,10 +5,25 @@ import { createRequire } from 'node:module';
 import type { MessageRepository } from './message-repository.ts';
 
 // The SDK's verify() is only published as CommonJS without an exports map.
-const { verify, SIGNATURE_HEADER_NAME } = createRequire(import.meta.url)('messagebird/lib/webhook-signature-jwt') as {
-  verify: (url: string, payload: Buffer | null, jwt: string, key: ReturnType<typeof createSecretKey>) => Promise<boolean>;
+type VerifyOptions = { jwtVerifyOptions: { currentDate?: Date } };
+const { verify, VerifyOptions, SIGNATURE_HEADER_NAME } = createRequire(import.meta.url)('messagebird/lib/webhook-signature-jwt') as {
+  verify: (url: string, payload: Buffer | null, jwt: string, key: ReturnType<typeof createSecretKey>, options?: VerifyOptions) => Promise<unknown>;
+  VerifyOptions: new () => VerifyOptions;
   SIGNATURE_HEADER_NAME: string;
 };
+
+/**
+ * Checks a MessageBird-Signature-JWT against the signing key, the exact URL called and the raw body;
+ * rejects when it does not hold. `at` sets the clock, for MessageBird's reference vectors.
+ */
+export function createSignatureCheck(signingKey: string) {
+  const key = createSecretKey(Buffer.from(signingKey, 'utf8'));
+  return async (url: string, payload: Buffer, token: string, at?: Date): Promise<void> => {
+    const options = new VerifyOptions();
+    if (at) options.jwtVerifyOptions.currentDate = at;
+    await verify(url, payload, token, key, options);
+  };
+}
 
 export const deliveryReportPath = '/webhooks/messagebird/status';
 
@@ -19,7 +34,7 @@ export const deliveryReportPath = '/webhooks/messagebird/status';
  */
 export function createWebhookRouter(deps: { messages: MessageRepository; signingKey: string | undefined; publicUrl: string | undefined }): Router {
   const router = Router();
-  const key = deps.signingKey ? createSecretKey(Buffer.from(deps.signingKey, 'utf8')) : undefined;
+  const checkSignature = deps.signingKey ? createSignatureCheck(deps.signingKey) : undefined;
 
   // The URL the provider signed: the configured public URL when there is one, else as this request
   // arrived (scheme and host from proxy headers only when TRUST_PROXY trusts them).
@@ -28,14 +43,14 @@ export function createWebhookRouter(deps: { messages: MessageRepository; signing
     : `${req.protocol}://${req.get('host')}${req.originalUrl}`;
 
   router.get(deliveryReportPath, async (req, res) => {
-    if (!key) {
+    if (!checkSignature) {
       req.log.error('delivery report refused: MESSAGEBIRD_SIGNING_KEY is not set');
       return res.status(503).type('text').send('Delivery reports are not configured on this server.');
     }
     const token = req.get(SIGNATURE_HEADER_NAME);
     if (!token) return res.status(401).type('text').send('Missing MessageBird-Signature-JWT header.');
     try {
-      await verify(signedUrl(req), Buffer.alloc(0), token, key);
+      await checkSignature(signedUrl(req), Buffer.alloc(0), token);
     } catch (error) {
       req.log.warn({ reason: (error as Error).message }, 'delivery report refused: bad signature');
       return res.status(401).type('text').send('Invalid signature.');
@@ -56,7 +71,8 @@ export function createWebhookRouter(deps: { messages: MessageRepository; signing
       reason: text('statusReason'),
       errorCode: errorCode && /^\d+$/.test(errorCode) ? Number(errorCode) : undefined,
     });
-    req.log.info({ reference: text('reference'), id: text('id'), status, outcome }, 'delivery report');
+    if (outcome === 'unknown-status') req.log.warn({ reference: text('reference'), id: text('id'), status }, 'delivery report ignored: unknown status');
+    else req.log.info({ reference: text('reference'), id: text('id'), status, outcome }, 'delivery report');
     // Acknowledge even unknown messages, or MessageBird keeps retrying a report we can never use.
     res.type('text').send('OK');
   });
