@@ -23,6 +23,7 @@ import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
+import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
 import { exposeFlash } from './web/flash.ts';
 import { formatTime } from './web/format.ts';
 import { createSessionMiddleware } from './web/session.ts';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(refuseOddRequestTargets);
+  app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
   app.use(helmet({
     contentSecurityPolicy: {
       useDefaults: false,

@@ -2,7 +2,7 @@ import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { safeReturnPath } from '../src/staff/authentication.ts';
 import { sessionCookieName } from '../src/web/session.ts';
-import { createTestApp, makeOrder, testConfig, testPassword } from './support/helpers.ts';
+import { captureLogs, createTestApp, makeOrder, testConfig, testPassword } from './support/helpers.ts';
 
 function sessionId(cookies: string[] | string | undefined): string | undefined {
   const list = Array.isArray(cookies) ? cookies : cookies ? [cookies] : [];
@@ -49,7 +49,8 @@ describe('GET /login and signing in', () => {
   });
 
   it('refuses a wrong password with 401, keeps the username typed, and logs no password', async () => {
-    const { anonymous, addAccount } = createTestApp();
+    const logs = captureLogs();
+    const { anonymous, addAccount } = createTestApp({ logger: logs.logger });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -58,6 +59,11 @@ describe('GET /login and signing in', () => {
     expect(response.text).toContain('value="cook"');
     expect(response.text).not.toContain('not the password');
     await client.get('/').expect(303);
+    await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303);
+    // The log did record both sign-ins, and neither password.
+    expect(logs.lines().map((line) => line.msg)).toEqual(expect.arrayContaining(['sign-in failed', 'signed in']));
+    expect(logs.text()).not.toContain('not the password');
+    expect(logs.text()).not.toContain(testPassword);
   });
 
   it('answers an unknown username exactly like a wrong password', async () => {
@@ -102,15 +108,62 @@ describe('GET /login and signing in', () => {
     await client.get('/').expect(303);
   });
 
-  it('throttles a client address across usernames', async () => {
-    const { anonymous, addAccount } = createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3 } });
+  it('holds the account limit under 20 parallel wrong passwords: at most 5 are checked, the rest get 429', async () => {
+    const { anonymous, addAccount } = createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 5, perAddress: 1000 } });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
-    for (const username of ['a1', 'b2', 'c3']) {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => client.post('/login').send({ username: 'cook', password: 'wrong-password-here' })));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status !== 401).every((status) => status === 429)).toBe(true);
+    await client.post('/login').send({ username: 'cook', password: testPassword }).expect(429);
+  });
+
+  it('slows sign-in from an address with many failures down, but lets the right password in', async () => {
+    const logs = captureLogs();
+    const { anonymous, addAccount } = createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3, addressDelayMs: 5, maxAddressDelayMs: 20 } });
+    await addAccount('boss', 'admin');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    for (const username of ['a1', 'b2', 'c3', 'd4', 'e5', 'f6']) {
       await client.post('/login').send({ username, password: 'wrong-password-here' }).expect(401);
     }
-    await client.post('/login').send({ username: 'cook', password: testPassword }).expect(429);
+    await client.post('/login').send({ username: 'boss', password: testPassword }).expect(303);
+    const delays = logs.lines().filter((line) => line.msg === 'sign-in slowed down: many failures from this address').map((line) => line.delayMs);
+    expect(delays).toEqual([5, 10, 20, 20]);
+  });
+
+  it('counts a successful sign-in as no failure for its address', async () => {
+    const logs = captureLogs();
+    const { anonymous, addAccount } = createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 2, addressDelayMs: 5, maxAddressDelayMs: 20 } });
+    await addAccount('cook');
+    const client = anonymous();
+    for (let round = 0; round < 4; round += 1) {
+      await client.refreshToken('/login');
+      await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303);
+      await client.refreshToken('/');
+      await client.post('/logout').expect(303);
+    }
+    expect(logs.lines().some((line) => line.msg === 'sign-in slowed down: many failures from this address')).toBe(false);
+  });
+
+  it('warns once, saying what to set, when requests come through a proxy that TRUST_PROXY does not trust', async () => {
+    const logs = captureLogs();
+    const { app } = createTestApp({ logger: logs.logger });
+    await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
+    await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.8').expect(200);
+    const warnings = logs.lines().filter((line) => String(line.msg).includes('X-Forwarded-For'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.level).toBe(40);
+    expect(warnings[0]!.msg).toContain('TRUST_PROXY');
+  });
+
+  it('does not warn about X-Forwarded-For when TRUST_PROXY is set', async () => {
+    const logs = captureLogs();
+    const { app } = createTestApp({ logger: logs.logger, config: testConfig({ TRUST_PROXY: 'loopback' }) });
+    await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
+    expect(logs.lines().some((line) => String(line.msg).includes('X-Forwarded-For'))).toBe(false);
   });
 
   it('refuses a login form without its CSRF token', async () => {

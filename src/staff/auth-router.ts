@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { setTimeout as wait } from 'node:timers/promises';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { safeReturnPath } from './authentication.ts';
@@ -46,8 +47,9 @@ export function createAuthRouter(deps: { staff: StaffRepository; passwords: Pass
     const { username, password } = parsed.data;
     const address = req.ip ?? 'unknown';
 
-    const retryAt = throttle.retryAt(username, address);
-    if (retryAt) {
+    const attempt = throttle.attempt(username, address);
+    if (!attempt.allowed) {
+      const { retryAt } = attempt;
       const minutes = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000));
       req.log.warn({ username, address }, 'sign-in refused: too many failures');
       res.set('Retry-After', String(minutes * 60));
@@ -56,20 +58,24 @@ export function createAuthRouter(deps: { staff: StaffRepository; passwords: Pass
         error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${formatTime(retryAt)}).`,
       });
     }
+    if (attempt.delayMs > 0) {
+      req.log.warn({ username, address, delayMs: attempt.delayMs }, 'sign-in slowed down: many failures from this address');
+      await wait(attempt.delayMs);
+    }
 
     const account = staff.findForLogin(username);
     const passwordMatches = account
       ? await passwords.verify(password, account.passwordHash)
       : (await passwords.waste(password), false);
     if (!account || !passwordMatches || account.disabledAt) {
-      throttle.recordFailure(username, address);
+      // The attempt stays counted as a failure.
       req.log.warn({ username, address, reason: !account ? 'unknown username' : !passwordMatches ? 'wrong password' : 'account disabled' }, 'sign-in failed');
       // Only someone who knows the password learns that the account is disabled.
       const error = account && passwordMatches ? 'This account is disabled. Ask an admin to enable it.' : 'Wrong username or password.';
       return renderLogin(res.status(401), { username, next: returnTo, error });
     }
 
-    throttle.recordSuccess(username);
+    attempt.succeeded();
     // A new session id at sign-in, so an id planted before it is worthless (session fixation).
     req.session.regenerate((error) => {
       if (error) return next(error);
