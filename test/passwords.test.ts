@@ -46,6 +46,24 @@ describe('passwordProblem', () => {
     expect(passwordProblem(password, 'cook')).toContain(message);
   });
 
+  it.each([
+    ['abcdefghijkl', 'a sequence'],
+    ['qwertyuiopas', 'too easy to guess'],
+    ['letmeinletmein', 'too common'],
+    ['adminadmin12', 'too common'],
+    ['stovestovestove', 'repeats a few characters or words'],
+    ['orderdesk2026', 'built from the username or the name of this app'],
+    ['Summer2026Summer', 'too common'],
+    ['sunshine-2026-sunshine', 'too common'],
+  ])('refuses the guessable %j, saying why', (password, reason) => {
+    const problem = passwordProblem(password, 'chef');
+    expect(problem).toContain(reason);
+  });
+
+  it('scores the username as a guessable word even where it is not contained whole', () => {
+    expect(passwordProblem('Marguerite-1987', 'marguerite.dupont')).toMatch(/too easy to guess|too common/);
+  });
+
   it('generates passwords that pass its own rules', () => {
     const password = generatePassword();
     expect(password).toMatch(/^[A-Za-z2-9]{20}$/);

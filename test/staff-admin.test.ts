@@ -30,6 +30,8 @@ describe('POST /staff', () => {
     [{ username: 'grill', password: 'password1234', role: 'staff' }, 'too common'],
     [{ username: 'grill', password: 'sunshine2024!!', role: 'staff' }, 'too common'],
     [{ username: 'grill', password: 'my name is grill ok', role: 'staff' }, 'must not contain the username'],
+    [{ username: 'grill', password: 'orderdesk2026', role: 'staff' }, 'too easy to guess: it is built from the username or the name of this app'],
+    [{ username: 'grill', password: 'abcdefghijkl', role: 'staff' }, 'too easy to guess: it is a sequence'],
     [{ username: 'a', password: 'sizzling steaks all day', role: 'staff' }, 'The username must be 3 to 32'],
     [{ username: 'grill', password: 'sizzling steaks all day', role: 'owner' }, 'Choose a role'],
     [{ username: 'grill', role: 'staff' }, 'Enter a password.'],
