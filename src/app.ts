@@ -21,11 +21,12 @@ import { createPasswordHasher } from './staff/passwords.ts';
 import type { PasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
-import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
+import { createCsrf } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
 import { exposeFlash } from './web/flash.ts';
 import { formatTime } from './web/format.ts';
+import { resolveSessionSecret } from './web/session-secret.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
@@ -102,10 +103,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
-  app.use(createSessionMiddleware(db, config.session));
+  const secret = resolveSessionSecret(db, config.session.secret);
+  const csrf = createCsrf(secret);
+  app.use(createSessionMiddleware(db, { ...config.session, secret }));
   app.use(loadCurrentStaff(staff, config.session));
-  app.use(exposeCsrfToken);
-  app.use(csrfProtection);
+  app.use(csrf.exposeCsrfToken);
+  app.use(csrf.csrfProtection);
   app.use(exposeFlash);
 
   app.use(createAuthRouter({ staff, passwords, throttle }));

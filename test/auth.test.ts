@@ -1,8 +1,9 @@
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { safeReturnPath } from '../src/staff/authentication.ts';
+import { anonymousCsrfCookieName } from '../src/web/csrf.ts';
 import { sessionCookieName } from '../src/web/session.ts';
-import { captureLogs, createTestApp, makeOrder, testConfig, testPassword } from './support/helpers.ts';
+import { captureLogs, createTestApp, csrfTokenIn, makeOrder, testConfig, testPassword } from './support/helpers.ts';
 
 function sessionId(cookies: string[] | string | undefined): string | undefined {
   const list = Array.isArray(cookies) ? cookies : cookies ? [cookies] : [];
@@ -25,27 +26,36 @@ describe('GET /login and signing in', () => {
     await client.get('/orders/o1').expect(200);
   });
 
-  it('gives a new session id at sign-in', async () => {
+  it('gives a new session id at sign-in, never keeping the one the browser had', async () => {
     const { anonymous, addAccount } = createTestApp();
     await addAccount('cook');
     const client = anonymous();
-    const before = sessionId((await client.refreshToken('/login')).headers['set-cookie']);
-    const response = await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303);
-    const after = sessionId(response.headers['set-cookie']);
-    expect(before).toBeDefined();
-    expect(after).toBeDefined();
-    expect(after).not.toBe(before);
+    await client.refreshToken('/login');
+    const first = sessionId((await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303)).headers['set-cookie']);
+    await client.refreshToken('/');
+    const second = sessionId((await client.post('/login').send({ username: 'cook', password: testPassword }).expect(303)).headers['set-cookie']);
+    expect(first).toBeDefined();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
   });
 
-  it('sets the session cookie HttpOnly and SameSite=Lax, and Secure behind a trusted HTTPS proxy', async () => {
-    const { anonymous, addAccount } = createTestApp({ config: testConfig({ TRUST_PROXY: 'true' }) });
+  it('sets its cookies HttpOnly and SameSite=Lax, and Secure behind a trusted HTTPS proxy', async () => {
+    const { app, addAccount } = createTestApp({ config: testConfig({ TRUST_PROXY: 'true' }) });
     await addAccount('cook');
-    const client = anonymous();
-    const page = await client.agent.get('/login').set('X-Forwarded-Proto', 'https');
-    const cookie = (page.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!;
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Lax/);
-    expect(cookie).toMatch(/Secure/);
+    const page = await supertest(app).get('/login').set('X-Forwarded-Proto', 'https');
+    const csrfCookie = (page.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(anonymousCsrfCookieName))!;
+    // A client over plain HTTP would not send back a Secure cookie; this one plays the proxy.
+    const login = await supertest(app).post('/login').set('X-Forwarded-Proto', 'https').set('Cookie', csrfCookie.split(';')[0]!)
+      .type('form').send({ _csrf: csrfTokenIn(page.text), username: 'cook', password: testPassword }).expect(303);
+    const cookies = [
+      csrfCookie,
+      (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!,
+    ];
+    for (const cookie of cookies) {
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(cookie).toMatch(/SameSite=Lax/);
+      expect(cookie).toMatch(/Secure/);
+    }
   });
 
   it('refuses a wrong password with 401, keeps the username typed, and logs no password', async () => {
@@ -164,6 +174,26 @@ describe('GET /login and signing in', () => {
     const { app } = createTestApp({ logger: logs.logger, config: testConfig({ TRUST_PROXY: 'loopback' }) });
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
     expect(logs.lines().some((line) => String(line.msg).includes('X-Forwarded-For'))).toBe(false);
+  });
+
+  it('stores no session for visitors who only load the login page: 500 of them leave no rows', async () => {
+    const { app, db } = createTestApp();
+    for (let visitor = 0; visitor < 500; visitor += 1) {
+      const page = await supertest(app).get('/login').expect(200);
+      expect(page.text).toMatch(/name="_csrf" value="[^"]+"/);
+    }
+    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
+  });
+
+  it('refuses a login form whose token was made for another browser', async () => {
+    const { anonymous, addAccount } = createTestApp();
+    await addAccount('cook');
+    const mine = anonymous();
+    const theirs = anonymous();
+    await mine.refreshToken('/login');
+    await theirs.refreshToken('/login');
+    await mine.agent.post('/login').type('form').send({ _csrf: theirs.token, username: 'cook', password: testPassword }).expect(403);
+    await mine.post('/login').send({ username: 'cook', password: testPassword }).expect(303);
   });
 
   it('refuses a login form without its CSRF token', async () => {
