@@ -13,17 +13,17 @@ function sessionId(cookies: string[] | string | undefined): string | undefined {
 describe('GET /login and signing in', () => {
   it('redirects a visitor without a session to the login page and back afterwards', async () => {
     const { anonymous, addAccount, orders } = createTestApp();
-    orders.insert(makeOrder({ id: 'o1' }));
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await addAccount('cook');
     const client = anonymous();
 
-    await client.get('/orders/o1').expect(303).expect('location', '/login?next=%2Forders%2Fo1');
-    const login = await client.refreshToken('/login?next=%2Forders%2Fo1');
-    expect(login.text).toContain('name="next" value="/orders/o1"');
+    await client.get('/orders/00000000000000000000000000000001').expect(303).expect('location', '/login?next=%2Forders%2F00000000000000000000000000000001');
+    const login = await client.refreshToken('/login?next=%2Forders%2F00000000000000000000000000000001');
+    expect(login.text).toContain('name="next" value="/orders/00000000000000000000000000000001"');
 
-    await client.post('/login').send({ username: 'cook', password: testPassword, next: '/orders/o1' })
-      .expect(303).expect('location', '/orders/o1');
-    await client.get('/orders/o1').expect(200);
+    await client.post('/login').send({ username: 'cook', password: testPassword, next: '/orders/00000000000000000000000000000001' })
+      .expect(303).expect('location', '/orders/00000000000000000000000000000001');
+    await client.get('/orders/00000000000000000000000000000001').expect(200);
   });
 
   it('gives a new session id at sign-in, never keeping the one the browser had', async () => {

@@ -44,9 +44,9 @@ describe('seedSampleOrders', () => {
 
   it('never seeds when there are orders already', () => {
     const orders = createOrderRepository(openDatabase(':memory:'));
-    orders.insert(makeOrder({ id: 'own' }));
+    orders.insert(makeOrder({ id: '0000000000000000000000000000000c' }));
     expect(seedSampleOrders(orders)).toBe(0);
-    expect(orders.list().map((order) => order.id)).toEqual(['own']);
+    expect(orders.list().map((order) => order.id)).toEqual(['0000000000000000000000000000000c']);
   });
 
   it('keeps changed data across a restart instead of seeding again', () => {

@@ -21,7 +21,7 @@ const rawHostile = /<script>alert\(1\)<\/script>|<img src=x onerror|<svg onload|
 async function setup() {
   const sender = new FakeSmsSender();
   const context = createTestApp({ sender, throttleLimits: { windowMs: 60_000, perAccount: 1_000_000, perAddress: 1_000_000 } });
-  context.orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater', status: 'pending' }));
+  context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');
   const snapshot = () => JSON.stringify([
@@ -42,7 +42,7 @@ describe('every form, under generated input', () => {
     const { admin, snapshot } = await setup();
     await fc.assert(fc.asyncProperty(formOf({ status: fc.constantFrom(...orderStatuses) }), async (form) => {
       const before = snapshot();
-      const response = await admin.post('/orders/o1/status').send(form);
+      const response = await admin.post('/orders/00000000000000000000000000000001/status').send(form);
       expectSafe(response);
       const valid = typeof form.status === 'string' && (orderStatuses as readonly string[]).includes(form.status);
       expect(response.status).toBe(valid ? 303 : 400);
@@ -54,7 +54,7 @@ describe('every form, under generated input', () => {
     const { admin, snapshot, sender } = await setup();
     await fc.assert(fc.asyncProperty(formOf({ status: text, body: text }), async (form) => {
       const before = snapshot();
-      const response = await admin.post('/orders/o1/notify').send(form);
+      const response = await admin.post('/orders/00000000000000000000000000000001/notify').send(form);
       expectSafe(response);
       expect(response.status).toBe(303);
       expect(snapshot()).toBe(before);

@@ -7,7 +7,7 @@ import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/h
 async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
   const context = createTestApp({ sender, config: testConfig(configOverrides) });
-  context.orders.insert(makeOrder({ id: 'mike', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
+  context.orders.insert(makeOrder({ id: '0000000000000000000000000000000a', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
   return { ...context, sender, agent: await context.signIn() };
 }
 
@@ -15,7 +15,7 @@ describe('POST /orders/:orderId/notify', () => {
   it('texts the customer the message for the current status and says so', async () => {
     const { agent, sender, messages } = await setup();
 
-    await agent.post('/orders/mike/notify').expect(303).expect('location', '/');
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303).expect('location', '/');
 
     expect(sender.sent).toHaveLength(1);
     expect(sender.sent[0]).toMatchObject({
@@ -24,31 +24,31 @@ describe('POST /orders/:orderId/notify', () => {
     });
     const board = await agent.get('/');
     expect(board.text).toMatch(/role="status"[^>]*>\s*<p>Mike Madeater was notified that their order is delayed<\/p>/);
-    expect(messages.forOrder('mike')[0]).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1', requestedBy: 'cook' });
+    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1', requestedBy: 'cook' });
   });
 
   it('does not text twice for the same status, and says when it was sent', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 
     expect(sender.sent).toHaveLength(1);
     const board = await agent.get('/');
     expect(board.text).toMatch(/Mike Madeater was already texted that their order is delayed \(at \d\d:\d\d, now sent\)\. Nothing was sent\./);
-    expect(board.text).toContain('action="/orders/mike/resend"');
+    expect(board.text).toContain('action="/orders/0000000000000000000000000000000a/resend"');
   });
 
   it('sends a double click only once', async () => {
     const { agent, sender } = await setup();
-    await Promise.all([agent.post('/orders/mike/notify'), agent.post('/orders/mike/notify'), agent.post('/orders/mike/notify')]);
+    await Promise.all([agent.post('/orders/0000000000000000000000000000000a/notify'), agent.post('/orders/0000000000000000000000000000000a/notify'), agent.post('/orders/0000000000000000000000000000000a/notify')]);
     expect(sender.sent).toHaveLength(1);
   });
 
   it('texts again for a new status', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
-    await agent.post('/orders/mike/status').send({ status: 'delivered' }).expect(303);
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
     expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
       'Hello, Mike Madeater, sometimes good thi',
       'Hello, Mike Madeater, you can start sett',
@@ -58,9 +58,9 @@ describe('POST /orders/:orderId/notify', () => {
   it('tries again after a failure: a failed message does not block Notify', async () => {
     const { agent, sender } = await setup();
     sender.next = async () => { throw new SmsSendError('rejected', 'refused', { statusCode: 422, providerErrors: [{ code: 25, description: 'Not enough balance', parameter: undefined }] }); };
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
     sender.next = async () => ({ providerMessageId: 'ok', sent: true });
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
     expect(sender.sent).toHaveLength(2);
   });
 
@@ -76,15 +76,15 @@ describe('POST /orders/:orderId/notify', () => {
       });
     };
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('role="alert"');
     expect(board.text).toContain('Could not send notification');
     expect(board.text).toContain('<li>no (correct) recipients found</li>');
     expect(board.text).toContain('<li>Not enough balance</li>');
-    expect(orders.findById('mike')!.status).toBe('delayed');
-    expect(messages.forOrder('mike')[0]).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9 });
+    expect(orders.findById('0000000000000000000000000000000a')!.status).toBe('delayed');
+    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9 });
   });
 
   it.each([
@@ -95,13 +95,13 @@ describe('POST /orders/:orderId/notify', () => {
     const { agent, sender, orders, messages } = await setup();
     sender.next = async () => { throw error; };
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
     expect(board.text).toContain(error instanceof SmsSendError ? error.message : 'Unexpected error while sending');
-    expect(orders.findById('mike')!.status).toBe('delayed');
-    expect(messages.forOrder('mike')[0]).toMatchObject({ state: 'queued', attempts: 1 });
+    expect(orders.findById('0000000000000000000000000000000a')!.status).toBe('delayed');
+    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'queued', attempts: 1 });
   });
 
   it('says the message is on its way when the provider is slow, and the board shows it sending', async () => {
@@ -109,7 +109,7 @@ describe('POST /orders/:orderId/notify', () => {
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ providerMessageId: 'late', sent: true }); });
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('MessageBird is slow to answer: the message to Mike Madeater is on its way');
@@ -126,28 +126,28 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('says plainly that nothing was sent when no API key is configured', async () => {
     const context = createTestApp({ sender: createLogOnlySender(pino({ level: 'silent' })) });
-    context.orders.insert(makeOrder({ id: 'hannah', customerName: 'Hannah Hungry', status: 'pending' }));
+    context.orders.insert(makeOrder({ id: '0000000000000000000000000000000b', customerName: 'Hannah Hungry', status: 'pending' }));
     const agent = await context.signIn();
 
-    await agent.post('/orders/hannah/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000b/notify').expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('Nothing was sent: no MessageBird API key is configured');
     expect(board.text).not.toContain('was notified');
-    expect(context.messages.forOrder('hannah')[0]!.state).toBe('not-sent');
+    expect(context.messages.forOrder('0000000000000000000000000000000b')[0]!.state).toBe('not-sent');
   });
 });
 
 describe('POST /orders/:orderId/resend', () => {
   it('texts the same status once more, with a new reference', async () => {
     const { agent, sender, messages } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
-    await agent.post('/orders/mike/resend').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/resend').expect(303);
 
     expect(sender.sent).toHaveLength(2);
     expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
     expect(sender.sent[0]!.reference).not.toBe(sender.sent[1]!.reference);
-    expect(messages.forOrder('mike').map((message) => message.state)).toEqual(['sent', 'sent']);
+    expect(messages.forOrder('0000000000000000000000000000000a').map((message) => message.state)).toEqual(['sent', 'sent']);
   });
 
   it('answers 404 for an unknown order', async () => {

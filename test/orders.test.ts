@@ -5,8 +5,8 @@ describe('GET /', () => {
   it('lists every order with name, phone, items and status', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
-    orders.insert(makeOrder({ id: 'b2', customerName: 'Don Cheetos', status: 'confirmed' }));
+    orders.insert(makeOrder({ id: '000000000000000000000000000000a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
+    orders.insert(makeOrder({ id: '000000000000000000000000000000b2', customerName: 'Don Cheetos', status: 'confirmed' }));
 
     const response = await agent.get('/').expect(200);
 
@@ -14,22 +14,54 @@ describe('GET /', () => {
     expect(response.text).toContain('+319876543211');
     expect(response.text).toContain('1 x Pizza');
     expect(response.text).toMatch(/<option value="delayed" selected>/);
-    expect(response.text).toContain('action="/orders/a1/status"');
-    expect(response.text).toContain('action="/orders/b2/notify"');
+    expect(response.text).toContain('action="/orders/000000000000000000000000000000a1/status"');
+    expect(response.text).toContain('action="/orders/000000000000000000000000000000b2/notify"');
   });
 
   it('escapes HTML in every field', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'x"><script>1</script>', customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
+    orders.insert(makeOrder({ customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
 
     const response = await agent.get('/').expect(200);
 
     expect(response.text).not.toContain('<script>alert(1)</script>');
     expect(response.text).not.toContain('<img src=x');
     expect(response.text).not.toContain('<b>+1</b>');
-    expect(response.text).not.toContain('x"><script>');
     expect(response.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it.each(['../../staff/4/disable?x=', 'x"><script>1</script>', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', 'c2972b5b4eef349fb1e5cc3e3150a2b', ''])(
+    'refuses to store an order whose id %j is not 32 lowercase hex digits', (id) => {
+      const { orders } = createTestApp();
+      expect(() => orders.insert(makeOrder({ id }))).toThrow(/must be 32 lowercase hexadecimal digits/);
+      expect(orders.count()).toBe(0);
+    },
+  );
+
+  it('puts every id into its URLs encoded, so even an id from an older database cannot redirect a form', async () => {
+    const { db, orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const hostileId = '../../staff/4/disable?x=';
+    db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(hostileId);
+    orders.insert(makeOrder());
+    const board = (await agent.get('/').expect(200)).text;
+    const targets = [...board.matchAll(/(?:action|href)="(\/orders\/[^"]*)"/g)].map((match) => match[1]!);
+    expect(targets.length).toBeGreaterThanOrEqual(6);
+    // One segment for the id (never a dot segment), then at most the action.
+    for (const target of targets) expect(target).toMatch(/^\/orders\/(?!\.\.?\/)[^/?#]+(\/(status|notify|resend))?$/);
+    expect(board).toContain(`action="/orders/${encodeURIComponent(hostileId)}/status"`);
+  });
+
+  it.each(['order-1', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', '../x'])('answers 404 for the malformed order id %j, even if an older database holds it', async (id) => {
+    const { db, signIn } = createTestApp();
+    const agent = await signIn();
+    db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(id);
+    const response = await agent.get(`/orders/${encodeURIComponent(id)}`).expect(404);
+    expect(response.text).toContain('There is no order with that id.');
+    await agent.post(`/orders/${encodeURIComponent(id)}/status`).send({ status: 'delivered' }).expect(404);
   });
 
   it('serves a strict Content-Security-Policy without inline script or style', async () => {
@@ -59,12 +91,12 @@ describe('POST /orders/:orderId/status', () => {
   it('changes the status, records when, and redirects back to the board with a flash', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater', status: 'delayed' }));
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
 
-    await agent.post('/orders/o1/status').send({ status: 'confirmed' }).expect(303).expect('location', '/');
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(303).expect('location', '/');
 
-    expect(orders.findById('o1')!.status).toBe('confirmed');
-    expect(orders.history('o1').map((change) => change.status)).toEqual(['delayed', 'confirmed']);
+    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('confirmed');
+    expect(orders.history('00000000000000000000000000000001').map((change) => change.status)).toEqual(['delayed', 'confirmed']);
     const board = await agent.get('/').expect(200);
     expect(board.text).toMatch(/role="status"[^>]*>\s*<p>Mike Madeater&#39;s order is now confirmed\.<\/p>/);
     const again = await agent.get('/').expect(200);
@@ -74,22 +106,22 @@ describe('POST /orders/:orderId/status', () => {
   it('answers 400 with a clear message for a status outside the list, and changes nothing', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
 
-    const response = await agent.post('/orders/o1/status').send({ status: 'eaten' }).expect(400);
+    const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'eaten' }).expect(400);
 
     expect(response.text).toContain('role="alert"');
     expect(response.text).toContain('Choose a status: pending, confirmed, delayed, delivered');
-    expect(orders.findById('o1')!.status).toBe('pending');
-    expect(orders.history('o1')).toHaveLength(1);
+    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
+    expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
   });
 
   it('answers 400 when the status is missing', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1' }));
-    await agent.post('/orders/o1/status').send({}).expect(400);
-    expect(orders.findById('o1')!.status).toBe('pending');
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
+    await agent.post('/orders/00000000000000000000000000000001/status').send({}).expect(400);
+    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
   });
 
   it('answers a 404 page for an unknown order', async () => {
@@ -102,35 +134,35 @@ describe('POST /orders/:orderId/status', () => {
   it('keeps the time an order was first delivered when it is delivered again', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
 
-    await agent.post('/orders/o1/status').send({ status: 'delivered' }).expect(303);
-    const firstDelivery = orders.findById('o1')!.deliveredAt;
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered' }).expect(303);
+    const firstDelivery = orders.findById('00000000000000000000000000000001')!.deliveredAt;
     expect(firstDelivery).toBeTruthy();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await agent.post('/orders/o1/status').send({ status: 'delayed' }).expect(303);
-    await agent.post('/orders/o1/status').send({ status: 'delivered' }).expect(303);
-    await agent.post('/orders/o1/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delayed' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered' }).expect(303);
 
-    expect(orders.findById('o1')!.deliveredAt).toBe(firstDelivery);
+    expect(orders.findById('00000000000000000000000000000001')!.deliveredAt).toBe(firstDelivery);
   });
 
   it('says nothing changed when the status is already the chosen one', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
-    await agent.post('/orders/o1/status').send({ status: 'confirmed' }).expect(303);
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(303);
     const board = await agent.get('/');
     expect(board.text).toContain('was already confirmed; nothing changed');
-    expect(orders.history('o1')).toHaveLength(1);
+    expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
   });
 
   it('refuses an oversized body with 413', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1' }));
-    await agent.post('/orders/o1/status').send({ status: 'x'.repeat(20_000) }).expect(413);
-    expect(orders.findById('o1')!.status).toBe('pending');
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'x'.repeat(20_000) }).expect(413);
+    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
   });
 });
 
@@ -138,9 +170,9 @@ describe('GET /orders/:orderId', () => {
   it('shows the status history', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'o1', customerName: 'Don Cheetos', status: 'pending' }));
-    orders.updateStatus('o1', 'confirmed', null);
-    const page = await agent.get('/orders/o1').expect(200);
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', status: 'pending' }));
+    orders.updateStatus('00000000000000000000000000000001', 'confirmed', null);
+    const page = await agent.get('/orders/00000000000000000000000000000001').expect(200);
     expect(page.text).toContain('Order for Don Cheetos');
     expect(page.text.indexOf('<td>pending</td>')).toBeLessThan(page.text.indexOf('<td>confirmed</td>'));
   });

@@ -11,10 +11,10 @@ const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz']);
 async function setup() {
   const sender = new FakeSmsSender();
   const context = createTestApp({ sender });
-  context.orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
+  context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');
-  const fill = (path: string) => path.replace(':orderId', 'o1').replace(':staffId', String(cook.id));
+  const fill = (path: string) => path.replace(':orderId', '00000000000000000000000000000001').replace(':staffId', String(cook.id));
   const snapshot = () => JSON.stringify([
     context.db.prepare('SELECT * FROM orders').all(),
     context.db.prepare('SELECT * FROM order_status_changes').all(),

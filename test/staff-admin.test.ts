@@ -121,14 +121,14 @@ describe('POST /staff/:staffId/password', () => {
 describe('the audit trail', () => {
   it('records who changed a status and who asked for a message, and shows both on the order page', async () => {
     const { signIn, orders } = createTestApp();
-    orders.insert({ id: 'o1', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
+    orders.insert({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
     const cook = await signIn('cook');
-    await cook.post('/orders/o1/status').send({ status: 'confirmed' }).expect(303);
+    await cook.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(303);
     const waiter = await signIn('waiter');
-    await waiter.post('/orders/o1/notify').expect(303);
+    await waiter.post('/orders/00000000000000000000000000000001/notify').expect(303);
 
-    expect(orders.history('o1').map((change) => [change.status, change.changedBy])).toEqual([['pending', null], ['confirmed', 'cook']]);
-    const page = await waiter.get('/orders/o1').expect(200);
+    expect(orders.history('00000000000000000000000000000001').map((change) => [change.status, change.changedBy])).toEqual([['pending', null], ['confirmed', 'cook']]);
+    const page = await waiter.get('/orders/00000000000000000000000000000001').expect(200);
     expect(page.text).toMatch(/<td>confirmed<\/td><td>cook<\/td>/);
     expect(page.text).toMatch(/<td>waiter<\/td>\s*<td>confirmed<\/td>/);
   });

@@ -16,10 +16,10 @@ const sign = (url: string, options: { key?: string; expiresAt?: number; payload?
 
 async function setup(overrides: Record<string, string> = {}, logs = captureLogs()) {
   const context = createTestApp({ logger: logs.logger, config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
-  context.orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater' }));
+  context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater' }));
   const agent = await context.signIn();
-  await agent.post('/orders/o1/notify').expect(303);
-  const message = context.messages.forOrder('o1')[0]!;
+  await agent.post('/orders/00000000000000000000000000000001/notify').expect(303);
+  const message = context.messages.forOrder('00000000000000000000000000000001')[0]!;
   expect(message.state).toBe('sent');
   const query = (status: string, extra: Record<string, string> = {}) =>
     `${path}?${new URLSearchParams({ id: message.providerMessageId!, reference: message.reference, recipient: '319876543211', status, statusDatetime: '2026-11-22T10:00:00+00:00', ...extra })}`;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { isOrderId, orderIdRule } from './order-id.ts';
 import type { OrderStatus } from './order-status.ts';
 
 export type Order = {
@@ -53,6 +54,7 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
   const findById = (id: string) => selectById.get(id) as Order | undefined;
 
   const insert = db.transaction((order: NewOrder) => {
+    if (!isOrderId(order.id)) throw new TypeError(`Order id ${JSON.stringify(order.id)} ${orderIdRule}`);
     const at = now().toISOString();
     insertOrder.run({ ...order, at });
     insertChange.run(order.id, order.status, at, null);

@@ -8,6 +8,7 @@ import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
 import { formatTime } from '../web/format.ts';
+import { isOrderId } from './order-id.ts';
 import type { Order, OrderRepository } from './order-repository.ts';
 import { orderStatuses } from './order-status.ts';
 
@@ -30,7 +31,7 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
 
   // Load or 404 in one place for every route with an :orderId.
   router.param('orderId', (_req, res, next, orderId: string) => {
-    const order = orders.findById(orderId);
+    const order = isOrderId(orderId) ? orders.findById(orderId) : undefined;
     if (!order) throw createError(404, 'There is no order with that id.');
     res.locals.order = order;
     next();

@@ -10,6 +10,7 @@ import { createDispatcher } from '../../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import type { SmsMessage, SmsSender, SmsSendResult } from '../../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
+import { newOrderId } from '../../src/orders/order-id.ts';
 import type { NewOrder } from '../../src/orders/order-repository.ts';
 import type { ThrottleLimits } from '../../src/staff/login-throttle.ts';
 import { createPasswordHasher } from '../../src/staff/passwords.ts';
@@ -112,12 +113,9 @@ export function csrfTokenIn(html: string): string {
   return match[1]!;
 }
 
-let orderCounter = 0;
-
 export function makeOrder(overrides: Partial<NewOrder> = {}): NewOrder {
-  orderCounter += 1;
   return {
-    id: `order-${orderCounter}`,
+    id: newOrderId(),
     customerName: 'Hannah Hungry',
     phone: '+14127267380',
     items: '1 x Hipster Burger, Fries',
