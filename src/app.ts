@@ -107,6 +107,11 @@ export function createApp(deps: AppDeps): express.Express {
   const csrf = createCsrf(secret);
   app.use(createSessionMiddleware(db, { ...config.session, secret }));
   app.use(loadCurrentStaff(staff, config.session));
+  // Pages with orders, phone numbers or a CSRF token must not sit in a shared browser cache.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(csrf.exposeCsrfToken);
   app.use(csrf.csrfProtection);
   app.use(exposeFlash);

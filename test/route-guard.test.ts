@@ -5,8 +5,8 @@ import type { Route } from './support/routes.ts';
 
 const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
 
-// Routes reachable without a session, each for a stated reason.
-const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz']);
+// Routes reachable without a session, each for a stated reason (the webhook carries a signed JWT).
+const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status']);
 
 async function setup() {
   const sender = new FakeSmsSender();
@@ -64,6 +64,19 @@ describe('every state-changing route', () => {
     expect(sender.sent).toHaveLength(0);
     // The session itself survived all that: a real form still works.
     await admin.get('/').expect(200);
+  });
+});
+
+describe('every page behind sign-in', () => {
+  it('answers with Cache-Control: no-store, so orders and phone numbers stay out of shared caches', async () => {
+    const { app, admin, fill } = await setup();
+    const pages = routesOf(app).filter((route) => route.method === 'GET' && !publicRoutes.has(`${route.method} ${route.path}`));
+    expect(pages.length).toBeGreaterThanOrEqual(4);
+    for (const page of pages) {
+      const response = await admin.get(fill(page.path));
+      expect(response.status, page.path).toBe(200);
+      expect(response.headers['cache-control'], page.path).toBe('no-store');
+    }
   });
 });
 
