@@ -1,15 +1,29 @@
 import { pino } from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 // Secrets that must never reach a log line, wherever they appear.
 const redact = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  'password',
   '*.password',
+  'apiKey',
   '*.apiKey',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact });
+/**
+ * Readable lines for a developer at a terminal; JSON lines for everything else (production, tests,
+ * a log collector reading a pipe).
+ */
+export function wantsPrettyLogs(env: string, stdoutIsTerminal: boolean | undefined): boolean {
+  return env === 'development' && stdoutIsTerminal === true;
+}
+
+export function createLogger(level: string, options: { pretty?: boolean; destination?: DestinationStream } = {}): Logger {
+  if (options.pretty) {
+    return pino({ level, redact }, pinoPretty({ destination: options.destination ?? 1, sync: true, translateTime: 'SYS:HH:MM:ss' }));
+  }
+  return options.destination ? pino({ level, redact }, options.destination) : pino({ level, redact });
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, wantsPrettyLogs } from './logger.ts';
 import { createLogOnlySender } from './notifications/log-only-sender.ts';
 import { createDispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
@@ -25,7 +25,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.env, process.stdout.isTTY) });
 const db = openDatabase(config.databasePath);
 const seeded = seedSampleOrders(createOrderRepository(db));
 if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
