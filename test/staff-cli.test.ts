@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.ts';
 import { createPasswordHasher } from '../src/staff/passwords.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
+import { createTestApp } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -48,12 +49,20 @@ describe('npm run staff', () => {
     expect(result.output).toContain('The username Chef is taken.');
   });
 
-  it('resets a password', () => {
+  it('resets a password: the new one signs in, the old one no longer does', async () => {
     const path = databasePath();
     cli(path, ['add', 'chef'], 'stir the pot slowly\n');
     const result = cli(path, ['reset-password', 'chef'], 'knead the dough firmly\n');
     expect(result.code).toBe(0);
     expect(result.output).toContain('New password set for chef');
+    const { anonymous, db, dispatcher } = createTestApp({ databasePath: path });
+    const client = anonymous();
+    await client.refreshToken('/login');
+    await client.post('/login').send({ username: 'chef', password: 'stir the pot slowly' }).expect(401);
+    await client.post('/login').send({ username: 'chef', password: 'knead the dough firmly' }).expect(303).expect('location', '/');
+    await client.get('/').expect(200);
+    await dispatcher.stop(1000);
+    db.close();
   });
 
   it('prints usage for an unknown command', () => {

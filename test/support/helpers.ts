@@ -36,10 +36,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export const testPasswords = createPasswordHasher({ logN: 8 });
 export const testPassword = 'correct horse battery staple';
 
-/** A fresh in-memory database and app for one test. */
-export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger } = {}) {
+/** A fresh in-memory database (or the given file) and app for one test. */
+export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string } = {}) {
   const config = options.config ?? testConfig();
-  const db = openDatabase(':memory:');
+  const db = openDatabase(options.databasePath ?? ':memory:');
   const sender = options.sender ?? new FakeSmsSender();
   const logger = options.logger ?? pino({ level: 'silent' });
   const messages = createMessageRepository(db);
