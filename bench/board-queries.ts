@@ -10,7 +10,7 @@ function boardDatabase(messagesPerOrder: number) {
   const messages = createMessageRepository(db);
   db.transaction(() => {
     for (let order = 0; order < 200; order += 1) {
-      const id = `order-${order}`;
+      const id = String(order).padStart(32, '0');
       orders.insert({ id, customerName: `Customer ${order}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
       for (let message = 0; message < messagesPerOrder; message += 1) {
         messages.queue({ orderId: id, orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: `${id}-${message}`, requestedBy: null }, { resend: true });

@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
+import { orderIdFor } from './support/helpers.ts';
 import { startServer } from './support/server-process.ts';
 
 // `npm test` runs a short version; `npm run test:crash` sets CRASH_KILLS=200.
@@ -42,7 +43,7 @@ describe('crash safety of the outbox', () => {
       const orders = createOrderRepository(db);
       const messages = createMessageRepository(db);
       for (let index = 0; index < perRound; index += 1) {
-        const id = `crash-${queued}`;
+        const id = orderIdFor(`crash-${queued}`);
         orders.insert({ id, customerName: `Customer ${queued}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
         messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${queued}`, recipient: '+319876543211', reference: `ref-${queued}`, requestedBy: null }, { resend: false });
         queued += 1;

@@ -9,7 +9,7 @@ import { createMessageBirdSender } from '../src/notifications/messagebird-sender
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
 import { bridgeMessageBirdTo, removeMessageBirdBridge } from './support/messagebird-bridge.ts';
-import { makeOrder } from './support/helpers.ts';
+import { makeOrder, orderIdFor } from './support/helpers.ts';
 
 let fake: FakeMessageBird;
 beforeAll(async () => {
@@ -37,9 +37,10 @@ function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
   const sender = createMessageBirdSender({ apiKey: 'test_key123', originator: 'OmNomNom', timeoutMs });
   const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { ...options, ...overrides });
   stops.push(() => dispatcher.stop(2000));
-  const queue = (id: string) => {
-    orders.insert(makeOrder({ id, customerName: `Customer ${id}`, phone: '+319876543211' }));
-    const result = messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${id}`, recipient: '+319876543211', reference: `ref-${id}`, requestedBy: null }, { resend: false });
+  const queue = (label: string) => {
+    const id = orderIdFor(label);
+    orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
+    const result = messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false });
     return result.message;
   };
   const settled = async (message: Message, states: string[] = ['sent', 'failed', 'delivered']) => {

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.ts';
@@ -111,6 +112,11 @@ export function csrfTokenIn(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('no CSRF token on the page');
   return match[1]!;
+}
+
+/** A valid order id (32 lowercase hex digits) named by a readable label, the same for the same label. */
+export function orderIdFor(label: string): string {
+  return createHash('md5').update(label).digest('hex');
 }
 
 export function makeOrder(overrides: Partial<NewOrder> = {}): NewOrder {
