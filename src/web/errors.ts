@@ -28,7 +28,7 @@ function newErrorId(): string {
  * URIError with status 400: the client's fault, so a 400 logged at info.
  */
 export function errorHandler(options: { showDetails: boolean }): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+  return (error, req, res, next) => {
     const undecodable = error instanceof URIError;
     const status = createError.isHttpError(error) ? error.status : undecodable ? 400 : 500;
     // A 4xx message is written for the user; a 5xx message may leak internals.
@@ -44,7 +44,8 @@ export function errorHandler(options: { showDetails: boolean }): ErrorRequestHan
     } else if (undecodable) {
       req.log.info({ reason: error.message }, 'bad address');
     }
-    if (res.headersSent) return;
+    // Too late for an error page: Express's own handler closes the connection.
+    if (res.headersSent) return next(error);
     res.status(status).render('error', {
       title: status === 404 ? 'Not found' : 'Error',
       status,
