@@ -53,6 +53,7 @@ describe('passwordProblem', () => {
     ['adminadmin12', 'too common'],
     ['stovestovestove', 'repeats a few characters or words'],
     ['orderdesk2026', 'built from the username or the name of this app'],
+    ['OmNomNomFoods2026', 'built from the username or the name of this app'],
     ['Summer2026Summer', 'too common'],
     ['sunshine-2026-sunshine', 'too common'],
   ])('refuses the guessable %j, saying why', (password, reason) => {

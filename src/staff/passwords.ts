@@ -49,8 +49,9 @@ export function createPasswordHasher(options: { logN?: number } = {}): PasswordH
 
 const commonPasswords = new Set(dictionary['passwords-common'] as string[]);
 
-// Words an attacker guessing at this app tries first: the product and the restaurant of the guide.
-const productWords = ['order', 'orders', 'desk', 'orderdesk', 'kitchen', 'omnomnom', 'messagebird'];
+// Words an attacker guessing at this app tries first: the product, and the restaurant its messages
+// name (message-templates.ts).
+const productWords = ['order', 'orders', 'desk', 'orderdesk', 'kitchen', 'omnomnom', 'omnomnomfoods', 'messagebird'];
 
 const strength = new ZxcvbnFactory({ graphs: adjacencyGraphs, dictionary });
 
