@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { messageStates } from '../notifications/message-states.ts';
 
 export type Db = Database.Database;
 
@@ -16,9 +17,19 @@ export function openDatabase(path: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // A second writer (another process) waits up to 5 s instead of failing with SQLITE_BUSY.
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  syncMessageStates(db);
   return db;
+}
+
+/** The states a message row may take come from the one list in the code. */
+function syncMessageStates(db: Db): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO message_states (name) VALUES (?)');
+  db.transaction(() => {
+    for (const state of messageStates) insert.run(state);
+  }).immediate();
 }
 
 /** Applies the numbered .sql files in order, each in its own transaction, and records them. */
