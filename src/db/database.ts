@@ -14,11 +14,12 @@ const migrationsDir = join(import.meta.dirname, 'migrations');
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // First, so even the switch to WAL below waits for another process instead of failing with
+  // SQLITE_BUSY: a second writer waits up to 5 s.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // A second writer (another process) waits up to 5 s instead of failing with SQLITE_BUSY.
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   syncMessageStates(db);
   return db;
@@ -45,12 +46,16 @@ export function migrate(db: Db): string[] {
     .filter((file) => /^\d+-.+\.sql$/.test(file) && !applied.has(file))
     .sort();
   const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').pluck();
   for (const file of pending) {
     const sql = readFileSync(join(migrationsDir, file), 'utf8');
+    // Checked again under the write lock: a second process starting at the same time may have
+    // applied it a moment ago.
     db.transaction(() => {
+      if (isApplied.get(file)) return;
       db.exec(sql);
       record.run(file, new Date().toISOString());
-    })();
+    }).immediate();
   }
   return pending;
 }
