@@ -176,6 +176,23 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
     expect(fake.sends()).toHaveLength(1);
   });
 
+  it('waits calmly while a look-up is under way, instead of spinning', async () => {
+    fake.reply({ reset: true, accept: true });
+    fake.lookupReply({ status: 200, body: { offset: 0, limit: 50, count: 0, totalCount: 0, links: {}, items: [] }, delayMs: 800 });
+    const { dispatcher, queue, settled, messages } = setup({ pollMs: 100, checkGraceMs: 0 });
+    const claimDue = messages.claimDue;
+    let looks = 0;
+    messages.claimDue = (...args) => {
+      looks += 1;
+      return claimDue(...args);
+    };
+    const message = queue('a');
+    dispatcher.start();
+    await settled(message);
+    // About one look per poll interval (100 ms) during the 800 ms look-up, not one per millisecond.
+    expect(looks).toBeLessThan(40);
+  });
+
   it('sends again, once, only after the grace period when MessageBird has no record of it', async () => {
     fake.reply({ reset: true, accept: false });
     const { dispatcher, queue, settled } = setup({ checkGraceMs: 300 });

@@ -97,7 +97,9 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
       WHERE id IN (SELECT id FROM messages WHERE state = 'checking' AND next_attempt_at <= @at
         AND (lease_until IS NULL OR lease_until < @at) ORDER BY next_attempt_at, id LIMIT @limit)
       RETURNING id`).pluck(),
-    nextDue: db.prepare("SELECT min(next_attempt_at) FROM messages WHERE state IN ('queued', 'checking')").pluck(),
+    // A look-up in progress (a live lease) is not due: counting it would make the dispatcher spin.
+    nextDue: db.prepare(`SELECT min(next_attempt_at) FROM messages
+      WHERE state = 'queued' OR (state = 'checking' AND (lease_until IS NULL OR lease_until < @at))`).pluck(),
     renewLeases: db.prepare(`UPDATE messages SET lease_until = @leaseUntil WHERE claimed_by = @owner AND state IN ('sending', 'checking')`),
     // A send whose owner stopped renewing its lease (crashed, or frozen) has an unknown outcome.
     expireLeases: db.prepare(`UPDATE messages SET state = 'checking', claimed_by = NULL, lease_until = NULL,
@@ -187,7 +189,7 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
       const ids = statements.claimChecks.all({ at: at(), limit, owner: claim.owner, leaseUntil: leaseUntil(claim) }) as number[];
       return ids.map((id) => findById(id)!);
     },
-    nextDueAt: () => statements.nextDue.get() as string | null,
+    nextDueAt: () => statements.nextDue.get({ at: at() }) as string | null,
     /** Extends every lease the owner holds; returns how many. */
     renewLeases: (claim: Claim) => statements.renewLeases.run({ owner: claim.owner, leaseUntil: leaseUntil(claim) }).changes,
     /** Sends whose owner's lease ran out (a crash) move to 'checking': looked up before any resend. */
