@@ -98,8 +98,9 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
         AND (lease_until IS NULL OR lease_until < @at) ORDER BY next_attempt_at, id LIMIT @limit)
       RETURNING id`).pluck(),
     // A look-up in progress (a live lease) is not due: counting it would make the dispatcher spin.
-    nextDue: db.prepare(`SELECT min(next_attempt_at) FROM messages
-      WHERE state = 'queued' OR (state = 'checking' AND (lease_until IS NULL OR lease_until < @at))`).pluck(),
+    nextDue: db.prepare(`SELECT min(due) FROM (
+        SELECT min(next_attempt_at) AS due FROM messages WHERE state = 'queued'
+        UNION ALL SELECT min(next_attempt_at) FROM messages WHERE state = 'checking' AND (lease_until IS NULL OR lease_until < @at))`).pluck(),
     renewLeases: db.prepare(`UPDATE messages SET lease_until = @leaseUntil WHERE claimed_by = @owner AND state IN ('sending', 'checking')`),
     // A send whose owner stopped renewing its lease (crashed, or frozen) has an unknown outcome.
     expireLeases: db.prepare(`UPDATE messages SET state = 'checking', claimed_by = NULL, lease_until = NULL,

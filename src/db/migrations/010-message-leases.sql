@@ -41,6 +41,7 @@ DROP TABLE messages;
 ALTER TABLE messages_new RENAME TO messages;
 
 CREATE INDEX messages_order ON messages (order_id, id);
-CREATE INDEX messages_due ON messages (next_attempt_at) WHERE state IN ('queued', 'checking');
+CREATE INDEX messages_due ON messages (next_attempt_at) WHERE state = 'queued';
+CREATE INDEX messages_checking ON messages (next_attempt_at) WHERE state = 'checking';
 CREATE INDEX messages_in_flight ON messages (state) WHERE state = 'sending';
 CREATE INDEX messages_provider_id ON messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
