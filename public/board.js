@@ -1,8 +1,7 @@
 // Keeps the board's "Customer message" column current while messages are on their way
 // (queued → sending → sent → delivered), without reloading the page and losing a half-made choice.
 // Everything works without it: a reload shows the same.
-const labels = { queued: 'Queued', sending: 'Sending', sent: 'Sent', delivered: 'Delivered', failed: 'Failed', expired: 'Expired', 'not-sent': 'Not sent' };
-const settled = new Set(['delivered', 'failed', 'expired', 'not-sent']);
+// State names, labels and which states are settled come from the server (the page and the JSON).
 const intervalMs = 3000;
 
 function cells() {
@@ -10,15 +9,16 @@ function cells() {
 }
 
 function stillMoving() {
-  return cells().some((cell) => [...cell.classList].some((name) => name.startsWith('message-') && !settled.has(name.slice(8))));
+  return cells().some((cell) => cell.dataset.settled !== 'true');
 }
 
 function show(cell, message) {
   cell.className = `message-state message-${message.state}`;
+  cell.dataset.settled = String(message.settled);
   const time = document.createElement('time');
   time.dateTime = message.updatedAt;
   time.textContent = new Date(message.updatedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
-  cell.replaceChildren(`${labels[message.state] ?? message.state} `, time);
+  cell.replaceChildren(`${message.label} `, time);
   if (message.errorDescription) cell.append(`: ${message.errorDescription.split('\n').join('; ')}`);
 }
 

@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
+import { messageStateLabels, settledStates } from './notifications/message-states.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
@@ -56,6 +57,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
   app.locals.formatTime = formatTime;
+  app.locals.messageStateLabels = messageStateLabels;
+  app.locals.settledStates = settledStates;
 
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(refuseOddRequestTargets);

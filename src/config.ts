@@ -54,6 +54,8 @@ const configSchema = z.object({
   SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   SMS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   SMS_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
+  SMS_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  SMS_CHECK_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   NOTIFY_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(240),
@@ -72,7 +74,7 @@ export type Config = {
   logLevel: (typeof logLevels)[number];
   messagebird: { apiKey: string | undefined; originator: string; timeoutMs: number; signingKey: string | undefined };
   publicUrl: string | undefined;
-  outbox: { concurrency: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; notifyWaitMs: number };
+  outbox: { concurrency: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; checkGraceMs: number; notifyWaitMs: number };
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
   trustProxy: boolean | number | string;
   firstAdmin: { username: string; password: string } | undefined;
@@ -115,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxAttempts: values.SMS_MAX_ATTEMPTS,
       retryBaseMs: values.SMS_RETRY_BASE_MS,
       retryMaxMs: values.SMS_RETRY_MAX_MS,
+      leaseMs: values.SMS_LEASE_MS,
+      checkGraceMs: values.SMS_CHECK_GRACE_MS,
       notifyWaitMs: values.NOTIFY_WAIT_MS,
     },
     session: { secret: values.SESSION_SECRET, idleMinutes: values.SESSION_IDLE_MINUTES, maxHours: values.SESSION_MAX_HOURS },

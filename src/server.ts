@@ -3,15 +3,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/database.ts';
 import { createLogger, wantsPrettyLogs } from './logger.ts';
-import { createLogOnlySender } from './notifications/log-only-sender.ts';
-import { createDispatcher } from './notifications/dispatcher.ts';
-import { createMessageRepository } from './notifications/message-repository.ts';
-import { createMessageBirdSender } from './notifications/messagebird-sender.ts';
-import { deliveryReportPath } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { seedSampleOrders } from './orders/sample-orders.ts';
+import { createServices } from './services.ts';
 import { ensureFirstAdmin, FirstAdminError } from './staff/first-admin.ts';
 import { createPasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
@@ -26,7 +21,20 @@ try {
 }
 
 const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.env, process.stdout.isTTY) });
-const db = openDatabase(config.databasePath);
+
+// Anything that escapes every handler leaves the process in an unknown state: log it and exit
+// non-zero so a supervisor restarts us; the outbox then reconciles what was in flight.
+process.on('unhandledRejection', (reason) => {
+  logger.fatal({ err: reason }, 'unhandled promise rejection; exiting');
+  process.exit(1);
+});
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception; exiting');
+  process.exit(1);
+});
+
+const services = createServices(config, { logger });
+const { db, dispatcher } = services;
 const seeded = seedSampleOrders(createOrderRepository(db));
 if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
 
@@ -45,23 +53,23 @@ try {
   process.exit(1);
 }
 
-const sender = config.messagebird.apiKey
-  ? createMessageBirdSender({ ...config.messagebird, apiKey: config.messagebird.apiKey })
-  : createLogOnlySender(logger);
 if (!config.messagebird.apiKey) logger.warn('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
 if (!config.publicUrl) logger.warn('PUBLIC_URL is not set: MessageBird will not send delivery reports');
 
-const dispatcher = createDispatcher(
-  { messages: createMessageRepository(db), sender, logger: logger.child({ component: 'dispatcher' }) },
-  { ...config.outbox, reportUrl: config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}${deliveryReportPath}` : undefined },
-);
-dispatcher.start();
-
 const app = createApp({ config, db, dispatcher, logger, passwords });
 const server = app.listen(config.port, config.host ?? '');
-await once(server, 'listening');
+try {
+  await once(server, 'listening');
+} catch (error) {
+  // Most often another Order Desk on the same port: this process must not touch its outbox.
+  logger.fatal({ err: error }, 'could not listen; exiting without sending anything');
+  await services.close(0);
+  process.exit(1);
+}
+// Only a process that serves the board sends messages.
+dispatcher.start();
 const { port } = server.address() as AddressInfo;
-logger.info({ port, databasePath: config.databasePath }, `Order Desk is listening on http://${config.host ?? 'localhost'}:${port}`);
+logger.info({ port, databasePath: config.databasePath, instanceId: dispatcher.instanceId }, `Order Desk is listening on http://${config.host ?? 'localhost'}:${port}`);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -75,14 +83,13 @@ async function shutdown(signal: string) {
   }, 10_000);
   force.unref();
   server.closeIdleConnections();
-  // The dispatcher takes no new work from now on; messages still sending after the bound stay
-  // 'sending' in the database and are sent again at the next start.
+  // The dispatcher takes no new work from now on; messages still sending after the bound are handed
+  // over as 'checking' and looked up at MessageBird by the next start.
   const [, unfinished] = await Promise.all([
     new Promise<void>((resolve) => server.close(() => resolve())),
-    dispatcher.stop(10_000),
+    services.close(10_000),
   ]);
   if (unfinished > 0) logger.warn({ unfinished }, 'stopped with messages still being sent');
-  db.close();
   logger.info('stopped');
   process.exit(0);
 }

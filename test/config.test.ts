@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       messagebird: { apiKey: undefined, originator: 'OmNomNom', timeoutMs: 5000, signingKey: undefined },
       publicUrl: undefined,
-      outbox: { concurrency: 4, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 600_000, notifyWaitMs: 3000 },
+      outbox: { concurrency: 4, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 600_000, leaseMs: 30_000, checkGraceMs: 60_000, notifyWaitMs: 3000 },
       session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
       trustProxy: false,
       firstAdmin: undefined,

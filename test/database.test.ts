@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../src/db/database.ts';
+import { messageStates } from '../src/notifications/message-states.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { sampleOrders, seedSampleOrders } from '../src/orders/sample-orders.ts';
 import { makeOrder } from './support/helpers.ts';
@@ -22,6 +23,16 @@ describe('openDatabase', () => {
   it('applies nothing twice', () => {
     const db = openDatabase(':memory:');
     expect(migrate(db)).toEqual([]);
+  });
+
+  it('stores every message state of the one list in the code, and refuses any other', () => {
+    const db = openDatabase(':memory:');
+    const orders = createOrderRepository(db);
+    orders.insert(makeOrder({ id: 'a' }));
+    const insert = db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, requested_at, updated_at)
+      VALUES ('a', 'pending', 'Hello', '+319876543211', ?, ?, '2026-11-23T18:00:00Z', '2026-11-23T18:00:00Z')`);
+    for (const state of messageStates) expect(() => insert.run(`ref-${state}`, state)).not.toThrow();
+    expect(() => insert.run('ref-lost', 'lost')).toThrow(/FOREIGN KEY constraint/);
   });
 
   it('refuses a status outside the list at the database level too', () => {

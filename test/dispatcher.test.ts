@@ -5,11 +5,12 @@ import { createDispatcher, retryDelayMs } from '../src/notifications/dispatcher.
 import type { DispatcherOptions } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { Message } from '../src/notifications/message-repository.ts';
+import type { MessageState } from '../src/notifications/message-states.ts';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
 import { bridgeMessageBirdTo, removeMessageBirdBridge } from './support/messagebird-bridge.ts';
-import { makeOrder, orderIdFor } from './support/helpers.ts';
+import { makeOrder, orderIdFor, seededRandom } from './support/helpers.ts';
 
 let fake: FakeMessageBird;
 beforeAll(async () => {
@@ -24,30 +25,43 @@ afterAll(async () => {
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
-  fake.requests.length = 0;
-  fake.reply(); // the script is consumed per test
+  fake.reset();
 });
 
-const options: DispatcherOptions = { concurrency: 2, maxAttempts: 4, retryBaseMs: 40, retryMaxMs: 200, reportUrl: 'https://desk.example/webhooks/messagebird/status', pollMs: 20 };
+const options: DispatcherOptions = {
+  concurrency: 2,
+  maxAttempts: 4,
+  retryBaseMs: 40,
+  retryMaxMs: 200,
+  reportUrl: 'https://desk.example/webhooks/messagebird/status',
+  pollMs: 20,
+  leaseMs: 30_000,
+  checkGraceMs: 300,
+};
 
 function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
   const db = openDatabase(':memory:');
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
   const sender = createMessageBirdSender({ apiKey: 'test_key123', originator: 'OmNomNom', timeoutMs });
-  const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { ...options, ...overrides });
-  stops.push(() => dispatcher.stop(2000));
+  const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { random: seededRandom(7), instanceId: 'this-process', ...options, ...overrides });
+  stops.push(async () => { await dispatcher.stop(2000); db.close(); });
   const queue = (label: string) => {
     const id = orderIdFor(label);
     orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
     const result = messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false });
     return result.message;
   };
-  const settled = async (message: Message, states: string[] = ['sent', 'failed', 'delivered']) => {
-    await expect.poll(() => messages.findById(message.id)!.state, { timeout: 5000, interval: 10 }).toSatisfy((state: string) => states.includes(state));
+  const reach = async (message: Message, states: MessageState[]) => {
+    await expect.poll(() => messages.findById(message.id)!.state, { timeout: 5000, interval: 5 }).toSatisfy((state: MessageState) => states.includes(state));
     return messages.findById(message.id)!;
   };
-  return { db, messages, dispatcher, queue, settled };
+  const settled = (message: Message) => reach(message, ['sent', 'failed', 'delivered']);
+  /** What a process that died mid-send leaves behind: 'sending', claimed by it, lease run out. */
+  const leftSendingByACrash = (message: Message, leaseUntil = new Date(Date.now() - 1000)) =>
+    db.prepare("UPDATE messages SET state = 'sending', attempts = 1, claimed_by = 'dead-process', lease_until = ?, last_attempt_at = ? WHERE id = ?")
+      .run(leaseUntil.toISOString(), new Date(Date.now() - 5000).toISOString(), message.id);
+  return { db, messages, dispatcher, queue, reach, settled, leftSendingByACrash };
 }
 
 describe('retryDelayMs', () => {
@@ -74,48 +88,36 @@ describe('the dispatcher, against a fake MessageBird', () => {
     expect(request!.body).toEqual({ originator: 'OmNomNom', recipients: '+319876543211', body: 'Hello a', reference: 'ref-a', reportUrl: 'https://desk.example/webhooks/messagebird/status' });
   });
 
-  it('retries after a 500 and then succeeds', async () => {
+  it('retries after a 500 with MessageBird\'s error body, and then succeeds', async () => {
     fake.reply({ status: 500, body: { errors: [{ code: 99, description: 'Internal error' }] } });
     const { dispatcher, queue, settled } = setup();
     const message = queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2, errorDescription: null });
-    expect(fake.requests).toHaveLength(2);
-    // Full jitter: the wait before attempt 2 is at most retryBaseMs (plus the poll interval and slack).
-    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeLessThan(options.retryBaseMs + options.pollMs! + 500);
+    expect(fake.sends()).toHaveLength(2);
+    expect(fake.lookups()).toHaveLength(0);
   });
 
-  it('retries a 429 and a cut connection', async () => {
-    fake.reply({ status: 429, body: { errors: [{ code: 429, description: 'Too many requests' }] } }, { reset: true });
+  it('retries a 429 without looking anything up', async () => {
+    fake.reply({ status: 429, body: { errors: [{ code: 429, description: 'Too many requests' }] } }, { status: 429 });
     const { dispatcher, queue, settled } = setup();
     const message = queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 3 });
+    expect(fake.lookups()).toHaveLength(0);
   });
 
-  it('gives up after the last attempt and keeps the reason', async () => {
-    fake.fallback = () => ({ status: 503 });
+  it('gives up after the last attempt, keeps the reason, and waits within the backoff ceilings', async () => {
+    fake.fallback = () => ({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } });
     const { dispatcher, queue, settled } = setup({ maxAttempts: 3 });
     const message = queue('a');
     dispatcher.start();
-    const done = await settled(message);
-    fake.fallback = (request) => ({ status: 201, body: { id: `mb-${fake.requests.indexOf(request) + 1}` } });
-    expect(done).toMatchObject({ state: 'failed', attempts: 3, errorDescription: 'MessageBird answered HTTP 503' });
-    expect(fake.requests).toHaveLength(3);
+    expect(await settled(message)).toMatchObject({ state: 'failed', attempts: 3, errorDescription: 'Service unavailable' });
+    expect(fake.sends()).toHaveLength(3);
     const gaps = fake.requests.slice(1).map((request, index) => request.at - fake.requests[index]!.at);
-    // Ceilings 40 ms then 80 ms, plus generous slack for a busy machine; a wrong unit or missing cap would be seconds off.
+    // Ceilings 40 ms then 80 ms, plus slack for a busy machine; a wrong unit or missing cap would be seconds off.
     expect(gaps[0]).toBeLessThan(40 + 500);
     expect(gaps[1]).toBeLessThan(80 + 500);
-  });
-
-  it('retries a timeout', async () => {
-    fake.reply({ status: 201, body: { id: 'slow' }, delayMs: 1500 });
-    const { dispatcher, queue, settled } = setup({}, 300);
-    const message = queue('a');
-    dispatcher.start();
-    const done = await settled(message);
-    expect(done.state).toBe('sent');
-    expect(done.attempts).toBe(2);
   });
 
   it('tries a 422 exactly once and keeps each error description', async () => {
@@ -126,9 +128,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
     const { dispatcher, queue, settled } = setup();
     const message = queue('a');
     dispatcher.start();
-    const done = await settled(message);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(done).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9, errorDescription: 'no (correct) recipients found\noriginator is too long' });
+    expect(await settled(message)).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9, errorDescription: 'no (correct) recipients found\noriginator is too long' });
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -141,30 +141,164 @@ describe('the dispatcher, against a fake MessageBird', () => {
     dispatcher.start();
     for (const message of queued) await settled(message);
     clearInterval(watch);
-    fake.fallback = (request) => ({ status: 201, body: { id: `mb-${fake.requests.indexOf(request) + 1}` } });
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(2);
-    expect(fake.requests).toHaveLength(5);
+    expect(fake.sends()).toHaveLength(5);
+  });
+});
+
+describe('an unknown outcome is checked with MessageBird, not sent again', () => {
+  it.each([
+    ['no answer within the time limit', { hang: true, accept: true }],
+    ['a connection cut after MessageBird took the message', { reset: true, accept: true }],
+    ['a 502 without MessageBird\'s error body', { status: 502, body: '<html>Bad gateway</html>', accept: true }],
+    ['a 201 with an empty body', { status: 201 }],
+  ] as const)('after %s, finds the message at MessageBird and records it as sent with its id', async (_name, reply) => {
+    fake.reply(reply);
+    const { dispatcher, queue, settled } = setup({}, 300);
+    const message = queue('a');
+    dispatcher.start();
+    const done = await settled(message);
+    expect(done).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: fake.messages[0]!.id, errorDescription: null });
+    expect(fake.sends()).toHaveLength(1);
+    expect(fake.lookups().length).toBeGreaterThan(0);
   });
 
-  it('sends again, once, a message a crash left in "sending"', async () => {
-    const { db, dispatcher, queue, settled, messages } = setup();
+  it('shows "checking" with the reason while MessageBird cannot be asked, and never sends again meanwhile', async () => {
+    fake.reply({ reset: true, accept: true });
+    fake.lookupReply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } }, { reset: true });
+    const { dispatcher, queue, reach, settled } = setup();
     const message = queue('a');
-    db.prepare("UPDATE messages SET state = 'sending', attempts = 1 WHERE id = ?").run(message.id);
+    dispatcher.start();
+    const checking = await reach(message, ['checking']);
+    expect(checking.errorDescription).toBe('The connection to MessageBird was cut off before it answered');
+    expect(await settled(message)).toMatchObject({ state: 'sent', providerMessageId: fake.messages[0]!.id });
+    expect(fake.lookups()).toHaveLength(3);
+    expect(fake.sends()).toHaveLength(1);
+  });
+
+  it('waits calmly while a look-up is under way, instead of spinning', async () => {
+    fake.reply({ reset: true, accept: true });
+    fake.lookupReply({ status: 200, body: { offset: 0, limit: 50, count: 0, totalCount: 0, links: {}, items: [] }, delayMs: 800 });
+    const { dispatcher, queue, settled, messages } = setup({ pollMs: 100, checkGraceMs: 0 });
+    const claimDue = messages.claimDue;
+    let looks = 0;
+    messages.claimDue = (...args) => {
+      looks += 1;
+      return claimDue(...args);
+    };
+    const message = queue('a');
+    dispatcher.start();
+    await settled(message);
+    // About one look per poll interval (100 ms) during the 800 ms look-up, not one per millisecond.
+    expect(looks).toBeLessThan(40);
+  });
+
+  it('sends again, once, only after the grace period when MessageBird has no record of it', async () => {
+    fake.reply({ reset: true, accept: false });
+    const { dispatcher, queue, settled } = setup({ checkGraceMs: 300 });
+    const message = queue('a');
+    dispatcher.start();
+    const done = await settled(message);
+    expect(done).toMatchObject({ state: 'sent', attempts: 2 });
+    const [first, second] = fake.sends();
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(300);
+    // Every look-up came before the second send, and found nothing.
+    expect(fake.lookups().length).toBeGreaterThan(0);
+    expect(fake.lookups().every((lookup) => lookup.at < second!.at)).toBe(true);
+    expect(fake.sends()).toHaveLength(2);
+  });
+
+  it('aborts the HTTP request at the timeout, so nothing can land after it gave up', async () => {
+    fake.reply({ hang: true, accept: false });
+    const { dispatcher, queue, reach } = setup({ checkGraceMs: 60_000 }, 300);
+    const message = queue('a');
+    dispatcher.start();
+    await reach(message, ['checking']);
+    await expect.poll(() => fake.sends()[0]?.abandoned, { timeout: 2000, interval: 5 }).toBe(true);
+  });
+});
+
+describe('a send a crash left in "sending"', () => {
+  it('is looked up once its lease ran out, and recorded as sent without a resend when MessageBird has it', async () => {
+    const { dispatcher, queue, settled, leftSendingByACrash } = setup();
+    const message = queue('a');
+    leftSendingByACrash(message);
+    const stored = fake.remember({ recipients: '+319876543211', body: 'Hello a', reference: 'ref-a' }, 'mb-from-before-the-crash');
+    dispatcher.start();
+    expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: stored.id });
+    expect(fake.sends()).toHaveLength(0);
+  });
+
+  it('is sent again, once, when MessageBird has no record of it after the grace period', async () => {
+    const { dispatcher, queue, settled, leftSendingByACrash } = setup();
+    const message = queue('a');
+    leftSendingByACrash(message);
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2 });
-    expect(fake.requests).toHaveLength(1);
+    expect(fake.sends()).toHaveLength(1);
+    expect(fake.lookups()[0]!.at).toBeLessThan(fake.sends()[0]!.at);
+  });
+
+  it('is left alone while another process holds a live lease on it', async () => {
+    const { dispatcher, queue, messages, leftSendingByACrash } = setup();
+    const message = queue('a');
+    leftSendingByACrash(message, new Date(Date.now() + 60_000));
+    dispatcher.start(); // claims synchronously: anything it would take, it has taken now
+    expect(messages.findById(message.id)).toMatchObject({ state: 'sending', attempts: 1 });
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('the dispatcher when the database fails', () => {
+  it('never sends again a message MessageBird took when recording it fails: it writes again', async () => {
+    const { dispatcher, queue, settled, messages } = setup();
+    const markSent = messages.markSent;
+    let failures = 2;
+    messages.markSent = (...args) => {
+      if (failures-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return markSent(...args);
+    };
+    const message = queue('a');
+    dispatcher.start();
+    expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1' });
+    expect(failures).toBeLessThan(0);
+    expect(fake.sends()).toHaveLength(1);
+  });
+
+  it('keeps going when reading the outbox fails, without an unhandled rejection', async () => {
+    const { dispatcher, queue, settled, messages } = setup();
+    const claimDue = messages.claimDue;
+    let failures = 2;
+    messages.claimDue = (...args) => {
+      if (failures-- > 0) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      return claimDue(...args);
+    };
+    const message = queue('a');
+    dispatcher.start();
+    expect(await settled(message)).toMatchObject({ state: 'sent' });
+  });
+});
+
+describe('stopping the dispatcher', () => {
+  it('waits for sends in flight, within the bound', async () => {
+    fake.reply({ status: 201, body: { id: 'x' }, delayMs: 200 });
+    const { dispatcher, queue, messages, reach } = setup();
+    const message = queue('a');
+    dispatcher.start();
+    await reach(message, ['sending']);
+    expect(await dispatcher.stop(2000)).toBe(0);
     expect(messages.findById(message.id)!.state).toBe('sent');
   });
 
-  it('waits for sends in flight when stopping, within the bound', async () => {
-    fake.reply({ status: 201, body: { id: 'x' }, delayMs: 200 });
-    const { dispatcher, queue, messages } = setup();
+  it('hands over a send still unfinished at the bound as "checking", for the next start to look up', async () => {
+    fake.reply({ hang: true });
+    const { dispatcher, queue, messages, reach } = setup({}, 800);
     const message = queue('a');
     dispatcher.start();
-    await expect.poll(() => messages.findById(message.id)!.state).toBe('sending');
-    expect(await dispatcher.stop(2000)).toBe(0);
-    expect(messages.findById(message.id)!.state).toBe('sent');
+    await reach(message, ['sending']);
+    expect(await dispatcher.stop(50)).toBe(1);
+    expect(messages.findById(message.id)).toMatchObject({ state: 'checking' });
   });
 
   it('takes no new work after stopping', async () => {
@@ -172,8 +306,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
     dispatcher.start();
     await dispatcher.stop(100);
     const message = queue('a');
-    dispatcher.kick();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    dispatcher.kick(); // a running dispatcher claims synchronously, here
     expect(messages.findById(message.id)!.state).toBe('queued');
     expect(fake.requests).toHaveLength(0);
   });

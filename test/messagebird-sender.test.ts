@@ -1,19 +1,12 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
-import { SmsSendError } from '../src/notifications/sms-sender.ts';
 
 const api = 'https://rest.messagebird.com';
 const message = { recipient: '+319876543211', body: 'Hello, Mike', reference: 'ref-1' };
 
 function sender(timeoutMs = 2000) {
   return createMessageBirdSender({ apiKey: 'test_abcdefghijklmnop', originator: 'OmNomNom', timeoutMs });
-}
-
-async function sendError(promise: Promise<unknown>): Promise<SmsSendError> {
-  const error = await promise.then(() => undefined, (reason: unknown) => reason);
-  expect(error).toBeInstanceOf(SmsSendError);
-  return error as SmsSendError;
 }
 
 beforeAll(() => nock.disableNetConnect());
@@ -24,7 +17,7 @@ afterEach(() => {
 });
 afterAll(() => nock.enableNetConnect());
 
-describe('MessageBird sender', () => {
+describe('MessageBird sender: send', () => {
   it('POSTs the message to /messages with the access key, originator, recipient, body and reference', async () => {
     let captured: Record<string, unknown> | undefined;
     nock(api)
@@ -35,10 +28,9 @@ describe('MessageBird sender', () => {
 
     const result = await sender().send({ ...message, reportUrl: 'https://desk.example/webhooks/messagebird/status' });
 
-    expect(result).toEqual({ providerMessageId: 'e8077d803532c0b5937c639b60216938', sent: true });
+    expect(result).toEqual({ kind: 'accepted', providerMessageId: 'e8077d803532c0b5937c639b60216938' });
     expect(captured).toEqual({
       originator: 'OmNomNom',
-      // The SDK joins the recipients list into one comma-separated string.
       recipients: '+319876543211',
       body: 'Hello, Mike',
       reference: 'ref-1',
@@ -53,58 +45,62 @@ describe('MessageBird sender', () => {
     expect(captured).not.toHaveProperty('reportUrl');
   });
 
-  it('turns a 422 into a rejection carrying each provider error', async () => {
+  it('calls a 422 refused, keeping each provider error', async () => {
     nock(api).post('/messages').reply(422, {
       errors: [
         { code: 9, description: 'no (correct) recipients found', parameter: 'recipients' },
         { code: 21, description: 'Request not allowed (incorrect access_key)', parameter: null },
       ],
     });
-
-    const error = await sendError(sender().send(message));
-
-    expect(error.kind).toBe('rejected');
-    expect(error.statusCode).toBe(422);
-    expect(error.reasons).toEqual(['no (correct) recipients found', 'Request not allowed (incorrect access_key)']);
-    expect(error.providerErrors[0]).toEqual({ code: 9, description: 'no (correct) recipients found', parameter: 'recipients' });
+    expect(await sender().send(message)).toEqual({
+      kind: 'refused',
+      statusCode: 422,
+      code: 9,
+      reasons: ['no (correct) recipients found', 'Request not allowed (incorrect access_key)'],
+    });
   });
 
-  it('treats 401 with no error body as a rejection in plain words', async () => {
+  it('calls a 401 without an error body refused, in plain words', async () => {
     nock(api).post('/messages').reply(401, 'Unauthorized');
-    const error = await sendError(sender().send(message));
-    expect(error.kind).toBe('rejected');
-    expect(error.reasons).toEqual(['MessageBird answered HTTP 401']);
+    expect(await sender().send(message)).toMatchObject({ kind: 'refused', statusCode: 401, reasons: ['MessageBird answered HTTP 401'] });
   });
 
-  it.each([429, 500, 503])('marks HTTP %i as the provider being unavailable', async (status) => {
+  it.each([429, 500, 503])('calls HTTP %i with MessageBird\'s error body "try later"', async (status) => {
     nock(api).post('/messages').reply(status, { errors: [{ code: 99, description: 'Internal error', parameter: null }] });
-    const error = await sendError(sender().send(message));
-    expect(error.kind).toBe('provider-unavailable');
-    expect(error.statusCode).toBe(status);
+    expect(await sender().send(message)).toMatchObject({ kind: 'try-later', statusCode: status, reasons: ['Internal error'] });
   });
 
-  it('reports a refused connection as a network error in plain words', async () => {
-    nock(api).post('/messages').replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    const error = await sendError(sender().send(message));
-    expect(error.kind).toBe('network');
-    expect(error.statusCode).toBeUndefined();
-    expect(error.reasons).toEqual(['MessageBird refused the connection']);
+  it('calls a 429 without a body "try later": MessageBird took nothing', async () => {
+    nock(api).post('/messages').reply(429);
+    expect(await sender().send(message)).toMatchObject({ kind: 'try-later', statusCode: 429 });
   });
 
-  it('reports a reset connection as a network error', async () => {
+  // The request arrived; whether MessageBird took it is unknown, so it must be looked up, not resent.
+  it.each([
+    ['a 502 from a proxy (HTML body)', 502, '<html>Bad gateway</html>'],
+    ['a 500 with an empty body', 500, ''],
+    ['a 500 with a JSON body without errors', 500, '{}'],
+    ['a 201 with an empty body', 201, ''],
+    ['a 201 with a body that is not JSON', 201, 'OK'],
+    ['a 200 without an id', 200, '{"recipients":{}}'],
+  ])('calls %s unknown', async (_name, status, body) => {
+    nock(api).post('/messages').reply(status, body);
+    const outcome = await sender().send(message);
+    expect(outcome).toMatchObject({ kind: 'unknown', statusCode: status });
+  });
+
+  it.each([
+    ['ECONNREFUSED', 'MessageBird refused the connection'],
+    ['ENOTFOUND', 'MessageBird could not be found: is this machine online?'],
+    ['EAI_AGAIN', 'MessageBird could not be found: is this machine online?'],
+  ])('calls %s "not sent": the request never left', async (code, reason) => {
+    nock(api).post('/messages').replyWithError(Object.assign(new Error(code), { code }));
+    expect(await sender().send(message)).toEqual({ kind: 'not-sent', statusCode: undefined, code: undefined, reasons: [reason] });
+  });
+
+  it('calls a reset connection unknown: the request may have arrived', async () => {
     nock(api).post('/messages').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    const error = await sendError(sender().send(message));
-    expect(error.kind).toBe('network');
-    expect(error.reasons[0]).toContain('cut off');
-  });
-
-  it('gives up after the timeout and says so', async () => {
-    nock(api).post('/messages').delay(3000).reply(201, { id: 'late' });
-    const started = Date.now();
-    const error = await sendError(sender(300).send(message));
-    expect(error.kind).toBe('timeout');
-    expect(error.reasons[0]).toBe('MessageBird did not answer within 0.3 seconds');
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(await sender().send(message)).toMatchObject({ kind: 'unknown', reasons: ['The connection to MessageBird was cut off before it answered'] });
   });
 
   it('does not change the message it was given', async () => {
@@ -115,11 +111,41 @@ describe('MessageBird sender', () => {
   });
 });
 
-describe('MessageBird sender sockets', () => {
-  it('keeps no socket alive for reuse, since the SDK leaks a listener on every reused socket', async () => {
-    // https.request reads the agent from the CommonJS module object, which the default import is.
-    const { default: https } = await import('node:https');
-    sender();
-    expect(https.globalAgent.options.keepAlive).toBeFalsy();
+describe('MessageBird sender: look-up', () => {
+  const since = new Date('2026-11-23T18:00:00.000Z');
+  const query = { reference: 'ref-1', recipient: '+319876543211', providerMessageId: undefined, since };
+  const listed = (items: unknown[]) => ({ offset: 0, limit: 50, count: items.length, totalCount: items.length, links: {}, items });
+
+  it('lists the messages to the recipient around the send and finds ours by its reference', async () => {
+    let search: URLSearchParams | undefined;
+    nock(api)
+      .get('/messages')
+      .query((parameters) => { search = new URLSearchParams(parameters as Record<string, string>); return true; })
+      .matchHeader('authorization', 'AccessKey test_abcdefghijklmnop')
+      .reply(200, listed([{ id: 'other', reference: 'ref-0' }, { id: 'mb-42', reference: 'ref-1' }]));
+
+    expect(await sender().lookup(query)).toEqual({ kind: 'found', providerMessageId: 'mb-42' });
+    expect(search?.get('recipient')).toBe('319876543211');
+    expect(search?.get('from')).toBe('2026-11-23T17:59:00.000Z');
+    expect(Date.parse(search!.get('until')!)).toBeGreaterThan(Date.now());
+  });
+
+  it('says not found when no message carries our reference', async () => {
+    nock(api).get('/messages').query(true).reply(200, listed([{ id: 'other', reference: 'ref-0' }]));
+    expect(await sender().lookup(query)).toEqual({ kind: 'not-found' });
+  });
+
+  it('reads the message by its id when that is known', async () => {
+    nock(api).get('/messages/mb-7').reply(200, { id: 'mb-7', reference: 'ref-1' });
+    expect(await sender().lookup({ ...query, providerMessageId: 'mb-7' })).toEqual({ kind: 'found', providerMessageId: 'mb-7' });
+  });
+
+  it('says unavailable, never not found, when the look-up fails', async () => {
+    nock(api).get('/messages').query(true).reply(503, { errors: [{ code: 99, description: 'Internal error' }] });
+    expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable' });
+    nock(api).get('/messages').query(true).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable' });
+    nock(api).get('/messages').query(true).reply(200, '{}');
+    expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable' });
   });
 });

@@ -45,8 +45,8 @@ describe.skipIf(!chromiumPath)('a customer message in a real browser', () => {
   });
 
   it('goes from queued to sent to delivered on the board', async () => {
-    // MessageBird is down for the first try, then slow.
-    fake.reply({ status: 503 }, { status: 201, body: { id: 'mb-browser' }, delayMs: 500 });
+    // MessageBird is down for the first try (and says so), then slow.
+    fake.reply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } }, { status: 201, body: { id: 'mb-browser' }, delayMs: 500 });
     const page = await browser.newPage();
     await signIn(page, server.url);
     const row = page.getByRole('row', { name: /Mike Madeater/ });
@@ -57,8 +57,8 @@ describe.skipIf(!chromiumPath)('a customer message in a real browser', () => {
 
     // The board updates itself: no reload.
     await expect.poll(() => row.locator('[data-message-for]').textContent(), { timeout: 15_000 }).toMatch(/Sent \d\d:\d\d/);
-    expect(fake.requests).toHaveLength(2);
-    const reference = fake.requests[1]!.body.reference as string;
+    expect(fake.sends()).toHaveLength(2);
+    const reference = fake.sends()[1]!.body.reference as string;
 
     const target = `/webhooks/messagebird/status?${new URLSearchParams({ id: 'mb-browser', reference, recipient: '319876543211', status: 'delivered', statusDatetime: new Date().toISOString() })}`;
     const report = await fetch(`${server.url}${target}`, { headers: { 'MessageBird-Signature-JWT': await signWebhook(`${publicUrl}${target}`, signingKey) } });
@@ -69,7 +69,7 @@ describe.skipIf(!chromiumPath)('a customer message in a real browser', () => {
     // Notify again for the same status sends nothing and offers "Send again".
     await row.getByRole('button', { name: /Notify customer/ }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('was already texted');
-    expect(fake.requests).toHaveLength(2);
+    expect(fake.sends()).toHaveLength(2);
     await expect(row.getByRole('button', { name: /Send again/ }).count()).resolves.toBe(1);
 
     // The order page has the full message log.

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
-import { SmsSendError } from '../src/notifications/sms-sender.ts';
+import type { SendOutcome } from '../src/notifications/sms-sender.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 
 async function setup(configOverrides: Record<string, string> = {}) {
@@ -57,24 +57,16 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('tries again after a failure: a failed message does not block Notify', async () => {
     const { agent, sender } = await setup();
-    sender.next = async () => { throw new SmsSendError('rejected', 'refused', { statusCode: 422, providerErrors: [{ code: 25, description: 'Not enough balance', parameter: undefined }] }); };
+    sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 25, reasons: ['Not enough balance'] });
     await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
-    sender.next = async () => ({ providerMessageId: 'ok', sent: true });
+    sender.next = async () => ({ kind: 'accepted', providerMessageId: 'ok' });
     await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
     expect(sender.sent).toHaveLength(2);
   });
 
   it('shows each provider error description when MessageBird refuses the message', async () => {
     const { agent, sender, orders, messages } = await setup();
-    sender.next = async () => {
-      throw new SmsSendError('rejected', 'refused', {
-        statusCode: 422,
-        providerErrors: [
-          { code: 9, description: 'no (correct) recipients found', parameter: 'recipients' },
-          { code: 25, description: 'Not enough balance', parameter: undefined },
-        ],
-      });
-    };
+    sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 9, reasons: ['no (correct) recipients found', 'Not enough balance'] });
 
     await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 
@@ -87,27 +79,50 @@ describe('POST /orders/:orderId/notify', () => {
     expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9 });
   });
 
-  it.each([
-    ['network error', new SmsSendError('network', 'MessageBird refused the connection')],
-    ['timeout', new SmsSendError('timeout', 'MessageBird did not answer within 5 seconds')],
-    ['unexpected error', new Error('bug')],
-  ])('after a %s, explains it, keeps the message queued for a retry and the status unchanged', async (_name, error) => {
+  it.each<[string, SendOutcome]>([
+    ['refused connection', { kind: 'not-sent', statusCode: undefined, code: undefined, reasons: ['MessageBird refused the connection'] }],
+    ['503 with MessageBird\'s error body', { kind: 'try-later', statusCode: 503, code: 7, reasons: ['Service unavailable'] }],
+  ])('after a %s, explains it, keeps the message queued for a retry and the status unchanged', async (_name, outcome) => {
     const { agent, sender, orders, messages } = await setup();
-    sender.next = async () => { throw error; };
+    sender.next = async () => outcome;
 
     await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
-    expect(board.text).toContain(error instanceof SmsSendError ? error.message : 'Unexpected error while sending');
+    expect(board.text).toContain((outcome as { reasons: string[] }).reasons[0]);
     expect(orders.findById('0000000000000000000000000000000a')!.status).toBe('delayed');
     expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'queued', attempts: 1 });
+  });
+
+  it.each<[string, () => Promise<SendOutcome>]>([
+    ['timeout', async () => ({ kind: 'unknown', statusCode: undefined, code: undefined, reasons: ['MessageBird did not answer within 5 seconds'] })],
+    ['sender that throws', async () => { throw new Error('bug'); }],
+  ])('after a %s, says it is checking with MessageBird, and neither resends nor blocks Notify', async (_name, next) => {
+    const { agent, sender, messages } = await setup();
+    sender.next = next;
+    // MessageBird cannot be asked yet: the message stays "checking".
+    sender.nextLookup = async () => ({ kind: 'unavailable', reason: 'down' });
+
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+
+    const board = await agent.get('/');
+    expect(board.text).toContain('No clear answer from MessageBird: checking with MessageBird whether Mike Madeater got the message');
+    expect(board.text).toMatch(/message-checking[^>]*>\s*Checking with MessageBird/);
+    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'checking', attempts: 1 });
+    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    expect(sender.sent).toHaveLength(1);
+    const page = await agent.get('/orders/0000000000000000000000000000000a');
+    expect(page.text).toContain('Checking with MessageBird');
+    // The board script takes label and "settled" from the server, not from a list of its own.
+    const states = await agent.get('/orders/message-states.json').expect(200);
+    expect(states.body).toEqual([expect.objectContaining({ orderId: '0000000000000000000000000000000a', state: 'checking', label: 'Checking with MessageBird', settled: false })]);
   });
 
   it('says the message is on its way when the provider is slow, and the board shows it sending', async () => {
     const { agent, sender } = await setup({ NOTIFY_WAIT_MS: '50' });
     let answer: () => void = () => {};
-    sender.next = () => new Promise((resolve) => { answer = () => resolve({ providerMessageId: 'late', sent: true }); });
+    sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'late' }); });
 
     await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
 

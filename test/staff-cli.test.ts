@@ -55,14 +55,12 @@ describe('npm run staff', () => {
     const result = cli(path, ['reset-password', 'chef'], 'knead the dough firmly\n');
     expect(result.code).toBe(0);
     expect(result.output).toContain('New password set for chef');
-    const { anonymous, db, dispatcher } = createTestApp({ databasePath: path });
+    const { anonymous } = createTestApp({ databasePath: path });
     const client = anonymous();
     await client.refreshToken('/login');
     await client.post('/login').send({ username: 'chef', password: 'stir the pot slowly' }).expect(401);
     await client.post('/login').send({ username: 'chef', password: 'knead the dough firmly' }).expect(303).expect('location', '/');
     await client.get('/').expect(200);
-    await dispatcher.stop(1000);
-    db.close();
   });
 
   it('prints usage for an unknown command', () => {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { messageStates } from '../notifications/message-states.ts';
 
 export type Db = Database.Database;
 
@@ -13,12 +14,23 @@ const migrationsDir = join(import.meta.dirname, 'migrations');
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // First, so even the switch to WAL below waits for another process instead of failing with
+  // SQLITE_BUSY: a second writer waits up to 5 s.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
+  syncMessageStates(db);
   return db;
+}
+
+/** The states a message row may take come from the one list in the code. */
+function syncMessageStates(db: Db): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO message_states (name) VALUES (?)');
+  db.transaction(() => {
+    for (const state of messageStates) insert.run(state);
+  }).immediate();
 }
 
 /** Applies the numbered .sql files in order, each in its own transaction, and records them. */
@@ -34,12 +46,16 @@ export function migrate(db: Db): string[] {
     .filter((file) => /^\d+-.+\.sql$/.test(file) && !applied.has(file))
     .sort();
   const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').pluck();
   for (const file of pending) {
     const sql = readFileSync(join(migrationsDir, file), 'utf8');
+    // Checked again under the write lock: a second process starting at the same time may have
+    // applied it a moment ago.
     db.transaction(() => {
+      if (isApplied.get(file)) return;
       db.exec(sql);
       record.run(file, new Date().toISOString());
-    })();
+    }).immediate();
   }
   return pending;
 }

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Message, MessageRepository } from './message-repository.ts';
-import { SmsSendError } from './sms-sender.ts';
-import type { SmsSender } from './sms-sender.ts';
+import type { Claim, Message, MessageRepository, Problem } from './message-repository.ts';
+import type { LookupOutcome, SendOutcome, SmsSender } from './sms-sender.ts';
 
 export type DispatcherOptions = {
   concurrency: number;
@@ -11,9 +12,15 @@ export type DispatcherOptions = {
   retryMaxMs: number;
   /** Where MessageBird should send delivery reports; undefined when there is no public URL. */
   reportUrl: string | undefined;
+  /** How long a claim on a message holds unless its owner renews it (every third of this). */
+  leaseMs: number;
+  /** After a send with an unknown outcome, how long MessageBird must have had to show the message before it is sent again. */
+  checkGraceMs: number;
   /** How often to look for due messages queued by another process. */
   pollMs?: number;
   random?: () => number;
+  /** This process's name on its claims; a fresh one by default. */
+  instanceId?: string;
 };
 
 /**
@@ -25,73 +32,149 @@ export function retryDelayMs(attempt: number, options: { retryBaseMs: number; re
   return Math.floor(random() * ceiling);
 }
 
-const transientKinds = new Set(['network', 'timeout', 'provider-unavailable']);
-
 export type Dispatcher = ReturnType<typeof createDispatcher>;
 
 /**
  * Sends queued messages from the outbox table with bounded concurrency, records each outcome, and
- * retries transient failures. The table is the source of truth: nothing is held only in memory.
+ * retries what MessageBird did not take. A send with an unknown outcome is looked up at MessageBird
+ * ('checking') and sent again only when MessageBird has no record of it. The table is the source of
+ * truth: every claim carries this process's id and a lease it renews, so a second process leaves
+ * live claims alone and takes over those of a process that died.
  */
 export function createDispatcher(deps: { messages: MessageRepository; sender: SmsSender; logger: Logger }, options: DispatcherOptions) {
   const { messages, sender, logger } = deps;
   const random = options.random ?? Math.random;
   const pollMs = options.pollMs ?? 1000;
+  const claim: Claim = { owner: options.instanceId ?? randomUUID(), leaseMs: options.leaseMs };
   const attempts = new EventEmitter();
   attempts.setMaxListeners(0);
   const inFlight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
+  let renewal: NodeJS.Timeout | undefined;
   let running = false;
 
-  async function attempt(message: Message): Promise<void> {
-    const log = logger.child({ messageId: message.id, reference: message.reference, attempt: message.attempts });
-    try {
-      const result = await sender.send({ recipient: message.recipient, body: message.body, reference: message.reference, reportUrl: options.reportUrl });
-      if (result.sent) messages.markSent(message.id, result.providerMessageId);
-      else messages.markNotSent(message.id);
-      log.info({ providerMessageId: result.providerMessageId, sent: result.sent }, 'SMS handed to the provider');
-    } catch (error) {
-      const failure = error instanceof SmsSendError ? error : undefined;
-      const details = { code: failure?.providerErrors[0]?.code, reasons: failure ? failure.reasons : ['Unexpected error while sending'] };
-      const transient = !failure || transientKinds.has(failure.kind);
-      if (transient && message.attempts < options.maxAttempts) {
-        const delay = retryDelayMs(message.attempts, options, random);
-        messages.reschedule(message.id, new Date(Date.now() + delay), details);
-        log.warn({ err: error, retryInMs: delay }, 'SMS not sent; will retry');
-      } else {
-        messages.markFailed(message.id, details);
-        log.warn({ err: error, transient }, transient ? 'SMS failed after the last attempt' : 'SMS refused by the provider');
+  /**
+   * Retries a database write until it sticks (SQLITE_BUSY, a full disk): what it records has already
+   * happened at MessageBird, so it is never turned into a resend. After stop, it gives up; the
+   * row's lease then runs out and the next owner looks the message up.
+   */
+  async function record(write: () => void, log: Logger): Promise<void> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        write();
+        return;
+      } catch (error) {
+        if (!running && tries >= 3) {
+          log.error({ err: error }, 'could not record the outcome; it will be checked with MessageBird after the lease runs out');
+          return;
+        }
+        log.error({ err: error, tries }, 'could not record the outcome; writing it again');
+        await sleep(Math.min(5000, 50 * 2 ** tries));
       }
     }
+  }
+
+  function retryOrFail(message: Message, problem: Problem, delayMs: number): void {
+    if (message.attempts < options.maxAttempts) messages.reschedule(message.id, claim.owner, new Date(Date.now() + delayMs), problem);
+    else messages.markFailed(message.id, claim.owner, problem);
+  }
+
+  async function send(message: Message): Promise<void> {
+    const log = logger.child({ messageId: message.id, reference: message.reference, attempt: message.attempts });
+    // A sender that throws broke its promise; what happened at MessageBird is then unknown.
+    const outcome = await sender.send({ recipient: message.recipient, body: message.body, reference: message.reference, reportUrl: options.reportUrl })
+      .catch((error: unknown): SendOutcome => {
+        log.error({ err: error }, 'the SMS sender failed unexpectedly');
+        return { kind: 'unknown', statusCode: undefined, code: undefined, reasons: ['Unexpected error while sending'] };
+      });
+    const delay = retryDelayMs(message.attempts, options, random);
+    switch (outcome.kind) {
+      case 'accepted':
+        log.info({ providerMessageId: outcome.providerMessageId }, 'SMS handed to MessageBird');
+        return record(() => messages.markSent(message.id, outcome.providerMessageId), log);
+      case 'logged':
+        return record(() => messages.markNotSent(message.id, claim.owner), log);
+      case 'refused':
+        log.warn({ statusCode: outcome.statusCode, reasons: outcome.reasons }, 'SMS refused by MessageBird');
+        return record(() => messages.markFailed(message.id, claim.owner, outcome), log);
+      case 'unknown':
+        log.warn({ statusCode: outcome.statusCode, reasons: outcome.reasons }, 'no clear answer from MessageBird; checking with it before sending again');
+        return record(() => messages.markChecking(message.id, claim.owner, outcome), log);
+      case 'not-sent':
+      case 'try-later':
+        log.warn({ statusCode: outcome.statusCode, reasons: outcome.reasons, retryInMs: delay, lastAttempt: message.attempts >= options.maxAttempts }, 'SMS not taken by MessageBird');
+        return record(() => retryOrFail(message, outcome, delay), log);
+    }
+  }
+
+  async function check(message: Message): Promise<void> {
+    const log = logger.child({ messageId: message.id, reference: message.reference, attempt: message.attempts });
+    const since = new Date(message.lastAttemptAt ?? message.updatedAt);
+    const found = await sender.lookup({ reference: message.reference, recipient: message.recipient, providerMessageId: message.providerMessageId ?? undefined, since })
+      .catch((error: unknown): LookupOutcome => ({ kind: 'unavailable', reason: String(error) }));
+    const graceEnds = since.getTime() + options.checkGraceMs;
+    if (found.kind === 'found') {
+      log.info({ providerMessageId: found.providerMessageId }, 'MessageBird has the message: recorded as sent');
+      return record(() => messages.markSent(message.id, found.providerMessageId), log);
+    }
+    if (found.kind === 'unavailable' || Date.now() < graceEnds) {
+      const next = found.kind === 'unavailable' ? Date.now() + Math.max(pollMs, retryDelayMs(1, options, random)) : graceEnds;
+      if (found.kind === 'unavailable') log.warn({ reason: found.reason }, 'could not check with MessageBird; asking again later');
+      return record(() => messages.checkAgainAt(message.id, claim.owner, new Date(next)), log);
+    }
+    log.warn('MessageBird has no record of the message: sending it again');
+    return record(() => retryOrFail(message, { code: undefined, reasons: ['MessageBird has no record of the message'] }, 0), log);
+  }
+
+  function track(message: Message, work: Promise<void>): void {
+    const task = work
+      .catch((error: unknown) => logger.error({ err: error, messageId: message.id }, 'unexpected error in the dispatcher'))
+      .finally(() => {
+        inFlight.delete(task);
+        attempts.emit(String(message.id));
+        pump();
+      });
+    inFlight.add(task);
   }
 
   function pump(): void {
     if (!running) return;
     clearTimeout(timer);
     timer = undefined;
-    const free = options.concurrency - inFlight.size;
-    const due = free > 0 ? messages.claimDue(free) : [];
-    for (const message of due) {
-      const task = attempt(message).finally(() => {
-        inFlight.delete(task);
-        attempts.emit(String(message.id));
-        pump();
-      });
-      inFlight.add(task);
+    let wait = pollMs;
+    try {
+      const expired = messages.expireLeases();
+      if (expired > 0) logger.warn({ expired }, 'found sends whose process stopped; checking them with MessageBird before any resend');
+      // Look-ups first: a message with an unknown outcome is settled before anything is sent again.
+      const checks = messages.claimChecks(Math.max(0, options.concurrency - inFlight.size), claim);
+      for (const message of checks) track(message, check(message));
+      const due = messages.claimDue(Math.max(0, options.concurrency - inFlight.size), claim);
+      for (const message of due) track(message, send(message));
+      if (inFlight.size >= options.concurrency) return;
+      const nextDue = messages.nextDueAt();
+      if (nextDue) wait = Math.max(0, Math.min(pollMs, Date.parse(nextDue) - Date.now()));
+    } catch (error) {
+      logger.error({ err: error }, 'could not read the outbox; trying again shortly');
     }
-    if (inFlight.size >= options.concurrency) return;
-    const nextDue = messages.nextDueAt();
-    const wait = nextDue ? Math.max(0, Math.min(pollMs, Date.parse(nextDue) - Date.now())) : pollMs;
     timer = setTimeout(pump, wait);
     timer.unref();
   }
 
+  function renewLeases(): void {
+    try {
+      messages.renewLeases(claim);
+    } catch (error) {
+      logger.error({ err: error }, 'could not renew the leases on messages in flight');
+    }
+  }
+
   return {
-    /** Re-queues messages a crash left in 'sending', then starts sending. */
+    instanceId: claim.owner,
+    /** Starts sending; sends a stopped process left behind are checked with MessageBird first. */
     start(): void {
-      const recovered = messages.recoverInterrupted();
-      if (recovered > 0) logger.warn({ recovered }, 'requeued messages that were being sent when the process stopped');
       running = true;
+      renewal = setInterval(renewLeases, Math.max(10, Math.floor(options.leaseMs / 3)));
+      renewal.unref();
       pump();
     },
     /** Looks for due messages now, e.g. right after one was queued. */
@@ -110,7 +193,10 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
         attempts.on(String(messageId), done);
       });
     },
-    /** Stops taking new work and waits, at most `timeoutMs`, for the sends in flight. */
+    /**
+     * Stops taking new work and waits, at most `timeoutMs`, for the sends in flight. What is still
+     * unfinished is handed over as 'checking', so the next start looks it up at once.
+     */
     async stop(timeoutMs: number): Promise<number> {
       running = false;
       clearTimeout(timer);
@@ -120,6 +206,12 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
         new Promise((resolve) => { bound = setTimeout(resolve, timeoutMs); }),
       ]);
       clearTimeout(bound);
+      clearInterval(renewal);
+      try {
+        messages.releaseClaims(claim.owner);
+      } catch (error) {
+        logger.error({ err: error }, 'could not hand over the messages in flight; their leases will run out');
+      }
       return inFlight.size;
     },
   };

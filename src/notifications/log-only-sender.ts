@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SmsMessage, SmsSender } from './sms-sender.ts';
+import type { LookupOutcome, SendOutcome, SmsMessage, SmsSender } from './sms-sender.ts';
 
 /**
  * Used when no MessageBird key is configured, so the app works fully offline:
@@ -7,9 +7,13 @@ import type { SmsMessage, SmsSender } from './sms-sender.ts';
  */
 export function createLogOnlySender(logger: Logger): SmsSender {
   return {
-    async send(message: SmsMessage) {
+    async send(message: SmsMessage): Promise<SendOutcome> {
       logger.info({ recipient: message.recipient, reference: message.reference, body: message.body }, 'SMS not sent: no MESSAGEBIRD_API_KEY configured');
-      return { providerMessageId: undefined, sent: false };
+      return { kind: 'logged' };
+    },
+    // Nothing is ever sent, so there is never anything to find.
+    async lookup(): Promise<LookupOutcome> {
+      return { kind: 'not-found' };
     },
   };
 }

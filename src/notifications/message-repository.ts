@@ -1,10 +1,6 @@
 import type { Db } from '../db/database.ts';
-
-export const messageStates = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'not-sent'] as const;
-export type MessageState = (typeof messageStates)[number];
-
-/** States that mean the customer has been, or is about to be, texted: Notify will not send again. */
-export const liveStates: readonly MessageState[] = ['queued', 'sending', 'sent', 'delivered'];
+import { liveStates, stateRank } from './message-states.ts';
+import type { MessageState } from './message-states.ts';
 
 export type Message = {
   id: number;
@@ -26,6 +22,8 @@ export type Message = {
   requestedBy: string | null;
   requestedAt: string;
   updatedAt: string;
+  /** When the last send started; look-ups search MessageBird from then on. */
+  lastAttemptAt: string | null;
 };
 
 export type NewMessage = Pick<Message, 'orderId' | 'orderStatus' | 'body' | 'recipient' | 'reference'> & {
@@ -58,16 +56,19 @@ const reportedStates = new Map<string, MessageState>([
   ['delivery_failed', 'failed'],
 ]);
 
-// States only move forward; the three final ones never change again.
-const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };
+export type Problem = { code: number | undefined; reasons: string[] };
+
+/** A claim on a row: the process that holds it and until when. */
+export type Claim = { owner: string; leaseMs: number };
 
 const columns = `message.id, message.order_id AS orderId, message.order_status AS orderStatus, message.body,
   message.recipient, message.reference, message.state, message.attempts, message.next_attempt_at AS nextAttemptAt,
   message.provider_message_id AS providerMessageId, message.provider_status AS providerStatus,
   message.provider_status_at AS providerStatusAt, message.error_code AS errorCode,
   message.error_description AS errorDescription, staff.username AS requestedBy,
-  message.requested_at AS requestedAt, message.updated_at AS updatedAt`;
+  message.requested_at AS requestedAt, message.updated_at AS updatedAt, message.last_attempt_at AS lastAttemptAt`;
 const from = 'FROM messages AS message LEFT JOIN staff ON staff.id = message.requested_by';
+const live = liveStates.map((state) => `'${state}'`).join(', ');
 
 export type MessageRepository = ReturnType<typeof createMessageRepository>;
 
@@ -85,29 +86,78 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
       WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = orders.id) FROM orders)`),
     // The message already sent, or on its way, for an order's status: see liveStates.
     liveForStatus: db.prepare(`SELECT ${columns} ${from}
-      WHERE message.order_id = ? AND message.order_status = ? AND message.state IN ('queued', 'sending', 'sent', 'delivered')
+      WHERE message.order_id = ? AND message.order_status = ? AND message.state IN (${live})
       ORDER BY message.id DESC LIMIT 1`),
-    claimDue: db.prepare(`UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = @at
+    // Claims are single UPDATE statements, which take the write lock before reading: two processes
+    // can never claim the same row.
+    claimDue: db.prepare(`UPDATE messages SET state = 'sending', attempts = attempts + 1, claimed_by = @owner,
+        lease_until = @leaseUntil, last_attempt_at = @at, updated_at = @at
       WHERE id IN (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at ORDER BY next_attempt_at, id LIMIT @limit)
       RETURNING id`).pluck(),
-    nextDue: db.prepare("SELECT min(next_attempt_at) FROM messages WHERE state = 'queued'").pluck(),
-    recover: db.prepare(`UPDATE messages SET state = 'queued', next_attempt_at = @at, updated_at = @at WHERE state = 'sending'`),
-    markSent: db.prepare(`UPDATE messages SET state = 'sent', provider_message_id = @providerMessageId,
-      next_attempt_at = NULL, error_code = NULL, error_description = NULL, updated_at = @at WHERE id = @id AND state = 'sending'`),
-    markNotSent: db.prepare(`UPDATE messages SET state = 'not-sent', next_attempt_at = NULL,
-      error_description = 'No MessageBird API key is configured', updated_at = @at WHERE id = @id AND state = 'sending'`),
-    markFailed: db.prepare(`UPDATE messages SET state = 'failed', next_attempt_at = NULL, error_code = @errorCode,
-      error_description = @errorDescription, updated_at = @at WHERE id = @id AND state = 'sending'`),
-    reschedule: db.prepare(`UPDATE messages SET state = 'queued', next_attempt_at = @nextAttemptAt, error_code = @errorCode,
-      error_description = @errorDescription, updated_at = @at WHERE id = @id AND state = 'sending'`),
+    claimChecks: db.prepare(`UPDATE messages SET claimed_by = @owner, lease_until = @leaseUntil
+      WHERE id IN (SELECT id FROM messages WHERE state = 'checking' AND next_attempt_at <= @at
+        AND (lease_until IS NULL OR lease_until < @at) ORDER BY next_attempt_at, id LIMIT @limit)
+      RETURNING id`).pluck(),
+    // A look-up in progress (a live lease) is not due: counting it would make the dispatcher spin.
+    nextDue: db.prepare(`SELECT min(due) FROM (
+        SELECT min(next_attempt_at) AS due FROM messages WHERE state = 'queued'
+        UNION ALL SELECT min(next_attempt_at) FROM messages WHERE state = 'checking' AND (lease_until IS NULL OR lease_until < @at))`).pluck(),
+    renewLeases: db.prepare(`UPDATE messages SET lease_until = @leaseUntil WHERE claimed_by = @owner AND state IN ('sending', 'checking')`),
+    // A send whose owner stopped renewing its lease (crashed, or frozen) has an unknown outcome.
+    expireLeases: db.prepare(`UPDATE messages SET state = 'checking', claimed_by = NULL, lease_until = NULL,
+        next_attempt_at = @at, updated_at = @at
+      WHERE state = 'sending' AND (lease_until IS NULL OR lease_until < @at)`),
+    releaseClaims: db.prepare(`UPDATE messages SET state = 'checking', claimed_by = NULL, lease_until = NULL, next_attempt_at = @at
+      WHERE claimed_by = @owner AND state IN ('sending', 'checking')`),
+    // MessageBird took the message: recorded whoever holds the claim, and never undone by a retry.
+    markSent: db.prepare(`UPDATE messages SET state = 'sent', provider_message_id = @providerMessageId, claimed_by = NULL, lease_until = NULL,
+      next_attempt_at = NULL, error_code = NULL, error_description = NULL, updated_at = @at WHERE id = @id AND state IN ('sending', 'checking')`),
+    markNotSent: db.prepare(`UPDATE messages SET state = 'not-sent', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL,
+      error_description = 'No MessageBird API key is configured', updated_at = @at WHERE id = @id AND state = 'sending' AND claimed_by = @owner`),
+    markFailed: db.prepare(`UPDATE messages SET state = 'failed', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL, error_code = @errorCode,
+      error_description = @errorDescription, updated_at = @at WHERE id = @id AND state IN ('sending', 'checking') AND claimed_by = @owner`),
+    reschedule: db.prepare(`UPDATE messages SET state = 'queued', next_attempt_at = @nextAttemptAt, claimed_by = NULL, lease_until = NULL,
+      error_code = @errorCode, error_description = @errorDescription, updated_at = @at
+      WHERE id = @id AND state IN ('sending', 'checking') AND claimed_by = @owner`),
+    markChecking: db.prepare(`UPDATE messages SET state = 'checking', next_attempt_at = @at, claimed_by = NULL, lease_until = NULL,
+      error_code = @errorCode, error_description = @errorDescription, updated_at = @at
+      WHERE id = @id AND state = 'sending' AND claimed_by = @owner`),
+    checkAgainAt: db.prepare(`UPDATE messages SET next_attempt_at = @nextCheckAt, claimed_by = NULL, lease_until = NULL
+      WHERE id = @id AND state = 'checking' AND claimed_by = @owner`),
     applyReport: db.prepare(`UPDATE messages SET state = @state, provider_status = @status, provider_status_at = @statusAt,
       provider_message_id = coalesce(provider_message_id, @providerMessageId),
       error_code = coalesce(@errorCode, error_code), error_description = coalesce(@reason, error_description),
-      next_attempt_at = NULL, updated_at = @at WHERE id = @id`),
+      next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL, updated_at = @at WHERE id = @id`),
   };
+
+  /**
+   * Applies a delivery report if it moves the message forward. A late 'sent' never overwrites
+   * 'delivered'. Returns what happened, for the log.
+   */
+  const applyReport = db.transaction((report: DeliveryReport): 'updated' | 'stale' | 'unknown-message' | 'unknown-status' => {
+    const message = (report.reference && (statements.findByReference.get(report.reference) as Message | undefined))
+      || (report.providerMessageId && (statements.findByProviderId.get(report.providerMessageId) as Message | undefined))
+      || undefined;
+    if (!message) return 'unknown-message';
+    const state = reportedStates.get(report.status);
+    if (!state) return 'unknown-status';
+    if (stateRank[state] <= stateRank[message.state]) return 'stale';
+    statements.applyReport.run({
+      id: message.id,
+      state,
+      status: report.status,
+      statusAt: report.statusAt ?? null,
+      providerMessageId: report.providerMessageId ?? null,
+      errorCode: state === 'failed' || state === 'expired' ? (report.errorCode ?? null) : null,
+      reason: state === 'failed' || state === 'expired' ? (report.reason ?? null) : null,
+      at: at(),
+    });
+    return 'updated';
+  });
 
   const findById = (id: number) => statements.findById.get(id) as Message | undefined;
   const at = () => now().toISOString();
+  const leaseUntil = (claim: Claim) => new Date(now().getTime() + claim.leaseMs).toISOString();
 
   return {
     findById,
@@ -131,45 +181,38 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
       return run.immediate();
     },
 
-    /** Moves up to `limit` due messages to 'sending', counting the attempt, and returns them. */
-    claimDue(limit: number): Message[] {
-      const ids = statements.claimDue.all({ at: at(), limit }) as number[];
+    /** Moves up to `limit` due messages to 'sending' under the claim, counting the attempt, and returns them. */
+    claimDue(limit: number, claim: Claim): Message[] {
+      const ids = statements.claimDue.all({ at: at(), limit, owner: claim.owner, leaseUntil: leaseUntil(claim) }) as number[];
       return ids.map((id) => findById(id)!);
     },
-    nextDueAt: () => statements.nextDue.get() as string | null,
-    /** Messages left in 'sending' by a crash go back to the queue: at most one duplicate, never a loss. */
-    recoverInterrupted: () => statements.recover.run({ at: at() }).changes,
+    /** Claims up to `limit` messages in 'checking' that are due for a look-up and not held by a live claim. */
+    claimChecks(limit: number, claim: Claim): Message[] {
+      const ids = statements.claimChecks.all({ at: at(), limit, owner: claim.owner, leaseUntil: leaseUntil(claim) }) as number[];
+      return ids.map((id) => findById(id)!);
+    },
+    nextDueAt: () => statements.nextDue.get({ at: at() }) as string | null,
+    /** Extends every lease the owner holds; returns how many. */
+    renewLeases: (claim: Claim) => statements.renewLeases.run({ owner: claim.owner, leaseUntil: leaseUntil(claim) }).changes,
+    /** Sends whose owner's lease ran out (a crash) move to 'checking': looked up before any resend. */
+    expireLeases: () => statements.expireLeases.run({ at: at() }).changes,
+    /** On shutdown: what the owner still holds is checked by whoever starts next, at once. */
+    releaseClaims: (owner: string) => statements.releaseClaims.run({ owner, at: at() }).changes,
 
-    markSent: (id: number, providerMessageId: string | undefined) => statements.markSent.run({ id, providerMessageId: providerMessageId ?? null, at: at() }),
-    markNotSent: (id: number) => statements.markNotSent.run({ id, at: at() }),
-    markFailed: (id: number, error: { code: number | undefined; reasons: string[] }) =>
-      statements.markFailed.run({ id, errorCode: error.code ?? null, errorDescription: error.reasons.join('\n'), at: at() }),
-    reschedule: (id: number, nextAttemptAt: Date, error: { code: number | undefined; reasons: string[] }) =>
-      statements.reschedule.run({ id, nextAttemptAt: nextAttemptAt.toISOString(), errorCode: error.code ?? null, errorDescription: error.reasons.join('\n'), at: at() }),
+    markSent: (id: number, providerMessageId: string) => statements.markSent.run({ id, providerMessageId, at: at() }).changes,
+    markNotSent: (id: number, owner: string) => statements.markNotSent.run({ id, owner, at: at() }).changes,
+    markFailed: (id: number, owner: string, problem: Problem) =>
+      statements.markFailed.run({ id, owner, errorCode: problem.code ?? null, errorDescription: problem.reasons.join('\n'), at: at() }).changes,
+    reschedule: (id: number, owner: string, nextAttemptAt: Date, problem: Problem) =>
+      statements.reschedule.run({ id, owner, nextAttemptAt: nextAttemptAt.toISOString(), errorCode: problem.code ?? null, errorDescription: problem.reasons.join('\n'), at: at() }).changes,
+    /** The outcome of the send is unknown: look it up at MessageBird before anything else. */
+    markChecking: (id: number, owner: string, problem: Problem) =>
+      statements.markChecking.run({ id, owner, errorCode: problem.code ?? null, errorDescription: problem.reasons.join('\n'), at: at() }).changes,
+    checkAgainAt: (id: number, owner: string, nextCheckAt: Date) =>
+      statements.checkAgainAt.run({ id, owner, nextCheckAt: nextCheckAt.toISOString() }).changes,
 
-    /**
-     * Applies a delivery report if it moves the message forward. A late 'sent' never overwrites
-     * 'delivered'. Returns what happened, for the log.
-     */
-    applyReport: db.transaction((report: DeliveryReport): 'updated' | 'stale' | 'unknown-message' | 'unknown-status' => {
-      const message = (report.reference && (statements.findByReference.get(report.reference) as Message | undefined))
-        || (report.providerMessageId && (statements.findByProviderId.get(report.providerMessageId) as Message | undefined))
-        || undefined;
-      if (!message) return 'unknown-message';
-      const state = reportedStates.get(report.status);
-      if (!state) return 'unknown-status';
-      if (stateRank[state] <= stateRank[message.state]) return 'stale';
-      statements.applyReport.run({
-        id: message.id,
-        state,
-        status: report.status,
-        statusAt: report.statusAt ?? null,
-        providerMessageId: report.providerMessageId ?? null,
-        errorCode: state === 'failed' || state === 'expired' ? (report.errorCode ?? null) : null,
-        reason: state === 'failed' || state === 'expired' ? (report.reason ?? null) : null,
-        at: at(),
-      });
-      return 'updated';
-    }),
+    /** Read and write in one immediate transaction, so a second writer waits instead of failing. */
+    applyReport: (report: DeliveryReport) => applyReport.immediate(report),
   };
 }
+

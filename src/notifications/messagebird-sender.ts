@@ -1,7 +1,4 @@
-import { initClient } from 'messagebird';
-import https from 'node:https';
-import type { ProviderError, SmsMessage, SmsSender, SmsSendResult } from './sms-sender.ts';
-import { SmsSendError } from './sms-sender.ts';
+import type { LookupOutcome, LookupQuery, ProviderError, SendOutcome, SmsMessage, SmsSender } from './sms-sender.ts';
 
 export type MessageBirdSenderOptions = {
   apiKey: string;
@@ -9,89 +6,147 @@ export type MessageBirdSenderOptions = {
   timeoutMs: number;
 };
 
-type SdkError = Error & {
-  statusCode?: number;
-  errors?: Array<{ code?: number; description?: string; parameter?: string | null }>;
-  error?: NodeJS.ErrnoException;
-};
+const api = 'https://rest.messagebird.com';
+
+// The request never reached MessageBird: nothing can have been sent.
+const notSentCodes = new Map([
+  ['ECONNREFUSED', 'MessageBird refused the connection'],
+  ['ENOTFOUND', 'MessageBird could not be found: is this machine online?'],
+  ['EAI_AGAIN', 'MessageBird could not be found: is this machine online?'],
+  ['ENETUNREACH', 'The network to MessageBird is unreachable'],
+  ['EHOSTUNREACH', 'The network to MessageBird is unreachable'],
+  ['UND_ERR_CONNECT_TIMEOUT', 'Could not connect to MessageBird in time'],
+]);
+
+type ErrorBody = { errors?: Array<{ code?: unknown; description?: unknown; parameter?: unknown }> };
+type ApiMessage = { id?: unknown; reference?: unknown };
 
 /**
- * Sends SMS through the official MessageBird SDK (v4), which only has callbacks and
- * always talks to rest.messagebird.com.
+ * MessageBird's SMS API (https://developers.messagebird.com/api/sms-messaging/) over fetch. The
+ * official SDK (4.0.1) is not used for this: it hides the HTTP status of a success, cannot abort a
+ * request it started, and its messages.list passes on only status, limit and offset.
  */
 export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsSender {
-  avoidSocketReuse();
-  const client = initClient(options.apiKey, options.timeoutMs);
+  const headers = { authorization: `AccessKey ${options.apiKey}`, accept: 'application/json' };
+  const timeoutReason = `MessageBird did not answer within ${options.timeoutMs / 1000} seconds`;
+
+  /** One API call; the deadline aborts the request itself, so nothing lands after we gave up. */
+  async function call(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${api}${path}`, { ...init, headers: { ...headers, ...init.headers }, signal: AbortSignal.timeout(options.timeoutMs) });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, body };
+  }
 
   return {
-    send(message: SmsMessage): Promise<SmsSendResult> {
-      // The SDK mutates the params it is given, so each call builds a fresh object.
-      const params: Record<string, unknown> = {
+    async send(message: SmsMessage): Promise<SendOutcome> {
+      const payload: Record<string, unknown> = {
         originator: options.originator,
-        recipients: [message.recipient],
+        recipients: message.recipient,
         body: message.body,
         reference: message.reference,
       };
-      if (message.reportUrl) params.reportUrl = message.reportUrl;
+      if (message.reportUrl) payload.reportUrl = message.reportUrl;
 
-      return new Promise((resolve, reject) => {
-        // The SDK's own timeout is per socket inactivity and reports as "socket hang up";
-        // our deadline covers the whole call and names it a timeout.
-        let settled = false;
-        const deadline = setTimeout(() => {
-          settled = true;
-          reject(new SmsSendError('timeout', `MessageBird did not answer within ${options.timeoutMs / 1000} seconds`));
-        }, options.timeoutMs);
+      let answer: { status: number; body: unknown };
+      try {
+        answer = await call('/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      } catch (error) {
+        return requestFailure(error, timeoutReason);
+      }
+      return classifyAnswer(answer.status, answer.body);
+    },
 
-        // A callback is mandatory: without one the SDK throws from inside its socket handlers.
-        client.messages.create(params as never, (error: SdkError | null, response: { id?: string } | null) => {
-          clearTimeout(deadline);
-          if (settled) return;
-          settled = true;
-          if (error) reject(toSendError(error));
-          else resolve({ providerMessageId: response?.id, sent: true });
-        });
-      });
+    async lookup(query: LookupQuery): Promise<LookupOutcome> {
+      try {
+        if (query.providerMessageId) {
+          const { status, body } = await call(`/messages/${encodeURIComponent(query.providerMessageId)}`);
+          if (status === 200 && (body as ApiMessage)?.reference === query.reference) return { kind: 'found', providerMessageId: query.providerMessageId };
+          if (status !== 404 && status !== 200) return { kind: 'unavailable', reason: `MessageBird answered HTTP ${status} to a look-up` };
+        }
+        // The message list filtered to this recipient around the time of the send; our reference is
+        // unique, so a match is our message. A minute either side allows for clock differences.
+        const pageSize = 50;
+        for (let offset = 0; offset < 500; offset += pageSize) {
+          const search = new URLSearchParams({
+            recipient: query.recipient.replace(/^\+/, ''),
+            from: new Date(query.since.getTime() - 60_000).toISOString(),
+            until: new Date(Date.now() + 60_000).toISOString(),
+            limit: String(pageSize),
+            offset: String(offset),
+          });
+          const { status, body } = await call(`/messages?${search}`);
+          if (status !== 200) return { kind: 'unavailable', reason: `MessageBird answered HTTP ${status} to a look-up` };
+          const items = (body as { items?: unknown })?.items;
+          if (!Array.isArray(items)) return { kind: 'unavailable', reason: 'MessageBird answered a look-up without a list of messages' };
+          const match = (items as ApiMessage[]).find((item) => item?.reference === query.reference && typeof item.id === 'string');
+          if (match) return { kind: 'found', providerMessageId: match.id as string };
+          if (items.length < pageSize) return { kind: 'not-found' };
+        }
+        return { kind: 'unavailable', reason: 'Too many messages to this number to look through' };
+      } catch (error) {
+        const failure = requestFailure(error, timeoutReason);
+        return { kind: 'unavailable', reason: failure.reasons[0]! };
+      }
     },
   };
 }
 
-function toSendError(error: SdkError): SmsSendError {
-  const statusCode = error.statusCode;
-  if (statusCode === undefined) {
-    // "request failed: …" — the request never got an HTTP answer.
-    const code = error.error?.code;
-    const reason = code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? networkReasons[code]
-      : `Could not reach MessageBird (${error.error?.message ?? error.message})`;
-    return new SmsSendError('network', reason, { cause: error });
+/** Sorts an HTTP answer by its status first, then by what the body says. */
+function classifyAnswer(status: number, body: unknown): SendOutcome {
+  const errors = providerErrors(body);
+  const problem = {
+    statusCode: status,
+    code: errors[0]?.code,
+    reasons: errors.length > 0 ? errors.map((error) => error.description) : [`MessageBird answered HTTP ${status}`],
+  };
+  if (status >= 200 && status < 300) {
+    const id = (body as ApiMessage | undefined)?.id;
+    if (typeof id === 'string' && id !== '') return { kind: 'accepted', providerMessageId: id };
+    return { kind: 'unknown', ...problem, reasons: [`MessageBird answered HTTP ${status} without a message id`] };
   }
-  const providerErrors: ProviderError[] = (error.errors ?? []).map((item) => ({
-    code: item.code,
-    description: item.description ?? 'Unknown error',
-    parameter: item.parameter ?? undefined,
-  }));
-  const kind = statusCode === 429 || statusCode >= 500 ? 'provider-unavailable' : 'rejected';
-  const message = providerErrors.length > 0
-    ? providerErrors.map((item) => item.description).join('; ')
-    : `MessageBird answered HTTP ${statusCode}`;
-  return new SmsSendError(kind, message, { statusCode, providerErrors, cause: error });
+  if (status === 429) return { kind: 'try-later', ...problem };
+  if (status >= 500) {
+    // Only MessageBird's own error body says it did not take the message; a bare 5xx (a proxy, a
+    // crash half-way) may come after it did.
+    if (errors.length > 0) return { kind: 'try-later', ...problem };
+    return { kind: 'unknown', ...problem, reasons: [`MessageBird answered HTTP ${status} without saying what happened`] };
+  }
+  if (status >= 400) return { kind: 'refused', ...problem };
+  return { kind: 'unknown', ...problem };
 }
 
-const networkReasons = {
-  ECONNRESET: 'The connection to MessageBird was cut off before it answered',
-  ECONNREFUSED: 'MessageBird refused the connection',
-  ENOTFOUND: 'MessageBird could not be found: is this machine online?',
-  EAI_AGAIN: 'MessageBird could not be found: is this machine online?',
-} as const;
+function providerErrors(body: unknown): ProviderError[] {
+  const errors = (body as ErrorBody | undefined)?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.map((item) => ({
+    code: typeof item?.code === 'number' ? item.code : undefined,
+    description: typeof item?.description === 'string' ? item.description : 'Unknown error',
+    parameter: typeof item?.parameter === 'string' ? item.parameter : undefined,
+  }));
+}
 
-/**
- * The SDK adds a 'timeout' listener to the socket of every request and never removes it. Node's
- * global HTTPS agent keeps sockets alive (the default since Node 19), so a reused socket collects one
- * listener per message: a MaxListenersExceededWarning after ten, and a leak under steady sending.
- * The SDK takes no agent option, so its requests get the global agent; Order Desk makes no other
- * HTTPS calls, and one TLS handshake per SMS costs little next to the SMS itself.
- */
-function avoidSocketReuse(): void {
-  if (https.globalAgent.options.keepAlive) https.globalAgent = new https.Agent({ keepAlive: false });
+/** A request that got no HTTP answer: either it never left, or nobody can say what happened. */
+function requestFailure(error: unknown, timeoutReason: string): Extract<SendOutcome, { kind: 'not-sent' | 'unknown' }> {
+  const problem = { statusCode: undefined, code: undefined };
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return { kind: 'unknown', ...problem, reasons: [timeoutReason] };
+  }
+  const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
+  const code = cause?.code ?? (error as NodeJS.ErrnoException | undefined)?.code;
+  const notSent = code ? notSentCodes.get(code) : undefined;
+  if (notSent) return { kind: 'not-sent', ...problem, reasons: [notSent] };
+  if (code && (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT'))) {
+    return { kind: 'not-sent', ...problem, reasons: [`The secure connection to MessageBird failed (${code})`] };
+  }
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    return { kind: 'unknown', ...problem, reasons: ['The connection to MessageBird was cut off before it answered'] };
+  }
+  const detail = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return { kind: 'unknown', ...problem, reasons: [`Lost contact with MessageBird (${detail})`] };
 }

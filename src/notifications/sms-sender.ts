@@ -1,51 +1,53 @@
 export type SmsMessage = {
   recipient: string;
   body: string;
-  /** Our unique id for this message; the provider echoes it in delivery reports. */
+  /** Our unique id for this message; the provider echoes it in delivery reports and look-ups. */
   reference: string;
   reportUrl?: string;
 };
 
-export type SmsSendResult = {
-  /** The provider's id for the message; undefined when nothing went over the network. */
+export type ProviderError = { code: number | undefined; description: string; parameter: string | undefined };
+
+/** Why a send did not end in 'accepted', in plain words for staff. */
+export type SendProblem = { reasons: string[]; code: number | undefined; statusCode: number | undefined };
+
+/**
+ * Every way a send can end. Only 'unknown' leaves open whether the customer got the text, so only
+ * it needs a look-up at the provider before anything is sent again.
+ */
+export type SendOutcome =
+  /** The provider answered 2xx with its id for the message. */
+  | { kind: 'accepted'; providerMessageId: string }
+  /** No provider is configured: the message was only logged. */
+  | { kind: 'logged' }
+  /** The request never left: connection refused, DNS or TLS failure. Safe to send again. */
+  | ({ kind: 'not-sent' } & SendProblem)
+  /** The provider answered 4xx (not 429) with its reasons: sending again will not help. */
+  | ({ kind: 'refused' } & SendProblem)
+  /** The provider answered 429, or 5xx with its error body: it did not take the message; try later. */
+  | ({ kind: 'try-later' } & SendProblem)
+  /** The request went out but no readable answer came back: the customer may have the text. */
+  | ({ kind: 'unknown' } & SendProblem);
+
+export type LookupQuery = {
+  reference: string;
+  recipient: string;
+  /** The provider's id, when an earlier answer gave it. */
   providerMessageId: string | undefined;
-  /** False when the sender only logged the message (no provider configured). */
-  sent: boolean;
+  /** When the earliest send of this message may have started. */
+  since: Date;
 };
+
+export type LookupOutcome =
+  | { kind: 'found'; providerMessageId: string }
+  | { kind: 'not-found' }
+  /** The look-up itself failed; ask again later. */
+  | { kind: 'unavailable'; reason: string };
 
 /** What every SMS provider adapter implements; routes and services depend only on this. */
 export interface SmsSender {
-  send(message: SmsMessage): Promise<SmsSendResult>;
-}
-
-export type SmsFailureKind =
-  /** The provider answered and refused the message (4xx): sending it again will not help. */
-  | 'rejected'
-  /** The provider answered with a server error or asked us to slow down (5xx, 429). */
-  | 'provider-unavailable'
-  /** The request never got an answer: connection refused, reset, DNS failure. */
-  | 'network'
-  /** No answer within the time limit. */
-  | 'timeout';
-
-export type ProviderError = { code: number | undefined; description: string; parameter: string | undefined };
-
-export class SmsSendError extends Error {
-  readonly kind: SmsFailureKind;
-  readonly statusCode: number | undefined;
-  readonly providerErrors: ProviderError[];
-
-  constructor(kind: SmsFailureKind, message: string, options: { statusCode?: number; providerErrors?: ProviderError[]; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'SmsSendError';
-    this.kind = kind;
-    this.statusCode = options.statusCode;
-    this.providerErrors = options.providerErrors ?? [];
-  }
-
-  /** Plain-words reasons to show staff: the provider's own descriptions when it gave any. */
-  get reasons(): string[] {
-    if (this.providerErrors.length > 0) return this.providerErrors.map((error) => error.description);
-    return [this.message];
-  }
+  /** Never rejects: every failure is one of the outcomes. */
+  send(message: SmsMessage): Promise<SendOutcome>;
+  /** Asks the provider whether it has the message with this reference. Never rejects. */
+  lookup(query: LookupQuery): Promise<LookupOutcome>;
 }

@@ -60,27 +60,34 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
     insertChange.run(order.id, order.status, at, null);
   });
 
+  // Read-then-write transactions start IMMEDIATE: they take the write lock first, so a second
+  // process waits (busy_timeout) instead of failing with SQLITE_BUSY when it tries to write.
+  // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
+  const insertIfEmpty = db.transaction((newOrders: NewOrder[]) => {
+    if ((countAll.get() as number) > 0) return 0;
+    for (const order of newOrders) insert(order);
+    return newOrders.length;
+  });
+
+  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null): StatusUpdate | undefined => {
+    const current = findById(id);
+    if (!current) return undefined;
+    if (current.status === status) return { outcome: 'unchanged', order: current };
+    const at = now().toISOString();
+    setStatus.run({ id, status, at });
+    insertChange.run(id, status, at, staffId);
+    return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
+  });
+
   return {
     list: () => selectAll.all() as Order[],
     findById,
     count: () => countAll.get() as number,
     insert: (order: NewOrder) => insert(order),
     /** Inserts the orders only when the table is empty, checked and written in one transaction. */
-    insertIfEmpty: db.transaction((newOrders: NewOrder[]) => {
-      if ((countAll.get() as number) > 0) return 0;
-      for (const order of newOrders) insert(order);
-      return newOrders.length;
-    }),
+    insertIfEmpty: (newOrders: NewOrder[]) => insertIfEmpty.immediate(newOrders),
     /** Records the new status and when it happened; a repeat of the current status changes nothing. */
-    updateStatus: db.transaction((id: string, status: OrderStatus, staffId: number | null): StatusUpdate | undefined => {
-      const current = findById(id);
-      if (!current) return undefined;
-      if (current.status === status) return { outcome: 'unchanged', order: current };
-      const at = now().toISOString();
-      setStatus.run({ id, status, at });
-      insertChange.run(id, status, at, staffId);
-      return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
-    }),
+    updateStatus: (id: string, status: OrderStatus, staffId: number | null) => updateStatus.immediate(id, status, staffId),
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
   };
 }

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
-import { liveStates } from '../notifications/message-repository.ts';
 import type { MessageRepository } from '../notifications/message-repository.ts';
+import { liveStates, messageStateLabels, settledStates } from '../notifications/message-states.ts';
 import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
@@ -46,6 +46,8 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     const latest = [...messages.latestPerOrder().values()].map((message) => ({
       orderId: message.orderId,
       state: message.state,
+      label: messageStateLabels[message.state],
+      settled: settledStates.includes(message.state),
       updatedAt: message.updatedAt,
       errorDescription: message.errorDescription,
     }));
@@ -113,5 +115,7 @@ function notifyFlash({ outcome, order, message }: NotifyResult): Flash {
       return { kind: 'info', message: `The message to ${name} is queued and will be sent shortly; the board shows its progress.` };
     case 'sending':
       return { kind: 'info', message: `MessageBird is slow to answer: the message to ${name} is on its way and the board shows its progress.` };
+    case 'checking':
+      return { kind: 'info', message: `No clear answer from MessageBird: checking with MessageBird whether ${name} got the message before sending it again. The board shows its progress.`, details: reasons };
   }
 }

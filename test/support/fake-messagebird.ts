@@ -3,23 +3,61 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** `accept`: whether MessageBird took the message (it then shows in look-ups); by default, for a 2xx. */
 export type FakeReply =
-  | { status: number; body?: unknown; delayMs?: number }
+  | { status: number; body?: unknown; delayMs?: number; accept?: boolean }
   /** Cut the connection without answering. */
-  | { reset: true }
+  | { reset: true; accept?: boolean }
   /** Never answer. */
-  | { hang: true };
+  | { hang: true; accept?: boolean };
 
-export type ReceivedRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: Record<string, unknown>; at: number };
+export type ReceivedRequest = {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+  at: number;
+  /** True once the caller closed the connection before an answer was written (an abort). */
+  abandoned: boolean;
+};
+
+/** A message as MessageBird's API returns it (https://developers.messagebird.com/api/sms-messaging/#the-message-object). */
+export type StoredMessage = {
+  id: string;
+  href: string;
+  direction: 'mt';
+  type: 'sms';
+  originator: string;
+  body: string;
+  reference: string | null;
+  validity: null;
+  gateway: number;
+  typeDetails: Record<string, never>;
+  datacoding: 'plain';
+  mclass: 1;
+  scheduledDatetime: null;
+  createdDatetime: string;
+  recipients: {
+    totalCount: number;
+    totalSentCount: number;
+    totalDeliveredCount: number;
+    totalDeliveryFailedCount: number;
+    items: Array<{ recipient: number; status: 'sent'; statusDatetime: string }>;
+  };
+};
 
 /**
- * A stand-in for rest.messagebird.com on a local port, scripted per test: each request takes the
- * next scripted reply, then `fallback`. Records every request it gets.
+ * A stand-in for rest.messagebird.com on a local port. Sends (POST /messages) take the next scripted
+ * reply, then `fallback`; look-ups (GET /messages, GET /messages/:id) take the next scripted
+ * `lookupReply`, else answer from the messages it accepted, as the real API does. Records every request.
  */
 export class FakeMessageBird {
   readonly requests: ReceivedRequest[] = [];
+  /** Messages MessageBird has: what a look-up finds. */
+  readonly messages: StoredMessage[] = [];
   private readonly script: FakeReply[] = [];
-  fallback: (request: ReceivedRequest) => FakeReply = (request) => ({ status: 201, body: { id: `mb-${this.requests.indexOf(request) + 1}`, reference: request.body.reference } });
+  private readonly lookupScript: FakeReply[] = [];
+  fallback: (request: ReceivedRequest) => FakeReply = (request) => ({ status: 201, body: { id: `mb-${this.sends().indexOf(request) + 1}`, reference: request.body.reference } });
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   url = '';
@@ -37,6 +75,29 @@ export class FakeMessageBird {
     return this;
   }
 
+  lookupReply(...replies: FakeReply[]): this {
+    this.lookupScript.push(...replies);
+    return this;
+  }
+
+  /** The send requests (POST /messages), without look-ups. */
+  sends(): ReceivedRequest[] {
+    return this.requests.filter((request) => request.method === 'POST');
+  }
+
+  lookups(): ReceivedRequest[] {
+    return this.requests.filter((request) => request.method === 'GET');
+  }
+
+  /** Forgets requests, messages and scripts, and restores the default fallback: call after each test. */
+  reset(): void {
+    this.requests.length = 0;
+    this.messages.length = 0;
+    this.script.length = 0;
+    this.lookupScript.length = 0;
+    this.fallback = (request) => ({ status: 201, body: { id: `mb-${this.sends().indexOf(request) + 1}`, reference: request.body.reference } });
+  }
+
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.server?.closeAllConnections();
@@ -46,13 +107,77 @@ export class FakeMessageBird {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
-    const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : {}, at: Date.now() };
+    const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : {}, at: Date.now(), abandoned: false };
     this.requests.push(request);
-    const reply = this.script.shift() ?? this.fallback(request);
+    res.on('close', () => { if (!res.writableFinished) request.abandoned = true; });
+    const isSend = request.method === 'POST';
+    const reply = isSend ? (this.script.shift() ?? this.fallback(request)) : (this.lookupScript.shift() ?? this.answerLookup(request));
+    if ('status' in reply && reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    // MessageBird keeps a message it took even when the answer never reaches us.
+    const accepted = reply.accept ?? ('status' in reply && reply.status >= 200 && reply.status < 300);
+    if (isSend && accepted) this.store(request, 'status' in reply ? reply.body : undefined);
     if ('reset' in reply) return req.socket.destroy();
     if ('hang' in reply) return void this.hanging.add(res);
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (res.destroyed) return;
     res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+  }
+
+  /** Makes MessageBird hold a message, as if an earlier send (one we have no answer for) got through. */
+  remember(body: { originator?: string; recipients: string; body: string; reference: string }, id?: string): StoredMessage {
+    this.store({ method: 'POST', path: '/messages', headers: {}, body, at: Date.now(), abandoned: false }, id === undefined ? undefined : { id });
+    return this.messages.at(-1)!;
+  }
+
+  private store(request: ReceivedRequest, replyBody: unknown) {
+    const given = (replyBody as { id?: unknown } | undefined)?.id;
+    const id = typeof given === 'string' ? given : `mb-stored-${this.messages.length + 1}`;
+    const now = new Date().toISOString();
+    this.messages.push({
+      id,
+      href: `https://rest.messagebird.com/messages/${id}`,
+      direction: 'mt',
+      type: 'sms',
+      originator: String(request.body.originator),
+      body: String(request.body.body),
+      reference: typeof request.body.reference === 'string' ? request.body.reference : null,
+      validity: null,
+      gateway: 10,
+      typeDetails: {},
+      datacoding: 'plain',
+      mclass: 1,
+      scheduledDatetime: null,
+      createdDatetime: now,
+      recipients: {
+        totalCount: 1,
+        totalSentCount: 1,
+        totalDeliveredCount: 0,
+        totalDeliveryFailedCount: 0,
+        items: String(request.body.recipients).split(',').map((recipient) => ({ recipient: Number(recipient.replace(/^\+/, '')), status: 'sent', statusDatetime: now })),
+      },
+    });
+  }
+
+  /** GET /messages/:id and GET /messages?recipient=&from=&until=&limit=&offset= as the real API answers them. */
+  private answerLookup(request: ReceivedRequest): FakeReply {
+    const url = new URL(request.path, 'http://fake');
+    const byId = /^\/messages\/([^/]+)$/.exec(url.pathname);
+    if (byId) {
+      const found = this.messages.find((message) => message.id === decodeURIComponent(byId[1]!));
+      return found ? { status: 200, body: found } : { status: 404, body: { errors: [{ code: 20, description: 'message not found', parameter: null }] } };
+    }
+    if (url.pathname !== '/messages') return { status: 404, body: { errors: [{ code: 20, description: 'not found', parameter: null }] } };
+    const query = url.searchParams;
+    const recipient = query.get('recipient');
+    const from = query.get('from');
+    const until = query.get('until');
+    const limit = Number(query.get('limit') ?? 20);
+    const offset = Number(query.get('offset') ?? 0);
+    // Newest first, as MessageBird lists them.
+    const matching = this.messages.filter((message) =>
+      (!recipient || message.recipients.items.some((item) => String(item.recipient) === recipient.replace(/^\+/, '')))
+      && (!from || message.createdDatetime >= new Date(from).toISOString())
+      && (!until || message.createdDatetime <= new Date(until).toISOString())).reverse();
+    const items = matching.slice(offset, offset + limit);
+    return { status: 200, body: { offset, limit, count: items.length, totalCount: matching.length, links: { first: null, previous: null, next: null, last: null }, items } };
   }
 }

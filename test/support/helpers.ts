@@ -3,30 +3,54 @@ import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
+import { afterEach } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/database.ts';
-import { createDispatcher } from '../../src/notifications/dispatcher.ts';
-import { createMessageRepository } from '../../src/notifications/message-repository.ts';
-import type { SmsMessage, SmsSender, SmsSendResult } from '../../src/notifications/sms-sender.ts';
+import type { LookupOutcome, LookupQuery, SendOutcome, SmsMessage, SmsSender } from '../../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { newOrderId } from '../../src/orders/order-id.ts';
+import { createServices } from '../../src/services.ts';
 import type { NewOrder } from '../../src/orders/order-repository.ts';
 import type { ThrottleLimits } from '../../src/staff/login-throttle.ts';
 import { createPasswordHasher } from '../../src/staff/passwords.ts';
 import { createStaffRepository } from '../../src/staff/staff-repository.ts';
 import type { StaffRole } from '../../src/staff/staff-repository.ts';
 
-/** A sender that records what it was asked to send; each test scripts its answer. */
+/** A sender that records what it was asked to send and look up; each test scripts its answers. */
 export class FakeSmsSender implements SmsSender {
   readonly sent: SmsMessage[] = [];
-  next: (message: SmsMessage) => Promise<SmsSendResult> = async () => ({ providerMessageId: `mb-${this.sent.length}`, sent: true });
+  readonly lookups: LookupQuery[] = [];
+  next: (message: SmsMessage) => Promise<SendOutcome> = async () => ({ kind: 'accepted', providerMessageId: `mb-${this.sent.length}` });
+  nextLookup: (query: LookupQuery) => Promise<LookupOutcome> = async () => ({ kind: 'not-found' });
 
-  async send(message: SmsMessage): Promise<SmsSendResult> {
+  async send(message: SmsMessage): Promise<SendOutcome> {
     this.sent.push(message);
     return this.next(message);
   }
+
+  async lookup(query: LookupQuery): Promise<LookupOutcome> {
+    this.lookups.push(query);
+    return this.nextLookup(query);
+  }
+}
+
+// Every test app is closed after its test: dispatcher stopped, database closed.
+const openApps: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const close of openApps.splice(0)) await close();
+});
+
+/** A repeatable stand-in for Math.random (mulberry32), so backoff waits are the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -39,12 +63,11 @@ export const testPassword = 'correct horse battery staple';
 
 /** A fresh in-memory database (or the given file) and app for one test. */
 export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string } = {}) {
-  const config = options.config ?? testConfig();
-  const db = openDatabase(options.databasePath ?? ':memory:');
-  const sender = options.sender ?? new FakeSmsSender();
+  const config = options.config ?? testConfig(options.databasePath ? { DATABASE_PATH: options.databasePath } : {});
   const logger = options.logger ?? pino({ level: 'silent' });
-  const messages = createMessageRepository(db);
-  const dispatcher = createDispatcher({ messages, sender, logger }, { ...config.outbox, reportUrl: undefined });
+  const services = createServices(config, { logger, sender: options.sender ?? new FakeSmsSender(), random: seededRandom(1) });
+  openApps.push(() => services.close(1000));
+  const { db, messages, dispatcher, sender } = services;
   dispatcher.start();
   const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits });
   const orders = createOrderRepository(db);

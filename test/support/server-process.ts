@@ -14,9 +14,10 @@ export type ServerProcess = {
 };
 
 /** Starts `node src/server.ts` as its own process on a free port and waits until it listens. */
-export async function startServer(env: Record<string, string>, options: { fakeMessageBird?: string } = {}): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, options: { fakeMessageBird?: string; imports?: string[] } = {}): Promise<ServerProcess> {
   // With a fake MessageBird, the real sender in the server process is bridged to it.
   const preload = options.fakeMessageBird ? ['--import', './test/support/messagebird-bridge-preload.ts'] : [];
+  for (const module of options.imports ?? []) preload.push('--import', module);
   if (options.fakeMessageBird) env = { FAKE_MESSAGEBIRD_URL: options.fakeMessageBird, ...env };
   const child = spawnServer(env, preload);
   let output = '';

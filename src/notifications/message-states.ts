@@ -1,0 +1,30 @@
+/**
+ * The one list of message states. The database's message_states table, the views and the board
+ * script all take it from here.
+ */
+export const messageStates = ['queued', 'sending', 'checking', 'sent', 'delivered', 'failed', 'expired', 'not-sent'] as const;
+export type MessageState = (typeof messageStates)[number];
+
+/** What staff read for each state. */
+export const messageStateLabels: Record<MessageState, string> = {
+  queued: 'Queued',
+  sending: 'Sending',
+  checking: 'Checking with MessageBird',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  failed: 'Failed',
+  expired: 'Expired',
+  'not-sent': 'Not sent',
+};
+
+/**
+ * States that mean the customer has been, may have been, or is about to be texted: Notify will not
+ * send again. 'checking' is one: MessageBird may already have the message.
+ */
+export const liveStates: readonly MessageState[] = ['queued', 'sending', 'checking', 'sent', 'delivered'];
+
+/** States that never change again, except by a delivery report. */
+export const settledStates: readonly MessageState[] = ['delivered', 'failed', 'expired', 'not-sent'];
+
+// States only move forward; the final ones never change again.
+export const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, checking: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };

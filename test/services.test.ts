@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { createServices } from '../src/services.ts';
+import { FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const newDatabasePath = useTempDatabases();
+const logger = pino({ level: 'silent' });
+
+describe('createServices', () => {
+  it('builds a stopped dispatcher: nothing is sent until it is started', async () => {
+    const sender = new FakeSmsSender();
+    const services = createServices(testConfig(), { logger, sender });
+    createOrderRepository(services.db).insert(makeOrder({ id: 'a' }));
+    const { message } = services.messages.queue({ orderId: 'a', orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
+    services.dispatcher.kick();
+    expect(services.messages.findById(message.id)!.state).toBe('queued');
+
+    const attempted = services.dispatcher.waitForAttempt(message.id, 5000);
+    services.dispatcher.start();
+    await attempted;
+    expect(services.messages.findById(message.id)!.state).toBe('sent');
+    await services.close();
+  });
+
+  it('close() lets a send in flight finish and be recorded, then closes the database', async () => {
+    const path = newDatabasePath();
+    const sender = new FakeSmsSender();
+    let answer: () => void = () => {};
+    sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'mb-late' }); });
+    const services = createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
+    createOrderRepository(services.db).insert(makeOrder({ id: 'a' }));
+    const { message } = services.messages.queue({ orderId: 'a', orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
+    services.dispatcher.start();
+    expect(sender.sent).toHaveLength(1);
+
+    const closing = services.close(5000);
+    expect(services.db.open).toBe(true);
+    answer();
+    expect(await closing).toBe(0);
+    expect(services.db.open).toBe(false);
+    expect(services.close()).toBe(closing);
+
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT state, provider_message_id AS id FROM messages WHERE id = ?').get(message.id)).toEqual({ state: 'sent', id: 'mb-late' });
+    db.close();
+  });
+});
