@@ -3,7 +3,7 @@ import { migrate, openDatabase } from '../src/db/database.ts';
 import { messageStates } from '../src/notifications/message-states.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { sampleOrders, seedSampleOrders } from '../src/orders/sample-orders.ts';
-import { makeOrder } from './support/helpers.ts';
+import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const tempDatabasePath = useTempDatabases('nested/orders.db');
@@ -28,11 +28,11 @@ describe('openDatabase', () => {
   it('stores every message state of the one list in the code, and refuses any other', () => {
     const db = openDatabase(':memory:');
     const orders = createOrderRepository(db);
-    orders.insert(makeOrder({ id: 'a' }));
+    orders.insert(makeOrder({ id: orderIdFor('a') }));
     const insert = db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, requested_at, updated_at)
-      VALUES ('a', 'pending', 'Hello', '+319876543211', ?, ?, '2026-11-23T18:00:00Z', '2026-11-23T18:00:00Z')`);
-    for (const state of messageStates) expect(() => insert.run(`ref-${state}`, state)).not.toThrow();
-    expect(() => insert.run('ref-lost', 'lost')).toThrow(/FOREIGN KEY constraint/);
+      VALUES (?, 'pending', 'Hello', '+319876543211', ?, ?, '2026-11-23T18:00:00Z', '2026-11-23T18:00:00Z')`);
+    for (const state of messageStates) expect(() => insert.run(orderIdFor('a'), `ref-${state}`, state)).not.toThrow();
+    expect(() => insert.run(orderIdFor('a'), 'ref-lost', 'lost')).toThrow(/FOREIGN KEY constraint/);
   });
 
   it('refuses a status outside the list at the database level too', () => {
