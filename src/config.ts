@@ -1,3 +1,5 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -46,6 +48,11 @@ const configSchema = z.object({
   TRUST_PROXY: z.preprocess(emptyAsUndefined, trustProxy.default(false)),
   ADMIN_USERNAME: z.preprocess(emptyAsUndefined, z.string().regex(usernamePattern, usernameRule).optional()),
   ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
+  DEFAULT_COUNTRY: z.string().trim().toUpperCase()
+    .refine((value) => isSupportedCountry(value), 'must be a two-letter ISO country code, such as NL, BE, DE or GB')
+    .transform((value) => value as CountryCode)
+    .default('NL'),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 
 export type Config = {
@@ -60,6 +67,9 @@ export type Config = {
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
   trustProxy: boolean | number | string;
   firstAdmin: { username: string; password: string } | undefined;
+  /** Country whose national phone formats are read, e.g. 06 12345678 for NL. */
+  defaultCountry: CountryCode;
+  api: { rateLimitPerMinute: number };
 };
 
 export class ConfigError extends Error {}
@@ -100,5 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     firstAdmin: values.ADMIN_USERNAME && values.ADMIN_PASSWORD
       ? { username: values.ADMIN_USERNAME, password: values.ADMIN_PASSWORD }
       : undefined,
+    defaultCountry: values.DEFAULT_COUNTRY,
+    api: { rateLimitPerMinute: values.API_RATE_LIMIT_PER_MINUTE },
   };
 }

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
       trustProxy: false,
       firstAdmin: undefined,
+      defaultCountry: 'NL',
+      api: { rateLimitPerMinute: 60 },
     });
   });
 
@@ -34,6 +36,10 @@ describe('loadConfig', () => {
 
   it('treats an empty API key as none', () => {
     expect(loadConfig({ MESSAGEBIRD_API_KEY: '' }).messagebird.apiKey).toBeUndefined();
+  });
+
+  it('reads DEFAULT_COUNTRY as an ISO code, in any case', () => {
+    expect(loadConfig({ DEFAULT_COUNTRY: 'be' }).defaultCountry).toBe('BE');
   });
 
   it.each(['OmNomNom', 'Kitchen1', '+31612345678', '31612345678'])('accepts the originator %s', (value) => {
@@ -56,6 +62,9 @@ describe('loadConfig', () => {
     ['SESSION_IDLE_MINUTES', '0'],
     ['SESSION_MAX_HOURS', 'forever'],
     ['ADMIN_USERNAME', 'a b'],
+    ['DEFAULT_COUNTRY', 'Netherlands'],
+    ['DEFAULT_COUNTRY', 'XX'],
+    ['API_RATE_LIMIT_PER_MINUTE', '0'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
