@@ -12,6 +12,7 @@ import { createMessageRepository } from './notifications/message-repository.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
+import { createNewOrderRouter } from './orders/new-order-router.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(createAuthRouter({ staff, passwords, throttle }));
   app.use(requireStaff);
+  app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createOrdersRouter({ orders, messages, notifier }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));

@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import type { Response } from 'express';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import { setFlash } from '../web/flash.ts';
+import { customerName, items, mobileNumber, note, orderLimits } from './order-input.ts';
+import type { OrderRepository } from './order-repository.ts';
+
+type TypedForm = { customerName: string; phone: string; items: string; note: string };
+
+const fields = ['customerName', 'phone', 'items', 'note'] as const;
+
+function newOrderForm(defaultCountry: CountryCode) {
+  return z.object({
+    customerName,
+    phone: mobileNumber(defaultCountry),
+    // One item per line; blank lines are left out.
+    items: z.string({ error: 'List the items, one per line.' })
+      .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
+      .pipe(items),
+    note: note.optional().transform((value) => value ?? null),
+  });
+}
+
+/** Staff type in an order taken by phone or at the counter: GET/POST /orders/new. */
+export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCountry: CountryCode }): Router {
+  const { orders, defaultCountry } = deps;
+  const schema = newOrderForm(defaultCountry);
+  const router = Router();
+
+  const renderForm = (res: Response, form: TypedForm, errors = new Map<string, string>()) =>
+    res.render('new-order', { title: 'New order', form, errors, limits: orderLimits, defaultCountry });
+
+  router.get('/orders/new', (_req, res) => {
+    renderForm(res, { customerName: '', phone: '', items: '', note: '' });
+  });
+
+  router.post('/orders/new', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
+    const typed = { customerName: typedValue('customerName'), phone: typedValue('phone'), items: typedValue('items'), note: typedValue('note') };
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      // The first problem of each field, shown next to it.
+      const errors = new Map<string, string>();
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0] ?? '');
+        if ((fields as readonly string[]).includes(field) && !errors.has(field)) errors.set(field, issue.message);
+      }
+      return renderForm(res.status(400), typed, errors);
+    }
+    const { order } = orders.create({ ...parsed.data, externalId: null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
+    req.log.info({ orderId: order.id, number: order.number }, 'order added by staff');
+    setFlash(req, { kind: 'success', message: `Order #${order.number} for ${order.customerName} added.` });
+    res.redirect(303, '/');
+  });
+
+  return router;
+}
