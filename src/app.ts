@@ -8,6 +8,10 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
+import { createApiKeyRepository } from './api/api-key-repository.ts';
+import { createApiKeysRouter } from './api/api-keys-router.ts';
+import { createApiRouter } from './api/api-router.ts';
+import { createRateLimiter } from './api/rate-limiter.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
@@ -49,6 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
+  const apiKeys = createApiKeyRepository(db);
 
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -56,7 +61,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('views', join(root, 'views'));
   app.locals.formatTime = formatTime;
 
-  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(pinoHttp({
+    logger,
+    autoLogging: { ignore: (req) => req.url === '/healthz' },
+    // Which API key a request came with, by its visible prefix (never the key).
+    customProps: (_req, res) => ((res as express.Response).locals?.apiClient ? { apiKeyPrefix: (res as express.Response).locals.apiClient!.prefix } : {}),
+  }));
   app.use(helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -98,6 +108,12 @@ export function createApp(deps: AppDeps): express.Express {
   // Webhooks carry their own authentication (a signed JWT), not a session.
   app.use(createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }));
 
+  // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
+  app.use('/api', createApiRouter({
+    orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env,
+    rateLimiter: createRateLimiter({ limit: config.api.rateLimitPerMinute, windowMs: 60_000 }),
+  }));
+
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   app.use(createSessionMiddleware(db, config.session));
@@ -112,6 +128,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createOrdersRouter({ orders, messages, notifier }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
+  app.use(createApiKeysRouter({ apiKeys }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
   app.use(errorHandler(config));
