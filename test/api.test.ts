@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { createRateLimiter } from '../src/api/rate-limiter.ts';
+import { pino } from 'pino';
 import supertest from 'supertest';
-import { createTestApp, testConfig } from './support/helpers.ts';
+import { createApp } from '../src/app.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createDispatcher } from '../src/notifications/dispatcher.ts';
+import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { createTestApp, FakeSmsSender, testConfig, testPasswords } from './support/helpers.ts';
 
 const body = { externalId: 'shop-1042', customer: { name: 'Ada', phone: '+31612345678' }, items: ['2 x Margherita'], note: 'no onions' };
 
@@ -268,5 +273,27 @@ describe('GET /api/openapi.json', () => {
     expect(newOrder.properties.customer.properties.phone.type).toBe('string');
     expect(document.components.schemas.Order.properties.number).toBeDefined();
     expect(document.components.schemas.Problem.properties.errors).toBeDefined();
+  });
+});
+
+describe('logging', () => {
+  it('names the key by its prefix in the request log, never the key itself', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info', redact: ['req.headers.authorization'] }, { write: (line: string) => { lines.push(line); } });
+    const config = testConfig();
+    const db = openDatabase(':memory:');
+    const messages = createMessageRepository(db);
+    const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
+    const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords });
+    const { key, apiKey } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
+
+    await supertest(app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(body).expect(201);
+    await supertest(app).post('/api/orders').set('Authorization', 'Bearer od_live_wrongwrongwrongwrong').send(body).expect(401);
+
+    const log = lines.join('');
+    expect(log).not.toContain(key);
+    const completed = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request completed');
+    expect(completed[0]).toMatchObject({ apiKeyPrefix: apiKey.prefix, res: { statusCode: 201 } });
+    expect(log).toContain('"apiKeyPrefix":"od_live_wrongw"');
   });
 });
