@@ -220,7 +220,7 @@ describe('GET /api/orders/:id', () => {
     orders.updateStatus(created.body.id, 'confirmed', null);
     messages.queue({ orderId: created.body.id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'ref-1', requestedBy: null }, { resend: false });
 
-    const response = await get(created.headers.location).expect(200);
+    const response = await get(created.headers.location!).expect(200);
 
     expect(response.body).toMatchObject({
       id: created.body.id, status: 'confirmed',

@@ -5,7 +5,9 @@ import { problemSchema } from './problem.ts';
 
 /** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */
 function component(schema: ZodType, io: 'input' | 'output') {
-  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as Record<string, unknown>;
+  const jsonSchema = z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as Record<string, unknown>;
+  // The document as a whole declares the dialect; components do not repeat it.
+  delete jsonSchema.$schema;
   return jsonSchema;
 }
 
