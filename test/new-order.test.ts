@@ -112,6 +112,41 @@ describe('POST /orders/new', () => {
     expect(orders.count()).toBe(0);
   });
 
+  it('adds one order when the same form is sent twice', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const page = await agent.refreshToken('/orders/new');
+    const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
+
+    const [first, second] = await Promise.all([
+      agent.post('/orders/new').send({ ...validForm, formToken }),
+      agent.post('/orders/new').send({ ...validForm, formToken }),
+    ]);
+
+    expect([first.status, second.status]).toEqual([303, 303]);
+    expect(orders.count()).toBe(1);
+    const board = await agent.get('/').expect(200);
+    expect(board.text).toMatch(/Order #1 for Ada Lovelace (added|was already added by this form; nothing new was added)\./);
+  });
+
+  it('keeps a changed resend of a used form for staff to confirm, with a fresh token', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const page = await agent.refreshToken('/orders/new');
+    const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
+    await agent.post('/orders/new').send({ ...validForm, formToken }).expect(303);
+
+    const response = await agent.post('/orders/new').send({ ...validForm, customerName: 'Grace Hopper', formToken }).expect(409);
+
+    expect(response.text).toContain('This form was already used for order #1 (Ada Lovelace)');
+    expect(response.text).toContain('value="Grace Hopper"');
+    const freshToken = /name="formToken" value="([0-9a-f]{32})"/.exec(response.text)![1]!;
+    expect(freshToken).not.toBe(formToken);
+    expect(orders.count()).toBe(1);
+    await agent.post('/orders/new').send({ ...validForm, customerName: 'Grace Hopper', formToken: freshToken }).expect(303);
+    expect(orders.list().map((order) => order.customerName)).toEqual(['Ada Lovelace', 'Grace Hopper']);
+  });
+
   it('refuses a form without a CSRF token', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();

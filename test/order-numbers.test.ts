@@ -12,7 +12,7 @@ import { useTempDatabases } from './support/temp-databases.ts';
 const root = join(import.meta.dirname, '..');
 const databasePath = useTempDatabases();
 
-const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, createdBy: null, apiKeyId: null };
+const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null };
 
 describe('order numbers', () => {
   it('start again at #1 on a new day of the kitchen', () => {

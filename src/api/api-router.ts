@@ -91,7 +91,7 @@ export function createApiRouter(deps: ApiDeps): Router {
       return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
     }
     const { customer, ...rest } = parsed.data;
-    const result = orders.create({ ...rest, customerName: customer.name, phone: customer.phone, createdBy: null, apiKeyId: res.locals.apiClient!.id });
+    const result = orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
     if (result.outcome === 'created') {
       req.log.info({ orderId: result.order.id, number: result.order.number, externalId: result.order.externalId }, 'order received through the API');
       return sendOrder(res, 201, result.order);

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
@@ -6,7 +7,9 @@ import { setFlash } from '../web/flash.ts';
 import { customerName, items, mobileNumber, note, orderLimits } from './order-input.ts';
 import type { OrderRepository } from './order-repository.ts';
 
-type TypedForm = { customerName: string; phone: string; items: string; note: string };
+type TypedForm = { customerName: string; phone: string; items: string; note: string; formToken: string };
+
+const newFormToken = () => randomBytes(16).toString('hex');
 
 const fields = ['customerName', 'phone', 'items', 'note'] as const;
 
@@ -19,6 +22,8 @@ function newOrderForm(defaultCountry: CountryCode) {
       .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
       .pipe(items),
     note: note.optional().transform((value) => value ?? null),
+    // Sent with each form: the same form posted twice (double click, resend after a timeout) is one order.
+    formToken: z.string().regex(/^[0-9a-f]{32}$/).optional().catch(undefined).transform((value) => value ?? null),
   });
 }
 
@@ -32,14 +37,17 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
     res.render('new-order', { title: 'New order', form, errors, limits: orderLimits, defaultCountry });
 
   router.get('/orders/new', (_req, res) => {
-    renderForm(res, { customerName: '', phone: '', items: '', note: '' });
+    renderForm(res, { customerName: '', phone: '', items: '', note: '', formToken: newFormToken() });
   });
 
   router.post('/orders/new', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
-    const typed = { customerName: typedValue('customerName'), phone: typedValue('phone'), items: typedValue('items'), note: typedValue('note') };
     const parsed = schema.safeParse(body);
+    const typed = {
+      customerName: typedValue('customerName'), phone: typedValue('phone'), items: typedValue('items'), note: typedValue('note'),
+      formToken: parsed.data?.formToken ?? (/^[0-9a-f]{32}$/.test(typedValue('formToken')) ? typedValue('formToken') : newFormToken()),
+    };
     if (!parsed.success) {
       // The first problem of each field, shown next to it.
       const errors = new Map<string, string>();
@@ -49,7 +57,17 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
       }
       return renderForm(res.status(400), typed, errors);
     }
-    const { order } = orders.create({ ...parsed.data, externalId: null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
+    const result = orders.create({ ...parsed.data, externalId: null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
+    const { order } = result;
+    if (result.outcome === 'exists' && result.sameOrder) {
+      setFlash(req, { kind: 'info', message: `Order #${order.number} for ${order.customerName} was already added by this form; nothing new was added.` });
+      return res.redirect(303, '/');
+    }
+    if (result.outcome === 'exists') {
+      // An old form, changed and sent again: keep what was typed and let staff decide.
+      res.locals.flash = { kind: 'error', message: `This form was already used for order #${order.number} (${order.customerName}), so nothing was added. Press “Add order” again to add this as a new order.` };
+      return renderForm(res.status(409), { ...typed, formToken: newFormToken() });
+    }
     req.log.info({ orderId: order.id, number: order.number }, 'order added by staff');
     setFlash(req, { kind: 'success', message: `Order #${order.number} for ${order.customerName} added.` });
     res.redirect(303, '/');

@@ -7,6 +7,6 @@ const [databasePath, count] = process.argv.slice(2);
 const db = openDatabase(databasePath!);
 const orders = createOrderRepository(db);
 for (let i = 0; i < Number(count); i += 1) {
-  orders.create({ customerName: `Process ${process.pid}`, phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, createdBy: null, apiKeyId: null });
+  orders.create({ customerName: `Process ${process.pid}`, phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null });
 }
 db.close();
