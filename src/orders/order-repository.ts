@@ -33,13 +33,15 @@ export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | '
 
 export type CreateOrder = OrderInput & {
   externalId: string | null;
+  /** The New order form's one-time token, or null. */
+  formToken: string | null;
   /** The staff account that typed it in, or null. */
   createdBy: number | null;
   /** The API key it came in with, or null. */
   apiKeyId: number | null;
 };
 
-/** "exists": an order with that externalId was already there; `sameOrder` says whether it matches. */
+/** "exists": an order with that externalId or form token was already there; `sameOrder` says whether it matches. */
 export type CreateResult =
   | { outcome: 'created'; order: Order }
   | { outcome: 'exists'; order: Order; sameOrder: boolean };
@@ -57,13 +59,16 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
   const selectAll = db.prepare(`SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`);
   const selectById = db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`);
   const countAll = db.prepare('SELECT count(*) FROM orders').pluck();
-  const selectByExternalId = db.prepare(`SELECT ${orderColumns} FROM orders WHERE external_id = ?`);
+  const selectExisting = db.prepare(`SELECT ${orderColumns} FROM orders WHERE external_id = @externalId
+    UNION ALL SELECT ${orderColumns} FROM orders WHERE form_token = @formToken LIMIT 1`);
   const nextNumber = db.prepare('SELECT coalesce(max(number), 0) + 1 FROM orders WHERE day = ?').pluck();
-  // The unique index on external_id decides which of two identical requests makes the order.
+  // The unique indexes on external_id and form_token decide which of two identical requests makes
+  // the order; any other conflict (an order number) is an error, never a silently dropped order.
   const insertOrder = db.prepare(`INSERT INTO orders
-      (id, number, day, customer_name, phone, items, note, external_id, api_key_id, status, created_at, updated_at)
-    VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @externalId, @apiKeyId, @status, @at, @at)
-    ON CONFLICT (external_id) DO NOTHING`);
+      (id, number, day, customer_name, phone, items, note, external_id, form_token, api_key_id, status, created_at, updated_at)
+    VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @externalId, @formToken, @apiKeyId, @status, @at, @at)
+    ON CONFLICT (external_id) DO NOTHING
+    ON CONFLICT (form_token) DO NOTHING`);
   const setStatus = db.prepare(`UPDATE orders
     SET status = @status, updated_at = @at,
         delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
@@ -83,12 +88,12 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
    * run it in a BEGIN IMMEDIATE transaction: that takes the write lock before the number is read,
    * so two processes can never read the same "next" number.
    */
-  const insertRow = (order: NewOrder & { externalId?: string | null; apiKeyId?: number | null }, changedBy: number | null) => {
+  const insertRow = (order: NewOrder & { externalId?: string | null; formToken?: string | null; apiKeyId?: number | null }, changedBy: number | null) => {
     const moment = now();
     const at = moment.toISOString();
     const day = kitchenDay(moment);
     const inserted = insertOrder.run({
-      note: null, externalId: null, apiKeyId: null, ...order, number: nextNumber.get(day), day, at,
+      note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number: nextNumber.get(day), day, at,
     });
     if (inserted.changes === 0) return false;
     insertChange.run(order.id, order.status, at, changedBy);
@@ -108,10 +113,11 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
     const id = randomBytes(16).toString('hex');
     const items = input.items.join('\n');
     const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note };
-    if (insertRow({ id, status: 'pending', ...fields, externalId: input.externalId, apiKeyId: input.apiKeyId }, input.createdBy)) {
+    const keys = { externalId: input.externalId, formToken: input.formToken };
+    if (insertRow({ id, status: 'pending', ...fields, ...keys, apiKeyId: input.apiKeyId }, input.createdBy)) {
       return { outcome: 'created', order: findById(id)! };
     }
-    const existing = selectByExternalId.get(input.externalId) as Order;
+    const existing = selectExisting.get(keys) as Order;
     const sameOrder = existing.customerName === fields.customerName && existing.phone === fields.phone
       && existing.items === fields.items && existing.note === fields.note;
     return { outcome: 'exists', order: existing, sameOrder };
