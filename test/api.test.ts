@@ -121,6 +121,13 @@ describe('POST /api/orders', () => {
     expect(orders.count()).toBe(0);
   });
 
+  it('refuses JSON that is not an object with 422 pointing at the whole body', async () => {
+    const { api, key } = apiApp();
+    const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('"2 x Margherita"');
+    expectProblem(response, 422);
+    expect(response.body.errors).toEqual([{ pointer: '#/', detail: 'The body must be a JSON object.' }]);
+  });
+
   it('refuses a body over 16 kB with 413 problem+json', async () => {
     const { post, orders } = apiApp();
     const response = await post({ ...body, note: 'x'.repeat(17 * 1024) });

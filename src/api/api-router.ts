@@ -72,7 +72,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     }
     next();
   });
-  router.use(express.json({ limit: bodyLimit }));
+  // Not strict: a bare string or number is valid JSON, and is refused by the schema with a pointer.
+  router.use(express.json({ limit: bodyLimit, strict: false }));
 
   router.param('orderId', (req: Request, res: Response, next: NextFunction, orderId: string) => {
     const order = orderIdPattern.test(orderId) ? orders.findById(orderId) : undefined;
