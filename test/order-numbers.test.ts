@@ -12,7 +12,37 @@ import { useTempDatabases } from './support/temp-databases.ts';
 const root = join(import.meta.dirname, '..');
 const databasePath = useTempDatabases();
 
+async function runProcesses(path: string, processes: number, perProcess: number, externalIdPrefix?: string) {
+  const children = Array.from({ length: processes }, () => {
+    const args = ['test/support/create-orders-process.ts', path, String(perProcess), ...(externalIdPrefix ? [externalIdPrefix] : [])];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+    return once(child, 'exit').then(([code]) => ({ code, errors, outcomes: code === 0 ? (JSON.parse(output) as string[]) : [] }));
+  });
+  return Promise.all(children);
+}
+
 const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null };
+
+describe('orders with an externalId', () => {
+  it('are made once when several processes send the same externalIds at the same time', async () => {
+    const path = databasePath();
+    openDatabase(path).close();
+
+    const results = await runProcesses(path, 4, 40, 'shop');
+
+    expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
+    const outcomes = results.flatMap((result) => result.outcomes);
+    expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(40);
+    expect(outcomes.filter((outcome) => outcome === 'same')).toHaveLength(120);
+    const db = openDatabase(path);
+    expect(db.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(40);
+    db.close();
+  });
+});
 
 describe('order numbers', () => {
   it('start again at #1 on a new day of the kitchen', () => {
@@ -36,21 +66,13 @@ describe('order numbers', () => {
   it('stay unique and gap-free when several processes create orders at the same time', async () => {
     const path = databasePath();
     openDatabase(path).close(); // migrated once, before the processes race for it
-    const processes = 4;
-    const perProcess = 40;
 
-    const children = Array.from({ length: processes }, () => {
-      const child = spawn(process.execPath, ['test/support/create-orders-process.ts', path, String(perProcess)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-      let errors = '';
-      child.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
-      return once(child, 'exit').then(([code]) => ({ code, errors }));
-    });
-    const results = await Promise.all(children);
+    const results = await runProcesses(path, 4, 40);
 
     expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
     const db = openDatabase(path);
     const numbers = (db.prepare('SELECT number FROM orders ORDER BY number').pluck().all() as number[]);
-    expect(numbers).toEqual(Array.from({ length: processes * perProcess }, (_, index) => index + 1));
+    expect(numbers).toEqual(Array.from({ length: 160 }, (_, index) => index + 1));
     db.close();
   });
 
