@@ -138,3 +138,31 @@ describe('npm run api-key', () => {
     }
   });
 });
+
+describe('API key repository', () => {
+  it('records when a key was last used, to the minute, without a write on every request', () => {
+    const db = openDatabase(':memory:');
+    let now = new Date('2026-11-23T12:00:00.000Z');
+    const apiKeys = createApiKeyRepository(db, () => now);
+    const { key, apiKey } = apiKeys.create({ name: 'webshop', createdBy: null })!;
+    expect(apiKey.lastUsedAt).toBeNull();
+
+    apiKeys.authenticate(key);
+    now = new Date('2026-11-23T12:00:30.000Z');
+    apiKeys.authenticate(key);
+    expect(apiKeys.findById(apiKey.id)!.lastUsedAt).toBe('2026-11-23T12:00:00.000Z');
+
+    now = new Date('2026-11-23T12:01:01.000Z');
+    apiKeys.authenticate(key);
+    expect(apiKeys.findById(apiKey.id)!.lastUsedAt).toBe('2026-11-23T12:01:01.000Z');
+  });
+
+  it('knows a key only by the whole key', () => {
+    const db = openDatabase(':memory:');
+    const apiKeys = createApiKeyRepository(db);
+    const { key } = apiKeys.create({ name: 'webshop', createdBy: null })!;
+    expect(apiKeys.authenticate(key.slice(0, -1))).toBeUndefined();
+    expect(apiKeys.authenticate(`${key}x`)).toBeUndefined();
+    expect(apiKeys.authenticate(key.slice(0, 14))).toBeUndefined();
+  });
+});

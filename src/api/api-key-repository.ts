@@ -40,7 +40,10 @@ export function createApiKeyRepository(db: Db, now: () => Date = () => new Date(
     findActiveByHash: db.prepare(`SELECT ${columns} ${from} WHERE key.key_hash = ? AND key.revoked_at IS NULL`),
     list: db.prepare(`SELECT ${columns} ${from} ORDER BY key.revoked_at IS NOT NULL, key.name, key.id`),
     revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-    touch: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
+    // At most one write a minute per key: "last used" needs no more precision than that, and a
+    // read-only request should not wait for a disk sync every time.
+    touch: db.prepare(`UPDATE api_keys SET last_used_at = @at
+      WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @minuteAgo)`),
   };
 
   return {
@@ -60,7 +63,10 @@ export function createApiKeyRepository(db: Db, now: () => Date = () => new Date(
     /** The active key this secret belongs to, or undefined for an unknown or revoked one. */
     authenticate(key: string): ApiKey | undefined {
       const apiKey = statements.findActiveByHash.get(hashKey(key)) as ApiKey | undefined;
-      if (apiKey) statements.touch.run(now().toISOString(), apiKey.id);
+      if (apiKey) {
+        const at = now();
+        statements.touch.run({ id: apiKey.id, at: at.toISOString(), minuteAgo: new Date(at.getTime() - 60_000).toISOString() });
+      }
       return apiKey;
     },
     /** True when the key was active and is now revoked. */
