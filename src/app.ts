@@ -5,18 +5,18 @@ import createError from 'http-errors';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { Config } from './config.ts';
-import type { Db } from './db/database.ts';
-import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createApiKeyRepository } from './api/api-key-repository.ts';
 import { createApiKeysRouter } from './api/api-keys-router.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createRateLimiter } from './api/rate-limiter.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
-import { createOrderRepository } from './orders/order-repository.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
+import { createOrderRepository } from './orders/order-repository.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
@@ -65,7 +65,10 @@ export function createApp(deps: AppDeps): express.Express {
     logger,
     autoLogging: { ignore: (req) => req.url === '/healthz' },
     // Which API key a request came with, by its visible prefix (never the key).
-    customProps: (_req, res) => ((res as express.Response).locals?.apiClient ? { apiKeyPrefix: (res as express.Response).locals.apiClient!.prefix } : {}),
+    customProps: (_req, res) => {
+      const apiClient = (res as express.Response).locals?.apiClient;
+      return apiClient ? { apiKeyPrefix: apiClient.prefix } : {};
+    },
   }));
   app.use(helmet({
     contentSecurityPolicy: {

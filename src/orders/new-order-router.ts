@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import type { CountryCode } from 'libphonenumber-js/max';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { setFlash } from '../web/flash.ts';
 import { customerName, items, mobileNumber, note, orderLimits } from './order-input.ts';
@@ -9,6 +9,7 @@ import type { OrderRepository } from './order-repository.ts';
 
 type TypedForm = { customerName: string; phone: string; items: string; note: string; formToken: string };
 
+const formTokenPattern = /^[0-9a-f]{32}$/;
 const newFormToken = () => randomBytes(16).toString('hex');
 
 const fields = ['customerName', 'phone', 'items', 'note'] as const;
@@ -23,7 +24,7 @@ function newOrderForm(defaultCountry: CountryCode) {
       .pipe(items),
     note: note.optional().transform((value) => value ?? null),
     // Sent with each form: the same form posted twice (double click, resend after a timeout) is one order.
-    formToken: z.string().regex(/^[0-9a-f]{32}$/).optional().catch(undefined).transform((value) => value ?? null),
+    formToken: z.string().regex(formTokenPattern).optional().catch(undefined).transform((value) => value ?? null),
   });
 }
 
@@ -43,11 +44,12 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
   router.post('/orders/new', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
-    const parsed = schema.safeParse(body);
     const typed = {
       customerName: typedValue('customerName'), phone: typedValue('phone'), items: typedValue('items'), note: typedValue('note'),
-      formToken: parsed.data?.formToken ?? (/^[0-9a-f]{32}$/.test(typedValue('formToken')) ? typedValue('formToken') : newFormToken()),
+      // A refused form made no order, so its token stays valid for the corrected one.
+      formToken: formTokenPattern.test(typedValue('formToken')) ? typedValue('formToken') : newFormToken(),
     };
+    const parsed = schema.safeParse(body);
     if (!parsed.success) {
       // The first problem of each field, shown next to it.
       const errors = new Map<string, string>();
