@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createTestApp, testConfig } from './support/helpers.ts';
+import { runServerToExit } from './support/server-process.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const databasePath = useTempDatabases();
 
 const validForm = { customerName: 'Ada Lovelace', phone: '06 12345678', items: '2 x Margherita\r\n\r\n 1 x Tiramisu ', note: 'no onions' };
 
@@ -152,5 +156,13 @@ describe('POST /orders/new', () => {
     const agent = await signIn();
     await agent.agent.post('/orders/new').type('form').send(validForm).expect(403);
     expect(orders.count()).toBe(0);
+  });
+});
+
+describe('DEFAULT_COUNTRY', () => {
+  it('stops the server at start when it is not an ISO country code, naming the variable', async () => {
+    const { code, output } = await runServerToExit({ DATABASE_PATH: databasePath(), DEFAULT_COUNTRY: 'Holland' });
+    expect(code).toBe(1);
+    expect(output).toContain('DEFAULT_COUNTRY: must be a two-letter ISO country code, such as NL, BE, DE or GB');
   });
 });
