@@ -4,6 +4,10 @@ import createError from 'http-errors';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { createApiKeyRepository } from './api/api-key-repository.ts';
+import { createApiKeysRouter } from './api/api-keys-router.ts';
+import { createApiRouter } from './api/api-router.ts';
+import { createRateLimiter } from './api/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
@@ -11,6 +15,7 @@ import { createMessageRepository } from './notifications/message-repository.ts';
 import { messageStateLabels, settledStates } from './notifications/message-states.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
+import { createNewOrderRouter } from './orders/new-order-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
@@ -51,6 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
+  const apiKeys = createApiKeyRepository(db);
 
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -60,7 +66,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.locals.messageStateLabels = messageStateLabels;
   app.locals.settledStates = settledStates;
 
-  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(pinoHttp({
+    logger,
+    autoLogging: { ignore: (req) => req.url === '/healthz' },
+    // Which API key a request came with, by its visible prefix (never the key).
+    customProps: (_req, res) => {
+      const apiClient = (res as express.Response).locals?.apiClient;
+      return apiClient ? { apiKeyPrefix: apiClient.prefix } : {};
+    },
+  }));
   app.use(refuseOddRequestTargets);
   app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
   app.use(helmet({
@@ -104,6 +118,12 @@ export function createApp(deps: AppDeps): express.Express {
   // Webhooks carry their own authentication (a signed JWT), not a session.
   app.use(createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }));
 
+  // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
+  app.use('/api', createApiRouter({
+    orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env,
+    rateLimiter: createRateLimiter({ limit: config.api.rateLimitPerMinute, windowMs: 60_000 }),
+  }));
+
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   const secret = resolveSessionSecret(db, config.session.secret);
@@ -121,9 +141,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(createAuthRouter({ staff, passwords, throttle }));
   app.use(requireStaff);
+  app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createOrdersRouter({ orders, messages, notifier }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
+  app.use(createApiKeysRouter({ apiKeys }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
   app.use(errorHandler({ showDetails: config.showErrorDetails }));

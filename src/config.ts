@@ -1,4 +1,6 @@
 import express from 'express';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +66,11 @@ const configSchema = z.object({
   ADMIN_USERNAME: z.preprocess(emptyAsUndefined, z.string().regex(usernamePattern, usernameRule).optional()),
   ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
   SHOW_ERROR_DETAILS: z.preprocess(emptyAsUndefined, flag.default(false)),
+  DEFAULT_COUNTRY: z.string().trim().toUpperCase()
+    .refine((value) => isSupportedCountry(value), 'must be a two-letter ISO country code, such as NL, BE, DE or GB')
+    .transform((value) => value as CountryCode)
+    .default('NL'),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 
 export type Config = {
@@ -80,6 +87,9 @@ export type Config = {
   firstAdmin: { username: string; password: string } | undefined;
   /** Stack traces on 500 pages: only when the operator asks for them. */
   showErrorDetails: boolean;
+  /** Country whose national phone formats are read, e.g. 06 12345678 for NL. */
+  defaultCountry: CountryCode;
+  api: { rateLimitPerMinute: number };
 };
 
 export class ConfigError extends Error {}
@@ -127,5 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? { username: values.ADMIN_USERNAME, password: values.ADMIN_PASSWORD }
       : undefined,
     showErrorDetails: values.SHOW_ERROR_DETAILS,
+    defaultCountry: values.DEFAULT_COUNTRY,
+    api: { rateLimitPerMinute: values.API_RATE_LIMIT_PER_MINUTE },
   };
 }

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       firstAdmin: undefined,
       showErrorDetails: false,
+      defaultCountry: 'NL',
+      api: { rateLimitPerMinute: 60 },
     });
   });
 
@@ -37,6 +39,10 @@ describe('loadConfig', () => {
 
   it('treats an empty API key as none', () => {
     expect(loadConfig({ MESSAGEBIRD_API_KEY: '' }).messagebird.apiKey).toBeUndefined();
+  });
+
+  it('reads DEFAULT_COUNTRY as an ISO code, in any case', () => {
+    expect(loadConfig({ DEFAULT_COUNTRY: 'be' }).defaultCountry).toBe('BE');
   });
 
   it.each(['OmNomNom', 'Kitchen1', '+31612345678', '31612345678'])('accepts the originator %s', (value) => {
@@ -62,6 +68,9 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'yes'],
     ['TRUST_PROXY', 'loopback, 10.0.0.300/8'],
     ['SHOW_ERROR_DETAILS', 'yes'],
+    ['DEFAULT_COUNTRY', 'Netherlands'],
+    ['DEFAULT_COUNTRY', 'XX'],
+    ['API_RATE_LIMIT_PER_MINUTE', '0'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));

@@ -1,12 +1,19 @@
 import type { Db } from '../db/database.ts';
-import { isOrderId, orderIdRule } from './order-id.ts';
+import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
+import type { OrderInput } from './order-input.ts';
 import type { OrderStatus } from './order-status.ts';
 
 export type Order = {
   id: string;
+  /** The short number the kitchen calls out ("#17"), counting from 1 each day. */
+  number: number | null;
   customerName: string;
   phone: string;
+  /** One item per line. */
   items: string;
+  note: string | null;
+  /** The online shop's or POS's own id for the order, when it came through the API. */
+  externalId: string | null;
   status: OrderStatus;
   createdAt: string;
   updatedAt: string;
@@ -22,13 +29,28 @@ export type StatusChange = {
   changedBy: string | null;
 };
 
-export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'>;
+export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'> & { note?: string | null };
+
+export type CreateOrder = OrderInput & {
+  externalId: string | null;
+  /** The New order form's one-time token, or null. */
+  formToken: string | null;
+  /** The staff account that typed it in, or null. */
+  createdBy: number | null;
+  /** The API key it came in with, or null. */
+  apiKeyId: number | null;
+};
+
+/** "exists": an order with that externalId or form token was already there; `sameOrder` says whether it matches. */
+export type CreateResult =
+  | { outcome: 'created'; order: Order }
+  | { outcome: 'exists'; order: Order; sameOrder: boolean };
 
 export type StatusUpdate =
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
   | { outcome: 'unchanged'; order: Order };
 
-const orderColumns = `id, customer_name AS customerName, phone, items, status,
+const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
   created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
@@ -37,8 +59,16 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
   const selectAll = db.prepare(`SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`);
   const selectById = db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`);
   const countAll = db.prepare('SELECT count(*) FROM orders').pluck();
-  const insertOrder = db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
-    VALUES (@id, @customerName, @phone, @items, @status, @at, @at)`);
+  const selectExisting = db.prepare(`SELECT ${orderColumns} FROM orders WHERE external_id = @externalId
+    UNION ALL SELECT ${orderColumns} FROM orders WHERE form_token = @formToken LIMIT 1`);
+  const nextNumber = db.prepare('SELECT coalesce(max(number), 0) + 1 FROM orders WHERE day = ?').pluck();
+  // The unique indexes on external_id and form_token decide which of two identical requests makes
+  // the order; any other conflict (an order number) is an error, never a silently dropped order.
+  const insertOrder = db.prepare(`INSERT INTO orders
+      (id, number, day, customer_name, phone, items, note, external_id, form_token, api_key_id, status, created_at, updated_at)
+    VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @externalId, @formToken, @apiKeyId, @status, @at, @at)
+    ON CONFLICT (external_id) DO NOTHING
+    ON CONFLICT (form_token) DO NOTHING`);
   const setStatus = db.prepare(`UPDATE orders
     SET status = @status, updated_at = @at,
         delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
@@ -53,22 +83,50 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
 
   const findById = (id: string) => selectById.get(id) as Order | undefined;
 
-  const insert = db.transaction((order: NewOrder) => {
+  /**
+   * Writes the order with the next number of the day; false when its externalId is taken. Callers
+   * run it in a BEGIN IMMEDIATE transaction: that takes the write lock before the number is read,
+   * so two processes can never read the same "next" number.
+   */
+  const insertRow = (order: NewOrder & { externalId?: string | null; formToken?: string | null; apiKeyId?: number | null }, changedBy: number | null) => {
     if (!isOrderId(order.id)) throw new TypeError(`Order id ${JSON.stringify(order.id)} ${orderIdRule}`);
-    const at = now().toISOString();
-    insertOrder.run({ ...order, at });
-    insertChange.run(order.id, order.status, at, null);
+    const moment = now();
+    const at = moment.toISOString();
+    const day = kitchenDay(moment);
+    const inserted = insertOrder.run({
+      note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number: nextNumber.get(day), day, at,
+    });
+    if (inserted.changes === 0) return false;
+    insertChange.run(order.id, order.status, at, changedBy);
+    return true;
+  };
+
+  const insert = db.transaction((order: NewOrder) => {
+    insertRow(order, null);
+  });
+  const insertIfEmpty = db.transaction((newOrders: NewOrder[]) => {
+    if ((countAll.get() as number) > 0) return 0;
+    for (const order of newOrders) insertRow(order, null);
+    return newOrders.length;
+  });
+  const create = db.transaction((input: CreateOrder): CreateResult => {
+    // 128 random bits: an order's address cannot be guessed from another's.
+    const id = newOrderId();
+    const items = input.items.join('\n');
+    const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note };
+    const keys = { externalId: input.externalId, formToken: input.formToken };
+    if (insertRow({ id, status: 'pending', ...fields, ...keys, apiKeyId: input.apiKeyId }, input.createdBy)) {
+      return { outcome: 'created', order: findById(id)! };
+    }
+    const existing = selectExisting.get(keys) as Order;
+    const sameOrder = existing.customerName === fields.customerName && existing.phone === fields.phone
+      && existing.items === fields.items && existing.note === fields.note;
+    return { outcome: 'exists', order: existing, sameOrder };
   });
 
   // Read-then-write transactions start IMMEDIATE: they take the write lock first, so a second
   // process waits (busy_timeout) instead of failing with SQLITE_BUSY when it tries to write.
   // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
-  const insertIfEmpty = db.transaction((newOrders: NewOrder[]) => {
-    if ((countAll.get() as number) > 0) return 0;
-    for (const order of newOrders) insert(order);
-    return newOrders.length;
-  });
-
   const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null): StatusUpdate | undefined => {
     const current = findById(id);
     if (!current) return undefined;
@@ -83,11 +141,19 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
     list: () => selectAll.all() as Order[],
     findById,
     count: () => countAll.get() as number,
-    insert: (order: NewOrder) => insert(order),
+    insert: (order: NewOrder) => insert.immediate(order),
     /** Inserts the orders only when the table is empty, checked and written in one transaction. */
     insertIfEmpty: (newOrders: NewOrder[]) => insertIfEmpty.immediate(newOrders),
+    /** A new pending order with a random id and the next number of the day. */
+    create: (input: CreateOrder) => create.immediate(input),
     /** Records the new status and when it happened; a repeat of the current status changes nothing. */
     updateStatus: (id: string, status: OrderStatus, staffId: number | null) => updateStatus.immediate(id, status, staffId),
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
   };
+}
+
+/** The kitchen's calendar day (server time zone), which order numbers restart with. */
+export function kitchenDay(moment: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}`;
 }

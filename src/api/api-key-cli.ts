@@ -1,0 +1,51 @@
+import 'dotenv/config';
+import { ConfigError, loadConfig } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import { apiKeyNamePattern, apiKeyNameRule, createApiKeyRepository } from './api-key-repository.ts';
+
+const usage = `Usage:
+  npm run api-key -- create <name>    make a key for the intake API and print it (once)
+  npm run api-key -- revoke <name>    revoke the active key with that name
+  npm run api-key -- list             list keys`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function main(args: string[]) {
+  const [command, name, ...rest] = args;
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  if (command === 'list' ? args.length > 1 : !name || rest.length > 0 || (command !== 'create' && command !== 'revoke')) fail(usage);
+
+  const db = openDatabase(config.databasePath);
+  const apiKeys = createApiKeyRepository(db);
+  try {
+    if (command === 'list') {
+      for (const key of apiKeys.list()) {
+        console.log([key.name, `${key.prefix}…`, key.revokedAt ? `revoked ${key.revokedAt}` : 'active', `last used ${key.lastUsedAt ?? 'never'}`].join('\t'));
+      }
+      return;
+    }
+    if (!apiKeyNamePattern.test(name!)) fail(`The name ${apiKeyNameRule}.`);
+    if (command === 'create') {
+      const created = apiKeys.create({ name: name!, createdBy: null });
+      if (!created) fail(`An active key is already named ${name}; revoke it first or choose another name.`);
+      console.log(`Created API key ${created.apiKey.name}. It is shown only this once; give it to the shop now:\n${created.key}`);
+    } else {
+      const key = apiKeys.findActiveByName(name!);
+      if (!key || !apiKeys.revoke(key.id)) fail(`There is no active key named ${name}.`);
+      console.log(`Revoked API key ${key.name} (${key.prefix}…); requests with it are refused from now on.`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+
+/** Every key starts with this, so a leaked one is easy to recognise (and to scan for). */
+export const keyPrefix = 'od_live_';
+
+export const apiKeyNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$/;
+export const apiKeyNameRule = 'must be 1 to 50 letters, digits, spaces, dots, dashes or underscores';
+
+export type ApiKey = {
+  id: number;
+  name: string;
+  /** The key's first characters, e.g. od_live_Xy12Ab: shown on the admin page and in logs. */
+  prefix: string;
+  createdBy: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
+
+// 256 random bits: guessing is hopeless, so one SHA-256 is a safe way to store it (unlike a
+// password, which needs a slow hash). https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** The part of a presented key that may be logged, whether the key is valid or not. */
+export const visiblePrefix = (key: string) => key.slice(0, keyPrefix.length + 6);
+
+const columns = `key.id, key.name, key.prefix, staff.username AS createdBy, key.created_at AS createdAt,
+  key.last_used_at AS lastUsedAt, key.revoked_at AS revokedAt`;
+const from = 'FROM api_keys AS key LEFT JOIN staff ON staff.id = key.created_by';
+
+export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;
+
+export function createApiKeyRepository(db: Db, now: () => Date = () => new Date()) {
+  const statements = {
+    insert: db.prepare(`INSERT INTO api_keys (name, prefix, key_hash, created_by, created_at)
+      VALUES (@name, @prefix, @keyHash, @createdBy, @at) ON CONFLICT DO NOTHING`),
+    findById: db.prepare(`SELECT ${columns} ${from} WHERE key.id = ?`),
+    findActiveByName: db.prepare(`SELECT ${columns} ${from} WHERE key.name = ? AND key.revoked_at IS NULL`),
+    findActiveByHash: db.prepare(`SELECT ${columns} ${from} WHERE key.key_hash = ? AND key.revoked_at IS NULL`),
+    list: db.prepare(`SELECT ${columns} ${from} ORDER BY key.revoked_at IS NOT NULL, key.name, key.id`),
+    revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    // At most one write a minute per key: "last used" needs no more precision than that, and a
+    // read-only request should not wait for a disk sync every time.
+    touch: db.prepare(`UPDATE api_keys SET last_used_at = @at
+      WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @minuteAgo)`),
+  };
+
+  return {
+    /**
+     * Makes a key and returns it with its record; the key itself is never stored, so this is the
+     * only time anyone sees it. Undefined when an active key already has that name.
+     */
+    create(input: { name: string; createdBy: number | null }): { key: string; apiKey: ApiKey } | undefined {
+      const key = keyPrefix + randomBytes(32).toString('base64url');
+      const result = statements.insert.run({ name: input.name, prefix: visiblePrefix(key), keyHash: hashKey(key), createdBy: input.createdBy, at: now().toISOString() });
+      if (result.changes === 0) return undefined;
+      return { key, apiKey: statements.findById.get(result.lastInsertRowid) as ApiKey };
+    },
+    list: () => statements.list.all() as ApiKey[],
+    findById: (id: number) => statements.findById.get(id) as ApiKey | undefined,
+    findActiveByName: (name: string) => statements.findActiveByName.get(name) as ApiKey | undefined,
+    /** The active key this secret belongs to, or undefined for an unknown or revoked one. */
+    authenticate(key: string): ApiKey | undefined {
+      const apiKey = statements.findActiveByHash.get(hashKey(key)) as ApiKey | undefined;
+      if (apiKey) {
+        const at = now();
+        statements.touch.run({ id: apiKey.id, at: at.toISOString(), minuteAgo: new Date(at.getTime() - 60_000).toISOString() });
+      }
+      return apiKey;
+    },
+    /** True when the key was active and is now revoked. */
+    revoke: (id: number) => statements.revoke.run(now().toISOString(), id).changes === 1,
+  };
+}

@@ -1,0 +1,127 @@
+import express, { Router } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import createError from 'http-errors';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { MessageRepository } from '../notifications/message-repository.ts';
+import type { Order, OrderRepository } from '../orders/order-repository.ts';
+import type { ApiKey, ApiKeyRepository } from './api-key-repository.ts';
+import { visiblePrefix } from './api-key-repository.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { newOrderBody, orderIdPattern, toApiOrder } from './order-resource.ts';
+import { fieldProblems, sendProblem } from './problem.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** The API key the request came with. */
+    apiClient?: ApiKey;
+    apiOrder?: Order;
+  }
+}
+
+export const bodyLimit = '16kb';
+
+export type ApiDeps = {
+  orders: OrderRepository;
+  messages: MessageRepository;
+  apiKeys: ApiKeyRepository;
+  rateLimiter: RateLimiter;
+  defaultCountry: CountryCode;
+  /** In production a 5xx never shows its message. */
+  env: 'development' | 'production' | 'test';
+};
+
+/**
+ * The intake API for the online shop and the till, mounted at /api. Authenticated by API key, so it
+ * has no session and no CSRF token; every answer is JSON and every error problem+json.
+ */
+export function createApiRouter(deps: ApiDeps): Router {
+  const { orders, messages, apiKeys, rateLimiter } = deps;
+  const bodySchema = newOrderBody(deps.defaultCountry);
+  const openApiDocument = buildOpenApiDocument(bodySchema);
+  const router = Router();
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  router.use((req, res, next) => {
+    const match = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
+    res.set('WWW-Authenticate', 'Bearer realm="Order Desk"');
+    if (!match) return sendProblem(req, res, 401, 'Send an API key in the Authorization header: "Authorization: Bearer od_live_…". Admins make keys on the API keys page.');
+    const apiKey = apiKeys.authenticate(match[1]!);
+    if (!apiKey) {
+      req.log.warn({ apiKeyPrefix: visiblePrefix(match[1]!) }, 'API request with an unknown or revoked key');
+      return sendProblem(req, res, 401, 'This API key is unknown or has been revoked.');
+    }
+    res.removeHeader('WWW-Authenticate');
+    res.locals.apiClient = apiKey;
+    next();
+  });
+
+  router.use((req, res, next) => {
+    const verdict = rateLimiter.take(res.locals.apiClient!.id);
+    if (verdict.allowed) return next();
+    res.set('Retry-After', String(verdict.retryAfterSeconds));
+    sendProblem(req, res, 429, `Too many requests with this key; try again in ${verdict.retryAfterSeconds} s.`);
+  });
+
+  router.use((req, _res, next) => {
+    if (req.method === 'POST' && !req.is('application/json')) {
+      throw createError(415, 'Send the body as JSON, with "Content-Type: application/json".');
+    }
+    next();
+  });
+  // Not strict: a bare string or number is valid JSON, and is refused by the schema with a pointer.
+  router.use(express.json({ limit: bodyLimit, strict: false }));
+
+  router.param('orderId', (req: Request, res: Response, next: NextFunction, orderId: string) => {
+    const order = orderIdPattern.test(orderId) ? orders.findById(orderId) : undefined;
+    if (!order) return sendProblem(req, res, 404, 'There is no order with that id.');
+    res.locals.apiOrder = order;
+    next();
+  });
+
+  const sendOrder = (res: Response, status: number, order: Order) => {
+    res.status(status).location(`/api/orders/${order.id}`).json(toApiOrder(order, orders.history(order.id), messages.forOrder(order.id)));
+  };
+
+  router.post('/orders', (req, res) => {
+    const parsed = bodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
+    }
+    const { customer, ...rest } = parsed.data;
+    const result = orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
+    if (result.outcome === 'created') {
+      req.log.info({ orderId: result.order.id, number: result.order.number, externalId: result.order.externalId }, 'order received through the API');
+      return sendOrder(res, 201, result.order);
+    }
+    if (result.sameOrder) return sendOrder(res, 200, result.order);
+    res.location(`/api/orders/${result.order.id}`);
+    sendProblem(req, res, 409, `An order with externalId "${result.order.externalId}" already exists with different contents. Send a new externalId for a new order.`);
+  });
+
+  router.get('/orders/:orderId', (_req, res) => {
+    sendOrder(res, 200, res.locals.apiOrder!);
+  });
+
+  router.use((req, res) => sendProblem(req, res, 404, `There is no ${req.method} ${req.originalUrl.split('?')[0]} in this API; see /api/openapi.json.`));
+  router.use(problemErrorHandler(deps.env));
+  return router;
+}
+
+function problemErrorHandler(env: ApiDeps['env']): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = createError.isHttpError(error) ? error.status : 500;
+    if (status >= 500) req.log.error({ err: error }, 'API request failed');
+    const type = (error as { type?: string }).type;
+    let detail: string;
+    if (type === 'entity.parse.failed') detail = 'The body is not valid JSON.';
+    else if (type === 'entity.too.large') detail = `The body is larger than the limit of ${bodyLimit}.`;
+    else if (status < 500 && createError.isHttpError(error) && error.expose) detail = error.message;
+    else detail = env === 'production' ? 'Something went wrong on our side. Please try again.' : `Something went wrong on our side: ${String(error?.message ?? error)}`;
+    sendProblem(req, res, status, detail);
+  };
+}

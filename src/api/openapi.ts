@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { ZodType } from 'zod';
+import { apiOrder } from './order-resource.ts';
+import { problemSchema } from './problem.ts';
+
+/** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */
+function component(schema: ZodType, io: 'input' | 'output') {
+  const jsonSchema = z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as Record<string, unknown>;
+  // The document as a whole declares the dialect; components do not repeat it.
+  delete jsonSchema.$schema;
+  return jsonSchema;
+}
+
+const problem = (description: string, extraHeaders: Record<string, unknown> = {}) => ({
+  description,
+  headers: extraHeaders,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+const orderAnswer = (description: string) => ({
+  description,
+  headers: { Location: { description: 'Address of the order', schema: { type: 'string', examples: ['/api/orders/3f6c0d1e9b7a4c2d8e5f6a7b8c9d0e1f'] } } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } } },
+});
+
+/** The OpenAPI 3.1 description served at /api/openapi.json, built from the schemas the API validates with. */
+export function buildOpenApiDocument(newOrderBody: ZodType) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Order Desk intake API',
+      version: '1.0.0',
+      description: 'Lets an online shop or a till send orders to the kitchen board. Errors are RFC 9457 problem details.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ apiKey: [] }],
+    paths: {
+      '/api/orders': {
+        post: {
+          operationId: 'createOrder',
+          summary: 'Send an order to the kitchen',
+          description: 'Idempotent on externalId: the same body again answers 200 with the existing order, a different body 409.',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewOrder' } } } },
+          responses: {
+            201: orderAnswer('The order was created'),
+            200: orderAnswer('An order with this externalId and the same contents already existed'),
+            400: problem('The body is not valid JSON'),
+            401: problem('No API key, or an unknown or revoked one'),
+            409: problem('An order with this externalId exists with different contents'),
+            413: problem('The body is larger than 16 kB'),
+            415: problem('The body is not application/json'),
+            422: problem('The order is not valid; errors names each field'),
+            429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
+          },
+        },
+      },
+      '/api/orders/{orderId}': {
+        get: {
+          operationId: 'getOrder',
+          summary: 'An order with its status history and messages to the customer',
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } }],
+          responses: {
+            200: orderAnswer('The order'),
+            401: problem('No API key, or an unknown or revoked one'),
+            404: problem('There is no order with that id'),
+            429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made by an admin, starting with od_live_' } },
+      schemas: {
+        NewOrder: component(newOrderBody, 'input'),
+        Order: component(apiOrder, 'output'),
+        Problem: component(problemSchema, 'output'),
+      },
+    },
+  };
+}

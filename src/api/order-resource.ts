@@ -1,0 +1,68 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import { messageStates } from '../notifications/message-states.ts';
+import type { Message } from '../notifications/message-repository.ts';
+import { customerName, items, mobileNumber, note, orderLimits } from '../orders/order-input.ts';
+import type { Order, StatusChange } from '../orders/order-repository.ts';
+import { orderStatuses } from '../orders/order-status.ts';
+
+/** The body of POST /api/orders. Unknown fields are refused, so a misspelt "notes" is not lost silently. */
+export function newOrderBody(defaultCountry: CountryCode) {
+  return z.strictObject({
+    externalId: z.string({ error: 'Give the shop’s own id for the order (externalId), e.g. "shop-1042".' }).trim()
+      .min(1, 'externalId cannot be empty.')
+      .max(orderLimits.externalId, `Keep externalId to ${orderLimits.externalId} characters.`)
+      .meta({ description: 'The shop’s own id for the order. Sending it again returns the same order (idempotency).', examples: ['shop-1042'] }),
+    customer: z.strictObject({ name: customerName, phone: mobileNumber(defaultCountry) }, { error: 'Give the customer as {"name": …, "phone": …}.' }),
+    items: items.meta({ description: 'One entry per line of the order', examples: [['2 x Margherita', '1 x Tiramisu']] }),
+    note: note.optional().transform((value) => value ?? null).meta({ description: 'A note for the kitchen' }),
+  }, { error: 'The body must be a JSON object.' });
+}
+
+export const orderIdPattern = /^[0-9a-f]{32}$/;
+
+export const apiOrder = z.object({
+  id: z.string().regex(orderIdPattern),
+  number: z.int().nullable().meta({ description: 'The short number of the day the kitchen calls out ("#17")' }),
+  status: z.enum(orderStatuses),
+  externalId: z.string().nullable(),
+  customer: z.object({ name: z.string(), phone: z.string().meta({ description: 'E.164' }) }),
+  items: z.array(z.string()),
+  note: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  deliveredAt: z.iso.datetime().nullable().meta({ description: 'When it was first delivered' }),
+  history: z.array(z.object({ status: z.enum(orderStatuses), changedAt: z.iso.datetime() })),
+  messages: z.array(z.object({
+    forStatus: z.enum(orderStatuses),
+    state: z.enum(messageStates),
+    requestedAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    error: z.string().nullable(),
+  })).meta({ description: 'Text messages to the customer, newest first' }),
+});
+
+export type ApiOrder = z.infer<typeof apiOrder>;
+
+export function toApiOrder(order: Order, history: StatusChange[], messages: Message[]): ApiOrder {
+  return {
+    id: order.id,
+    number: order.number,
+    status: order.status,
+    externalId: order.externalId,
+    customer: { name: order.customerName, phone: order.phone },
+    items: order.items.split('\n'),
+    note: order.note,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    deliveredAt: order.deliveredAt,
+    history: history.map((change) => ({ status: change.status, changedAt: change.changedAt })),
+    messages: messages.map((message) => ({
+      forStatus: message.orderStatus as ApiOrder['status'],
+      state: message.state,
+      requestedAt: message.requestedAt,
+      updatedAt: message.updatedAt,
+      error: message.errorDescription,
+    })),
+  };
+}

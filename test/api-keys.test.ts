@@ -1,0 +1,168 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import supertest from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createTestApp } from './support/helpers.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const order = { externalId: 'shop-1', customer: { name: 'Ada', phone: '+31612345678' }, items: ['1 x Pizza'] };
+
+describe('the API keys page', () => {
+  it('lets an admin make a named key, shows it once, and the key works on the API', async () => {
+    const { app, signIn } = createTestApp();
+    const admin = await signIn('boss', 'admin');
+    await admin.refreshToken('/api-keys');
+
+    const created = await admin.post('/api-keys').send({ name: 'webshop' }).expect(201);
+
+    expect(created.headers['cache-control']).toBe('no-store');
+    const key = /<code id="new-api-key">(od_live_[A-Za-z0-9_-]+)<\/code>/.exec(created.text)![1]!;
+    const page = await admin.get('/api-keys').expect(200);
+    expect(page.text).toContain('webshop');
+    expect(page.text).toContain(`${key.slice(0, 14)}…`);
+    expect(page.text).not.toContain(key);
+    await supertest(app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(order).expect(201);
+  });
+
+  it('revokes a key, after which the API answers 401', async () => {
+    const { app, db, signIn } = createTestApp();
+    const { key, apiKey } = createApiKeyRepository(db).create({ name: 'till', createdBy: null })!;
+    const admin = await signIn('boss', 'admin');
+    await admin.refreshToken('/api-keys');
+
+    await admin.post(`/api-keys/${apiKey.id}/revoke`).expect(303).expect('location', '/api-keys');
+
+    const page = await admin.get('/api-keys').expect(200);
+    expect(page.text).toContain('API key till is revoked');
+    expect(page.text).toMatch(/revoked <time/);
+    await supertest(app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(order).expect(401);
+  });
+
+  it('refuses a second active key with the same name, keeping the name typed', async () => {
+    const { db, signIn } = createTestApp();
+    createApiKeyRepository(db).create({ name: 'webshop', createdBy: null });
+    const admin = await signIn('boss', 'admin');
+    await admin.refreshToken('/api-keys');
+    const response = await admin.post('/api-keys').send({ name: 'WebShop' }).expect(409);
+    expect(response.text).toContain('An active key is already named WebShop');
+    expect(response.text).toContain('value="WebShop"');
+    expect(createApiKeyRepository(db).list()).toHaveLength(1);
+  });
+
+  it('gives a revoked key’s name to a new key', async () => {
+    const { db, signIn } = createTestApp();
+    const apiKeys = createApiKeyRepository(db);
+    apiKeys.revoke(apiKeys.create({ name: 'webshop', createdBy: null })!.apiKey.id);
+    const admin = await signIn('boss', 'admin');
+    await admin.refreshToken('/api-keys');
+    await admin.post('/api-keys').send({ name: 'webshop' }).expect(201);
+  });
+
+  it('refuses a bad name with a message', async () => {
+    const { db, signIn } = createTestApp();
+    const admin = await signIn('boss', 'admin');
+    await admin.refreshToken('/api-keys');
+    const response = await admin.post('/api-keys').send({ name: '<shop>' }).expect(400);
+    expect(response.text).toContain('The name must be 1 to 50 letters');
+    expect(response.text).toContain('value="&lt;shop&gt;"');
+    expect(createApiKeyRepository(db).list()).toHaveLength(0);
+  });
+
+  it('is for admins only', async () => {
+    const { db, signIn } = createTestApp();
+    const { apiKey } = createApiKeyRepository(db).create({ name: 'till', createdBy: null })!;
+    const cook = await signIn('cook', 'staff');
+    await cook.get('/api-keys').expect(403);
+    await cook.post('/api-keys').send({ name: 'sneaky' }).expect(403);
+    await cook.post(`/api-keys/${apiKey.id}/revoke`).expect(403);
+    expect(createApiKeyRepository(db).list()).toEqual([expect.objectContaining({ name: 'till', revokedAt: null })]);
+  });
+});
+
+const root = join(import.meta.dirname, '..');
+const databasePath = useTempDatabases();
+
+function cli(path: string, args: string[]) {
+  const result = spawnSync(process.execPath, ['src/api/api-key-cli.ts', ...args], {
+    cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_PATH: path },
+  });
+  return { code: result.status, stdout: result.stdout, output: result.stdout + result.stderr };
+}
+
+describe('npm run api-key', () => {
+  it('creates a key, prints it once, lists it by prefix, and revokes it', () => {
+    const path = databasePath();
+
+    const created = cli(path, ['create', 'webshop']);
+    expect(created.code).toBe(0);
+    const key = /^od_live_[A-Za-z0-9_-]{43}$/m.exec(created.stdout)![0];
+
+    const db = openDatabase(path);
+    expect(createApiKeyRepository(db).authenticate(key)).toMatchObject({ name: 'webshop' });
+    db.close();
+
+    const listed = cli(path, ['list']);
+    expect(listed.stdout).toMatch(new RegExp(`^webshop\\t${key.slice(0, 14)}…\\tactive\\tlast used `, 'm'));
+    expect(listed.stdout).not.toContain(key);
+
+    const revoked = cli(path, ['revoke', 'webshop']);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('Revoked API key webshop');
+    const db2 = openDatabase(path);
+    expect(createApiKeyRepository(db2).authenticate(key)).toBeUndefined();
+    db2.close();
+    expect(cli(path, ['list']).stdout).toMatch(/^webshop\t.*\trevoked /m);
+  });
+
+  it('refuses a name an active key already has', () => {
+    const path = databasePath();
+    cli(path, ['create', 'webshop']);
+    const again = cli(path, ['create', 'webshop']);
+    expect(again.code).toBe(1);
+    expect(again.output).toContain('An active key is already named webshop');
+  });
+
+  it('says so when there is no key to revoke', () => {
+    const result = cli(databasePath(), ['revoke', 'nobody']);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('There is no active key named nobody.');
+  });
+
+  it('prints usage for an unknown command or a missing name', () => {
+    for (const args of [['delete', 'webshop'], ['create'], []]) {
+      const result = cli(databasePath(), args);
+      expect(result.code).toBe(1);
+      expect(result.output).toContain('npm run api-key -- create <name>');
+    }
+  });
+});
+
+describe('API key repository', () => {
+  it('records when a key was last used, to the minute, without a write on every request', () => {
+    const db = openDatabase(':memory:');
+    let now = new Date('2026-11-23T12:00:00.000Z');
+    const apiKeys = createApiKeyRepository(db, () => now);
+    const { key, apiKey } = apiKeys.create({ name: 'webshop', createdBy: null })!;
+    expect(apiKey.lastUsedAt).toBeNull();
+
+    apiKeys.authenticate(key);
+    now = new Date('2026-11-23T12:00:30.000Z');
+    apiKeys.authenticate(key);
+    expect(apiKeys.findById(apiKey.id)!.lastUsedAt).toBe('2026-11-23T12:00:00.000Z');
+
+    now = new Date('2026-11-23T12:01:01.000Z');
+    apiKeys.authenticate(key);
+    expect(apiKeys.findById(apiKey.id)!.lastUsedAt).toBe('2026-11-23T12:01:01.000Z');
+  });
+
+  it('knows a key only by the whole key', () => {
+    const db = openDatabase(':memory:');
+    const apiKeys = createApiKeyRepository(db);
+    const { key } = apiKeys.create({ name: 'webshop', createdBy: null })!;
+    expect(apiKeys.authenticate(key.slice(0, -1))).toBeUndefined();
+    expect(apiKeys.authenticate(`${key}x`)).toBeUndefined();
+    expect(apiKeys.authenticate(key.slice(0, 14))).toBeUndefined();
+  });
+});

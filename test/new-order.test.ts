@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { createTestApp, testConfig } from './support/helpers.ts';
+import { runServerToExit } from './support/server-process.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const databasePath = useTempDatabases();
+
+const validForm = { customerName: 'Ada Lovelace', phone: '06 12345678', items: '2 x Margherita\r\n\r\n 1 x Tiramisu ', note: 'no onions' };
+
+describe('GET /orders/new', () => {
+  it('is linked from the board and shows an empty form', async () => {
+    const { signIn } = createTestApp();
+    const agent = await signIn();
+    const board = await agent.get('/').expect(200);
+    expect(board.text).toContain('href="/orders/new"');
+    const page = await agent.get('/orders/new').expect(200);
+    expect(page.text).toContain('name="customerName"');
+    expect(page.text).toContain('name="items"');
+  });
+
+  it('sends a visitor without a session to the login page', async () => {
+    const { anonymous } = createTestApp();
+    await anonymous().get('/orders/new').expect(303).expect('location', '/login?next=%2Forders%2Fnew');
+  });
+});
+
+describe('POST /orders/new', () => {
+  it('adds a pending order with the national number stored in E.164, items one per line', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+
+    await agent.post('/orders/new').send(validForm).expect(303).expect('location', '/');
+
+    const [order] = orders.list();
+    expect(order).toMatchObject({
+      customerName: 'Ada Lovelace', phone: '+31612345678', items: '2 x Margherita\n1 x Tiramisu', note: 'no onions', status: 'pending', number: 1, externalId: null,
+    });
+    expect(order!.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(orders.history(order!.id)).toEqual([expect.objectContaining({ status: 'pending', changedBy: 'cook' })]);
+    const board = await agent.get('/').expect(200);
+    expect(board.text).toContain('Order #1 for Ada Lovelace added.');
+    expect(board.text).toContain('#1');
+    const page = await agent.get(`/orders/${order!.id}`).expect(200);
+    expect(page.text).toContain('#1 · Order for Ada Lovelace');
+    expect(page.text).toContain('no onions');
+  });
+
+  it('reads national numbers of the configured DEFAULT_COUNTRY', async () => {
+    const { orders, signIn } = createTestApp({ config: testConfig({ DEFAULT_COUNTRY: 'BE' }) });
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+    await agent.post('/orders/new').send({ ...validForm, phone: '0470 12 34 56' }).expect(303);
+    expect(orders.list()[0]!.phone).toBe('+32470123456');
+  });
+
+  it('accepts an international number whatever the default country', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+    await agent.post('/orders/new').send({ ...validForm, phone: '+44 7911 123456' }).expect(303);
+    expect(orders.list()[0]!.phone).toBe('+447911123456');
+  });
+
+  it('numbers the orders of a day #1, #2, #3', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+    for (let i = 0; i < 3; i += 1) await agent.post('/orders/new').send(validForm).expect(303);
+    expect(orders.list().map((order) => order.number)).toEqual([1, 2, 3]);
+    expect(new Set(orders.list().map((order) => order.id)).size).toBe(3);
+  });
+
+  it.each([
+    ['an invalid number', '12345', 'That is not a valid phone number.'],
+    ['letters', 'call me maybe', 'That is not a valid phone number.'],
+    ['a landline', '020 123 4567', 'That number cannot receive text messages (it is not a mobile number).'],
+    ['a toll-free number', '0800 1234567', 'That number cannot receive text messages'],
+    ['nothing', '   ', 'Enter the customer’s mobile number.'],
+  ])('refuses %s with a message next to the phone field, keeps what was typed, and adds nothing', async (_case, phone, message) => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+
+    const response = await agent.post('/orders/new').send({ ...validForm, phone }).expect(400);
+
+    expect(response.text).toMatch(new RegExp(`<input id="phone"[^>]*value="${phone.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*aria-invalid="true" aria-describedby="phone-error">`));
+    expect(response.text).toContain(`<small id="phone-error">${message}`);
+    expect(response.text).toContain('value="Ada Lovelace"');
+    expect(response.text).toContain('2 x Margherita');
+    expect(orders.count()).toBe(0);
+  });
+
+  it('names every missing field at once', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+
+    const response = await agent.post('/orders/new').send({ customerName: ' ', phone: '', items: '\n \n' }).expect(400);
+
+    expect(response.text).toContain('id="customerName-error"');
+    expect(response.text).toContain('id="phone-error"');
+    expect(response.text).toContain('<small id="items-error">Add at least one item.</small>');
+    expect(response.text).not.toContain('id="note-error"');
+    expect(orders.count()).toBe(0);
+  });
+
+  it('refuses an over-long note and keeps it in the field', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+    const note = 'x'.repeat(501);
+    const response = await agent.post('/orders/new').send({ ...validForm, note }).expect(400);
+    expect(response.text).toContain('Keep the note to 500 characters.');
+    expect(response.text).toContain(`value="${note}"`);
+    expect(orders.count()).toBe(0);
+  });
+
+  it('adds one order when the same form is sent twice', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const page = await agent.refreshToken('/orders/new');
+    const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
+
+    const [first, second] = await Promise.all([
+      agent.post('/orders/new').send({ ...validForm, formToken }),
+      agent.post('/orders/new').send({ ...validForm, formToken }),
+    ]);
+
+    expect([first.status, second.status]).toEqual([303, 303]);
+    expect(orders.count()).toBe(1);
+    const board = await agent.get('/').expect(200);
+    expect(board.text).toMatch(/Order #1 for Ada Lovelace (added|was already added by this form; nothing new was added)\./);
+  });
+
+  it('keeps a changed resend of a used form for staff to confirm, with a fresh token', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const page = await agent.refreshToken('/orders/new');
+    const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
+    await agent.post('/orders/new').send({ ...validForm, formToken }).expect(303);
+
+    const response = await agent.post('/orders/new').send({ ...validForm, customerName: 'Grace Hopper', formToken }).expect(409);
+
+    expect(response.text).toContain('This form was already used for order #1 (Ada Lovelace)');
+    expect(response.text).toContain('value="Grace Hopper"');
+    const freshToken = /name="formToken" value="([0-9a-f]{32})"/.exec(response.text)![1]!;
+    expect(freshToken).not.toBe(formToken);
+    expect(orders.count()).toBe(1);
+    await agent.post('/orders/new').send({ ...validForm, customerName: 'Grace Hopper', formToken: freshToken }).expect(303);
+    expect(orders.list().map((order) => order.customerName)).toEqual(['Ada Lovelace', 'Grace Hopper']);
+  });
+
+  it('refuses a form without a CSRF token', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    await agent.agent.post('/orders/new').type('form').send(validForm).expect(403);
+    expect(orders.count()).toBe(0);
+  });
+});
+
+describe('DEFAULT_COUNTRY', () => {
+  it('stops the server at start when it is not an ISO country code, naming the variable', async () => {
+    const { code, output } = await runServerToExit({ DATABASE_PATH: databasePath(), DEFAULT_COUNTRY: 'Holland' });
+    expect(code).toBe(1);
+    expect(output).toContain('DEFAULT_COUNTRY: must be a two-letter ISO country code, such as NL, BE, DE or GB');
+  });
+});

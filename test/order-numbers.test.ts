@@ -1,0 +1,106 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../src/db/database.ts';
+import { createOrderRepository, kitchenDay } from '../src/orders/order-repository.ts';
+import { makeOrder } from './support/helpers.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const root = join(import.meta.dirname, '..');
+const databasePath = useTempDatabases();
+
+async function runProcesses(path: string, processes: number, perProcess: number, externalIdPrefix?: string) {
+  const children = Array.from({ length: processes }, () => {
+    const args = ['test/support/create-orders-process.ts', path, String(perProcess), ...(externalIdPrefix ? [externalIdPrefix] : [])];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+    return once(child, 'exit').then(([code]) => ({ code, errors, outcomes: code === 0 ? (JSON.parse(output) as string[]) : [] }));
+  });
+  return Promise.all(children);
+}
+
+const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null };
+
+describe('orders with an externalId', () => {
+  it('are made once when several processes send the same externalIds at the same time', async () => {
+    const path = databasePath();
+    openDatabase(path).close();
+
+    const results = await runProcesses(path, 4, 40, 'shop');
+
+    expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
+    const outcomes = results.flatMap((result) => result.outcomes);
+    expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(40);
+    expect(outcomes.filter((outcome) => outcome === 'same')).toHaveLength(120);
+    const db = openDatabase(path);
+    expect(db.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(40);
+    db.close();
+  });
+});
+
+describe('order numbers', () => {
+  it('start again at #1 on a new day of the kitchen', () => {
+    const db = openDatabase(':memory:');
+    let now = new Date(2026, 10, 23, 23, 50);
+    const orders = createOrderRepository(db, () => now);
+    const late = orders.create(newOrder).order;
+    now = new Date(2026, 10, 24, 0, 5);
+    const early = orders.create(newOrder).order;
+    expect([late.number, early.number]).toEqual([1, 1]);
+    expect(kitchenDay(now)).toBe('2026-11-24');
+  });
+
+  it('are given to the orders inserted by the seed as well', () => {
+    const db = openDatabase(':memory:');
+    const orders = createOrderRepository(db);
+    orders.insertIfEmpty([makeOrder({ id: 'a' }), makeOrder({ id: 'b' })]);
+    expect(orders.list().map((order) => order.number)).toEqual([1, 2]);
+  });
+
+  it('stay unique and gap-free when several processes create orders at the same time', async () => {
+    const path = databasePath();
+    openDatabase(path).close(); // migrated once, before the processes race for it
+
+    const results = await runProcesses(path, 4, 40);
+
+    expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
+    const db = openDatabase(path);
+    const numbers = (db.prepare('SELECT number FROM orders ORDER BY number').pluck().all() as number[]);
+    expect(numbers).toEqual(Array.from({ length: 160 }, (_, index) => index + 1));
+    db.close();
+  });
+
+  it('are given by the migration to orders stored before numbers existed, per day, oldest first', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
+    const migrations = join(root, 'src/db/migrations');
+    for (const file of readdirSync(migrations).filter((name) => name < '040').sort()) {
+      db.exec(readFileSync(join(migrations, file), 'utf8'));
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(file, '');
+    }
+    db.exec(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at) VALUES
+      ('o2', 'B', '+1', 'x', 'pending', '2026-01-01T12:00:00.000Z', '2026-01-01T12:00:00.000Z'),
+      ('o1', 'A', '+1', 'x', 'pending', '2026-01-01T09:00:00.000Z', '2026-01-01T09:00:00.000Z'),
+      ('o3', 'C', '+1', 'x', 'pending', '2026-01-02T09:00:00.000Z', '2026-01-02T09:00:00.000Z')`);
+
+    migrate(db);
+
+    expect(db.prepare('SELECT id, day, number FROM orders ORDER BY id').all()).toEqual([
+      { id: 'o1', day: '2026-01-01', number: 1 }, { id: 'o2', day: '2026-01-01', number: 2 }, { id: 'o3', day: '2026-01-02', number: 1 },
+    ]);
+  });
+
+  it('cannot repeat within a day, whoever writes to the table', () => {
+    const db = openDatabase(':memory:');
+    const orders = createOrderRepository(db);
+    orders.create(newOrder);
+    orders.create(newOrder);
+    expect(() => db.prepare('UPDATE orders SET number = 1').run()).toThrow(/UNIQUE constraint failed: orders.day, orders.number/);
+  });
+});
