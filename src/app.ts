@@ -1,3 +1,4 @@
+import compression from 'compression';
 import express from 'express';
 import type { ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
@@ -5,13 +6,18 @@ import createError from 'http-errors';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { createBoardRepository } from './board/board-repository.ts';
+import { createBoardRouter, createBoardView } from './board/board-router.ts';
+import { createLiveBoard } from './board/live-board.ts';
+import type { LiveBoard } from './board/live-board.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
-import { createMessageRepository } from './notifications/message-repository.ts';
+import { createMessageRepository, liveStates } from './notifications/message-repository.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
+import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
@@ -36,6 +42,10 @@ export type AppDeps = {
   /** Defaults to production-strength scrypt; tests pass a cheaper one. */
   passwords?: PasswordHasher;
   throttleLimits?: ThrottleLimits;
+  /** The /events hub; server.ts passes its own to end the streams at shutdown. */
+  liveBoard?: LiveBoard;
+  /** How often an open /events stream checks its session and sends a heartbeat. */
+  heartbeatMs?: number;
 };
 
 const root = join(import.meta.dirname, '..');
@@ -48,12 +58,17 @@ export function createApp(deps: AppDeps): express.Express {
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
+  const board = createBoardRepository(db);
+  const live = deps.liveBoard ?? createLiveBoard(db);
+  const boardView = createBoardView({ board, messages, live, settings: config.board });
 
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
   app.locals.formatTime = formatTime;
+  // What every board row needs besides its order: the one row partial reads it from here.
+  app.locals.board = { ...config.board, statuses: orderStatuses, liveStates };
 
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(helmet({
@@ -80,6 +95,8 @@ export function createApp(deps: AppDeps): express.Express {
     if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');
     next();
   });
+  // Pages, styles and scripts go out compressed; the live stream is written event by event, not buffered.
+  app.use(compression({ filter: (req, res) => !req.path.startsWith('/events') && compression.filter(req, res) }));
   app.use(express.static(join(root, 'public'), { maxAge: '1h' }));
   app.use('/vendor/pico', express.static(join(root, 'node_modules/@picocss/pico/css'), { maxAge: '1d' }));
 
@@ -107,7 +124,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(createAuthRouter({ staff, passwords, throttle }));
   app.use(requireStaff);
-  app.use(createOrdersRouter({ orders, messages, notifier }));
+  app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
+  app.use(createOrdersRouter({ orders, messages, notifier, renderBoard: boardView.render }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
 

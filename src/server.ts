@@ -2,6 +2,7 @@ import 'dotenv/config';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { createLiveBoard } from './board/live-board.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
@@ -57,7 +58,8 @@ const dispatcher = createDispatcher(
 );
 dispatcher.start();
 
-const app = createApp({ config, db, dispatcher, logger, passwords });
+const liveBoard = createLiveBoard(db);
+const app = createApp({ config, db, dispatcher, logger, passwords, liveBoard });
 const server = app.listen(config.port, config.host ?? '');
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;
@@ -74,6 +76,8 @@ async function shutdown(signal: string) {
     server.closeAllConnections();
   }, 10_000);
   force.unref();
+  // Open boards' live streams end now (they reconnect to the next server); then idle connections.
+  liveBoard.close();
   server.closeIdleConnections();
   // The dispatcher takes no new work from now on; messages still sending after the bound stay
   // 'sending' in the database and are sent again at the next start.
