@@ -4,8 +4,8 @@ import { csrfSync } from 'csrf-sync';
 // Synchronizer-token pattern: a per-session token in every form, checked on every state change.
 // https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
 const { csrfSynchronisedProtection, generateToken } = csrfSync({
-  // 256 random bits, in every row of the board: the library's default of 1,024 bits would be most of a row's bytes.
-  size: 32,
+  // 128 random bits (OWASP: at least 64), in every row of the board: the library's default of 1,024 bits would be most of a row's bytes.
+  size: 16,
   getTokenFromRequest: (req) => {
     const fromForm = (req.body as Record<string, unknown> | undefined)?._csrf;
     return typeof fromForm === 'string' ? fromForm : req.get('x-csrf-token');
