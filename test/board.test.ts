@@ -21,7 +21,7 @@ function rowOf(html: string, id: string): string {
   return match[0];
 }
 
-const idsIn = (html: string) => [...html.matchAll(/<tr id="order-([^"]+)"/g)].map((match) => match[1]);
+const idsIn = (html: string) => [...html.matchAll(/<tr id="order-([^"]+)"/g)].map((match) => match[1]!);
 
 describe('GET / (the kitchen queue)', () => {
   it('shows active orders of every status oldest first with their age, marks late ones, and counts per status', async () => {
@@ -142,10 +142,10 @@ describe('GET /done', () => {
     let next: string | undefined = `/done?day=${dayKey(day)}`;
     const pageSizes: number[] = [];
     while (next) {
-      const page = (await agent.get(next).expect(200)).text;
+      const page: string = (await agent.get(next).expect(200)).text;
       const ids = idsIn(page);
       pageSizes.push(ids.length);
-      seen.push(...ids);
+      seen.push(...(ids as string[]));
       next = /<a href="([^"]+)" rel="next">/.exec(page)?.[1]?.replaceAll('&amp;', '&');
     }
 
