@@ -223,3 +223,15 @@ function parametersFor(sql: string): unknown[] {
   if (named.length > 0) return [Object.fromEntries(named.map((name) => [name, name === 'limit' || name === 'beforePosition' ? 1 : 'x']))];
   return [...sql.matchAll(/\?/g)].map(() => '[]');
 }
+
+describe('board settings', () => {
+  it('reads LATE_AFTER_MINUTES and DONE_VISIBLE_MINUTES, with defaults of 30 and 10', () => {
+    expect(testConfig().board).toEqual({ lateAfterMinutes: 30, doneVisibleMinutes: 10 });
+    expect(testConfig({ LATE_AFTER_MINUTES: '20', DONE_VISIBLE_MINUTES: '0' }).board).toEqual({ lateAfterMinutes: 20, doneVisibleMinutes: 0 });
+  });
+
+  it('stops start-up naming the variable for a bad value', () => {
+    expect(() => testConfig({ LATE_AFTER_MINUTES: '0' })).toThrow(/LATE_AFTER_MINUTES/);
+    expect(() => testConfig({ DONE_VISIBLE_MINUTES: 'ten' })).toThrow(/DONE_VISIBLE_MINUTES/);
+  });
+});
