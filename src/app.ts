@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps): express.Express {
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
   const board = createBoardRepository(db);
-  const live = deps.liveBoard ?? createLiveBoard(db);
+  const live = deps.liveBoard ?? createLiveBoard(db, { logger });
   const boardView = createBoardView({ board, messages, live, settings: config.board });
 
   const app = express();

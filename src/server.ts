@@ -58,7 +58,7 @@ const dispatcher = createDispatcher(
 );
 dispatcher.start();
 
-const liveBoard = createLiveBoard(db);
+const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });
 const app = createApp({ config, db, dispatcher, logger, passwords, liveBoard });
 const server = app.listen(config.port, config.host ?? '');
 await once(server, 'listening');

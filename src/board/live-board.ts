@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 
 export type BoardEvent = { id: number; kind: 'order-created' | 'order-changed' | 'message-changed'; orderId: string };
@@ -12,6 +13,7 @@ export type LiveBoardOptions = {
   keepEvents?: number;
   /** A reconnecting board that missed more than this many events reloads instead. */
   maxReplay?: number;
+  logger?: Logger;
 };
 
 /** Several events about one order in a batch become one row update, in event order. */
@@ -65,8 +67,9 @@ export function createLiveBoard(db: Db, options: LiveBoardOptions = {}) {
   function tick() {
     try {
       poll();
-    } catch {
-      // A busy or closing database: the next tick tries again; the events stay in the table.
+    } catch (error) {
+      // A busy database: the next tick tries again; the events stay in the table.
+      options.logger?.warn({ err: error }, 'could not read board events');
     }
   }
 
