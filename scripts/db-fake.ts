@@ -83,7 +83,7 @@ function lifeOf(createdAt: number, stillActive: boolean, now: number): Array<[st
     steps.push([status, at]);
     return true;
   };
-  if (!next('confirmed', 1, 5)) return steps;
+  if (!next('confirmed', 2, 6)) return steps;
   if (Math.random() < 0.08 && !next('delayed', 10, 25)) return steps;
   if (stillActive) return steps;
   next('delivered', 15, 45);
@@ -107,8 +107,18 @@ function addMessages(orderId: string, name: string, phone: string, steps: Array<
   }
 }
 
-const started = performance.now();
 const now = Date.now();
+
+function pastOrderTime(): number {
+  const day = new Date(now);
+  day.setDate(day.getDate() - between(0, days - 1));
+  day.setHours(11, 0, 0, 0);
+  const at = day.getTime() + between(0, 11 * 60) * minute + between(0, 59) * 1000;
+  // Orders of the last hour and a half are the active ones or are still cooking: move to a day earlier.
+  return at > now - 90 * minute ? at - 24 * 60 * minute : at;
+}
+
+const started = performance.now();
 // A bulk import is history, not news for open boards: the board_events triggers are set aside for
 // it and put back in the same transaction.
 const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'").all() as Array<{ name: string; sql: string }>;
@@ -116,10 +126,9 @@ db.transaction(() => {
   for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
   for (let index = 0; index < total; index += 1) {
     const stillActive = index >= total - active;
-    // Older orders spread over the days, at lunch and dinner hours; the active ones from the last hour.
-    const createdAt = stillActive
-      ? now - between(1, 60) * minute
-      : now - between(1, days) * 24 * 60 * minute + between(11 * 60, 22 * 60) * minute - new Date(now).getHours() * 60 * minute;
+    // Older orders spread over the days, today included, at lunch and dinner hours; the active ones
+    // from the last 45 minutes.
+    const createdAt = stillActive ? now - between(0, 45) * minute - between(0, 59) * 1000 : pastOrderTime();
     const id = randomBytes(16).toString('hex');
     const name = `${pick(firstNames)} ${pick(lastNames)}`;
     const phone = `+316${String(between(0, 99_999_999)).padStart(8, '0')}`;
