@@ -61,7 +61,7 @@ describe('GET / (the kitchen queue)', () => {
     expect(counts).toMatch(/delayed <strong>1<\/strong>/);
   });
 
-  it('keeps an active row within 800 bytes of HTML, and one with a message and Send again within 950', async () => {
+  it('keeps an active row within 800 bytes of HTML, and one with a message and Send again within 1,000', async () => {
     const { orders, messages, signIn } = createTestApp();
     const agent = await signIn();
     const order = makeOrder({ id: 'c2972b5b4eef349fb1e5cc3e3150a2b6', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Chef Special Mozzarella Pizza', status: 'delayed' });
@@ -74,7 +74,7 @@ describe('GET / (the kitchen queue)', () => {
     const full = rowOf((await agent.get('/').expect(200)).text, order.id);
     expect(full).toContain('Send again');
     expect(full).toContain('Queued');
-    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(950);
+    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1000);
   });
 
   it('encodes order ids in every link and form address', async () => {
