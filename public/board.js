@@ -9,6 +9,7 @@ if (board && window.EventSource) {
   const recentlyDone = document.getElementById('recently-done');
   const empty = document.querySelector('.empty-board');
   const lateAfterMs = Number(board.dataset.lateAfter) * 60_000;
+  const doneVisibleMs = Number(board.dataset.doneVisible) * 60_000;
   const searching = board.dataset.search !== undefined;
   const soundToggle = document.getElementById('sound-toggle');
   const soundKey = 'order-desk.sound-on-new-orders';
@@ -77,9 +78,13 @@ if (board && window.EventSource) {
     empty.hidden = active.rows.length + recentlyDone.rows.length > 0;
   }
 
-  // Ages count up and late marks appear while the page stays open.
+  // Ages count up, late marks appear and delivered orders leave while the page stays open.
   function refreshAges() {
     const now = Date.now();
+    for (const row of [...recentlyDone.rows]) {
+      if (now - Date.parse(row.dataset.doneAt) > doneVisibleMs && !busyCell(row)) row.remove();
+    }
+    empty.hidden = active.rows.length + recentlyDone.rows.length > 0;
     for (const row of active.rows) {
       const minutes = Math.max(0, Math.floor((now - Date.parse(row.dataset.createdAt)) / 60_000));
       const late = minutes * 60_000 >= lateAfterMs;

@@ -77,6 +77,30 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     expect([...kitchen.errors, ...counter.errors]).toEqual([]);
   }, 40_000);
 
+  it('counts ages up, marks an order late and lets a delivered one go while the page stays open', async () => {
+    const shop = new Database(databasePath);
+    shop.pragma('busy_timeout = 5000');
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    shop.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES ('almost-late', 'Ada Lovelace', '+31612345678', '1 x Fries', 'confirmed', ?, ?)`).run(ago(29), ago(20));
+    shop.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+      VALUES ('just-delivered', 'Bob Bakker', '+31612345679', '1 x Cola', 'delivered', ?, ?, ?)`).run(ago(40), ago(9), ago(9));
+    shop.close();
+
+    const page = await (await browser.newContext()).newPage();
+    await page.clock.install();
+    await signIn(page, server.url);
+    const ada = page.getByRole('row', { name: /Ada Lovelace/ });
+    expect(await ada.locator('.age').textContent()).toBe('29 min');
+    await page.locator('#recently-done').getByRole('row', { name: /Bob Bakker/ }).waitFor();
+
+    await page.clock.fastForward('02:00');
+
+    await expect.poll(() => ada.locator('.age').textContent()).toBe('31 min late');
+    expect(await ada.getAttribute('class')).toBe('late');
+    await expect.poll(() => page.getByRole('row', { name: /Bob Bakker/ }).count()).toBe(0);
+  }, 40_000);
+
   it('offers Sound on new orders, off by default, remembered per screen', async () => {
     const { page, errors } = await screen();
     const toggle = page.getByRole('switch', { name: 'Sound on new orders' });
