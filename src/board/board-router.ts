@@ -131,7 +131,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       write(`event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`);
     };
     const write = (text: string) => {
-      if (!res.writableEnded) res.write(text);
+      if (!res.writableEnded && !res.destroyed) res.write(text);
     };
 
     const unsubscribe = live.subscribe((events) => {

@@ -4,7 +4,8 @@ import { csrfSync } from 'csrf-sync';
 // Synchronizer-token pattern: a per-session token in every form, checked on every state change.
 // https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
 const { csrfSynchronisedProtection, generateToken } = csrfSync({
-  // 128 random bits (OWASP: at least 64), in every row of the board: the library's default of 1,024 bits would be most of a row's bytes.
+  // 128 random bits (what ASVS 5.0 asks of session tokens), in every row of the board: the library's
+  // default of 1,024 bits would be most of a row's bytes.
   size: 16,
   getTokenFromRequest: (req) => {
     const fromForm = (req.body as Record<string, unknown> | undefined)?._csrf;
