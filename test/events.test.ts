@@ -293,3 +293,28 @@ describe('live updates across two processes', () => {
     await reader!.end();
   });
 });
+
+describe('board_events', () => {
+  it('records what boards show and nothing else: no event for message bookkeeping', () => {
+    const db = openDatabase(':memory:');
+    const orders = createOrderRepository(db);
+    const messages = createMessageRepository(db);
+    const events = () => db.prepare('SELECT kind, order_id AS orderId FROM board_events ORDER BY id').all();
+    orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
+    orders.updateStatus('o1', 'confirmed', null);
+    messages.queue({ orderId: 'o1', orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    const before = events().length;
+    db.prepare("UPDATE messages SET next_attempt_at = ?, updated_at = ? WHERE reference = 'r1'").run(new Date().toISOString(), new Date().toISOString());
+    expect(events()).toHaveLength(before);
+    messages.claimDue(10);
+    expect(events()).toEqual([
+      { kind: 'order-created', orderId: 'o1' },
+      { kind: 'order-changed', orderId: 'o1' },
+      { kind: 'order-changed', orderId: 'o1' },
+      { kind: 'order-changed', orderId: 'o1' },
+      { kind: 'message-changed', orderId: 'o1' },
+      { kind: 'message-changed', orderId: 'o1' },
+    ]);
+    db.close();
+  });
+});

@@ -28,7 +28,9 @@ BEGIN
   INSERT INTO board_events (kind, order_id) VALUES ('message-changed', NEW.order_id);
 END;
 
+-- Only what the board shows of a message: bookkeeping such as a lease renewal wakes no board.
 CREATE TRIGGER board_events_message_changed AFTER UPDATE ON messages
+WHEN OLD.state IS NOT NEW.state OR OLD.error_description IS NOT NEW.error_description
 BEGIN
   INSERT INTO board_events (kind, order_id) VALUES ('message-changed', NEW.order_id);
 END;
