@@ -23,8 +23,7 @@ function boardDatabase(messagesPerOrder: number) {
 function timeBoardReads(board: ReturnType<typeof boardDatabase>, rounds: number): number {
   const started = process.hrtime.bigint();
   for (let round = 0; round < rounds; round += 1) {
-    board.orders.list();
-    board.messages.latestPerOrder();
+    board.messages.latestFor(board.orders.list().map((order) => order.id));
   }
   return Number(process.hrtime.bigint() - started) / rounds / 1e6;
 }

@@ -1,45 +1,119 @@
-// Keeps the board's "Customer message" column current while messages are on their way
-// (queued → sending → sent → delivered), without reloading the page and losing a half-made choice.
-// Everything works without it: a reload shows the same.
-// State names, labels and which states are settled come from the server (the page and the JSON).
-const intervalMs = 3000;
+// Keeps the board current without reloading: new orders, status changes by colleagues and message
+// states arrive over Server-Sent Events (GET /events) as rows rendered by the server's own row
+// template. A row whose status list is in use (focused, or changed but not yet saved) keeps that
+// cell as it is. Everything works without this script: a reload shows the same.
+const board = document.getElementById('board');
 
-function cells() {
-  return [...document.querySelectorAll('[data-message-for]')];
-}
+if (board && window.EventSource) {
+  const active = document.getElementById('active-orders');
+  const recentlyDone = document.getElementById('recently-done');
+  const empty = document.querySelector('.empty-board');
+  const lateAfterMs = Number(board.dataset.lateAfter) * 60_000;
+  const doneVisibleMs = Number(board.dataset.doneVisible) * 60_000;
+  const searching = board.dataset.search !== undefined;
+  const soundToggle = document.getElementById('sound-toggle');
+  const soundKey = 'order-desk.sound-on-new-orders';
+  const chime = new window.Audio('/new-order.wav');
 
-function stillMoving() {
-  return cells().some((cell) => cell.dataset.settled !== 'true');
-}
+  // Sound is per screen and off until someone turns it on (browsers allow audio only after a click).
+  soundToggle.checked = window.localStorage.getItem(soundKey) === 'on';
+  soundToggle.closest('label').hidden = false;
+  soundToggle.addEventListener('change', () => {
+    window.localStorage.setItem(soundKey, soundToggle.checked ? 'on' : 'off');
+    if (soundToggle.checked) chime.play().catch(() => {});
+  });
 
-function show(cell, message) {
-  cell.className = `message-state message-${message.state}`;
-  cell.dataset.settled = String(message.settled);
-  const time = document.createElement('time');
-  time.dateTime = message.updatedAt;
-  time.textContent = new Date(message.updatedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
-  cell.replaceChildren(`${message.label} `, time);
-  if (message.errorDescription) cell.append(`: ${message.errorDescription.split('\n').join('; ')}`);
-}
+  const rowFrom = (html) => {
+    const template = document.createElement('template');
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  };
 
-async function refresh() {
-  const response = await fetch('/orders/message-states.json', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  if (!response.ok || !(response.headers.get('content-type') ?? '').includes('json')) return false;
-  const latest = new Map((await response.json()).map((message) => [message.orderId, message]));
-  for (const cell of cells()) {
-    const message = latest.get(cell.dataset.messageFor);
-    if (message) show(cell, message);
+  /** A status list someone is using: focused, or changed and not yet saved. */
+  const busyCell = (row) => {
+    const select = row.querySelector('select');
+    if (!select) return undefined;
+    const saved = [...select.options].find((option) => option.defaultSelected)?.value;
+    return document.activeElement === select || select.value !== saved ? select.closest('td') : undefined;
+  };
+
+  function replace(row, fresh) {
+    const keep = busyCell(row);
+    if (!keep) return row.replaceWith(fresh);
+    // Update everything around the cell in use; its form is left exactly as it is.
+    for (const name of row.getAttributeNames()) if (!fresh.hasAttribute(name)) row.removeAttribute(name);
+    for (const name of fresh.getAttributeNames()) row.setAttribute(name, fresh.getAttribute(name));
+    [...row.cells].forEach((cell, index) => {
+      if (cell !== keep && fresh.cells[index]) cell.replaceWith(fresh.cells[index].cloneNode(true));
+    });
   }
-  return true;
-}
 
-async function poll() {
-  if (!document.hidden && stillMoving()) {
-    // Signed out or offline: stop quietly; a reload brings the page back.
-    const ok = await refresh().catch(() => false);
-    if (!ok) return;
+  /** Active orders stay oldest first. */
+  function placeActive(row) {
+    const created = row.dataset.createdAt;
+    const later = [...active.rows].find((other) => other !== row && other.dataset.createdAt > created);
+    active.insertBefore(row, later ?? null);
   }
-  setTimeout(poll, intervalMs);
-}
 
-setTimeout(poll, intervalMs);
+  function show(update) {
+    const existing = document.getElementById(`order-${update.id}`);
+    if (update.place === 'gone') {
+      if (existing && !busyCell(existing)) existing.remove();
+    } else {
+      const fresh = rowFrom(update.html);
+      const target = update.place === 'active' ? active : recentlyDone;
+      if (existing) {
+        replace(existing, fresh);
+        const row = document.getElementById(`order-${update.id}`);
+        if (row.parentElement !== target) {
+          if (target === active) placeActive(row);
+          else recentlyDone.append(row);
+        }
+      } else if (!searching) {
+        if (target === active) placeActive(fresh);
+        else recentlyDone.append(fresh);
+        if (update.created && soundToggle.checked) chime.play().catch(() => {});
+      }
+    }
+    empty.hidden = active.rows.length + recentlyDone.rows.length > 0;
+  }
+
+  // Ages count up, late marks appear and delivered orders leave while the page stays open.
+  function refreshAges() {
+    const now = Date.now();
+    for (const row of [...recentlyDone.rows]) {
+      if (now - Date.parse(row.dataset.doneAt) > doneVisibleMs && !busyCell(row)) row.remove();
+    }
+    empty.hidden = active.rows.length + recentlyDone.rows.length > 0;
+    for (const row of active.rows) {
+      const minutes = Math.max(0, Math.floor((now - Date.parse(row.dataset.createdAt)) / 60_000));
+      const late = minutes * 60_000 >= lateAfterMs;
+      const age = row.querySelector('.age');
+      if (!age) continue;
+      age.textContent = `${minutes} min`;
+      if (late) {
+        const mark = document.createElement('strong');
+        mark.textContent = 'late';
+        age.append(' ', mark);
+      }
+      row.classList.toggle('late', late);
+    }
+  }
+  window.setInterval(refreshAges, 30_000);
+
+  const source = new window.EventSource(`/events?after=${encodeURIComponent(board.dataset.liveAfter)}`);
+  source.addEventListener('order', (event) => show(JSON.parse(event.data)));
+  source.addEventListener('counts', (event) => {
+    document.getElementById('board-counts')?.replaceWith(rowFrom(JSON.parse(event.data).html));
+  });
+  // Too much was missed while away, or the session ended: the page itself knows what to do.
+  source.addEventListener('reload', () => window.location.reload());
+  source.addEventListener('session-ended', () => {
+    source.close();
+    window.location.reload();
+  });
+  source.addEventListener('error', () => {
+    // EventSource retries by itself; it gives up only when the answer was not a stream (signed out).
+    if (source.readyState === window.EventSource.CLOSED) window.location.reload();
+  });
+}

@@ -1,9 +1,14 @@
+import compression from 'compression';
 import express from 'express';
 import helmet from 'helmet';
 import createError from 'http-errors';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { createBoardRepository } from './board/board-repository.ts';
+import { createBoardRouter, createBoardView } from './board/board-router.ts';
+import { createLiveBoard } from './board/live-board.ts';
+import type { LiveBoard } from './board/live-board.ts';
 import { createApiKeyRepository } from './api/api-key-repository.ts';
 import { createApiKeysRouter } from './api/api-keys-router.ts';
 import { createApiRouter } from './api/api-router.ts';
@@ -12,11 +17,12 @@ import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
-import { messageStateLabels, settledStates } from './notifications/message-states.ts';
+import { liveStates, messageStateLabels, settledStates } from './notifications/message-states.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
+import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
@@ -44,6 +50,10 @@ export type AppDeps = {
   /** Defaults to production-strength scrypt; tests pass a cheaper one. */
   passwords?: PasswordHasher;
   throttleLimits?: ThrottleLimits;
+  /** The /events hub; server.ts passes its own to end the streams at shutdown. */
+  liveBoard?: LiveBoard;
+  /** How often an open /events stream checks its session and sends a heartbeat. */
+  heartbeatMs?: number;
 };
 
 const root = join(import.meta.dirname, '..');
@@ -57,6 +67,9 @@ export function createApp(deps: AppDeps): express.Express {
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
   const apiKeys = createApiKeyRepository(db);
+  const board = createBoardRepository(db);
+  const live = deps.liveBoard ?? createLiveBoard(db, { logger });
+  const boardView = createBoardView({ board, messages, live, settings: config.board });
 
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -65,6 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
   app.locals.settledStates = settledStates;
+  // What every board row needs besides its order: the one row partial reads it from here.
+  app.locals.board = { ...config.board, statuses: orderStatuses, liveStates };
 
   app.use(pinoHttp({
     logger,
@@ -101,6 +116,8 @@ export function createApp(deps: AppDeps): express.Express {
     if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');
     next();
   });
+  // Pages, styles and scripts go out compressed; the live stream is written event by event, not buffered.
+  app.use(compression({ filter: (req, res) => !req.path.startsWith('/events') && compression.filter(req, res) }));
   app.use(express.static(join(root, 'public'), { maxAge: '1h' }));
   app.use('/vendor/pico', express.static(join(root, 'node_modules/@picocss/pico/css'), { maxAge: '1d' }));
 
@@ -142,7 +159,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createAuthRouter({ staff, passwords, throttle }));
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
-  app.use(createOrdersRouter({ orders, messages, notifier }));
+  app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
+  app.use(createOrdersRouter({ orders, messages, notifier, renderBoard: boardView.render }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));

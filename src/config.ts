@@ -62,6 +62,8 @@ const configSchema = z.object({
   SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(240),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(16),
+  LATE_AFTER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  DONE_VISIBLE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(10),
   TRUST_PROXY: z.preprocess(emptyAsUndefined, trustProxy.default(false)),
   ADMIN_USERNAME: z.preprocess(emptyAsUndefined, z.string().regex(usernamePattern, usernameRule).optional()),
   ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -83,6 +85,7 @@ export type Config = {
   publicUrl: string | undefined;
   outbox: { concurrency: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; checkGraceMs: number; notifyWaitMs: number };
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
+  board: { lateAfterMinutes: number; doneVisibleMinutes: number };
   trustProxy: boolean | number | string;
   firstAdmin: { username: string; password: string } | undefined;
   /** Stack traces on 500 pages: only when the operator asks for them. */
@@ -132,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       notifyWaitMs: values.NOTIFY_WAIT_MS,
     },
     session: { secret: values.SESSION_SECRET, idleMinutes: values.SESSION_IDLE_MINUTES, maxHours: values.SESSION_MAX_HOURS },
+    board: { lateAfterMinutes: values.LATE_AFTER_MINUTES, doneVisibleMinutes: values.DONE_VISIBLE_MINUTES },
     trustProxy: values.TRUST_PROXY,
     firstAdmin: values.ADMIN_USERNAME && values.ADMIN_PASSWORD
       ? { username: values.ADMIN_USERNAME, password: values.ADMIN_PASSWORD }

@@ -2,6 +2,7 @@ import 'dotenv/config';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { createLiveBoard } from './board/live-board.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, wantsPrettyLogs } from './logger.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
@@ -56,7 +57,8 @@ try {
 if (!config.messagebird.apiKey) logger.warn('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
 if (!config.publicUrl) logger.warn('PUBLIC_URL is not set: MessageBird will not send delivery reports');
 
-const app = createApp({ config, db, dispatcher, logger, passwords });
+const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });
+const app = createApp({ config, db, dispatcher, logger, passwords, liveBoard });
 const server = app.listen(config.port, config.host ?? '');
 try {
   await once(server, 'listening');
@@ -82,6 +84,8 @@ async function shutdown(signal: string) {
     server.closeAllConnections();
   }, 10_000);
   force.unref();
+  // Open boards' live streams end now (they reconnect to the next server); then idle connections.
+  liveBoard.close();
   server.closeIdleConnections();
   // The dispatcher takes no new work from now on; messages still sending after the bound are handed
   // over as 'checking' and looked up at MessageBird by the next start.

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       publicUrl: undefined,
       outbox: { concurrency: 4, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 600_000, leaseMs: 30_000, checkGraceMs: 60_000, notifyWaitMs: 3000 },
       session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
+      board: { lateAfterMinutes: 30, doneVisibleMinutes: 10 },
       trustProxy: false,
       firstAdmin: undefined,
       showErrorDetails: false,

@@ -53,10 +53,10 @@ describe.skipIf(!chromiumPath)('a customer message in a real browser', () => {
 
     await row.getByRole('button', { name: /Notify customer/ }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
-    expect(await row.locator('[data-message-for]').textContent()).toMatch(/Queued|Sending/);
+    expect(await row.locator('.message-state').textContent()).toMatch(/Queued|Sending/);
 
     // The board updates itself: no reload.
-    await expect.poll(() => row.locator('[data-message-for]').textContent(), { timeout: 15_000 }).toMatch(/Sent \d\d:\d\d/);
+    await expect.poll(() => row.locator('.message-state').textContent(), { timeout: 15_000 }).toMatch(/Sent\s+\d\d:\d\d/);
     expect(fake.sends()).toHaveLength(2);
     const reference = fake.sends()[1]!.body.reference as string;
 
@@ -64,7 +64,7 @@ describe.skipIf(!chromiumPath)('a customer message in a real browser', () => {
     const report = await fetch(`${server.url}${target}`, { headers: { 'MessageBird-Signature-JWT': await signWebhook(`${publicUrl}${target}`, signingKey) } });
     expect(report.status).toBe(200);
 
-    await expect.poll(() => row.locator('[data-message-for]').textContent(), { timeout: 15_000 }).toMatch(/Delivered \d\d:\d\d/);
+    await expect.poll(() => row.locator('.message-state').textContent(), { timeout: 15_000 }).toMatch(/Delivered\s+\d\d:\d\d/);
 
     // Notify again for the same status sends nothing and offers "Send again".
     await row.getByRole('button', { name: /Notify customer/ }).click();

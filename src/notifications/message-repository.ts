@@ -80,10 +80,10 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
     findByReference: db.prepare(`SELECT ${columns} ${from} WHERE message.reference = ?`),
     findByProviderId: db.prepare(`SELECT ${columns} ${from} WHERE message.provider_message_id = ?`),
     forOrder: db.prepare(`SELECT ${columns} ${from} WHERE message.order_id = ? ORDER BY message.id DESC`),
-    // One index seek per order (messages_order), so the board's cost follows its orders, not the
-    // size of the message log.
-    latestPerOrder: db.prepare(`SELECT ${columns} ${from}
-      WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = orders.id) FROM orders)`),
+    // One index seek per order shown (messages_order), so the board's cost follows the orders on
+    // it, not the size of the message log or of the orders table.
+    latestFor: db.prepare(`SELECT ${columns} ${from}
+      WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = shown.value) FROM json_each(?) AS shown)`),
     // The message already sent, or on its way, for an order's status: see liveStates.
     liveForStatus: db.prepare(`SELECT ${columns} ${from}
       WHERE message.order_id = ? AND message.order_status = ? AND message.state IN (${live})
@@ -162,9 +162,10 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
   return {
     findById,
     forOrder: (orderId: string) => statements.forOrder.all(orderId) as Message[],
-    /** The newest message of every order, in one query, keyed by order id. */
-    latestPerOrder(): Map<string, Message> {
-      return new Map((statements.latestPerOrder.all() as Message[]).map((message) => [message.orderId, message]));
+    /** The newest message of each of these orders, in one query, keyed by order id. */
+    latestFor(orderIds: readonly string[]): Map<string, Message> {
+      if (orderIds.length === 0) return new Map();
+      return new Map((statements.latestFor.all(JSON.stringify(orderIds)) as Message[]).map((message) => [message.orderId, message]));
     },
     /**
      * Queues a message unless one for the same order status is already queued, sent or delivered

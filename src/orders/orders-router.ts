@@ -3,7 +3,6 @@ import type { Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
 import type { MessageRepository } from '../notifications/message-repository.ts';
-import { liveStates, messageStateLabels, settledStates } from '../notifications/message-states.ts';
 import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
@@ -22,12 +21,9 @@ const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
 });
 
-export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier }): Router {
-  const { orders, messages, notifier } = deps;
+export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier; renderBoard: (res: Response) => void }): Router {
+  const { orders, messages, notifier, renderBoard } = deps;
   const router = Router();
-
-  const renderBoard = (res: Response) =>
-    res.render('board', { title: 'Orders', orders: orders.list(), latestMessages: messages.latestPerOrder(), liveStates, statuses: orderStatuses });
 
   // Load or 404 in one place for every route with an :orderId.
   router.param('orderId', (_req, res, next, orderId: string) => {
@@ -35,23 +31,6 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     if (!order) throw createError(404, 'There is no order with that id.');
     res.locals.order = order;
     next();
-  });
-
-  router.get('/', (_req, res) => {
-    renderBoard(res);
-  });
-
-  // The board polls this to show messages moving from queued to sent to delivered.
-  router.get('/orders/message-states.json', (_req, res) => {
-    const latest = [...messages.latestPerOrder().values()].map((message) => ({
-      orderId: message.orderId,
-      state: message.state,
-      label: messageStateLabels[message.state],
-      settled: settledStates.includes(message.state),
-      updatedAt: message.updatedAt,
-      errorDescription: message.errorDescription,
-    }));
-    res.set('Cache-Control', 'no-store').json(latest);
   });
 
   router.get('/orders/:orderId', (_req, res) => {

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import type { Db } from '../db/database.ts';
 import { resolveSessionSecret } from './session-secret.ts';
@@ -38,4 +38,15 @@ export async function signOut(req: Request, res: Response, notice: 'signed-out' 
   await new Promise<void>((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
   res.clearCookie(sessionCookieName);
   res.redirect(303, `/login?notice=${notice}`);
+}
+
+/**
+ * For requests a page makes by itself (the board's live stream): the session is read but its idle
+ * timer is not reset, so an open board does not keep a session alive. express-session resets the
+ * timer through session.touch() when the response starts and ends; here that does nothing, and the
+ * stored expiry is written back unchanged.
+ */
+export function keepIdleTimer(req: Request, _res: Response, next: NextFunction): void {
+  if (req.session) Object.defineProperty(req.session, 'touch', { value: () => req.session, configurable: true, writable: true });
+  next();
 }

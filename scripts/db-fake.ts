@@ -1,0 +1,147 @@
+// Fills the database at DATABASE_PATH with a realistic history of orders, for trying the board and
+// for benchmarks: `npm run db:fake -- --orders 100000 [--days 365] [--active 12] [--force]`.
+// Most orders are delivered, spread over many days; a handful from the last hour are still active.
+import 'dotenv/config';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { messageForStatus } from '../src/notifications/message-templates.ts';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '10000' },
+    days: { type: 'string' },
+    active: { type: 'string', default: '12' },
+    force: { type: 'boolean', default: false },
+  },
+});
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`--${name} must be a whole number, got "${text}"`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const total = positiveInteger('orders', values.orders);
+const active = Math.min(total, positiveInteger('active', values.active));
+// About 300 orders a day unless told otherwise.
+const days = values.days === undefined ? Math.max(1, Math.ceil(total / 300)) : Math.max(1, positiveInteger('days', values.days));
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const db = openDatabase(config.databasePath);
+// A large page cache: the unique message references are random, so their index is written all over.
+db.pragma('cache_size = -262144');
+const existing = db.prepare('SELECT count(*) FROM orders').pluck().get() as number;
+if (existing > 0 && !values.force) {
+  console.error(`${config.databasePath} already holds ${existing} orders; add --force to add ${total} more.`);
+  process.exit(1);
+}
+
+const firstNames = ['Ada', 'Bram', 'Chloé', 'Daan', 'Emma', 'Finn', 'Grace', 'Hugo', 'Iris', 'Jens', 'Kiki', 'Lars', 'Mila', 'Noah', 'Olivia', 'Pieter', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wout', 'Xena', 'Yara', 'Zoë', 'Hannah', 'Mike', 'Don', 'Fatima', 'Mohammed', 'Sofia', 'Lucas', 'Julia', 'Milan', 'Sara'];
+const lastNames = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'de Boer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'van Dijk', 'Dekker', 'Brouwer', 'Yılmaz', 'El Amrani', 'Hungry', 'Madeater', 'Cheetos', 'Kowalski', 'Nguyen', 'Rossi', 'Okafor'];
+const menu = ['Margherita', 'Pepperoni', 'Quattro Formaggi', 'Hipster Burger', 'Veggie Burger', 'Fries', 'Chef Special Mozzarella Pizza', 'Awesome Cheese Platter', 'Caesar Salad', 'Tiramisu', 'Cola', 'Lemonade', 'Garlic Bread', 'Pad Thai', 'Falafel Wrap'];
+
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+const between = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
+const minute = 60_000;
+
+function items(): string {
+  const lines = new Set<string>();
+  const count = between(1, 4);
+  while (lines.size < count) lines.add(pick(menu));
+  return [...lines].map((item) => `${between(1, 3)} x ${item}`).join(', ');
+}
+
+const statements = {
+  order: db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+  change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
+  message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
+      provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`),
+};
+
+/** One order's life: statuses with their times, ending delivered unless it is still active. */
+function lifeOf(createdAt: number, stillActive: boolean, now: number): Array<[string, number]> {
+  const steps: Array<[string, number]> = [['pending', createdAt]];
+  let at = createdAt;
+  const next = (status: string, low: number, high: number) => {
+    at += between(low, high) * minute;
+    if (stillActive && at >= now) return false;
+    steps.push([status, at]);
+    return true;
+  };
+  if (!next('confirmed', 2, 6)) return steps;
+  if (Math.random() < 0.08 && !next('delayed', 10, 25)) return steps;
+  if (stillActive) return steps;
+  next('delivered', 15, 45);
+  return steps;
+}
+
+function addMessages(orderId: string, name: string, phone: string, steps: Array<[string, number]>) {
+  for (const [status, at] of steps) {
+    if (status === 'pending' || Math.random() < 0.3) continue;
+    const sentAt = at + between(1, 20) * 1000;
+    const roll = Math.random();
+    const state = roll < 0.02 ? 'failed' : roll < 0.05 ? 'sent' : 'delivered';
+    const done = new Date(sentAt + between(2, 30) * 1000).toISOString();
+    statements.message.run(
+      orderId, status, messageForStatus(status, name), phone, randomUUID(), state,
+      state === 'failed' ? null : `mb-${randomBytes(8).toString('hex')}`,
+      state === 'failed' ? null : state, state === 'failed' ? null : done,
+      state === 'failed' ? 21 : null, state === 'failed' ? 'Bad request (phone number has unknown format)' : null,
+      new Date(at).toISOString(), done,
+    );
+  }
+}
+
+const now = Date.now();
+
+function pastOrderTime(): number {
+  const day = new Date(now);
+  day.setDate(day.getDate() - between(0, days - 1));
+  day.setHours(11, 0, 0, 0);
+  const at = day.getTime() + between(0, 11 * 60) * minute + between(0, 59) * 1000;
+  // Orders of the last hour and a half are the active ones or are still cooking: move to a day earlier.
+  return at > now - 90 * minute ? at - 24 * 60 * minute : at;
+}
+
+const started = performance.now();
+// A bulk import is history, not news for open boards: the board_events triggers are set aside for
+// it and put back in the same transaction.
+const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'").all() as Array<{ name: string; sql: string }>;
+db.transaction(() => {
+  for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
+  for (let index = 0; index < total; index += 1) {
+    const stillActive = index >= total - active;
+    // Older orders spread over the days, today included, at lunch and dinner hours; the active ones
+    // from the last 45 minutes.
+    const createdAt = stillActive ? now - between(0, 45) * minute - between(0, 59) * 1000 : pastOrderTime();
+    const id = randomBytes(16).toString('hex');
+    const name = `${pick(firstNames)} ${pick(lastNames)}`;
+    const phone = `+316${String(between(0, 99_999_999)).padStart(8, '0')}`;
+    const steps = lifeOf(Math.min(createdAt, now - minute), stillActive, now);
+    const [status, lastAt] = steps.at(-1)!;
+    const deliveredAt = status === 'delivered' ? new Date(lastAt).toISOString() : null;
+    statements.order.run(id, name, phone, items(), status, new Date(steps[0]![1]).toISOString(), new Date(lastAt).toISOString(), deliveredAt);
+    for (const [stepStatus, at] of steps) statements.change.run(id, stepStatus, new Date(at).toISOString());
+    addMessages(id, name, phone, steps);
+  }
+  for (const trigger of triggers) db.exec(trigger.sql);
+})();
+db.pragma('optimize');
+db.close();
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`Added ${total} orders over ${days} days (${active} active) to ${config.databasePath} in ${seconds} s.`);

@@ -1,0 +1,194 @@
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { MessageRepository } from '../notifications/message-repository.ts';
+import type { Order } from '../orders/order-repository.ts';
+import { keepIdleTimer } from '../web/session.ts';
+import type { BoardRepository, DoneCursor } from './board-repository.ts';
+import { dayKey, dayOf, parseDay } from './days.ts';
+import { coalesce } from './live-board.ts';
+import type { BoardEvent, LiveBoard } from './live-board.ts';
+
+const search = z.string().trim().max(100, 'Search for at most 100 characters').optional();
+const boardQuery = z.object({ q: search });
+const doneQuery = z.object({
+  q: search,
+  day: z.string().optional(),
+  before: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z_\d{1,18}$/, 'That page link is broken; start from the newest orders').optional(),
+});
+
+export type BoardView = ReturnType<typeof createBoardView>;
+
+/** What the board page shows, computed in a fixed number of indexed queries. */
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; now?: () => Date }) {
+  const { board, messages, live, settings } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
+  function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
+    if (order.status !== 'delivered') return 'active';
+    return Date.parse(order.updatedAt) >= at.getTime() - settings.doneVisibleMinutes * 60_000 ? 'done' : 'gone';
+  }
+
+  return {
+    placeOf,
+    now,
+    /** Renders the board, optionally narrowed by a search. */
+    render(res: Response, searchText?: string) {
+      const at = now();
+      // Read before the rows, so a change between the two is sent again rather than missed.
+      const lastEventId = live.newestEventId();
+      const { active, recentlyDone } = board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+      res.render('board', {
+        title: 'Orders',
+        active,
+        recentlyDone,
+        counts: board.counts(dayOf(at)),
+        latestMessages: messages.latestFor([...active, ...recentlyDone].map((order) => order.id)),
+        lastEventId,
+        search: searchText,
+        now: at.getTime(),
+      });
+    },
+  };
+}
+
+export function createBoardRouter(deps: { view: BoardView; board: BoardRepository; messages: MessageRepository; live: LiveBoard; sessionMaxHours: number; heartbeatMs?: number }): Router {
+  const { view, board, messages, live } = deps;
+  const heartbeatMs = deps.heartbeatMs ?? 20_000;
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    const query = boardQuery.safeParse(req.query);
+    if (!query.success) {
+      res.status(400);
+      res.locals.flash = { kind: 'error', message: `${query.error.issues[0]!.message}.` };
+      return view.render(res);
+    }
+    view.render(res, query.data.q || undefined);
+  });
+
+  router.get('/done', (req, res) => {
+    const at = view.now();
+    const query = doneQuery.safeParse(req.query);
+    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : dayKey(at) };
+    const day = query.success ? parseDay(query.data.day ?? dayKey(at)) : undefined;
+    const empty = { title: 'Done', ...typed, orders: [], latestMessages: new Map(), cursor: undefined, nextPage: undefined, firstPage: '/done', now: at.getTime() };
+    if (!query.success) {
+      res.status(400);
+      res.locals.flash = { kind: 'error', message: `${query.error.issues[0]!.message}.` };
+      return res.render('done', empty);
+    }
+    if (!day) return res.status(400).render('done', { ...empty, dayError: 'Choose a day as year-month-day, e.g. 2026-11-23.' });
+
+    const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
+    const page = board.done({ ...day, search: query.data.q || undefined, cursor });
+    const link = (before?: DoneCursor) => `/done?${new URLSearchParams({
+      day: dayKey(day.from),
+      ...(query.data.q ? { q: query.data.q } : {}),
+      ...(before ? { before: `${before.at}_${before.position}` } : {}),
+    })}`;
+    res.render('done', {
+      title: 'Done',
+      search: query.data.q ?? '',
+      day: dayKey(day.from),
+      orders: page.orders,
+      latestMessages: messages.latestFor(page.orders.map((order) => order.id)),
+      cursor,
+      nextPage: page.next ? link(page.next) : undefined,
+      firstPage: link(),
+      now: at.getTime(),
+    });
+  });
+
+  // Server-Sent Events: the board's rows as they change, rendered by the same partial as the page.
+  // https://html.spec.whatwg.org/multipage/server-sent-events.html
+  router.get('/events', keepIdleTimer, (req, res) => {
+    const { staffId, signedInAt } = req.session;
+    const resumeFrom = eventIdFrom(req);
+    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+
+    let sentUpTo = 0;
+    let sending = Promise.resolve();
+    const push = (events: BoardEvent[]) => {
+      sending = sending.then(() => send(events)).catch((error: unknown) => req.log.warn({ err: error }, 'could not send a board update'));
+    };
+
+    const send = async (events: BoardEvent[]) => {
+      const at = view.now();
+      for (const news of coalesce(events)) {
+        const order = board.findById(news.orderId);
+        const place = order ? view.placeOf(order, at) : 'gone';
+        const html = order && place !== 'gone'
+          ? await render(req, res, 'partials/order-row', { order, message: messages.latestFor([order.id]).get(order.id), now: at.getTime() })
+          : '';
+        write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`);
+      }
+      const counts = await render(req, res, 'partials/board-counts', { counts: board.counts(dayOf(at)) });
+      write(`event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`);
+    };
+    const write = (text: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    };
+
+    const unsubscribe = live.subscribe((events) => {
+      const fresh = events.filter((event) => event.id > sentUpTo);
+      if (fresh.length === 0) return;
+      sentUpTo = fresh.at(-1)!.id;
+      push(fresh);
+    });
+    if (resumeFrom === undefined) {
+      sentUpTo = live.newestEventId();
+    } else {
+      const missed = live.replay(resumeFrom);
+      if (missed) {
+        sentUpTo = missed.at(-1)?.id ?? resumeFrom;
+        if (missed.length > 0) push(missed);
+      } else {
+        sentUpTo = live.newestEventId();
+        write('event: reload\ndata: {}\n\n');
+      }
+    }
+
+    // The heartbeat keeps proxies from closing an idle stream, and ends the stream when the session
+    // has ended (idle timeout, sign-out, session limit): the stream itself never extends it.
+    const heartbeat = setInterval(() => {
+      req.sessionStore.get(req.sessionID, (error, data) => {
+        const valid = !error && data?.staffId === staffId && signedInAt !== undefined && Date.now() - signedInAt <= deps.sessionMaxHours * 3_600_000;
+        if (valid) return write(': heartbeat\n\n');
+        write('event: session-ended\ndata: {}\n\n');
+        stop();
+      });
+    }, heartbeatMs);
+    const untrack = live.track(() => stop());
+    function stop() {
+      clearInterval(heartbeat);
+      unsubscribe();
+      untrack();
+      if (!res.writableEnded) res.end();
+    }
+    req.on('close', stop);
+  });
+
+  return router;
+}
+
+function parseCursor(text: string): DoneCursor {
+  const [at, position] = text.split('_');
+  return { at: at!, position: Number(position) };
+}
+
+/** The browser's Last-Event-ID on a reconnect, or the page's own event id (?after=) on the first connect. */
+function eventIdFrom(req: Request): number | undefined {
+  const raw = req.get('last-event-id') ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
+  return raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
+function render(req: Request, res: Response, view: string, locals: Record<string, unknown>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    req.app.render(view, { ...res.locals, ...locals }, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html ?? '')));
+  });
+}

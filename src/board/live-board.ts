@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.ts';
+
+export type BoardEvent = { id: number; kind: 'order-created' | 'order-changed' | 'message-changed'; orderId: string };
+
+/** One order to show again: the newest event about it, and whether it is new on the board. */
+export type OrderNews = { eventId: number; orderId: string; created: boolean };
+
+export type LiveBoardOptions = {
+  /** How often to look for new events while a board is connected. */
+  pollMs?: number;
+  /** How many of the newest events to keep for reconnecting boards. */
+  keepEvents?: number;
+  /** A reconnecting board that missed more than this many events reloads instead. */
+  maxReplay?: number;
+  logger?: Logger;
+};
+
+/** Several events about one order in a batch become one row update, in event order. */
+export function coalesce(events: readonly BoardEvent[]): OrderNews[] {
+  const byOrder = new Map<string, OrderNews>();
+  for (const event of events) {
+    const known = byOrder.get(event.orderId);
+    byOrder.set(event.orderId, { eventId: event.id, orderId: event.orderId, created: (known?.created ?? false) || event.kind === 'order-created' });
+  }
+  return [...byOrder.values()].sort((a, b) => a.eventId - b.eventId);
+}
+
+export type LiveBoard = ReturnType<typeof createLiveBoard>;
+
+/**
+ * The per-process hub behind GET /events. Triggers write every change to board_events (whichever
+ * process or code made it); while at least one board is connected, the hub reads the rows after the
+ * last one it saw, a few times a second, and hands them to every stream. With nobody connected it
+ * does nothing.
+ */
+export function createLiveBoard(db: Db, options: LiveBoardOptions = {}) {
+  const pollMs = options.pollMs ?? 250;
+  const keepEvents = options.keepEvents ?? 10_000;
+  const maxReplay = options.maxReplay ?? 500;
+  const statements = {
+    after: db.prepare('SELECT id, kind, order_id AS orderId FROM board_events WHERE id > ? ORDER BY id LIMIT ?'),
+    newest: db.prepare('SELECT coalesce(max(id), 0) FROM board_events').pluck(),
+    oldest: db.prepare('SELECT min(id) FROM board_events').pluck(),
+    prune: db.prepare('DELETE FROM board_events WHERE id <= ?'),
+  };
+  const listeners = new Set<(events: BoardEvent[]) => void>();
+  const closers = new Set<() => void>();
+  let last = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let lastPrune = 0;
+
+  function poll() {
+    let events: BoardEvent[];
+    do {
+      events = statements.after.all(last, 1000) as BoardEvent[];
+      if (events.length === 0) break;
+      last = events.at(-1)!.id;
+      for (const listener of listeners) listener(events);
+    } while (events.length === 1000);
+    if (Date.now() - lastPrune > 60_000) {
+      lastPrune = Date.now();
+      statements.prune.run(last - keepEvents);
+    }
+  }
+
+  function tick() {
+    try {
+      poll();
+    } catch (error) {
+      // A busy database: the next tick tries again; the events stay in the table.
+      options.logger?.warn({ err: error }, 'could not read board events');
+    }
+  }
+
+  return {
+    newestEventId: () => statements.newest.get() as number,
+
+    /**
+     * The events after `eventId`, for a board that reconnects; undefined when some were pruned or
+     * there are too many, and the board should load the page afresh.
+     */
+    replay(eventId: number): BoardEvent[] | undefined {
+      const newest = statements.newest.get() as number;
+      if (eventId > newest) return undefined;
+      if (eventId === newest) return [];
+      const oldest = statements.oldest.get() as number | null;
+      if (oldest === null || oldest > eventId + 1) return undefined;
+      const events = statements.after.all(eventId, maxReplay + 1) as BoardEvent[];
+      return events.length > maxReplay ? undefined : events;
+    },
+
+    /** Calls `listener` with each batch of new events until the returned function is called. */
+    subscribe(listener: (events: BoardEvent[]) => void): () => void {
+      if (listeners.size === 0) {
+        last = statements.newest.get() as number;
+        timer = setInterval(tick, pollMs);
+        timer.unref();
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && timer) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      };
+    },
+
+    /** Registers a stream to end at shutdown; returns the function that unregisters it. */
+    track(close: () => void): () => void {
+      closers.add(close);
+      return () => closers.delete(close);
+    },
+
+    /** Ends every stream (boards reconnect to the next server) and stops polling. */
+    close() {
+      for (const close of [...closers]) close();
+      closers.clear();
+      listeners.clear();
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

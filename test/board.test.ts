@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { createBoardRepository } from '../src/board/board-repository.ts';
+import { dayKey } from '../src/board/days.ts';
+import type { Db } from '../src/db/database.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import type { OrderStatus } from '../src/orders/order-status.ts';
+import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
+
+const minutes = (count: number) => count * 60_000;
+
+/** Puts an order at a given age and, for delivered ones, a given delivery time. */
+function age(db: Db, id: string, createdMinutesAgo: number, updatedMinutesAgo = createdMinutesAgo, now = Date.now()) {
+  db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?')
+    .run(new Date(now - minutes(createdMinutesAgo)).toISOString(), new Date(now - minutes(updatedMinutesAgo)).toISOString(), id);
+}
+
+function rowOf(html: string, id: string): string {
+  const match = new RegExp(`<tr id="order-${id}"[\\s\\S]*?</tr>`).exec(html);
+  if (!match) throw new Error(`no row for ${id}`);
+  return match[0];
+}
+
+const idsIn = (html: string) => [...html.matchAll(/<tr id="order-([^"]+)"/g)].map((match) => match[1]!);
+
+describe('GET / (the kitchen queue)', () => {
+  it('shows active orders of every status oldest first with their age, marks late ones, and counts per status', async () => {
+    const { db, orders, signIn } = createTestApp({ config: testConfig({ LATE_AFTER_MINUTES: '30', DONE_VISIBLE_MINUTES: '10' }) });
+    const agent = await signIn();
+    const statuses: Array<[string, OrderStatus, number, number?]> = [
+      ['fresh', 'pending', 2],
+      ['cooking', 'confirmed', 12],
+      ['stuck', 'delayed', 45],
+      ['old-pending', 'pending', 31],
+      ['just-delivered', 'delivered', 40, 3],
+      ['long-delivered', 'delivered', 90, 25],
+    ];
+    for (const [id, status, created, updated] of statuses) {
+      orders.insert(makeOrder({ id, status }));
+      age(db, id, created, updated);
+    }
+
+    const page = (await agent.get('/').expect(200)).text;
+
+    const [activeBody, doneBody] = page.split('<tbody id="recently-done">');
+    expect(idsIn(activeBody!)).toEqual(['stuck', 'old-pending', 'cooking', 'fresh']);
+    expect(idsIn(doneBody!)).toEqual(['just-delivered']);
+    expect(page).not.toContain('long-delivered');
+
+    expect(rowOf(page, 'cooking')).toContain('<td class="age">12 min</td>');
+    expect(rowOf(page, 'fresh')).not.toContain('late');
+    expect(rowOf(page, 'stuck')).toMatch(/<tr id="order-stuck"[^>]*class="late"/);
+    expect(rowOf(page, 'stuck')).toContain('45 min <strong>late</strong>');
+    expect(rowOf(page, 'old-pending')).toContain('<strong>late</strong>');
+    expect(rowOf(page, 'just-delivered')).toMatch(/done \d\d:\d\d/);
+    expect(rowOf(page, 'just-delivered')).not.toContain('late');
+
+    const counts = /<p class="counts"[\s\S]*?<\/p>/.exec(page)![0];
+    expect(counts).toMatch(/pending <strong>2<\/strong>/);
+    expect(counts).toMatch(/confirmed <strong>1<\/strong>/);
+    expect(counts).toMatch(/delayed <strong>1<\/strong>/);
+  });
+
+  it('keeps an active row within 800 bytes of HTML, and one with a message and Send again within 1,000', async () => {
+    const { orders, messages, signIn } = createTestApp();
+    const agent = await signIn();
+    const order = makeOrder({ id: 'c2972b5b4eef349fb1e5cc3e3150a2b6', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Chef Special Mozzarella Pizza', status: 'delayed' });
+    orders.insert(order);
+
+    const plain = rowOf((await agent.get('/').expect(200)).text, order.id);
+    expect(Buffer.byteLength(plain)).toBeLessThanOrEqual(800);
+
+    messages.queue({ orderId: order.id, orderStatus: 'delayed', body: 'Hello', recipient: order.phone, reference: 'ref-1', requestedBy: null }, { resend: false });
+    const full = rowOf((await agent.get('/').expect(200)).text, order.id);
+    expect(full).toContain('Send again');
+    expect(full).toContain('Queued');
+    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1000);
+  });
+
+  it('encodes order ids in every link and form address', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: 'a/b?c#d' }));
+
+    const row = rowOf((await agent.get('/').expect(200)).text, 'a/b\\?c#d');
+
+    expect(row).toContain('href="/orders/a%2Fb%3Fc%23d"');
+    expect(row).toContain('action="/orders/a%2Fb%3Fc%23d/status"');
+    expect(row).toContain('formaction="/orders/a%2Fb%3Fc%23d/notify"');
+  });
+
+  it('finds active orders by part of the name, a national phone number or the start of the id', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: 'aaaa1111', customerName: 'Hannah Hungry', phone: '+31612345678' }));
+    orders.insert(makeOrder({ id: 'bbbb2222', customerName: 'Don Cheetos', phone: '+31687654321' }));
+
+    expect(idsIn((await agent.get('/?q=hung').expect(200)).text)).toEqual(['aaaa1111']);
+    expect(idsIn((await agent.get('/').query({ q: '06 8765 4321' }).expect(200)).text)).toEqual(['bbbb2222']);
+    expect(idsIn((await agent.get('/?q=BBBB').expect(200)).text)).toEqual(['bbbb2222']);
+    const none = (await agent.get('/?q=100%25').expect(200)).text;
+    expect(idsIn(none)).toEqual([]);
+    expect(none).toContain('No active order matches your search.');
+    expect(none).toContain('value="100%"');
+  });
+
+  it('answers 400 to an overlong search and keeps the board', async () => {
+    const { signIn } = createTestApp();
+    const agent = await signIn();
+    const response = await agent.get('/').query({ q: 'x'.repeat(101) }).expect(400);
+    expect(response.text).toContain('Search for at most 100 characters');
+  });
+
+  it('serves the page, its stylesheet and its script compressed', async () => {
+    const { signIn } = createTestApp();
+    const agent = await signIn();
+    for (const path of ['/', '/app.css', '/board.js', '/vendor/pico/pico.min.css']) {
+      const response = await agent.get(path).set('Accept-Encoding', 'gzip').expect(200);
+      expect(response.headers['content-encoding'], path).toBe('gzip');
+    }
+  });
+});
+
+describe('GET /done', () => {
+  function deliveredOn(db: Db, orders: ReturnType<typeof createTestApp>['orders'], id: string, at: Date, customerName = 'Ada Lovelace', phone = '+31611111111') {
+    orders.insert(makeOrder({ id, customerName, phone, status: 'delivered' }));
+    db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?').run(new Date(at.getTime() - minutes(30)).toISOString(), at.toISOString(), id);
+  }
+
+  it('pages through a day’s delivered orders, newest first, 50 a page, without gaps or repeats', async () => {
+    const { db, orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const day = new Date(2026, 10, 20, 12, 0);
+    // 120 orders; groups of three share a delivery time, so the page boundaries fall inside ties.
+    for (let index = 0; index < 120; index += 1) {
+      deliveredOn(db, orders, `d${String(index).padStart(3, '0')}`, new Date(day.getTime() + minutes(Math.floor(index / 3))));
+    }
+    deliveredOn(db, orders, 'other-day', new Date(2026, 10, 21, 12, 0));
+    orders.insert(makeOrder({ id: 'still-cooking', status: 'confirmed' }));
+
+    const seen: string[] = [];
+    let next: string | undefined = `/done?day=${dayKey(day)}`;
+    const pageSizes: number[] = [];
+    while (next) {
+      const page: string = (await agent.get(next).expect(200)).text;
+      const ids = idsIn(page);
+      pageSizes.push(ids.length);
+      seen.push(...(ids as string[]));
+      next = /<a href="([^"]+)" rel="next">/.exec(page)?.[1]?.replaceAll('&amp;', '&');
+    }
+
+    expect(pageSizes).toEqual([50, 50, 20]);
+    expect(new Set(seen).size).toBe(120);
+    expect(seen).not.toContain('other-day');
+    expect(seen).not.toContain('still-cooking');
+    const deliveredAt = (id: string) => Math.floor(Number(id.slice(1)) / 3);
+    for (let index = 1; index < seen.length; index += 1) expect(deliveredAt(seen[index]!)).toBeLessThanOrEqual(deliveredAt(seen[index - 1]!));
+  });
+
+  it('searches the day by name or phone and keeps what was typed, across pages', async () => {
+    const { db, orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const day = new Date(2026, 10, 20, 18, 0);
+    for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, `ada${index}`, new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
+    deliveredOn(db, orders, 'grace', day, 'Grace Hopper', '+31622222222');
+
+    const first = (await agent.get('/done').query({ day: dayKey(day), q: 'lovelace' }).expect(200)).text;
+    expect(idsIn(first)).toHaveLength(50);
+    expect(first).toContain('value="lovelace"');
+    const next = /<a href="([^"]+)" rel="next">/.exec(first)![1]!.replaceAll('&amp;', '&');
+    expect(next).toContain('q=lovelace');
+    expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(10);
+
+    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '0622 222' }).expect(200)).text)).toEqual(['grace']);
+    expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
+  });
+
+  it('shows today by default', async () => {
+    const { db, orders, signIn } = createTestApp();
+    const agent = await signIn();
+    deliveredOn(db, orders, 'today', new Date());
+    const page = (await agent.get('/done').expect(200)).text;
+    expect(idsIn(page)).toEqual(['today']);
+    expect(page).toContain(`value="${dayKey(new Date())}"`);
+  });
+
+  it('answers 400 with a clear message to a day that does not exist or a broken page link, keeping the search', async () => {
+    const { signIn } = createTestApp();
+    const agent = await signIn();
+    const badDay = await agent.get('/done').query({ day: '2026-02-30', q: 'ada' }).expect(400);
+    expect(badDay.text).toContain('Choose a day as year-month-day');
+    expect(badDay.text).toContain('value="ada"');
+    expect(badDay.text).toContain('value="2026-02-30"');
+    const badCursor = await agent.get('/done').query({ day: '2026-11-20', before: 'nonsense' }).expect(400);
+    expect(badCursor.text).toContain('That page link is broken');
+  });
+});
+
+describe('the board’s queries', () => {
+  it('each run on an index, scanning at most the active orders, never all orders or messages', () => {
+    const db = openDatabase(':memory:');
+    const sources: string[] = [];
+    const recording = { prepare: (sql: string) => { sources.push(sql); return db.prepare(sql); }, transaction: db.transaction.bind(db) } as unknown as Db;
+    createBoardRepository(recording);
+    createMessageRepository(recording);
+    const boardReads = sources.filter((sql) => /FROM orders/.test(sql) || /latest|json_each/.test(sql));
+    expect(boardReads.length).toBeGreaterThanOrEqual(6);
+
+    for (const sql of boardReads) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parametersFor(sql)) as Array<{ detail: string }>;
+      const details = plan.map((step) => step.detail);
+      for (const detail of details) {
+        // A scan is allowed only over the partial index of active orders, never over all orders or messages.
+        if (/^SCAN (orders|messages)\b/.test(detail)) expect(detail, sql).toMatch(/^SCAN orders USING (COVERING )?INDEX orders_active\b/);
+      }
+    }
+  });
+});
+
+/** Dummy values for a statement's parameters, named or positional. */
+function parametersFor(sql: string): unknown[] {
+  const named = [...sql.matchAll(/@(\w+)/g)].map((match) => match[1]!);
+  if (named.length > 0) return [Object.fromEntries(named.map((name) => [name, name === 'limit' || name === 'beforePosition' ? 1 : 'x']))];
+  return [...sql.matchAll(/\?/g)].map(() => '[]');
+}
+
+describe('board settings', () => {
+  it('reads LATE_AFTER_MINUTES and DONE_VISIBLE_MINUTES, with defaults of 30 and 10', () => {
+    expect(testConfig().board).toEqual({ lateAfterMinutes: 30, doneVisibleMinutes: 10 });
+    expect(testConfig({ LATE_AFTER_MINUTES: '20', DONE_VISIBLE_MINUTES: '0' }).board).toEqual({ lateAfterMinutes: 20, doneVisibleMinutes: 0 });
+  });
+
+  it('stops start-up naming the variable for a bad value', () => {
+    expect(() => testConfig({ LATE_AFTER_MINUTES: '0' })).toThrow(/LATE_AFTER_MINUTES/);
+    expect(() => testConfig({ DONE_VISIBLE_MINUTES: 'ten' })).toThrow(/DONE_VISIBLE_MINUTES/);
+  });
+});

@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const root = join(import.meta.dirname, '..');
+
+async function dbFake(databasePath: string, ...args: string[]) {
+  const child = spawn(process.execPath, ['scripts/db-fake.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_PATH: databasePath } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const [code] = await once(child, 'exit');
+  return { code: code as number, output };
+}
+
+describe('npm run db:fake', () => {
+  const databasePath = useTempDatabases();
+
+  it('creates the database and fills it with orders, status histories and messages over many days, most delivered', async () => {
+    const path = databasePath();
+    const { code, output } = await dbFake(path, '--orders', '600', '--days', '20', '--active', '8');
+    expect(code, output).toBe(0);
+
+    const db = new Database(path, { readonly: true });
+    const count = (sql: string) => db.prepare(sql).pluck().get() as number;
+    expect(count('SELECT count(*) FROM orders')).toBe(600);
+    expect(count("SELECT count(*) FROM orders WHERE status <> 'delivered'")).toBe(8);
+    expect(count("SELECT count(DISTINCT substr(created_at, 1, 10)) FROM orders")).toBeGreaterThan(10);
+    expect(count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);
+    expect(count("SELECT count(*) FROM orders WHERE status = 'delivered' AND delivered_at IS NULL")).toBe(0);
+    expect(count('SELECT count(*) FROM messages')).toBeGreaterThan(300);
+    // History is not news: open boards get no events for it, and the triggers are back.
+    expect(count('SELECT count(*) FROM board_events')).toBe(0);
+    expect(count("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'")).toBe(5);
+    db.close();
+  });
+
+  it('refuses a database that already holds orders unless --force, and then adds to it', async () => {
+    const path = databasePath();
+    expect((await dbFake(path, '--orders', '20')).code).toBe(0);
+
+    const refused = await dbFake(path, '--orders', '20');
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('already holds 20 orders; add --force');
+    const count = () => { const db = new Database(path, { readonly: true }); const value = db.prepare('SELECT count(*) FROM orders').pluck().get(); db.close(); return value; };
+    expect(count()).toBe(20);
+
+    expect((await dbFake(path, '--orders', '20', '--force')).code).toBe(0);
+    expect(count()).toBe(40);
+  });
+
+  it('answers a bad number with a message', async () => {
+    const { code, output } = await dbFake(databasePath(), '--orders', 'many');
+    expect(code).toBe(1);
+    expect(output).toContain('--orders must be a whole number');
+  });
+});

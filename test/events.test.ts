@@ -1,0 +1,320 @@
+import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.ts';
+import { createLiveBoard } from '../src/board/live-board.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createDispatcher } from '../src/notifications/dispatcher.ts';
+import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { createStaffRepository } from '../src/staff/staff-repository.ts';
+import { csrfTokenIn, FakeSmsSender, makeOrder, testConfig, testPassword, testPasswords } from './support/helpers.ts';
+import { startServer } from './support/server-process.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+type StreamEvent = { id?: string; event: string; data: string };
+
+/** Reads a text/event-stream response event by event (comments come through as event ':'). */
+class EventReader {
+  private readonly events: StreamEvent[] = [];
+  private waiting: (() => void) | undefined;
+  ended = false;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    void this.read(body);
+  }
+
+  private async read(body: ReadableStream<Uint8Array>) {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: StreamEvent = { event: 'message', data: '' };
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) event.event = ':';
+            else if (line.startsWith('id: ')) event.id = line.slice(4);
+            else if (line.startsWith('event: ')) event.event = line.slice(7);
+            else if (line.startsWith('data: ')) event.data = line.slice(6);
+          }
+          this.events.push(event);
+          this.waiting?.();
+        }
+      }
+    } catch {
+      // The connection was cut: that is the end of the stream too.
+    }
+    this.ended = true;
+    this.waiting?.();
+  }
+
+  /** The next event matching `test`, skipping others; fails after `timeoutMs`. */
+  async next(test: (event: StreamEvent) => boolean = () => true, timeoutMs = 5000): Promise<StreamEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.events.findIndex(test);
+      if (index >= 0) return this.events.splice(0, index + 1).at(-1)!;
+      this.events.length = 0;
+      if (this.ended) throw new Error('the stream ended');
+      if (Date.now() > deadline) throw new Error('no matching event in time');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.waiting = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+  }
+
+  async end(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      if (Date.now() > deadline) throw new Error('the stream did not end');
+      await this.next(() => false, deadline - Date.now()).catch(() => undefined);
+    }
+  }
+}
+
+const orderNews = (orderId: string) => (event: StreamEvent) => event.event === 'order' && JSON.parse(event.data).id === orderId;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A real listening app on a fresh database, with a fast hub and heartbeat for tests. */
+async function liveApp(options: { databasePath?: string; heartbeatMs?: number } = {}) {
+  const config = testConfig();
+  const db = openDatabase(options.databasePath ?? ':memory:');
+  const logger = pino({ level: 'silent' });
+  const messages = createMessageRepository(db);
+  const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
+  const liveBoard = createLiveBoard(db, { pollMs: 20 });
+  const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, liveBoard, heartbeatMs: options.heartbeatMs ?? 100 });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cleanups.push(async () => {
+    liveBoard.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    db.close();
+  });
+  const staff = createStaffRepository(db);
+  await staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash(testPassword) });
+  return { url, db, liveBoard, orders: createOrderRepository(db), messages };
+}
+
+const cookieOf = (response: Response) => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+
+async function signIn(url: string) {
+  const login = await fetch(`${url}/login`);
+  const form = new URLSearchParams({ _csrf: csrfTokenIn(await login.text()), username: 'cook', password: testPassword });
+  const signedIn = await fetch(`${url}/login`, { method: 'POST', body: form, headers: { cookie: cookieOf(login) }, redirect: 'manual' });
+  expect(signedIn.status).toBe(303);
+  const cookie = cookieOf(signedIn);
+  const board = await fetch(`${url}/`, { headers: { cookie } });
+  const html = await board.text();
+  return { cookie, token: csrfTokenIn(html), liveAfter: /data-live-after="(\d+)"/.exec(html)![1]! };
+}
+
+async function openStream(url: string, cookie: string, headers: Record<string, string> = {}, path = '/events') {
+  const controller = new AbortController();
+  const response = await fetch(`${url}${path}`, { headers: { cookie, accept: 'text/event-stream', ...headers }, signal: controller.signal, redirect: 'manual' });
+  cleanups.push(() => controller.abort());
+  return { response, reader: response.body ? new EventReader(response.body) : undefined, close: () => controller.abort() };
+}
+
+describe('GET /events', () => {
+  it('pushes a new order, written straight to the database, as a rendered row within a second', async () => {
+    const { url, orders } = await liveApp();
+    const { cookie } = await signIn(url);
+    const { response, reader } = await openStream(url, cookie);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(response.headers.get('content-encoding')).toBeNull();
+
+    const started = Date.now();
+    orders.insert(makeOrder({ id: 'new-one', customerName: 'Ada Lovelace', status: 'pending' }));
+    const news = JSON.parse((await reader!.next(orderNews('new-one'))).data);
+
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(news).toMatchObject({ id: 'new-one', place: 'active', created: true });
+    expect(news.html).toMatch(/^<tr id="order-new-one"/);
+    expect(news.html).toContain('Ada Lovelace');
+    expect(news.html).toMatch(/name="_csrf" value="[0-9a-f]{32}"/);
+    const counts = JSON.parse((await reader!.next((event) => event.event === 'counts')).data);
+    expect(counts.html).toMatch(/pending <strong>1<\/strong>/);
+  });
+
+  it('pushes a colleague’s status change and a message state, and moves a delivered order to the done rows', async () => {
+    const { url, orders, messages } = await liveApp();
+    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
+    const { cookie, token } = await signIn(url);
+    const { reader } = await openStream(url, cookie);
+
+    const update = await fetch(`${url}/orders/o1/status`, { method: 'POST', body: new URLSearchParams({ _csrf: token, status: 'delivered' }), headers: { cookie }, redirect: 'manual' });
+    expect(update.status).toBe(303);
+    const delivered = JSON.parse((await reader!.next(orderNews('o1'))).data);
+    expect(delivered).toMatchObject({ place: 'done', created: false });
+    expect(delivered.html).toContain('<option selected>delivered');
+
+    messages.queue({ orderId: 'o1', orderStatus: 'delivered', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    const queued = JSON.parse((await reader!.next(orderNews('o1'))).data);
+    expect(queued.html).toMatch(/message-(queued|sending|sent|not-sent)/);
+  });
+
+  it('tells the board to drop an order delivered longer ago than DONE_VISIBLE_MINUTES', async () => {
+    const { url, db, orders } = await liveApp();
+    orders.insert(makeOrder({ id: 'old', status: 'delivered' }));
+    const { cookie } = await signIn(url);
+    const { reader } = await openStream(url, cookie);
+    db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(new Date(Date.now() - 11 * 60_000).toISOString(), 'old');
+    expect(JSON.parse((await reader!.next(orderNews('old'))).data)).toMatchObject({ place: 'gone', html: '' });
+  });
+
+  it('replays what a board missed from its Last-Event-ID, and from the page’s own event id on the first connect', async () => {
+    const { url, orders } = await liveApp();
+    const { cookie, liveAfter } = await signIn(url);
+    // Changes between the page load and the stream's start are not lost.
+    orders.insert(makeOrder({ id: 'before-connect', status: 'pending' }));
+    const first = await openStream(url, cookie, {}, `/events?after=${liveAfter}`);
+    const replayed = await first.reader!.next(orderNews('before-connect'));
+    first.close();
+
+    orders.insert(makeOrder({ id: 'while-away-1', status: 'pending' }));
+    orders.updateStatus('before-connect', 'confirmed', null);
+    orders.insert(makeOrder({ id: 'while-away-2', status: 'delayed' }));
+
+    const again = await openStream(url, cookie, { 'last-event-id': replayed.id! });
+    const ids: string[] = [];
+    while (ids.length < 3) ids.push(JSON.parse((await again.reader!.next((event) => event.event === 'order')).data).id);
+    expect(ids).toEqual(['while-away-1', 'before-connect', 'while-away-2']);
+  });
+
+  it('asks the board to reload when the events it missed were pruned', async () => {
+    const { url, db, orders } = await liveApp();
+    const { cookie } = await signIn(url);
+    orders.insert(makeOrder({ id: 'a', status: 'pending' }));
+    orders.insert(makeOrder({ id: 'b', status: 'pending' }));
+    db.prepare('DELETE FROM board_events WHERE id < (SELECT max(id) FROM board_events)').run();
+    const { reader } = await openStream(url, cookie, { 'last-event-id': '1' });
+    await reader!.next((event) => event.event === 'reload');
+  });
+
+  it('sends a heartbeat, and does not extend the session’s idle timeout', async () => {
+    const { url, db } = await liveApp({ heartbeatMs: 50 });
+    const { cookie } = await signIn(url);
+    // The session was last used a while ago: it expires in five minutes.
+    const expiresAt = Date.now() + 5 * 60_000;
+    db.prepare("UPDATE sessions SET expires_at = ?, data = json_set(data, '$.cookie.expires', ?)").run(expiresAt, new Date(expiresAt).toISOString());
+
+    const { response, reader, close } = await openStream(url, cookie);
+    await reader!.next((event) => event.event === ':');
+    await reader!.next((event) => event.event === ':');
+    close();
+    await reader!.end();
+
+    const setCookie = response.headers.getSetCookie().join('\n');
+    const cookieExpiry = /Expires=([^;]+)/.exec(setCookie)?.[1];
+    if (cookieExpiry) expect(Date.parse(cookieExpiry)).toBeLessThanOrEqual(expiresAt);
+    await expect.poll(() => db.prepare('SELECT expires_at FROM sessions').pluck().get()).toBe(expiresAt);
+    // A real page view does extend it.
+    await fetch(`${url}/`, { headers: { cookie } });
+    expect(db.prepare('SELECT expires_at FROM sessions').pluck().get()).toBeGreaterThan(expiresAt);
+  });
+
+  it('ends the stream with session-ended when the session ends, e.g. by the idle timeout', async () => {
+    const { url, db } = await liveApp({ heartbeatMs: 50 });
+    const { cookie } = await signIn(url);
+    const { reader } = await openStream(url, cookie);
+    await reader!.next((event) => event.event === ':');
+
+    db.prepare('UPDATE sessions SET expires_at = ?').run(Date.now() - 1);
+
+    await reader!.next((event) => event.event === 'session-ended');
+    await reader!.end();
+  });
+
+  it('ends the stream when the staff member signs out in another tab', async () => {
+    const { url } = await liveApp({ heartbeatMs: 50 });
+    const { cookie, token } = await signIn(url);
+    const { reader } = await openStream(url, cookie);
+    await fetch(`${url}/logout`, { method: 'POST', body: new URLSearchParams({ _csrf: token }), headers: { cookie }, redirect: 'manual' });
+    await reader!.next((event) => event.event === 'session-ended');
+    await reader!.end();
+  });
+
+  it('sends a visitor without a session to the login page, not a stream', async () => {
+    const { url } = await liveApp();
+    const { response } = await openStream(url, '');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/login?next=%2Fevents');
+  });
+
+  it('ends every stream when the hub closes, as at shutdown', async () => {
+    const { url, liveBoard } = await liveApp();
+    const { cookie } = await signIn(url);
+    const streams = await Promise.all([openStream(url, cookie), openStream(url, cookie)]);
+    await Promise.all(streams.map(({ reader }) => reader!.next((event) => event.event === ':')));
+    liveBoard.close();
+    await Promise.all(streams.map(({ reader }) => reader!.end()));
+  });
+});
+
+describe('live updates across two processes', () => {
+  const databasePath = useTempDatabases();
+
+  it('reaches a board on a real server from an order another process writes, and the server stops promptly with the stream open', async () => {
+    const path = databasePath();
+    const server = await startServer({ DATABASE_PATH: path, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' });
+    cleanups.push(async () => { await server.stop('SIGKILL'); });
+    const login = await fetch(`${server.url}/login`);
+    const form = new URLSearchParams({ _csrf: csrfTokenIn(await login.text()), username: 'chef', password: 'kitchen-door-blue-42' });
+    const signedIn = await fetch(`${server.url}/login`, { method: 'POST', body: form, headers: { cookie: cookieOf(login) }, redirect: 'manual' });
+    const { reader } = await openStream(server.url, cookieOf(signedIn));
+
+    // Another process: this test's own connection to the same file.
+    const other = new Database(path);
+    other.pragma('busy_timeout = 5000');
+    other.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES ('from-the-shop', 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`).run(new Date().toISOString(), new Date().toISOString());
+    other.close();
+    expect(JSON.parse((await reader!.next(orderNews('from-the-shop'), 10_000)).data).html).toContain('Grace Hopper');
+
+    const stopping = Date.now();
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(5000);
+    await reader!.end();
+  });
+});
+
+describe('board_events', () => {
+  it('records what boards show and nothing else: no event for message bookkeeping', () => {
+    const db = openDatabase(':memory:');
+    const orders = createOrderRepository(db);
+    const messages = createMessageRepository(db);
+    const events = () => db.prepare('SELECT kind, order_id AS orderId FROM board_events ORDER BY id').all();
+    orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
+    orders.updateStatus('o1', 'confirmed', null);
+    messages.queue({ orderId: 'o1', orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    const before = events().length;
+    db.prepare("UPDATE messages SET next_attempt_at = ?, updated_at = ? WHERE reference = 'r1'").run(new Date().toISOString(), new Date().toISOString());
+    expect(events()).toHaveLength(before);
+    messages.claimDue(10);
+    expect(events()).toEqual([
+      { kind: 'order-created', orderId: 'o1' },
+      { kind: 'order-changed', orderId: 'o1' },
+      { kind: 'order-changed', orderId: 'o1' },
+      { kind: 'order-changed', orderId: 'o1' },
+      { kind: 'message-changed', orderId: 'o1' },
+      { kind: 'message-changed', orderId: 'o1' },
+    ]);
+    db.close();
+  });
+});

@@ -1,0 +1,117 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { startServer } from './support/server-process.ts';
+import type { ServerProcess } from './support/server-process.ts';
+
+describe.skipIf(!chromiumPath)('the live board on two screens', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let folder: string;
+  let databasePath: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'order-desk-live-'));
+    databasePath = join(folder, 'orders.db');
+    [server, browser] = await Promise.all([
+      startServer({ DATABASE_PATH: databasePath, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' }),
+      launchBrowser(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** A screen of its own (own cookies and storage), signed in, with console errors collected. */
+  async function screen(): Promise<{ page: Page; errors: string[] }> {
+    const page = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await signIn(page, server.url);
+    return { page, errors };
+  }
+
+  it('shows a colleague’s status change, a message state and a new order without reloading, keeping a half-made choice', async () => {
+    const kitchen = await screen();
+    const counter = await screen();
+    // Anything that reloads the page loses this mark.
+    await kitchen.page.evaluate(() => { (globalThis as unknown as { notReloaded: boolean }).notReloaded = true; });
+    const hannahOnKitchen = kitchen.page.getByRole('row', { name: /Hannah Hungry/ });
+    await hannahOnKitchen.getByRole('combobox', { name: /Status/ }).selectOption('delivered');
+
+    // The counter changes Mike's status and notifies Hannah.
+    const mikeOnCounter = counter.page.getByRole('row', { name: /Mike Madeater/ });
+    await mikeOnCounter.getByRole('combobox', { name: /Status/ }).selectOption('confirmed');
+    await mikeOnCounter.getByRole('button', { name: 'Update' }).click();
+    await counter.page.getByRole('status').filter({ hasText: 'now confirmed' }).waitFor();
+    await counter.page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('button', { name: /Notify customer/ }).click();
+    await counter.page.getByRole('status').filter({ hasText: 'Nothing was sent' }).waitFor();
+
+    // The shop's order lands in the database from outside this server's request handling.
+    const shop = new Database(databasePath);
+    shop.pragma('busy_timeout = 5000');
+    const now = new Date().toISOString();
+    shop.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES ('0123456789abcdef0123456789abcdef', 'Grace Hopper', '+31612345678', '2 x Margherita', 'pending', ?, ?)`).run(now, now);
+    shop.close();
+
+    const mikeOnKitchen = kitchen.page.getByRole('row', { name: /Mike Madeater/ });
+    await expect.poll(() => mikeOnKitchen.getByRole('combobox', { name: /Status/ }).inputValue(), { timeout: 5000 }).toBe('confirmed');
+    await kitchen.page.getByRole('row', { name: /Grace Hopper/ }).waitFor({ timeout: 5000 });
+    await expect.poll(() => hannahOnKitchen.textContent(), { timeout: 5000 }).toContain('Not sent');
+    expect(await hannahOnKitchen.getByRole('combobox', { name: /Status/ }).inputValue()).toBe('delivered');
+
+    // The newest order is last in the queue, and the counts moved with it.
+    const rows = await kitchen.page.locator('#active-orders tr th a:first-child').allTextContents();
+    expect(rows.at(-1)).toBe('Grace Hopper');
+    expect(await kitchen.page.locator('#board-counts').textContent()).toMatch(/pending\s*2/);
+    expect(await kitchen.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect([...kitchen.errors, ...counter.errors]).toEqual([]);
+  }, 40_000);
+
+  it('counts ages up, marks an order late and lets a delivered one go while the page stays open', async () => {
+    const shop = new Database(databasePath);
+    shop.pragma('busy_timeout = 5000');
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    shop.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES ('almost-late', 'Ada Lovelace', '+31612345678', '1 x Fries', 'confirmed', ?, ?)`).run(ago(29), ago(20));
+    shop.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+      VALUES ('just-delivered', 'Bob Bakker', '+31612345679', '1 x Cola', 'delivered', ?, ?, ?)`).run(ago(40), ago(9), ago(9));
+    shop.close();
+
+    const page = await (await browser.newContext()).newPage();
+    await page.clock.install();
+    await signIn(page, server.url);
+    const ada = page.getByRole('row', { name: /Ada Lovelace/ });
+    expect(await ada.locator('.age').textContent()).toBe('29 min');
+    await page.locator('#recently-done').getByRole('row', { name: /Bob Bakker/ }).waitFor();
+
+    await page.clock.fastForward('02:00');
+
+    await expect.poll(() => ada.locator('.age').textContent()).toBe('31 min late');
+    expect(await ada.getAttribute('class')).toBe('late');
+    await expect.poll(() => page.getByRole('row', { name: /Bob Bakker/ }).count()).toBe(0);
+  }, 40_000);
+
+  it('offers Sound on new orders, off by default, remembered per screen', async () => {
+    const { page, errors } = await screen();
+    const toggle = page.getByRole('switch', { name: 'Sound on new orders' });
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    await page.reload();
+    expect(await page.getByRole('switch', { name: 'Sound on new orders' }).isChecked()).toBe(true);
+    const other = await screen();
+    expect(await other.page.getByRole('switch', { name: 'Sound on new orders' }).isChecked()).toBe(false);
+    const sound = await page.request.get(`${server.url}/new-order.wav`);
+    expect(sound.headers()['content-type']).toMatch(/audio\/(wav|x-wav|wave)/);
+    expect(errors).toEqual([]);
+  }, 40_000);
+});
