@@ -35,15 +35,18 @@ function expectSafe(response: { status: number; text: string }) {
 }
 
 describe('every form, under generated input', () => {
-  it('POST /orders/:orderId/status: never a 5xx, a 400 for anything but a known status, and nothing changed then', async () => {
-    const { admin, snapshot } = await setup();
-    await fc.assert(fc.asyncProperty(formOf({ status: fc.constantFrom(...orderStatuses) }), async (form) => {
+  it('POST /orders/:orderId/status: never a 5xx, a 400 for anything but known statuses, a 409 from a stale page, and nothing changed then', async () => {
+    const { admin, snapshot, orders } = await setup();
+    const known = (value: unknown) => typeof value === 'string' && (orderStatuses as readonly string[]).includes(value);
+    await fc.assert(fc.asyncProperty(formOf({ status: fc.constantFrom(...orderStatuses), expectedStatus: fc.constantFrom(...orderStatuses) }), async (form) => {
       const before = snapshot();
+      const saved = orders.findById('o1')!.status;
       const response = await admin.post('/orders/o1/status').send(form);
       expectSafe(response);
-      const valid = typeof form.status === 'string' && (orderStatuses as readonly string[]).includes(form.status);
-      expect(response.status).toBe(valid ? 303 : 400);
-      if (!valid) expect(snapshot()).toBe(before);
+      const valid = known(form.status) && known(form.expectedStatus);
+      const stale = valid && form.status !== saved && form.expectedStatus !== saved;
+      expect(response.status).toBe(!valid ? 400 : stale ? 409 : 303);
+      if (!valid || stale) expect(snapshot()).toBe(before);
     }), { numRuns });
   });
 

@@ -47,7 +47,7 @@ describe('POST /orders/:orderId/notify', () => {
   it('texts again for a new status', async () => {
     const { agent, sender } = await setup();
     await agent.post('/orders/mike/notify').expect(303);
-    await agent.post('/orders/mike/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/mike/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/mike/notify').expect(303);
     expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
       'Hello, Mike Madeater, sometimes good thi',

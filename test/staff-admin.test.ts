@@ -121,7 +121,7 @@ describe('the audit trail', () => {
     const { signIn, orders } = createTestApp();
     orders.insert({ id: 'o1', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
     const cook = await signIn('cook');
-    await cook.post('/orders/o1/status').send({ status: 'confirmed' }).expect(303);
+    await cook.post('/orders/o1/status').send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
     const waiter = await signIn('waiter');
     await waiter.post('/orders/o1/notify').expect(303);
 

@@ -25,7 +25,9 @@ export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | '
 
 export type StatusUpdate =
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
-  | { outcome: 'unchanged'; order: Order };
+  | { outcome: 'unchanged'; order: Order }
+  /** The order was no longer in the status the request expected: someone changed it since. */
+  | { outcome: 'conflict'; order: Order; latestChange: StatusChange };
 
 const orderColumns = `id, customer_name AS customerName, phone, items, status,
   created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
@@ -49,13 +51,31 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
       change.changed_at AS changedAt, staff.username AS changedBy
     FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
     WHERE change.order_id = ? ORDER BY change.id`);
+  const selectLatestChange = db.prepare(`SELECT change.id, change.order_id AS orderId, change.status,
+      change.changed_at AS changedAt, staff.username AS changedBy
+    FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
+    WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`);
 
   const findById = (id: string) => selectById.get(id) as Order | undefined;
+  const latestChange = (orderId: string) => selectLatestChange.get(orderId) as StatusChange | undefined;
 
   const insert = db.transaction((order: NewOrder) => {
     const at = now().toISOString();
     insertOrder.run({ ...order, at });
     insertChange.run(order.id, order.status, at, null);
+  });
+
+  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined): StatusUpdate | undefined => {
+    const current = findById(id);
+    if (!current) return undefined;
+    if (current.status === status) return { outcome: 'unchanged', order: current };
+    if (expectedStatus !== undefined && current.status !== expectedStatus) {
+      return { outcome: 'conflict', order: current, latestChange: latestChange(id)! };
+    }
+    const at = now().toISOString();
+    setStatus.run({ id, status, at });
+    insertChange.run(id, status, at, staffId);
+    return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
   });
 
   return {
@@ -69,16 +89,15 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
       for (const order of newOrders) insert(order);
       return newOrders.length;
     }),
-    /** Records the new status and when it happened; a repeat of the current status changes nothing. */
-    updateStatus: db.transaction((id: string, status: OrderStatus, staffId: number | null): StatusUpdate | undefined => {
-      const current = findById(id);
-      if (!current) return undefined;
-      if (current.status === status) return { outcome: 'unchanged', order: current };
-      const at = now().toISOString();
-      setStatus.run({ id, status, at });
-      insertChange.run(id, status, at, staffId);
-      return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
-    }),
+    /**
+     * Records the new status and when it happened; a repeat of the current status changes nothing.
+     * With `expectedStatus` (the status the page showed), an order changed since is left alone and
+     * the change that overtook it is returned. Check and write share one immediate transaction, so
+     * a second writer (another tablet, another process) waits instead of reading a stale status.
+     */
+    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus) =>
+      updateStatus.immediate(id, status, staffId, expectedStatus),
+    latestChange,
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
   };
 }

@@ -19,6 +19,8 @@ declare module 'express-serve-static-core' {
 
 const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
+  // The status the page showed, so a stale page cannot overwrite a change made elsewhere.
+  expectedStatus: z.enum(orderStatuses, { error: 'the form did not say which status the board showed; reload the board and try again' }),
 });
 
 export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier }): Router {
@@ -64,7 +66,17 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
       res.locals.flash = { kind: 'error', message: `Status of ${order.customerName}'s order not changed: ${parsed.error.issues[0]!.message}.` };
       return renderBoard(res);
     }
-    const update = orders.updateStatus(order.id, parsed.data.status, res.locals.currentStaff!.id)!;
+    const { status, expectedStatus } = parsed.data;
+    const update = orders.updateStatus(order.id, status, res.locals.currentStaff!.id, expectedStatus)!;
+    if (update.outcome === 'conflict') {
+      const change = update.latestChange;
+      res.status(409);
+      res.locals.flash = {
+        kind: 'error',
+        message: `${order.customerName}'s order was changed to ${change.status}${change.changedBy ? ` by ${change.changedBy}` : ''} at ${formatTime(change.changedAt)} — check the board and try again. Your choice, ${status}, was not saved.`,
+      };
+      return renderBoard(res);
+    }
     setFlash(req, update.outcome === 'changed'
       ? { kind: 'success', message: `${order.customerName}'s order is now ${update.order.status}.` }
       : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed.` });
