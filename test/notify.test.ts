@@ -55,6 +55,41 @@ describe('POST /orders/:orderId/notify', () => {
     ]);
   });
 
+  it('texts about a second delay: an order that went delayed → confirmed → delayed is a new change', async () => {
+    const { agent, sender, db } = await setup();
+    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
+    await agent.post('/orders/mike/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+
+    await agent.post('/orders/mike/notify').expect(303);
+
+    expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
+      'Hello, Mike Madeater, sometimes good thi',
+      'Hello, Mike Madeater, sometimes good thi',
+    ]);
+    const board = await agent.get('/');
+    expect(board.text).toContain('Mike Madeater was notified that their order is delayed');
+    // Each message names the status change it announces: the first delay and the second.
+    const announced = db.prepare(`SELECT change.id FROM messages JOIN order_status_changes AS change ON change.id = messages.status_change_id
+      ORDER BY messages.id`).pluck().all();
+    const delays = db.prepare("SELECT id FROM order_status_changes WHERE order_id = 'mike' AND status = 'delayed' ORDER BY id").pluck().all();
+    expect(announced).toEqual(delays);
+  });
+
+  it('texts a new change once, however many times Notify is pressed at once', async () => {
+    const { agent, sender } = await setup();
+    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
+    await agent.post('/orders/mike/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+
+    await Promise.all(Array.from({ length: 5 }, () => agent.post('/orders/mike/notify')));
+    await agent.post('/orders/mike/notify').expect(303);
+
+    expect(sender.sent).toHaveLength(2);
+    const board = await agent.get('/');
+    expect(board.text).toMatch(/Mike Madeater was already texted that their order is delayed/);
+  });
+
   it('tries again after a failure: a failed message does not block Notify', async () => {
     const { agent, sender } = await setup();
     sender.next = async () => { throw new SmsSendError('rejected', 'refused', { statusCode: 422, providerErrors: [{ code: 25, description: 'Not enough balance', parameter: undefined }] }); };
