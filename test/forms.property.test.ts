@@ -50,13 +50,18 @@ describe('every form, under generated input', () => {
     }), { numRuns });
   });
 
-  it('POST /orders/:orderId/notify: never a 5xx and never changes the order, whatever fields come along', async () => {
+  it('POST /orders/:orderId/notify: never a 5xx, never changes the order, and texts only when the form shows the saved status', async () => {
     const { admin, snapshot, sender } = await setup();
-    await fc.assert(fc.asyncProperty(formOf({ status: text, body: text }), async (form) => {
+    const status = fc.constantFrom(...orderStatuses);
+    await fc.assert(fc.asyncProperty(formOf({ status, expectedStatus: status, body: text }), async (form) => {
       const before = snapshot();
+      const sentBefore = sender.sent.length;
       const response = await admin.post('/orders/o1/notify').send(form);
       expectSafe(response);
-      expect(response.status).toBe(303);
+      const known = (value: unknown) => typeof value === 'string' && (orderStatuses as readonly string[]).includes(value);
+      const valid = known(form.status) && known(form.expectedStatus);
+      expect(response.status).toBe(!valid ? 400 : form.status === 'pending' && form.expectedStatus === 'pending' ? 303 : 409);
+      if (response.status !== 303) expect(sender.sent.length).toBe(sentBefore);
       expect(snapshot()).toBe(before);
     }), { numRuns });
     expect(sender.sent.every((message) => message.recipient === '+14127267380')).toBe(true);

@@ -4,6 +4,9 @@ import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import { SmsSendError } from '../src/notifications/sms-sender.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 
+/** The row's status form as Notify submits it, with the list showing the status the page was rendered with. */
+const shows = (status: string) => ({ status, expectedStatus: status });
+
 async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
   const context = createTestApp({ sender, config: testConfig(configOverrides) });
@@ -15,7 +18,7 @@ describe('POST /orders/:orderId/notify', () => {
   it('texts the customer the message for the current status and says so', async () => {
     const { agent, sender, messages } = await setup();
 
-    await agent.post('/orders/mike/notify').expect(303).expect('location', '/');
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303).expect('location', '/');
 
     expect(sender.sent).toHaveLength(1);
     expect(sender.sent[0]).toMatchObject({
@@ -29,8 +32,8 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('does not text twice for the same status, and says when it was sent', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 
     expect(sender.sent).toHaveLength(1);
     const board = await agent.get('/');
@@ -40,15 +43,15 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('sends a double click only once', async () => {
     const { agent, sender } = await setup();
-    await Promise.all([agent.post('/orders/mike/notify'), agent.post('/orders/mike/notify'), agent.post('/orders/mike/notify')]);
+    await Promise.all([agent.post('/orders/mike/notify').send(shows('delayed')), agent.post('/orders/mike/notify').send(shows('delayed')), agent.post('/orders/mike/notify').send(shows('delayed'))]);
     expect(sender.sent).toHaveLength(1);
   });
 
   it('texts again for a new status', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delivered')).expect(303);
     expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
       'Hello, Mike Madeater, sometimes good thi',
       'Hello, Mike Madeater, you can start sett',
@@ -57,11 +60,11 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('texts about a second delay: an order that went delayed → confirmed → delayed is a new change', async () => {
     const { agent, sender, db } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 
     expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
       'Hello, Mike Madeater, sometimes good thi',
@@ -78,12 +81,12 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('texts a new change once, however many times Notify is pressed at once', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
 
-    await Promise.all(Array.from({ length: 5 }, () => agent.post('/orders/mike/notify')));
-    await agent.post('/orders/mike/notify').expect(303);
+    await Promise.all(Array.from({ length: 5 }, () => agent.post('/orders/mike/notify').send(shows('delayed'))));
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 
     expect(sender.sent).toHaveLength(2);
     const board = await agent.get('/');
@@ -93,9 +96,9 @@ describe('POST /orders/:orderId/notify', () => {
   it('tries again after a failure: a failed message does not block Notify', async () => {
     const { agent, sender } = await setup();
     sender.next = async () => { throw new SmsSendError('rejected', 'refused', { statusCode: 422, providerErrors: [{ code: 25, description: 'Not enough balance', parameter: undefined }] }); };
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
     sender.next = async () => ({ providerMessageId: 'ok', sent: true });
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
     expect(sender.sent).toHaveLength(2);
   });
 
@@ -111,7 +114,7 @@ describe('POST /orders/:orderId/notify', () => {
       });
     };
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('role="alert"');
@@ -130,7 +133,7 @@ describe('POST /orders/:orderId/notify', () => {
     const { agent, sender, orders, messages } = await setup();
     sender.next = async () => { throw error; };
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
@@ -144,13 +147,53 @@ describe('POST /orders/:orderId/notify', () => {
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ providerMessageId: 'late', sent: true }); });
 
-    await agent.post('/orders/mike/notify').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('MessageBird is slow to answer: the message to Mike Madeater is on its way');
     expect(board.text).toMatch(/message-sending[^>]*>\s*Sending/);
     answer();
     await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*>\s*Sent/);
+  });
+
+  it('sends nothing while the list shows a status that was not saved: 409, says what to do, and keeps the choice', async () => {
+    const { agent, sender, messages } = await setup();
+
+    const response = await agent.post('/orders/mike/notify').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(409);
+
+    expect(response.text).toContain('role="alert"');
+    expect(response.text).toContain('Nothing was sent to Mike Madeater: the list shows delivered, but the saved status is delayed. Press Update to save delivered first, then notify — or set the list back to delayed.');
+    expect(response.text).toMatch(/<option value="delivered" selected>/);
+    expect(sender.sent).toHaveLength(0);
+    expect(messages.forOrder('mike')).toHaveLength(0);
+  });
+
+  it('sends nothing when another tablet changed the order since the page was shown: 409 with who, what and when', async () => {
+    const { agent, sender, signIn } = await setup();
+    const chef = await signIn('chef');
+    await chef.post('/orders/mike/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
+
+    const response = await agent.post('/orders/mike/notify').send(shows('delayed')).expect(409);
+
+    expect(response.text).toMatch(/Nothing was sent\. Mike Madeater&#39;s order was changed to delivered by chef at \d\d:\d\d — check the board and try again\./);
+    expect(response.text).toMatch(/<option value="delivered" selected>/);
+    expect(sender.sent).toHaveLength(0);
+  });
+
+  it('answers 400 and sends nothing when the form does not say what the board showed', async () => {
+    const { agent, sender } = await setup();
+    const response = await agent.post('/orders/mike/notify').expect(400);
+    expect(response.text).toContain('Nothing was sent to Mike Madeater: the form did not say which status the board showed; reload the board and try again.');
+    expect(sender.sent).toHaveLength(0);
+  });
+
+  it('submits the row\'s status form from the Notify and Send again buttons, so the list\'s choice comes along', async () => {
+    const { agent } = await setup();
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
+    const board = await agent.get('/');
+    expect(board.text).toContain('<form method="post" action="/orders/mike/status" class="status-form" id="status-form-mike">');
+    expect(board.text).toMatch(/<button type="submit" form="status-form-mike" formaction="\/orders\/mike\/notify"/);
+    expect(board.text).toMatch(/<button type="submit" form="status-form-mike" formaction="\/orders\/mike\/resend"/);
   });
 
   it('answers a 404 page for an unknown order and sends nothing', async () => {
@@ -164,7 +207,7 @@ describe('POST /orders/:orderId/notify', () => {
     context.orders.insert(makeOrder({ id: 'hannah', customerName: 'Hannah Hungry', status: 'pending' }));
     const agent = await context.signIn();
 
-    await agent.post('/orders/hannah/notify').expect(303);
+    await agent.post('/orders/hannah/notify').send(shows('pending')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('Nothing was sent: no MessageBird API key is configured');
@@ -176,8 +219,8 @@ describe('POST /orders/:orderId/notify', () => {
 describe('POST /orders/:orderId/resend', () => {
   it('texts the same status once more, with a new reference', async () => {
     const { agent, sender, messages } = await setup();
-    await agent.post('/orders/mike/notify').expect(303);
-    await agent.post('/orders/mike/resend').expect(303);
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/mike/resend').send(shows('delayed')).expect(303);
 
     expect(sender.sent).toHaveLength(2);
     expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
@@ -188,5 +231,13 @@ describe('POST /orders/:orderId/resend', () => {
   it('answers 404 for an unknown order', async () => {
     const { agent } = await setup();
     await agent.post('/orders/ghost/resend').expect(404);
+  });
+
+  it('sends nothing again while the list shows a status that was not saved', async () => {
+    const { agent, sender } = await setup();
+    await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
+    const response = await agent.post('/orders/mike/resend').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(409);
+    expect(response.text).toContain('the list shows confirmed, but the saved status is delayed');
+    expect(sender.sent).toHaveLength(1);
   });
 });

@@ -115,6 +115,22 @@ describe('POST /orders/:orderId/status', () => {
     expect(orders.findById('o1')!.deliveredAt).toBe(firstDelivery);
   });
 
+  it('shows "first delivered" only while the order is delivered; the history keeps the time', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
+    await agent.post('/orders/o1/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
+    expect((await agent.get('/')).text).toContain('first delivered');
+    expect((await agent.get('/orders/o1')).text).toContain('First delivered');
+
+    await agent.post('/orders/o1/status').send({ status: 'pending', expectedStatus: 'delivered' }).expect(303);
+
+    expect((await agent.get('/')).text).not.toContain('first delivered');
+    const page = await agent.get('/orders/o1');
+    expect(page.text).not.toContain('First delivered');
+    expect(page.text).toContain('<td>delivered</td>');
+  });
+
   it('says nothing changed when the status is already the chosen one', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();

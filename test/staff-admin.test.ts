@@ -123,7 +123,7 @@ describe('the audit trail', () => {
     const cook = await signIn('cook');
     await cook.post('/orders/o1/status').send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
     const waiter = await signIn('waiter');
-    await waiter.post('/orders/o1/notify').expect(303);
+    await waiter.post('/orders/o1/notify').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
 
     expect(orders.history('o1').map((change) => [change.status, change.changedBy])).toEqual([['pending', null], ['confirmed', 'cook']]);
     const page = await waiter.get('/orders/o1').expect(200);

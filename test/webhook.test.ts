@@ -14,7 +14,7 @@ async function setup(overrides: Record<string, string> = {}) {
   const context = createTestApp({ config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
   context.orders.insert(makeOrder({ id: 'o1', customerName: 'Mike Madeater' }));
   const agent = await context.signIn();
-  await agent.post('/orders/o1/notify').expect(303);
+  await agent.post('/orders/o1/notify').send({ status: 'pending', expectedStatus: 'pending' }).expect(303);
   const message = context.messages.forOrder('o1')[0]!;
   expect(message.state).toBe('sent');
   const query = (status: string, extra: Record<string, string> = {}) =>

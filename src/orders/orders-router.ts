@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
 import { liveStates } from '../notifications/message-repository.ts';
@@ -8,8 +8,9 @@ import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
 import { formatTime } from '../web/format.ts';
-import type { Order, OrderRepository } from './order-repository.ts';
+import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
 import { orderStatuses } from './order-status.ts';
+import type { OrderStatus } from './order-status.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -23,12 +24,50 @@ const statusForm = z.object({
   expectedStatus: z.enum(orderStatuses, { error: 'the form did not say which status the board showed; reload the board and try again' }),
 });
 
+// Notify and Send again submit the row's status form (the buttons name it with form=), so the
+// server sees what the list shows and the status the page was rendered with.
+const notifyForm = z.object({
+  status: z.enum(orderStatuses),
+  expectedStatus: z.enum(orderStatuses),
+});
+
 export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier }): Router {
   const { orders, messages, notifier } = deps;
   const router = Router();
 
-  const renderBoard = (res: Response) =>
-    res.render('board', { title: 'Orders', orders: orders.list(), latestMessages: messages.latestPerOrder(), liveStates, statuses: orderStatuses });
+  /** `choices` keeps a status picked in a row's list but not saved, so a refused form loses nothing. */
+  const renderBoard = (res: Response, choices = new Map<string, OrderStatus>()) =>
+    res.render('board', { title: 'Orders', orders: orders.list(), latestMessages: messages.latestPerOrder(), liveStates, statuses: orderStatuses, choices });
+
+  const changedSince = (order: Order, change: StatusChange) =>
+    `${order.customerName}'s order was changed to ${change.status}${change.changedBy ? ` by ${change.changedBy}` : ''} at ${formatTime(change.changedAt)} — check the board and try again.`;
+
+  /**
+   * Texts only what the page showed and the list still shows: nothing silently goes out for the
+   * saved status while another choice sits in the list, or after another tablet changed the order.
+   * Renders the refusal and returns false otherwise.
+   */
+  const notifyAllowed = (req: Request, res: Response): boolean => {
+    const order = res.locals.order!;
+    const parsed = notifyForm.safeParse(req.body ?? {});
+    let message: string | undefined;
+    const choices = new Map<string, OrderStatus>();
+    if (!parsed.success) {
+      res.status(400);
+      message = `Nothing was sent to ${order.customerName}: the form did not say which status the board showed; reload the board and try again.`;
+    } else if (parsed.data.expectedStatus !== order.status) {
+      res.status(409);
+      message = `Nothing was sent. ${changedSince(order, orders.latestChange(order.id)!)}`;
+    } else if (parsed.data.status !== order.status) {
+      res.status(409);
+      message = `Nothing was sent to ${order.customerName}: the list shows ${parsed.data.status}, but the saved status is ${order.status}. Press Update to save ${parsed.data.status} first, then notify — or set the list back to ${order.status}.`;
+      choices.set(order.id, parsed.data.status);
+    }
+    if (!message) return true;
+    res.locals.flash = { kind: 'error', message };
+    renderBoard(res, choices);
+    return false;
+  };
 
   // Load or 404 in one place for every route with an :orderId.
   router.param('orderId', (_req, res, next, orderId: string) => {
@@ -69,12 +108,8 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     const { status, expectedStatus } = parsed.data;
     const update = orders.updateStatus(order.id, status, res.locals.currentStaff!.id, expectedStatus)!;
     if (update.outcome === 'conflict') {
-      const change = update.latestChange;
       res.status(409);
-      res.locals.flash = {
-        kind: 'error',
-        message: `${order.customerName}'s order was changed to ${change.status}${change.changedBy ? ` by ${change.changedBy}` : ''} at ${formatTime(change.changedAt)} — check the board and try again. Your choice, ${status}, was not saved.`,
-      };
+      res.locals.flash = { kind: 'error', message: `${changedSince(update.order, update.latestChange)} Your choice, ${status}, was not saved.` };
       return renderBoard(res);
     }
     setFlash(req, update.outcome === 'changed'
@@ -84,6 +119,7 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
   });
 
   router.post('/orders/:orderId/notify', async (req, res) => {
+    if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!;
     setFlash(req, notifyFlash(result));
     res.redirect(303, '/');
@@ -91,6 +127,7 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
 
   // "Send again" is its own button and route, so a double click on Notify can never text twice.
   router.post('/orders/:orderId/resend', async (req, res) => {
+    if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!;
     setFlash(req, notifyFlash(result));
     res.redirect(303, '/');
