@@ -17,7 +17,8 @@ function show(cell, message) {
   cell.className = `message-state message-${message.state}`;
   const time = document.createElement('time');
   time.dateTime = message.updatedAt;
-  time.textContent = new Date(message.updatedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+  // The server formats the time in the kitchen's zone; the browser's zone may be another.
+  time.textContent = message.updatedAtText;
   cell.replaceChildren(`${labels[message.state] ?? message.state} `, time);
   if (message.errorDescription) cell.append(`: ${message.errorDescription.split('\n').join('; ')}`);
 }

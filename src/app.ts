@@ -24,7 +24,7 @@ import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
 import { csrfProtection, exposeCsrfToken } from './web/csrf.ts';
 import { exposeFlash } from './web/flash.ts';
-import { formatTime } from './web/format.ts';
+import { createTimeFormatter } from './web/format.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
@@ -53,6 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
+  const formatTime = createTimeFormatter(config.timeZone);
   app.locals.formatTime = formatTime;
 
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
@@ -105,9 +106,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(csrfProtection);
   app.use(exposeFlash);
 
-  app.use(createAuthRouter({ staff, passwords, throttle }));
+  app.use(createAuthRouter({ staff, passwords, throttle, formatTime }));
   app.use(requireStaff);
-  app.use(createOrdersRouter({ orders, messages, notifier }));
+  app.use(createOrdersRouter({ orders, messages, notifier, formatTime }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
 

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       outbox: { concurrency: 4, maxAttempts: 8, retryBaseMs: 5000, retryMaxMs: 600_000, notifyWaitMs: 3000 },
       session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
       trustProxy: false,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       firstAdmin: undefined,
     });
   });

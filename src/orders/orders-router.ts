@@ -7,7 +7,7 @@ import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
-import { formatTime } from '../web/format.ts';
+import type { TimeFormatter } from '../web/format.ts';
 import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
 import { orderStatuses } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
@@ -31,8 +31,8 @@ const notifyForm = z.object({
   expectedStatus: z.enum(orderStatuses),
 });
 
-export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier }): Router {
-  const { orders, messages, notifier } = deps;
+export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier; formatTime: TimeFormatter }): Router {
+  const { orders, messages, notifier, formatTime } = deps;
   const router = Router();
 
   /** `choices` keeps a status picked in a row's list but not saved, so a refused form loses nothing. */
@@ -87,6 +87,8 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
       orderId: message.orderId,
       state: message.state,
       updatedAt: message.updatedAt,
+      // Formatted here, so the script shows the kitchen's time, not the browser's.
+      updatedAtText: formatTime(message.updatedAt),
       errorDescription: message.errorDescription,
     }));
     res.set('Cache-Control', 'no-store').json(latest);
@@ -121,7 +123,7 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
   router.post('/orders/:orderId/notify', async (req, res) => {
     if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!;
-    setFlash(req, notifyFlash(result));
+    setFlash(req, notifyFlash(result, formatTime));
     res.redirect(303, '/');
   });
 
@@ -129,14 +131,14 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
   router.post('/orders/:orderId/resend', async (req, res) => {
     if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!;
-    setFlash(req, notifyFlash(result));
+    setFlash(req, notifyFlash(result, formatTime));
     res.redirect(303, '/');
   });
 
   return router;
 }
 
-function notifyFlash({ outcome, order, message }: NotifyResult): Flash {
+function notifyFlash({ outcome, order, message }: NotifyResult, formatTime: TimeFormatter): Flash {
   const name = order.customerName;
   if (outcome === 'already-sent') {
     return {
