@@ -63,6 +63,8 @@ describe('POST /orders/:orderId/notify', () => {
     await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/mike/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+    // The latest message announced the first delay: the board does not offer to send it "again".
+    expect((await agent.get('/')).text).not.toContain('formaction="/orders/mike/resend"');
 
     await agent.post('/orders/mike/notify').send(shows('delayed')).expect(303);
 

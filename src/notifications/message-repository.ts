@@ -10,6 +10,8 @@ export type Message = {
   id: number;
   orderId: string;
   orderStatus: string;
+  /** The status change this message announces; null only for a change no longer in the history. */
+  statusChangeId: number | null;
   body: string;
   recipient: string;
   reference: string;
@@ -60,7 +62,8 @@ const reportedStates: Record<string, MessageState> = {
 // States only move forward; the three final ones never change again.
 const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };
 
-const columns = `message.id, message.order_id AS orderId, message.order_status AS orderStatus, message.body,
+const columns = `message.id, message.order_id AS orderId, message.order_status AS orderStatus,
+  message.status_change_id AS statusChangeId, message.body,
   message.recipient, message.reference, message.state, message.attempts, message.next_attempt_at AS nextAttemptAt,
   message.provider_message_id AS providerMessageId, message.provider_status AS providerStatus,
   message.provider_status_at AS providerStatusAt, message.error_code AS errorCode,

@@ -10,6 +10,8 @@ export type Order = {
   createdAt: string;
   updatedAt: string;
   deliveredAt: string | null;
+  /** The status change that put the order into its current status (its latest history row). */
+  statusChangeId: number | null;
 };
 
 export type StatusChange = {
@@ -30,7 +32,8 @@ export type StatusUpdate =
   | { outcome: 'conflict'; order: Order; latestChange: StatusChange };
 
 const orderColumns = `id, customer_name AS customerName, phone, items, status,
-  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
+  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt,
+  (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 
