@@ -10,7 +10,7 @@ export type Message = {
   id: number;
   orderId: string;
   orderStatus: string;
-  /** The status change this message announces; null only for a change no longer in the history. */
+  /** The status change this message announces; null for an old message no history row matched. */
   statusChangeId: number | null;
   body: string;
   recipient: string;
