@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { orderStatuses } from '../src/orders/order-status.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testPassword } from './support/helpers.ts';
 
-// Every form gets at least this many generated submissions.
+// Every form gets at least this many generated submissions. The order forms render the whole board
+// for most refusals, which takes longer than 15 s on a busy machine.
 const numRuns = 1000;
 
 // Text that would break the page if it were ever rendered unescaped.
@@ -48,7 +49,7 @@ describe('every form, under generated input', () => {
       expect(response.status).toBe(!valid ? 400 : stale ? 409 : 303);
       if (!valid || stale) expect(snapshot()).toBe(before);
     }), { numRuns });
-  });
+  }, 60_000);
 
   it('POST /orders/:orderId/notify: never a 5xx, never changes the order, and texts only when the form shows the saved status', async () => {
     const { admin, snapshot, sender } = await setup();
@@ -65,7 +66,7 @@ describe('every form, under generated input', () => {
       expect(snapshot()).toBe(before);
     }), { numRuns });
     expect(sender.sent.every((message) => message.recipient === '+14127267380')).toBe(true);
-  });
+  }, 60_000);
 
   it('POST /login: never a 5xx, only the right password signs in, and the username is always escaped', async () => {
     const { anonymous, snapshot } = await setup();
