@@ -37,7 +37,7 @@ import { createCsrf } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
 import { exposeFlash } from './web/flash.ts';
-import { formatTime } from './web/format.ts';
+import { createTimeFormatter } from './web/format.ts';
 import { resolveSessionSecret } from './web/session-secret.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
@@ -75,6 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
+  const formatTime = createTimeFormatter(config.timeZone);
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
   app.locals.settledStates = settledStates;
@@ -156,11 +157,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(csrf.csrfProtection);
   app.use(exposeFlash);
 
-  app.use(createAuthRouter({ staff, passwords, throttle }));
+  app.use(createAuthRouter({ staff, passwords, throttle, formatTime }));
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, notifier, renderBoard: boardView.render }));
+  app.use(createOrdersRouter({ orders, messages, notifier, formatTime, renderBoard: boardView.render }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));

@@ -36,6 +36,17 @@ const trustProxy = z.string().trim().transform((value): boolean | number | strin
 
 const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
 
+// An IANA zone name such as Europe/Amsterdam, as Intl knows it; stored in its canonical spelling.
+const timeZone = z.string().trim().transform((value, context) => {
+  try {
+    if (/^[+-]/.test(value)) throw new RangeError('an offset is not a zone');
+    return new Intl.DateTimeFormat('en-GB', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    context.addIssue({ code: 'custom', message: 'must be an IANA time zone name such as Europe/Amsterdam' });
+    return z.NEVER;
+  }
+});
+
 export const usernamePattern = /^[A-Za-z0-9._-]{3,32}$/;
 export const usernameRule = 'must be 3 to 32 letters, digits, dots, dashes or underscores';
 
@@ -65,6 +76,8 @@ const configSchema = z.object({
   LATE_AFTER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   DONE_VISIBLE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(10),
   TRUST_PROXY: z.preprocess(emptyAsUndefined, trustProxy.default(false)),
+  // Docker images run in UTC; a kitchen does not. Default: the server's own zone.
+  TIME_ZONE: z.preprocess(emptyAsUndefined, timeZone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone)),
   ADMIN_USERNAME: z.preprocess(emptyAsUndefined, z.string().regex(usernamePattern, usernameRule).optional()),
   ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
   SHOW_ERROR_DETAILS: z.preprocess(emptyAsUndefined, flag.default(false)),
@@ -87,6 +100,8 @@ export type Config = {
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
   board: { lateAfterMinutes: number; doneVisibleMinutes: number };
   trustProxy: boolean | number | string;
+  /** The zone every time is shown in. */
+  timeZone: string;
   firstAdmin: { username: string; password: string } | undefined;
   /** Stack traces on 500 pages: only when the operator asks for them. */
   showErrorDetails: boolean;
@@ -137,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     session: { secret: values.SESSION_SECRET, idleMinutes: values.SESSION_IDLE_MINUTES, maxHours: values.SESSION_MAX_HOURS },
     board: { lateAfterMinutes: values.LATE_AFTER_MINUTES, doneVisibleMinutes: values.DONE_VISIBLE_MINUTES },
     trustProxy: values.TRUST_PROXY,
+    timeZone: values.TIME_ZONE,
     firstAdmin: values.ADMIN_USERNAME && values.ADMIN_PASSWORD
       ? { username: values.ADMIN_USERNAME, password: values.ADMIN_PASSWORD }
       : undefined,

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       session: { secret: undefined, idleMinutes: 240, maxHours: 16 },
       board: { lateAfterMinutes: 30, doneVisibleMinutes: 10 },
       trustProxy: false,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       firstAdmin: undefined,
       showErrorDetails: false,
       defaultCountry: 'NL',

@@ -4,6 +4,9 @@ import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import type { SendOutcome } from '../src/notifications/sms-sender.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 
+/** The row's status form as Notify submits it, with the list showing the status the page was rendered with. */
+const shows = (status: string) => ({ status, expectedStatus: status });
+
 async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
   const context = createTestApp({ sender, config: testConfig(configOverrides) });
@@ -15,7 +18,7 @@ describe('POST /orders/:orderId/notify', () => {
   it('texts the customer the message for the current status and says so', async () => {
     const { agent, sender, messages } = await setup();
 
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303).expect('location', '/');
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303).expect('location', '/');
 
     expect(sender.sent).toHaveLength(1);
     expect(sender.sent[0]).toMatchObject({
@@ -29,8 +32,8 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('does not text twice for the same status, and says when it was sent', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
 
     expect(sender.sent).toHaveLength(1);
     const board = await agent.get('/');
@@ -40,27 +43,64 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('sends a double click only once', async () => {
     const { agent, sender } = await setup();
-    await Promise.all([agent.post('/orders/0000000000000000000000000000000a/notify'), agent.post('/orders/0000000000000000000000000000000a/notify'), agent.post('/orders/0000000000000000000000000000000a/notify')]);
+    await Promise.all([agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')), agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')), agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed'))]);
     expect(sender.sent).toHaveLength(1);
   });
 
   it('texts again for a new status', async () => {
     const { agent, sender } = await setup();
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delivered' }).expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delivered')).expect(303);
     expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
       'Hello, Mike Madeater, sometimes good thi',
       'Hello, Mike Madeater, you can start sett',
     ]);
   });
 
+  it('texts about a second delay: an order that went delayed → confirmed → delayed is a new change', async () => {
+    const { agent, sender, db } = await setup();
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+    // The latest message announced the first delay: the board does not offer to send it "again".
+    expect((await agent.get('/')).text).not.toContain('formaction="/orders/0000000000000000000000000000000a/resend"');
+
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+
+    expect(sender.sent.map((message) => message.body.slice(0, 40))).toEqual([
+      'Hello, Mike Madeater, sometimes good thi',
+      'Hello, Mike Madeater, sometimes good thi',
+    ]);
+    const board = await agent.get('/');
+    expect(board.text).toContain('Mike Madeater was notified that their order is delayed');
+    // Each message names the status change it announces: the first delay and the second.
+    const announced = db.prepare(`SELECT change.id FROM messages JOIN order_status_changes AS change ON change.id = messages.status_change_id
+      ORDER BY messages.id`).pluck().all();
+    const delays = db.prepare("SELECT id FROM order_status_changes WHERE order_id = '0000000000000000000000000000000a' AND status = 'delayed' ORDER BY id").pluck().all();
+    expect(announced).toEqual(delays);
+  });
+
+  it('texts a new change once, however many times Notify is pressed at once', async () => {
+    const { agent, sender } = await setup();
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+
+    await Promise.all(Array.from({ length: 5 }, () => agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed'))));
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+
+    expect(sender.sent).toHaveLength(2);
+    const board = await agent.get('/');
+    expect(board.text).toMatch(/Mike Madeater was already texted that their order is delayed/);
+  });
+
   it('tries again after a failure: a failed message does not block Notify', async () => {
     const { agent, sender } = await setup();
     sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 25, reasons: ['Not enough balance'] });
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     sender.next = async () => ({ kind: 'accepted', providerMessageId: 'ok' });
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     expect(sender.sent).toHaveLength(2);
   });
 
@@ -68,7 +108,7 @@ describe('POST /orders/:orderId/notify', () => {
     const { agent, sender, orders, messages } = await setup();
     sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 9, reasons: ['no (correct) recipients found', 'Not enough balance'] });
 
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('role="alert"');
@@ -86,7 +126,7 @@ describe('POST /orders/:orderId/notify', () => {
     const { agent, sender, orders, messages } = await setup();
     sender.next = async () => outcome;
 
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
@@ -124,13 +164,53 @@ describe('POST /orders/:orderId/notify', () => {
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'late' }); });
 
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('MessageBird is slow to answer: the message to Mike Madeater is on its way');
     expect(board.text).toMatch(/message-sending[^>]*>\s*Sending/);
     answer();
     await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*>\s*Sent/);
+  });
+
+  it('sends nothing while the list shows a status that was not saved: 409, says what to do, and keeps the choice', async () => {
+    const { agent, sender, messages } = await setup();
+
+    const response = await agent.post('/orders/0000000000000000000000000000000a/notify').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(409);
+
+    expect(response.text).toContain('role="alert"');
+    expect(response.text).toContain('Nothing was sent to Mike Madeater: the list shows delivered, but the saved status is delayed. Press Update to save delivered first, then notify — or set the list back to delayed.');
+    expect(response.text).toMatch(/<option value="delivered" selected>/);
+    expect(sender.sent).toHaveLength(0);
+    expect(messages.forOrder('0000000000000000000000000000000a')).toHaveLength(0);
+  });
+
+  it('sends nothing when another tablet changed the order since the page was shown: 409 with who, what and when', async () => {
+    const { agent, sender, signIn } = await setup();
+    const chef = await signIn('chef');
+    await chef.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
+
+    const response = await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(409);
+
+    expect(response.text).toMatch(/Nothing was sent\. Mike Madeater&#39;s order was changed to delivered by chef at \d\d:\d\d — check the board and try again\./);
+    expect(response.text).toMatch(/<option value="delivered" selected>/);
+    expect(sender.sent).toHaveLength(0);
+  });
+
+  it('answers 400 and sends nothing when the form does not say what the board showed', async () => {
+    const { agent, sender } = await setup();
+    const response = await agent.post('/orders/0000000000000000000000000000000a/notify').expect(400);
+    expect(response.text).toContain('Nothing was sent to Mike Madeater: the form did not say which status the board showed; reload the board and try again.');
+    expect(sender.sent).toHaveLength(0);
+  });
+
+  it('submits the row\'s status form from the Notify and Send again buttons, so the list\'s choice comes along', async () => {
+    const { agent } = await setup();
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    const board = await agent.get('/');
+    expect(board.text).toContain('<form method="post" action="/orders/0000000000000000000000000000000a/status" class="status-form" id="status-form-mike">');
+    expect(board.text).toMatch(/<button type="submit" form="status-form-mike" formaction="\/orders\/mike\/notify"/);
+    expect(board.text).toMatch(/<button type="submit" form="status-form-mike" formaction="\/orders\/mike\/resend"/);
   });
 
   it('answers a 404 page for an unknown order and sends nothing', async () => {
@@ -144,7 +224,7 @@ describe('POST /orders/:orderId/notify', () => {
     context.orders.insert(makeOrder({ id: '0000000000000000000000000000000b', customerName: 'Hannah Hungry', status: 'pending' }));
     const agent = await context.signIn();
 
-    await agent.post('/orders/0000000000000000000000000000000b/notify').expect(303);
+    await agent.post('/orders/hannah/notify').send(shows('pending')).expect(303);
 
     const board = await agent.get('/');
     expect(board.text).toContain('Nothing was sent: no MessageBird API key is configured');
@@ -156,8 +236,8 @@ describe('POST /orders/:orderId/notify', () => {
 describe('POST /orders/:orderId/resend', () => {
   it('texts the same status once more, with a new reference', async () => {
     const { agent, sender, messages } = await setup();
-    await agent.post('/orders/0000000000000000000000000000000a/notify').expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/resend').expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/resend').send(shows('delayed')).expect(303);
 
     expect(sender.sent).toHaveLength(2);
     expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
@@ -168,5 +248,13 @@ describe('POST /orders/:orderId/resend', () => {
   it('answers 404 for an unknown order', async () => {
     const { agent } = await setup();
     await agent.post('/orders/ghost/resend').expect(404);
+  });
+
+  it('sends nothing again while the list shows a status that was not saved', async () => {
+    const { agent, sender } = await setup();
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
+    const response = await agent.post('/orders/0000000000000000000000000000000a/resend').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(409);
+    expect(response.text).toContain('the list shows confirmed, but the saved status is delayed');
+    expect(sender.sent).toHaveLength(1);
   });
 });

@@ -93,7 +93,7 @@ describe('POST /orders/:orderId/status', () => {
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
 
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(303).expect('location', '/');
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303).expect('location', '/');
 
     expect(orders.findById('00000000000000000000000000000001')!.status).toBe('confirmed');
     expect(orders.history('00000000000000000000000000000001').map((change) => change.status)).toEqual(['delayed', 'confirmed']);
@@ -108,7 +108,7 @@ describe('POST /orders/:orderId/status', () => {
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
 
-    const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'eaten' }).expect(400);
+    const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'eaten', expectedStatus: 'pending' }).expect(400);
 
     expect(response.text).toContain('role="alert"');
     expect(response.text).toContain('Choose a status: pending, confirmed, delayed, delivered');
@@ -120,7 +120,7 @@ describe('POST /orders/:orderId/status', () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
-    await agent.post('/orders/00000000000000000000000000000001/status').send({}).expect(400);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ expectedStatus: 'pending' }).expect(400);
     expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
   });
 
@@ -136,24 +136,92 @@ describe('POST /orders/:orderId/status', () => {
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
 
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
     const firstDelivery = orders.findById('00000000000000000000000000000001')!.deliveredAt;
     expect(firstDelivery).toBeTruthy();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delayed' }).expect(303);
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered' }).expect(303);
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delayed', expectedStatus: 'delivered' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
 
     expect(orders.findById('00000000000000000000000000000001')!.deliveredAt).toBe(firstDelivery);
+  });
+
+  it('shows "first delivered" only while the order is delivered; the history keeps the time', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
+    expect((await agent.get('/')).text).toContain('first delivered');
+    expect((await agent.get('/orders/00000000000000000000000000000001')).text).toContain('First delivered');
+
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'pending', expectedStatus: 'delivered' }).expect(303);
+
+    expect((await agent.get('/')).text).not.toContain('first delivered');
+    const page = await agent.get('/orders/00000000000000000000000000000001');
+    expect(page.text).not.toContain('First delivered');
+    expect(page.text).toContain('<td>delivered</td>');
   });
 
   it('says nothing changed when the status is already the chosen one', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
     const board = await agent.get('/');
     expect(board.text).toContain('was already confirmed; nothing changed');
+    expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
+  });
+
+  it('renders the status the board showed into each status form', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'delayed' }));
+    const board = await agent.get('/').expect(200);
+    expect(board.text).toMatch(/action="\/orders\/o1\/status"[^]*?<input type="hidden" name="expectedStatus" value="delayed">/);
+  });
+
+  it('refuses a change from a stale page with 409, says who changed the order to what and when, and changes nothing', async () => {
+    const { orders, signIn } = createTestApp();
+    orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
+    const chef = await signIn('chef');
+    const cook = await signIn('cook');
+    // Both tablets show "confirmed"; the chef marks it delivered first.
+    await chef.post('/orders/000000000000000000000000000000d0/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
+
+    const response = await cook.post('/orders/000000000000000000000000000000d0/status').send({ status: 'pending', expectedStatus: 'confirmed' }).expect(409);
+
+    expect(response.text).toContain('role="alert"');
+    expect(response.text).toMatch(/Don Cheetos&#39;s order was changed to delivered by chef at \d\d:\d\d — check the board and try again\. Your choice, pending, was not saved\./);
+    expect(response.text).toMatch(/<option value="delivered" selected>/);
+    expect(orders.findById('000000000000000000000000000000d0')!.status).toBe('delivered');
+    expect(orders.history('000000000000000000000000000000d0').map((change) => change.status)).toEqual(['confirmed', 'delivered']);
+  });
+
+  it('lets only the first of two tablets showing the same status change it when both press Update at once', async () => {
+    const { orders, signIn } = createTestApp();
+    orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
+    const chef = await signIn('chef');
+    const cook = await signIn('cook');
+
+    const responses = await Promise.all([
+      chef.post('/orders/000000000000000000000000000000d0/status').send({ status: 'delivered', expectedStatus: 'confirmed' }),
+      cook.post('/orders/000000000000000000000000000000d0/status').send({ status: 'pending', expectedStatus: 'confirmed' }),
+    ]);
+
+    expect(responses.map((response) => response.status).sort()).toEqual([303, 409]);
+    const winner = responses[0]!.status === 303 ? 'delivered' : 'pending';
+    expect(orders.findById('000000000000000000000000000000d0')!.status).toBe(winner);
+    expect(orders.history('000000000000000000000000000000d0').map((change) => change.status)).toEqual(['confirmed', winner]);
+  });
+
+  it('answers 400 when the form does not say which status the board showed, and changes nothing', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
+    const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(400);
+    expect(response.text).toContain('Status of Mike Madeater&#39;s order not changed: the form did not say which status the board showed; reload the board and try again.');
+    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
     expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
   });
 

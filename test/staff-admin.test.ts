@@ -123,9 +123,9 @@ describe('the audit trail', () => {
     const { signIn, orders } = createTestApp();
     orders.insert({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
     const cook = await signIn('cook');
-    await cook.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(303);
+    await cook.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
     const waiter = await signIn('waiter');
-    await waiter.post('/orders/00000000000000000000000000000001/notify').expect(303);
+    await waiter.post('/orders/00000000000000000000000000000001/notify').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
 
     expect(orders.history('00000000000000000000000000000001').map((change) => [change.status, change.changedBy])).toEqual([['pending', null], ['confirmed', 'cook']]);
     const page = await waiter.get('/orders/00000000000000000000000000000001').expect(200);

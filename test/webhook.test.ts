@@ -18,7 +18,7 @@ async function setup(overrides: Record<string, string> = {}, logs = captureLogs(
   const context = createTestApp({ logger: logs.logger, config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
   context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater' }));
   const agent = await context.signIn();
-  await agent.post('/orders/00000000000000000000000000000001/notify').expect(303);
+  await agent.post('/orders/00000000000000000000000000000001/notify').send({ status: 'pending', expectedStatus: 'pending' }).expect(303);
   const message = context.messages.forOrder('00000000000000000000000000000001')[0]!;
   expect(message.state).toBe('sent');
   const query = (status: string, extra: Record<string, string> = {}) =>

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
+import type { OrderStatus } from '../orders/order-status.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { dayKey, dayOf, parseDay } from './days.ts';
@@ -34,8 +35,11 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   return {
     placeOf,
     now,
-    /** Renders the board, optionally narrowed by a search. */
-    render(res: Response, searchText?: string) {
+    /**
+     * Renders the board, optionally narrowed by a search; `choices` keeps a status picked in a row's
+     * list but not saved, so a refused form loses nothing.
+     */
+    render(res: Response, searchText?: string, choices?: ReadonlyMap<string, OrderStatus>) {
       const at = now();
       // Read before the rows, so a change between the two is sent again rather than missed.
       const lastEventId = live.newestEventId();
@@ -48,6 +52,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         latestMessages: messages.latestFor([...active, ...recentlyDone].map((order) => order.id)),
         lastEventId,
         search: searchText,
+        choices,
         now: at.getTime(),
       });
     },

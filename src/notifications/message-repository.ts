@@ -6,6 +6,8 @@ export type Message = {
   id: number;
   orderId: string;
   orderStatus: string;
+  /** The status change this message announces; null for an old message no history row matched. */
+  statusChangeId: number | null;
   body: string;
   recipient: string;
   reference: string;
@@ -61,7 +63,8 @@ export type Problem = { code: number | undefined; reasons: string[] };
 /** A claim on a row: the process that holds it and until when. */
 export type Claim = { owner: string; leaseMs: number };
 
-const columns = `message.id, message.order_id AS orderId, message.order_status AS orderStatus, message.body,
+const columns = `message.id, message.order_id AS orderId, message.order_status AS orderStatus,
+  message.status_change_id AS statusChangeId, message.body,
   message.recipient, message.reference, message.state, message.attempts, message.next_attempt_at AS nextAttemptAt,
   message.provider_message_id AS providerMessageId, message.provider_status AS providerStatus,
   message.provider_status_at AS providerStatusAt, message.error_code AS errorCode,
@@ -74,8 +77,10 @@ export type MessageRepository = ReturnType<typeof createMessageRepository>;
 
 export function createMessageRepository(db: Db, now: () => Date = () => new Date()) {
   const statements = {
-    insert: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
-      VALUES (@orderId, @orderStatus, @body, @recipient, @reference, 'queued', @at, @requestedBy, @at, @at)`),
+    insert: db.prepare(`INSERT INTO messages (order_id, order_status, status_change_id, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
+      VALUES (@orderId, @orderStatus, @statusChangeId, @body, @recipient, @reference, 'queued', @at, @requestedBy, @at, @at)`),
+    // The change that put the order into the status a message announces: the latest one to it.
+    statusChangeFor: db.prepare('SELECT max(id) FROM order_status_changes WHERE order_id = ? AND status = ?').pluck(),
     findById: db.prepare(`SELECT ${columns} ${from} WHERE message.id = ?`),
     findByReference: db.prepare(`SELECT ${columns} ${from} WHERE message.reference = ?`),
     findByProviderId: db.prepare(`SELECT ${columns} ${from} WHERE message.provider_message_id = ?`),
@@ -84,9 +89,9 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
     // it, not the size of the message log or of the orders table.
     latestFor: db.prepare(`SELECT ${columns} ${from}
       WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = shown.value) FROM json_each(?) AS shown)`),
-    // The message already sent, or on its way, for an order's status: see liveStates.
-    liveForStatus: db.prepare(`SELECT ${columns} ${from}
-      WHERE message.order_id = ? AND message.order_status = ? AND message.state IN (${live})
+    // The message already sent, or on its way, for one status change: see liveStates.
+    liveForChange: db.prepare(`SELECT ${columns} ${from}
+      WHERE message.order_id = ? AND message.order_status = ? AND message.status_change_id IS ? AND message.state IN (${live})
       ORDER BY message.id DESC LIMIT 1`),
     // Claims are single UPDATE statements, which take the write lock before reading: two processes
     // can never claim the same row.
@@ -168,15 +173,17 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
       return new Map((statements.latestFor.all(JSON.stringify(orderIds)) as Message[]).map((message) => [message.orderId, message]));
     },
     /**
-     * Queues a message unless one for the same order status is already queued, sent or delivered
-     * (unless resending). Check and insert share one immediate transaction, so a double click or two
-     * processes cannot both queue one.
+     * Queues a message for the status change that put the order into `orderStatus`, unless one for
+     * that same change is already queued, sent or delivered (unless resending): a later change back
+     * to the same status is a new change and gets its own text. Check and insert share one immediate
+     * transaction, so a double click or two processes cannot both queue one.
      */
     queue(message: NewMessage, options: { resend: boolean }): QueueResult {
       const run = db.transaction((): QueueResult => {
-        const existing = options.resend ? undefined : (statements.liveForStatus.get(message.orderId, message.orderStatus) as Message | undefined);
+        const statusChangeId = (statements.statusChangeFor.get(message.orderId, message.orderStatus) as number | null) ?? null;
+        const existing = options.resend ? undefined : (statements.liveForChange.get(message.orderId, message.orderStatus, statusChangeId) as Message | undefined);
         if (existing) return { outcome: 'already-sent', message: existing };
-        const result = statements.insert.run({ ...message, at: at() });
+        const result = statements.insert.run({ ...message, statusChangeId, at: at() });
         return { outcome: 'queued', message: findById(Number(result.lastInsertRowid))! };
       });
       return run.immediate();

@@ -18,6 +18,8 @@ export type Order = {
   createdAt: string;
   updatedAt: string;
   deliveredAt: string | null;
+  /** The status change that put the order into its current status (its latest history row). */
+  statusChangeId: number | null;
 };
 
 export type StatusChange = {
@@ -48,10 +50,14 @@ export type CreateResult =
 
 export type StatusUpdate =
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
-  | { outcome: 'unchanged'; order: Order };
+  | { outcome: 'unchanged'; order: Order }
+  /** The order was no longer in the status the request expected: someone changed it since. */
+  | { outcome: 'conflict'; order: Order; latestChange: StatusChange };
 
-const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
-  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
+/** The columns of an Order row, for every query that returns one (the board's too). */
+export const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
+  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt,
+  (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 
@@ -80,8 +86,13 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
       change.changed_at AS changedAt, staff.username AS changedBy
     FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
     WHERE change.order_id = ? ORDER BY change.id`);
+  const selectLatestChange = db.prepare(`SELECT change.id, change.order_id AS orderId, change.status,
+      change.changed_at AS changedAt, staff.username AS changedBy
+    FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
+    WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`);
 
   const findById = (id: string) => selectById.get(id) as Order | undefined;
+  const latestChange = (orderId: string) => selectLatestChange.get(orderId) as StatusChange | undefined;
 
   /**
    * Writes the order with the next number of the day; false when its externalId is taken. Callers
@@ -127,10 +138,13 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
   // Read-then-write transactions start IMMEDIATE: they take the write lock first, so a second
   // process waits (busy_timeout) instead of failing with SQLITE_BUSY when it tries to write.
   // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
-  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null): StatusUpdate | undefined => {
+  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined): StatusUpdate | undefined => {
     const current = findById(id);
     if (!current) return undefined;
     if (current.status === status) return { outcome: 'unchanged', order: current };
+    if (expectedStatus !== undefined && current.status !== expectedStatus) {
+      return { outcome: 'conflict', order: current, latestChange: latestChange(id)! };
+    }
     const at = now().toISOString();
     setStatus.run({ id, status, at });
     insertChange.run(id, status, at, staffId);
@@ -146,8 +160,15 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
     insertIfEmpty: (newOrders: NewOrder[]) => insertIfEmpty.immediate(newOrders),
     /** A new pending order with a random id and the next number of the day. */
     create: (input: CreateOrder) => create.immediate(input),
-    /** Records the new status and when it happened; a repeat of the current status changes nothing. */
-    updateStatus: (id: string, status: OrderStatus, staffId: number | null) => updateStatus.immediate(id, status, staffId),
+    /**
+     * Records the new status and when it happened; a repeat of the current status changes nothing.
+     * With `expectedStatus` (the status the page showed), an order changed since is left alone and
+     * the change that overtook it is returned. Check and write share one immediate transaction, so
+     * a second writer (another tablet, another process) waits instead of reading a stale status.
+     */
+    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus) =>
+      updateStatus.immediate(id, status, staffId, expectedStatus),
+    latestChange,
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
   };
 }

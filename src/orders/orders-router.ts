@@ -1,15 +1,16 @@
 import { Router } from 'express';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
-import { formatTime } from '../web/format.ts';
+import type { TimeFormatter } from '../web/format.ts';
 import { isOrderId } from './order-id.ts';
-import type { Order, OrderRepository } from './order-repository.ts';
+import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
 import { orderStatuses } from './order-status.ts';
+import type { OrderStatus } from './order-status.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -17,13 +18,55 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Renders the board (see the board router); `choices` keeps unsaved picks in the rows' lists. */
+type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, OrderStatus>) => void;
+
 const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
+  // The status the page showed, so a stale page cannot overwrite a change made elsewhere.
+  expectedStatus: z.enum(orderStatuses, { error: 'the form did not say which status the board showed; reload the board and try again' }),
 });
 
-export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier; renderBoard: (res: Response) => void }): Router {
-  const { orders, messages, notifier, renderBoard } = deps;
+// Notify and Send again submit the row's status form (the buttons name it with form=), so the
+// server sees what the list shows and the status the page was rendered with.
+const notifyForm = z.object({
+  status: z.enum(orderStatuses),
+  expectedStatus: z.enum(orderStatuses),
+});
+
+export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier; formatTime: TimeFormatter; renderBoard: BoardRenderer }): Router {
+  const { orders, messages, notifier, formatTime, renderBoard } = deps;
   const router = Router();
+
+  const changedSince = (order: Order, change: StatusChange) =>
+    `${order.customerName}'s order was changed to ${change.status}${change.changedBy ? ` by ${change.changedBy}` : ''} at ${formatTime(change.changedAt)} — check the board and try again.`;
+
+  /**
+   * Texts only what the page showed and the list still shows: nothing silently goes out for the
+   * saved status while another choice sits in the list, or after another tablet changed the order.
+   * Renders the refusal and returns false otherwise.
+   */
+  const notifyAllowed = (req: Request, res: Response): boolean => {
+    const order = res.locals.order!;
+    const parsed = notifyForm.safeParse(req.body ?? {});
+    let message: string | undefined;
+    const choices = new Map<string, OrderStatus>();
+    if (!parsed.success) {
+      res.status(400);
+      message = `Nothing was sent to ${order.customerName}: the form did not say which status the board showed; reload the board and try again.`;
+    } else if (parsed.data.expectedStatus !== order.status) {
+      res.status(409);
+      message = `Nothing was sent. ${changedSince(order, orders.latestChange(order.id)!)}`;
+    } else if (parsed.data.status !== order.status) {
+      res.status(409);
+      message = `Nothing was sent to ${order.customerName}: the list shows ${parsed.data.status}, but the saved status is ${order.status}. Press Update to save ${parsed.data.status} first, then notify — or set the list back to ${order.status}.`;
+      choices.set(order.id, parsed.data.status);
+    }
+    if (!message) return true;
+    res.locals.flash = { kind: 'error', message };
+    renderBoard(res, undefined, choices);
+    return false;
+  };
 
   // Load or 404 in one place for every route with an :orderId.
   router.param('orderId', (_req, res, next, orderId: string) => {
@@ -46,7 +89,13 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
       res.locals.flash = { kind: 'error', message: `Status of ${order.customerName}'s order not changed: ${parsed.error.issues[0]!.message}.` };
       return renderBoard(res);
     }
-    const update = orders.updateStatus(order.id, parsed.data.status, res.locals.currentStaff!.id)!;
+    const { status, expectedStatus } = parsed.data;
+    const update = orders.updateStatus(order.id, status, res.locals.currentStaff!.id, expectedStatus)!;
+    if (update.outcome === 'conflict') {
+      res.status(409);
+      res.locals.flash = { kind: 'error', message: `${changedSince(update.order, update.latestChange)} Your choice, ${status}, was not saved.` };
+      return renderBoard(res);
+    }
     setFlash(req, update.outcome === 'changed'
       ? { kind: 'success', message: `${order.customerName}'s order is now ${update.order.status}.` }
       : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed.` });
@@ -54,22 +103,24 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
   });
 
   router.post('/orders/:orderId/notify', async (req, res) => {
+    if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!;
-    setFlash(req, notifyFlash(result));
+    setFlash(req, notifyFlash(result, formatTime));
     res.redirect(303, '/');
   });
 
   // "Send again" is its own button and route, so a double click on Notify can never text twice.
   router.post('/orders/:orderId/resend', async (req, res) => {
+    if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!;
-    setFlash(req, notifyFlash(result));
+    setFlash(req, notifyFlash(result, formatTime));
     res.redirect(303, '/');
   });
 
   return router;
 }
 
-function notifyFlash({ outcome, order, message }: NotifyResult): Flash {
+function notifyFlash({ outcome, order, message }: NotifyResult, formatTime: TimeFormatter): Flash {
   const name = order.customerName;
   if (outcome === 'already-sent') {
     return {

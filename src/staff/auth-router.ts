@@ -6,7 +6,7 @@ import { safeReturnPath } from './authentication.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { StaffRepository } from './staff-repository.ts';
-import { formatTime } from '../web/format.ts';
+import type { TimeFormatter } from '../web/format.ts';
 import { signOut } from '../web/session.ts';
 
 const loginForm = z.object({
@@ -21,8 +21,8 @@ const notices: Record<string, string> = {
 };
 
 
-export function createAuthRouter(deps: { staff: StaffRepository; passwords: PasswordHasher; throttle: LoginThrottle }): Router {
-  const { staff, passwords, throttle } = deps;
+export function createAuthRouter(deps: { staff: StaffRepository; passwords: PasswordHasher; throttle: LoginThrottle; formatTime: TimeFormatter }): Router {
+  const { staff, passwords, throttle, formatTime } = deps;
   const router = Router();
 
   const renderLogin = (res: Response, fields: { username?: string; next?: string; error?: string; notice?: string }) =>

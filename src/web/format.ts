@@ -1,6 +1,33 @@
-const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+export type TimeFormatter = (at: string | Date) => string;
 
-/** Hours and minutes in the server's time zone: the kitchen's clock. */
-export function formatTime(iso: string | Date): string {
-  return timeFormat.format(typeof iso === 'string' ? new Date(iso) : iso);
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const dayMs = 86_400_000;
+
+/**
+ * The kitchen's clock: every time on every page, and in the board script (the server sends it the
+ * formatted text), comes from here, in the configured time zone — not the server's, not the
+ * browser's. The day is shown when it is not today: "19:42", "yesterday 23:50", "tomorrow 00:10",
+ * "21 Nov 23:50", "30 Dec 2025 23:50".
+ */
+export function createTimeFormatter(timeZone: string, now: () => Date = () => new Date()): TimeFormatter {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
+  const local = (date: Date) => {
+    const parts = new Map(format.formatToParts(date).map((part) => [part.type, part.value]));
+    const [year, month, day] = [Number(parts.get('year')), Number(parts.get('month')), Number(parts.get('day'))];
+    // The local calendar day as a day count, so "yesterday" follows the zone's midnight, DST included.
+    return { year, month, day, dayNumber: Date.UTC(year, month - 1, day) / dayMs, time: `${parts.get('hour')}:${parts.get('minute')}` };
+  };
+
+  return (at) => {
+    const then = local(typeof at === 'string' ? new Date(at) : at);
+    const today = local(now());
+    const days = then.dayNumber - today.dayNumber;
+    if (days === 0) return then.time;
+    if (days === -1) return `yesterday ${then.time}`;
+    if (days === 1) return `tomorrow ${then.time}`;
+    const date = `${then.day} ${months[then.month - 1]}${then.year === today.year ? '' : ` ${then.year}`}`;
+    return `${date} ${then.time}`;
+  };
 }

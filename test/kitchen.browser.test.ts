@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTimeFormatter } from '../src/web/format.ts';
+import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { FakeMessageBird } from './support/fake-messagebird.ts';
+import { startServer } from './support/server-process.ts';
+import type { ServerProcess } from './support/server-process.ts';
+
+describe.skipIf(!chromiumPath)('the kitchen\'s board in a real browser', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let fake: FakeMessageBird;
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
+    fake = new FakeMessageBird();
+    await fake.start();
+    [server, browser] = await Promise.all([
+      startServer({
+        DATABASE_PATH: join(folder, 'orders.db'),
+        ADMIN_USERNAME: 'chef',
+        ADMIN_PASSWORD: 'kitchen-door-blue-42',
+        MESSAGEBIRD_API_KEY: 'test_browserkey',
+        NOTIFY_WAIT_MS: '1000',
+        SMS_RETRY_BASE_MS: '1500',
+        TIME_ZONE: 'Asia/Tokyo',
+      }, { fakeMessageBird: fake.url }),
+      launchBrowser(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await fake?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('shows the times the board script updates in the kitchen\'s zone, not the browser\'s', async () => {
+    // MessageBird is down for the first try, so the script has a state to follow.
+    fake.reply({ status: 503 });
+    const context = await browser.newContext({ timezoneId: 'America/New_York' });
+    const page = await context.newPage();
+    await signIn(page, server.url);
+    const row = page.getByRole('row', { name: /Mike Madeater/ });
+    const state = row.locator('[data-message-for]');
+
+    await row.getByRole('button', { name: /Notify customer/ }).click();
+    await expect.poll(() => state.textContent()).toMatch(/Queued|Sending/);
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toMatch(/Sent/);
+
+    const time = state.locator('time');
+    const at = (await time.getAttribute('datetime'))!;
+    const shown = (await time.textContent())!;
+    expect(shown).toBe(createTimeFormatter('Asia/Tokyo')(at));
+    expect(shown).not.toBe(createTimeFormatter('America/New_York')(at));
+    await context.close();
+  });
+
+  it('refuses to text the saved status while the list shows another, keeps the choice, and texts it after Update', async () => {
+    const page = await browser.newPage();
+    await signIn(page, server.url);
+    const row = page.getByRole('row', { name: /Don Cheetos/ });
+    const sent = fake.requests.length;
+
+    await row.getByRole('combobox', { name: /Status/ }).selectOption('delivered');
+    await row.getByRole('button', { name: /Notify customer/ }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Nothing was sent to Don Cheetos: the list shows delivered, but the saved status is confirmed.');
+    expect(await row.getByRole('combobox', { name: /Status/ }).inputValue()).toBe('delivered');
+    expect(fake.requests).toHaveLength(sent);
+
+    await row.getByRole('button', { name: /Update/ }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Don Cheetos\'s order is now delivered.');
+    await row.getByRole('button', { name: /Notify customer/ }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Don Cheetos was notified that their order is delivered');
+    expect(fake.requests.at(-1)!.body.body).toMatch(/^Hello, Don Cheetos, you can start setting the table!/);
+  });
+
+  it('refuses an update from a page another tablet overtook, and says who changed it', async () => {
+    const [first, second] = [await browser.newPage(), await browser.newPage()];
+    await signIn(first, server.url);
+    await signIn(second, server.url);
+    const status = (page: typeof first) => page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('combobox', { name: /Status/ });
+    const update = (page: typeof first) => page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('button', { name: /Update/ });
+
+    await status(first).selectOption('delivered');
+    await update(first).click();
+    await expect.poll(() => first.getByRole('status').textContent()).toContain('Hannah Hungry\'s order is now delivered.');
+
+    await status(second).selectOption('confirmed');
+    await update(second).click();
+    await expect.poll(() => second.getByRole('alert').textContent()).toMatch(/Hannah Hungry's order was changed to delivered by chef at \d\d:\d\d — check the board and try again\./);
+    expect(await status(second).inputValue()).toBe('delivered');
+  });
+});
