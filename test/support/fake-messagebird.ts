@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 
 /** `accept`: whether MessageBird took the message (it then shows in look-ups); by default, for a 2xx. */
 export type FakeReply =
-  | { status: number; body?: unknown; delayMs?: number; accept?: boolean }
+  /** `trickleMs`: write the body one character at a time, this far apart (an answer that never quite stalls). */
+  | { status: number; body?: unknown; delayMs?: number; trickleMs?: number; accept?: boolean }
   /** Cut the connection without answering. */
   | { reset: true; accept?: boolean }
   /** Never answer. */
@@ -119,7 +120,15 @@ export class FakeMessageBird {
     if ('reset' in reply) return req.socket.destroy();
     if ('hang' in reply) return void this.hanging.add(res);
     if (res.destroyed) return;
-    res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json' });
+    if (!reply.trickleMs) return void res.end(text);
+    for (const character of text) {
+      if (res.destroyed) return;
+      res.write(character);
+      await new Promise((resolve) => setTimeout(resolve, reply.trickleMs));
+    }
+    res.end();
   }
 
   /** Makes MessageBird hold a message, as if an earlier send (one we have no answer for) got through. */

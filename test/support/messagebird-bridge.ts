@@ -32,16 +32,20 @@ export function bridgeMessageBirdTo(fakeUrl: string): Bridge {
       }
       const socket = new Socket();
       bridge.sockets.push(socket);
-      const open = () => {
-        if (socket.destroyed) return;
-        if (options.host !== 'rest.messagebird.com') {
-          socket.destroy(Object.assign(new Error(`no outside network in tests (${options.host})`), { code: 'ENETUNREACH' }));
-        } else {
-          socket.connect(Number(port), hostname);
-        }
-      };
-      if (bridge.connectDelayMs > 0) setTimeout(open, bridge.connectDelayMs);
-      else process.nextTick(open);
+      if (options.host !== 'rest.messagebird.com') {
+        process.nextTick(() => socket.destroy(Object.assign(new Error(`no outside network in tests (${options.host})`), { code: 'ENETUNREACH' })));
+        return socket;
+      }
+      // A name look-up that takes connectDelayMs: the socket is connecting all that time, as on a slow network.
+      const delay = bridge.connectDelayMs;
+      socket.connect({
+        port: Number(port),
+        host: 'rest.messagebird.com',
+        lookup: (_name, lookupOptions, found) => setTimeout(() => {
+          if (lookupOptions.all) (found as unknown as (error: null, addresses: Array<{ address: string; family: number }>) => void)(null, [{ address: hostname, family: 4 }]);
+          else found(null, hostname, 4);
+        }, delay),
+      });
       return socket;
     }
   }
