@@ -81,6 +81,7 @@ describe('MessageBird sender: send', () => {
     ['a 502 from a proxy (HTML body)', 502, '<html>Bad gateway</html>'],
     ['a 500 with an empty body', 500, ''],
     ['a 500 with a JSON body without errors', 500, '{}'],
+    ['a 500 with a JSON body carrying an id but no errors', 500, '{"id":"x"}'],
     ['a 201 with an empty body', 201, ''],
     ['a 201 with a body that is not JSON', 201, 'OK'],
     ['a 200 without an id', 200, '{"recipients":{}}'],
