@@ -164,7 +164,7 @@ describe('MessageBird sender: look-up', () => {
   });
 
   it('gives up after a bounded number of pages, as unavailable rather than not found', async () => {
-    nock(api).get('/messages').query(true).times(20).reply(200, (uri) => listed(others(100, 1), Number(new URL(uri, api).searchParams.get('offset')), 100_000));
+    nock(api).get('/messages').query(true).times(20).reply(200, (uri: string) => listed(others(100, 1), Number(new URL(uri, api).searchParams.get('offset')), 100_000));
     expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable', reason: 'More than 2000 messages were sent since; too many to look through' });
   });
 

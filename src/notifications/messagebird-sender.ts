@@ -70,17 +70,21 @@ export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsS
   function call(start: SdkCall): Promise<Answer> {
     return new Promise((resolve) => {
       let request: ClientRequest | undefined;
+      let statusCode: number | undefined;
       let deadlinePassed = false;
       const deadline = setTimeout(() => {
         deadlinePassed = true;
         request?.destroy();
       }, options.timeoutMs);
-      capture = (created) => { request = created; };
+      capture = (created) => {
+        request = created;
+        created.once('response', (response) => { statusCode = response.statusCode; });
+      };
       try {
         start((error, data) => {
           clearTimeout(deadline);
           // The SDK calls abort() when the socket timed out; a reset leaves `aborted` false.
-          resolve({ error, data, statusCode: request?.res?.statusCode, timedOut: deadlinePassed || request?.aborted === true });
+          resolve({ error, data, statusCode, timedOut: deadlinePassed || request?.aborted === true });
         });
       } finally {
         capture = undefined;
@@ -118,7 +122,8 @@ export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsS
       let offset = 0;
       for (let page = 0; page < maxPages; page += 1) {
         const listOffset = offset;
-        const answer = await call((callback) => client.messages.list({ limit: pageSize, offset: listOffset }, callback as never));
+        // The SDK's types ask for a status filter, which the SDK itself treats as optional.
+        const answer = await call((callback) => client.messages.list({ limit: pageSize, offset: listOffset } as never, callback as never));
         if (answer.error) return { kind: 'unavailable', reason: lookupFailure(answer, timeoutReason) };
         if (answer.statusCode !== 200) return { kind: 'unavailable', reason: `MessageBird answered HTTP ${answer.statusCode} to a look-up` };
         const list = answer.data as { items?: unknown; totalCount?: unknown } | null;
