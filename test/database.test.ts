@@ -28,9 +28,9 @@ describe('openDatabase', () => {
   it('stores every message state of the one list in the code, and refuses any other', () => {
     const db = openDatabase(':memory:');
     const orders = createOrderRepository(db);
-    orders.insert(makeOrder({ id: 'a' }));
+    orders.insert(makeOrder({ id: '0000000000000000000000000000000a' }));
     const insert = db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, requested_at, updated_at)
-      VALUES ('a', 'pending', 'Hello', '+319876543211', ?, ?, '2026-11-23T18:00:00Z', '2026-11-23T18:00:00Z')`);
+      VALUES ('0000000000000000000000000000000a', 'pending', 'Hello', '+319876543211', ?, ?, '2026-11-23T18:00:00Z', '2026-11-23T18:00:00Z')`);
     for (const state of messageStates) expect(() => insert.run(`ref-${state}`, state)).not.toThrow();
     expect(() => insert.run('ref-lost', 'lost')).toThrow(/FOREIGN KEY constraint/);
   });

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createServices } from '../src/services.ts';
-import { FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
+import { FakeSmsSender, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const newDatabasePath = useTempDatabases();
@@ -13,8 +13,8 @@ describe('createServices', () => {
   it('builds a stopped dispatcher: nothing is sent until it is started', async () => {
     const sender = new FakeSmsSender();
     const services = createServices(testConfig(), { logger, sender });
-    createOrderRepository(services.db).insert(makeOrder({ id: 'a' }));
-    const { message } = services.messages.queue({ orderId: 'a', orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
+    createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
+    const { message } = services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
     services.dispatcher.kick();
     expect(services.messages.findById(message.id)!.state).toBe('queued');
 
@@ -31,8 +31,8 @@ describe('createServices', () => {
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'mb-late' }); });
     const services = createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
-    createOrderRepository(services.db).insert(makeOrder({ id: 'a' }));
-    const { message } = services.messages.queue({ orderId: 'a', orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
+    createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
+    const { message } = services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
     services.dispatcher.start();
     expect(sender.sent).toHaveLength(1);
 

@@ -1,12 +1,15 @@
 // Run as its own process by the two-process tests: opens the database, seeds it, and does `count`
 // read-then-write transactions on its own order and messages, as fast as it can. Prints the
 // database errors it met (none expected) as JSON.
+import { createHash } from 'node:crypto';
 import { openDatabase } from '../../src/db/database.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { seedSampleOrders } from '../../src/orders/sample-orders.ts';
 
 const [path, name, countText] = process.argv.slice(2) as [string, string, string];
+// Order ids are 32 hex digits: this writer's own, from its name.
+const orderId = createHash('md5').update(name).digest('hex');
 const errors: string[] = [];
 const attempt = (work: () => unknown) => {
   try {
@@ -22,11 +25,11 @@ if (db) {
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
   attempt(() => seedSampleOrders(orders));
-  attempt(() => orders.insert({ id: name, customerName: name, phone: '+319876543211', items: 'Pizza', status: 'pending' }));
+  attempt(() => orders.insert({ id: orderId, customerName: name, phone: '+319876543211', items: 'Pizza', status: 'pending' }));
   for (let index = 0; index < Number(countText); index += 1) {
-    attempt(() => orders.updateStatus(name, index % 2 === 0 ? 'confirmed' : 'pending', null));
+    attempt(() => orders.updateStatus(orderId, index % 2 === 0 ? 'confirmed' : 'pending', null));
     const reference = `${name}-${index}`;
-    attempt(() => messages.queue({ orderId: name, orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference, requestedBy: null }, { resend: true }));
+    attempt(() => messages.queue({ orderId, orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference, requestedBy: null }, { resend: true }));
     attempt(() => messages.applyReport({ reference, providerMessageId: undefined, status: 'delivered', statusAt: undefined, reason: undefined, errorCode: undefined }));
   }
   db.close();
