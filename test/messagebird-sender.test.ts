@@ -1,4 +1,5 @@
 import nock from 'nock';
+import https from 'node:https';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
 
@@ -80,6 +81,7 @@ describe('MessageBird sender: send', () => {
     ['a 502 from a proxy (HTML body)', 502, '<html>Bad gateway</html>'],
     ['a 500 with an empty body', 500, ''],
     ['a 500 with a JSON body without errors', 500, '{}'],
+    ['a 500 with a JSON body carrying an id but no errors', 500, '{"id":"x"}'],
     ['a 201 with an empty body', 201, ''],
     ['a 201 with a body that is not JSON', 201, 'OK'],
     ['a 200 without an id', 200, '{"recipients":{}}'],
@@ -103,6 +105,17 @@ describe('MessageBird sender: send', () => {
     expect(await sender().send(message)).toMatchObject({ kind: 'unknown', reasons: ['The connection to MessageBird was cut off before it answered'] });
   });
 
+  it('turns off socket reuse on the global HTTPS agent, so the SDK\'s timeout listeners cannot pile up on one socket', () => {
+    const original = https.globalAgent;
+    https.globalAgent = new https.Agent({ keepAlive: true });
+    try {
+      sender();
+      expect(https.globalAgent.options.keepAlive).toBeFalsy();
+    } finally {
+      https.globalAgent = original;
+    }
+  });
+
   it('does not change the message it was given', async () => {
     nock(api).post('/messages').reply(201, { id: 'x' });
     const original = { ...message };
@@ -114,25 +127,45 @@ describe('MessageBird sender: send', () => {
 describe('MessageBird sender: look-up', () => {
   const since = new Date('2026-11-23T18:00:00.000Z');
   const query = { reference: 'ref-1', recipient: '+319876543211', providerMessageId: undefined, since };
-  const listed = (items: unknown[]) => ({ offset: 0, limit: 50, count: items.length, totalCount: items.length, links: {}, items });
+  /** A message as MessageBird lists it, `minutes` after the send started. */
+  const item = (id: string, reference: string | null, minutes: number, recipient = 319876543211) => ({
+    id,
+    reference,
+    createdDatetime: new Date(since.getTime() + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+    recipients: { totalCount: 1, items: [{ recipient, status: 'sent' }] },
+  });
+  const listed = (items: unknown[], offset: number, totalCount: number) => ({ offset, limit: 100, count: items.length, totalCount, links: {}, items });
+  const others = (count: number, minutes: number) => Array.from({ length: count }, (_, index) => item(`other-${index}`, `ref-other-${index}`, minutes));
 
-  it('lists the messages to the recipient around the send and finds ours by its reference', async () => {
-    let search: URLSearchParams | undefined;
+  it('pages through the newest messages with limit and offset and finds ours by its reference and recipient', async () => {
+    const asked: Array<Record<string, string>> = [];
+    const ask = (parameters: Record<string, string>) => { asked.push(parameters); return true; };
     nock(api)
-      .get('/messages')
-      .query((parameters) => { search = new URLSearchParams(parameters as Record<string, string>); return true; })
-      .matchHeader('authorization', 'AccessKey test_abcdefghijklmnop')
-      .reply(200, listed([{ id: 'other', reference: 'ref-0' }, { id: 'mb-42', reference: 'ref-1' }]));
+      .get('/messages').query(ask).matchHeader('authorization', 'AccessKey test_abcdefghijklmnop').reply(200, listed(others(100, 5), 0, 250))
+      .get('/messages').query(ask).reply(200, listed([item('other', 'ref-0', 1), item('mb-42', 'ref-1', 0), ...others(98, -3)], 100, 250));
 
     expect(await sender().lookup(query)).toEqual({ kind: 'found', providerMessageId: 'mb-42' });
-    expect(search?.get('recipient')).toBe('319876543211');
-    expect(search?.get('from')).toBe('2026-11-23T17:59:00.000Z');
-    expect(Date.parse(search!.get('until')!)).toBeGreaterThan(Date.now());
+    expect(asked).toEqual([{ limit: '100', offset: '0' }, { limit: '100', offset: '100' }]);
   });
 
-  it('says not found when no message carries our reference', async () => {
-    nock(api).get('/messages').query(true).reply(200, listed([{ id: 'other', reference: 'ref-0' }]));
+  it('stops paging at messages older than the send (less a minute for clocks) and says not found', async () => {
+    nock(api).get('/messages').query(true).reply(200, listed([item('newer', 'ref-0', 2), item('older', 'ref-9', -2)], 0, 5000));
     expect(await sender().lookup(query)).toEqual({ kind: 'not-found' });
+  });
+
+  it('says not found at the end of the list', async () => {
+    nock(api).get('/messages').query(true).reply(200, listed([item('other', 'ref-0', 1)], 0, 1));
+    expect(await sender().lookup(query)).toEqual({ kind: 'not-found' });
+  });
+
+  it('does not take a message with our reference to another number for ours', async () => {
+    nock(api).get('/messages').query(true).reply(200, listed([item('mb-42', 'ref-1', 0, 319999999999)], 0, 1));
+    expect(await sender().lookup(query)).toEqual({ kind: 'not-found' });
+  });
+
+  it('gives up after a bounded number of pages, as unavailable rather than not found', async () => {
+    nock(api).get('/messages').query(true).times(20).reply(200, (uri: string) => listed(others(100, 1), Number(new URL(uri, api).searchParams.get('offset')), 100_000));
+    expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable', reason: 'More than 2000 messages were sent since; too many to look through' });
   });
 
   it('reads the message by its id when that is known', async () => {
@@ -140,12 +173,26 @@ describe('MessageBird sender: look-up', () => {
     expect(await sender().lookup({ ...query, providerMessageId: 'mb-7' })).toEqual({ kind: 'found', providerMessageId: 'mb-7' });
   });
 
-  it('says unavailable, never not found, when the look-up fails', async () => {
-    nock(api).get('/messages').query(true).reply(503, { errors: [{ code: 99, description: 'Internal error' }] });
+  it('looks through the list when MessageBird does not know the id', async () => {
+    nock(api)
+      .get('/messages/mb-7').reply(404, { errors: [{ code: 20, description: 'message not found', parameter: null }] })
+      .get('/messages').query(true).reply(200, listed([item('mb-8', 'ref-1', 0)], 0, 1));
+    expect(await sender().lookup({ ...query, providerMessageId: 'mb-7' })).toEqual({ kind: 'found', providerMessageId: 'mb-8' });
+  });
+
+  it.each([
+    ['a 503 with an error body', (scope: nock.Interceptor) => scope.reply(503, { errors: [{ code: 99, description: 'Internal error' }] })],
+    ['a 500 with a JSON body without errors', (scope: nock.Interceptor) => scope.reply(500, listed([], 0, 0))],
+    ['a reset connection', (scope: nock.Interceptor) => scope.replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))],
+    ['a 200 without a list', (scope: nock.Interceptor) => scope.reply(200, '{}')],
+    ['a 200 that is not JSON', (scope: nock.Interceptor) => scope.reply(200, 'OK')],
+  ])('says unavailable, never not found, after %s', async (_name, answer) => {
+    answer(nock(api).get('/messages').query(true));
     expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable' });
-    nock(api).get('/messages').query(true).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
-    expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable' });
-    nock(api).get('/messages').query(true).reply(200, '{}');
-    expect(await sender().lookup(query)).toMatchObject({ kind: 'unavailable' });
+  });
+
+  it('says unavailable when reading by id fails', async () => {
+    nock(api).get('/messages/mb-7').reply(503, { errors: [{ code: 99, description: 'Internal error' }] });
+    expect(await sender().lookup({ ...query, providerMessageId: 'mb-7' })).toEqual({ kind: 'unavailable', reason: 'Internal error' });
   });
 });

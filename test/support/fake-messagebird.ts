@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 
 /** `accept`: whether MessageBird took the message (it then shows in look-ups); by default, for a 2xx. */
 export type FakeReply =
-  | { status: number; body?: unknown; delayMs?: number; accept?: boolean }
+  /** `trickleMs`: write the body one character at a time, this far apart (an answer that never quite stalls). */
+  | { status: number; body?: unknown; delayMs?: number; trickleMs?: number; accept?: boolean }
   /** Cut the connection without answering. */
   | { reset: true; accept?: boolean }
   /** Never answer. */
@@ -119,7 +120,15 @@ export class FakeMessageBird {
     if ('reset' in reply) return req.socket.destroy();
     if ('hang' in reply) return void this.hanging.add(res);
     if (res.destroyed) return;
-    res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json' });
+    if (!reply.trickleMs) return void res.end(text);
+    for (const character of text) {
+      if (res.destroyed) return;
+      res.write(character);
+      await new Promise((resolve) => setTimeout(resolve, reply.trickleMs));
+    }
+    res.end();
   }
 
   /** Makes MessageBird hold a message, as if an earlier send (one we have no answer for) got through. */
@@ -131,7 +140,8 @@ export class FakeMessageBird {
   private store(request: ReceivedRequest, replyBody: unknown) {
     const given = (replyBody as { id?: unknown } | undefined)?.id;
     const id = typeof given === 'string' ? given : `mb-stored-${this.messages.length + 1}`;
-    const now = new Date().toISOString();
+    // MessageBird's format: seconds and an offset, e.g. 2016-05-03T14:26:57+00:00.
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00');
     this.messages.push({
       id,
       href: `https://rest.messagebird.com/messages/${id}`,
@@ -157,7 +167,7 @@ export class FakeMessageBird {
     });
   }
 
-  /** GET /messages/:id and GET /messages?recipient=&from=&until=&limit=&offset= as the real API answers them. */
+  /** GET /messages/:id and GET /messages?limit=&offset= as the real API answers them. */
   private answerLookup(request: ReceivedRequest): FakeReply {
     const url = new URL(request.path, 'http://fake');
     const byId = /^\/messages\/([^/]+)$/.exec(url.pathname);
@@ -166,18 +176,18 @@ export class FakeMessageBird {
       return found ? { status: 200, body: found } : { status: 404, body: { errors: [{ code: 20, description: 'message not found', parameter: null }] } };
     }
     if (url.pathname !== '/messages') return { status: 404, body: { errors: [{ code: 20, description: 'not found', parameter: null }] } };
-    const query = url.searchParams;
-    const recipient = query.get('recipient');
-    const from = query.get('from');
-    const until = query.get('until');
-    const limit = Number(query.get('limit') ?? 20);
-    const offset = Number(query.get('offset') ?? 0);
+    const limit = Number(url.searchParams.get('limit') ?? 20);
+    const offset = Number(url.searchParams.get('offset') ?? 0);
     // Newest first, as MessageBird lists them.
-    const matching = this.messages.filter((message) =>
-      (!recipient || message.recipients.items.some((item) => String(item.recipient) === recipient.replace(/^\+/, '')))
-      && (!from || message.createdDatetime >= new Date(from).toISOString())
-      && (!until || message.createdDatetime <= new Date(until).toISOString())).reverse();
-    const items = matching.slice(offset, offset + limit);
-    return { status: 200, body: { offset, limit, count: items.length, totalCount: matching.length, links: { first: null, previous: null, next: null, last: null }, items } };
+    const newestFirst = [...this.messages].reverse();
+    const items = newestFirst.slice(offset, offset + limit);
+    const page = (at: number) => `https://rest.messagebird.com/messages/?offset=${at}&limit=${limit}`;
+    const links = {
+      first: page(0),
+      previous: offset > 0 ? page(Math.max(0, offset - limit)) : null,
+      next: offset + limit < newestFirst.length ? page(offset + limit) : null,
+      last: page(Math.max(0, Math.floor((newestFirst.length - 1) / limit) * limit)),
+    };
+    return { status: 200, body: { offset, limit, count: items.length, totalCount: newestFirst.length, links, items } };
   }
 }

@@ -1,20 +1,58 @@
-const api = 'https://rest.messagebird.com';
-const realFetch = globalThis.fetch;
+import https from 'node:https';
+import { Socket } from 'node:net';
+import type { NetConnectOpts } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+
+const realAgent = https.globalAgent;
+
+export type Bridge = {
+  /** Every connection the SDK opened, newest last. */
+  readonly sockets: Socket[];
+  /** Holds each new connection this long before it connects, as a slow network would. */
+  connectDelayMs: number;
+  /** Speaks TLS to the fake's plain HTTP port, so the handshake fails as against a wrong server. */
+  tls: boolean;
+};
 
 /**
- * The sender always calls https://rest.messagebird.com. This points its requests at a fake
- * MessageBird on a local port — over a real connection, so statuses, delays, cut connections and
- * aborts behave as on the internet — and refuses every other outside address.
+ * The SDK always calls https://rest.messagebird.com through Node's global HTTPS agent. This agent
+ * connects those calls to a fake MessageBird on a local port over a real, plain connection — so
+ * statuses, delays, idle timeouts, cut connections and aborts behave as on the internet — and
+ * refuses every other outside address.
  */
-export function bridgeMessageBirdTo(fakeUrl: string): void {
-  globalThis.fetch = (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.startsWith(`${api}/`)) return realFetch(`${fakeUrl}${url.slice(api.length)}`, init);
-    if (/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) return realFetch(input, init);
-    return Promise.reject(new TypeError(`fetch failed: no outside network in tests (${url})`));
-  };
+export function bridgeMessageBirdTo(fakeUrl: string): Bridge {
+  const { hostname, port } = new URL(fakeUrl);
+  const bridge: Bridge = { sockets: [], connectDelayMs: 0, tls: false };
+  class BridgeAgent extends https.Agent {
+    override createConnection(options: NetConnectOpts & { host?: string }): Socket {
+      if (bridge.tls) {
+        const secure = connectTls({ host: hostname, port: Number(port), servername: 'rest.messagebird.com' });
+        bridge.sockets.push(secure);
+        return secure;
+      }
+      const socket = new Socket();
+      bridge.sockets.push(socket);
+      if (options.host !== 'rest.messagebird.com') {
+        process.nextTick(() => socket.destroy(Object.assign(new Error(`no outside network in tests (${options.host})`), { code: 'ENETUNREACH' })));
+        return socket;
+      }
+      // A name look-up that takes connectDelayMs: the socket is connecting all that time, as on a slow network.
+      const delay = bridge.connectDelayMs;
+      socket.connect({
+        port: Number(port),
+        host: 'rest.messagebird.com',
+        lookup: (_name, lookupOptions, found) => setTimeout(() => {
+          if (lookupOptions.all) (found as unknown as (error: null, addresses: Array<{ address: string; family: number }>) => void)(null, [{ address: hostname, family: 4 }]);
+          else found(null, hostname, 4);
+        }, delay),
+      });
+      return socket;
+    }
+  }
+  https.globalAgent = new BridgeAgent({ keepAlive: false });
+  return bridge;
 }
 
 export function removeMessageBirdBridge(): void {
-  globalThis.fetch = realFetch;
+  https.globalAgent = realAgent;
 }
