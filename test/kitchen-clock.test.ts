@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createTimeFormatter } from '../src/web/format.ts';
@@ -119,11 +120,12 @@ describe('every time on the pages in the kitchen\'s zone', () => {
     // Replayed from the start, as for a board that connected before the order was delivered.
     let stream = '';
     await chef.agent.get('/events?after=0').buffer(false).parse((response, done) => {
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
+      const body = response as unknown as IncomingMessage;
+      body.setEncoding('utf8');
+      body.on('data', (chunk: string) => {
         stream += chunk;
         if (!stream.includes('event: counts')) return;
-        response.destroy();
+        body.destroy();
         done(null, undefined);
       });
     }).expect(200);

@@ -54,10 +54,10 @@ describe.skipIf(!chromiumPath)('the kitchen\'s board in a real browser', () => {
 
     await row.getByRole('button', { name: /Notify customer/ }).click();
     await expect.poll(() => state.textContent()).toMatch(/Queued|Sending/);
-    await page.evaluate(() => { (window as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true; });
+    await page.evaluate(() => { (globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true; });
     await expect.poll(() => state.textContent(), { timeout: 15_000 }).toMatch(/Sent/);
     // No reload: the row came over the live stream.
-    expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
 
     const time = state.locator('time');
     const at = (await time.getAttribute('datetime'))!;

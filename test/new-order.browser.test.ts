@@ -35,7 +35,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     // A second tablet keeps the board open the whole time.
     const board = await browser.newPage();
     await signIn(board, server.url);
-    await board.evaluate(() => { (window as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true; });
+    await board.evaluate(() => { (globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true; });
 
     // Styled as a button; still a link to the form.
     await page.getByRole('button', { name: 'New order' }).click();
@@ -62,7 +62,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     const live = board.locator('#active-orders').getByRole('row', { name: /Ada Lovelace/ });
     await expect.poll(() => live.count(), { timeout: 10_000 }).toBe(1);
     expect(await live.textContent()).toContain('#4');
-    expect(await board.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
 });

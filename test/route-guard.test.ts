@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
@@ -81,7 +82,7 @@ describe('every page behind sign-in', () => {
     for (const page of pages) {
       // Only the head counts: a live stream (/events) never ends, so the body is not waited for.
       const response = await admin.agent.get(fill(page.path)).buffer(false).parse((stream, done) => {
-        stream.destroy();
+        (stream as unknown as IncomingMessage).destroy();
         done(null, undefined);
       });
       expect(response.status, page.path).toBe(200);
