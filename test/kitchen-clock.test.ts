@@ -1,7 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createTimeFormatter } from '../src/web/format.ts';
-import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
+import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 import { runServerToExit } from './support/server-process.ts';
 
 const at = (iso: string) => () => new Date(iso);
@@ -85,13 +86,16 @@ describe('every time on the pages in the kitchen\'s zone', () => {
 
   // The order is delivered at 10:50 UTC on 22 Nov (23:50 in Auckland); the board is read forty
   // minutes later, the same UTC day but 00:30 the next day in Auckland.
+  const don = orderIdFor('don');
+
   async function deliveredLateLastNight() {
     vi.setSystemTime(new Date('2026-11-22T10:50:00Z'));
-    const context = createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland' }) });
-    context.orders.insert(makeOrder({ id: 'don', customerName: 'Don Cheetos', status: 'confirmed' }));
+    // Delivered orders stay on the board for an hour here, so it still shows this one.
+    const context = createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland', DONE_VISIBLE_MINUTES: '60' }) });
+    context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await context.signIn('chef');
-    await chef.post('/orders/don/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
-    await chef.post('/orders/don/notify').send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
+    await chef.post(`/orders/${don}/status`).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
+    await chef.post(`/orders/${don}/notify`).send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
     vi.setSystemTime(new Date('2026-11-22T11:30:00Z'));
     return { ...context, chef };
   }
@@ -99,34 +103,51 @@ describe('every time on the pages in the kitchen\'s zone', () => {
   it('on the board, with the day when it is not today', async () => {
     const { chef } = await deliveredLateLastNight();
     const board = await chef.get('/').expect(200);
-    expect(board.text).toMatch(/first delivered <time datetime="2026-11-22T10:50:00.000Z">yesterday 23:50<\/time>/);
+    expect(board.text).toContain('done yesterday 23:50');
     expect(board.text).toMatch(/Sent\s*<time datetime="2026-11-22T10:50:00.000Z">yesterday 23:50<\/time>/);
   });
 
   it('on the order page: history, first delivery and messages', async () => {
     const { chef } = await deliveredLateLastNight();
-    const page = await chef.get('/orders/don').expect(200);
+    const page = await chef.get(`/orders/${don}`).expect(200);
     expect(page.text).toContain('<dt>First delivered</dt><dd><time datetime="2026-11-22T10:50:00.000Z">yesterday 23:50</time></dd>');
     expect(page.text).toMatch(/<td><time datetime="2026-11-22T10:50:00.000Z">yesterday 23:50<\/time><\/td><td>delivered<\/td>/);
     expect(page.text).toMatch(/<td><time datetime="2026-11-22T10:50:00.000Z">yesterday 23:50<\/time><\/td>\s*<td>chef<\/td>/);
   });
 
-  it('in the message states the board script shows, formatted by the server', async () => {
+  it('in the rows the live board receives, rendered by the server: the browser never formats a time', async () => {
     const { chef } = await deliveredLateLastNight();
-    const states = await chef.get('/orders/message-states.json').expect(200);
-    expect(states.body).toEqual([expect.objectContaining({ orderId: 'don', state: 'sent', updatedAt: '2026-11-22T10:50:00.000Z', updatedAtText: 'yesterday 23:50' })]);
+    // Replayed from the start, as for a board that connected before the order was delivered.
+    let stream = '';
+    await chef.agent.get('/events?after=0').buffer(false).parse((response, done) => {
+      const body = response as unknown as IncomingMessage;
+      body.setEncoding('utf8');
+      body.on('data', (chunk: string) => {
+        stream += chunk;
+        if (!stream.includes('event: counts')) return;
+        body.destroy();
+        done(null, undefined);
+      });
+    }).expect(200);
+    const rows = [...stream.matchAll(/^event: order\ndata: (.*)$/gm)].map((match) => JSON.parse(match[1]!) as { id: string; place: string; html: string });
+    expect(rows).toEqual([expect.objectContaining({ id: don, place: 'done' })]);
+    expect(rows[0]!.html).toContain('done yesterday 23:50');
+    expect(rows[0]!.html).toMatch(/Sent\s*<time datetime="2026-11-22T10:50:00.000Z">yesterday 23:50<\/time>/);
+    // The board script only places the rows it gets: it has no clock or zone of its own.
+    const script = await chef.get('/board.js').expect(200);
+    expect(script.text).not.toMatch(/toLocale|Intl\.|getHours|getMinutes/);
   });
 
   it('in the refusal of a stale page', async () => {
     const { signIn } = await deliveredLateLastNight();
     const cook = await signIn('cook');
-    const response = await cook.post('/orders/don/status').send({ status: 'pending', expectedStatus: 'confirmed' }).expect(409);
+    const response = await cook.post(`/orders/${don}/status`).send({ status: 'pending', expectedStatus: 'confirmed' }).expect(409);
     expect(response.text).toContain('Don Cheetos&#39;s order was changed to delivered by chef at yesterday 23:50 — check the board and try again.');
   });
 
   it('in the answer to a second Notify', async () => {
     const { chef } = await deliveredLateLastNight();
-    await chef.post('/orders/don/notify').send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
+    await chef.post(`/orders/${don}/notify`).send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
     const board = await chef.get('/');
     expect(board.text).toContain('Don Cheetos was already texted that their order is delivered (at yesterday 23:50, now sent).');
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { messageStates } from '../src/notifications/message-states.ts';
 
 const migrationsDir = join(import.meta.dirname, '..', 'src', 'db', 'migrations');
 
@@ -15,6 +16,9 @@ function databaseBeforeStatusChangeIds() {
     db.exec(readFileSync(join(migrationsDir, file), 'utf8'));
     db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(file, '2026-11-01T00:00:00.000Z');
   }
+  // The app fills message_states from the code's list at every start-up, as the server did then.
+  const state = db.prepare('INSERT OR IGNORE INTO message_states (name) VALUES (?)');
+  for (const name of messageStates) state.run(name);
   return db;
 }
 

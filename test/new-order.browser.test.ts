@@ -32,8 +32,13 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     // The refused form answers 400 on purpose; Chromium logs that as a console error.
     page.on('console', (message) => { if (message.type() === 'error' && !message.text().includes('status of 400')) errors.push(message.text()); });
     await signIn(page, server.url);
+    // A second tablet keeps the board open the whole time.
+    const board = await browser.newPage();
+    await signIn(board, server.url);
+    await board.evaluate(() => { (globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true; });
 
-    await page.getByRole('link', { name: 'New order' }).click();
+    // Styled as a button; still a link to the form.
+    await page.getByRole('button', { name: 'New order' }).click();
     await page.getByLabel('Customer name').fill('Ada Lovelace');
     await page.getByLabel(/Mobile number/).fill('020 123 4567');
     await page.getByLabel(/Items/).fill('2 x Margherita\n1 x Tiramisu');
@@ -53,6 +58,11 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     const row = page.getByRole('row', { name: /Ada Lovelace/ });
     expect(await row.textContent()).toContain('#4');
     expect(await row.textContent()).toContain('+31612345678');
+    // The open board gets the new order in its live queue, without a reload.
+    const live = board.locator('#active-orders').getByRole('row', { name: /Ada Lovelace/ });
+    await expect.poll(() => live.count(), { timeout: 10_000 }).toBe(1);
+    expect(await live.textContent()).toContain('#4');
+    expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
 });

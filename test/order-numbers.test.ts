@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../src/db/database.ts';
 import { createOrderRepository, kitchenDay } from '../src/orders/order-repository.ts';
-import { makeOrder } from './support/helpers.ts';
+import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -59,7 +59,7 @@ describe('order numbers', () => {
   it('are given to the orders inserted by the seed as well', () => {
     const db = openDatabase(':memory:');
     const orders = createOrderRepository(db);
-    orders.insertIfEmpty([makeOrder({ id: 'a' }), makeOrder({ id: 'b' })]);
+    orders.insertIfEmpty([makeOrder({ id: orderIdFor('a') }), makeOrder({ id: orderIdFor('b') })]);
     expect(orders.list().map((order) => order.number)).toEqual([1, 2]);
   });
 

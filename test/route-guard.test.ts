@@ -1,12 +1,19 @@
+import type { IncomingMessage } from 'node:http';
+import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
 import { routesOf } from './support/routes.ts';
 import type { Route } from './support/routes.ts';
 
 const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
 
-// Routes reachable without a session, each for a stated reason (the webhook carries a signed JWT).
-const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status']);
+// Routes reachable without a session, each for a stated reason (the webhook carries a signed JWT;
+// the API's description is public so shop and till developers can read it).
+const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status', 'GET /api/openapi.json']);
+// The intake API authenticates by API key instead of a session, and has no CSRF token: see 'every API route'.
+const apiRoute = (route: Route) => route.path.startsWith('/api/');
+const sessionRoute = (route: Route) => !apiRoute(route) && !publicRoutes.has(`${route.method} ${route.path}`);
 
 async function setup() {
   const sender = new FakeSmsSender();
@@ -34,7 +41,7 @@ describe('every state-changing route', () => {
 
   it('sends a request without a session to sign in, with a valid CSRF token, and changes nothing', async () => {
     const { app, anonymous, fill, snapshot, fields, sender } = await setup();
-    const routes = routesOf(app).filter(stateChanging).filter((route) => !publicRoutes.has(`${route.method} ${route.path}`));
+    const routes = routesOf(app).filter(stateChanging).filter(sessionRoute);
     expect(routes.length).toBeGreaterThan(5);
     for (const route of routes) {
       const before = snapshot();
@@ -51,7 +58,7 @@ describe('every state-changing route', () => {
 
   it('refuses a signed-in request without a valid CSRF token and changes nothing', async () => {
     const { app, admin, fill, snapshot, fields, sender } = await setup();
-    const routes = routesOf(app).filter(stateChanging);
+    const routes = routesOf(app).filter(stateChanging).filter((route) => !apiRoute(route));
     for (const route of routes) {
       for (const token of [undefined, 'forged-token', admin.token.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
         const before = snapshot();
@@ -70,12 +77,51 @@ describe('every state-changing route', () => {
 describe('every page behind sign-in', () => {
   it('answers with Cache-Control: no-store, so orders and phone numbers stay out of shared caches', async () => {
     const { app, admin, fill } = await setup();
-    const pages = routesOf(app).filter((route) => route.method === 'GET' && !publicRoutes.has(`${route.method} ${route.path}`));
+    const pages = routesOf(app).filter((route) => route.method === 'GET' && sessionRoute(route));
     expect(pages.length).toBeGreaterThanOrEqual(4);
     for (const page of pages) {
-      const response = await admin.get(fill(page.path));
+      // Only the head counts: a live stream (/events) never ends, so the body is not waited for.
+      const response = await admin.agent.get(fill(page.path)).buffer(false).parse((stream, done) => {
+        (stream as unknown as IncomingMessage).destroy();
+        done(null, undefined);
+      });
       expect(response.status, page.path).toBe(200);
       expect(response.headers['cache-control'], page.path).toBe('no-store');
+    }
+  });
+});
+
+describe('every API route', () => {
+  it('is found in the route table at its real path under /api', async () => {
+    const { app } = await setup();
+    const api = routesOf(app).filter(apiRoute).map((route) => `${route.method} ${route.path}`);
+    expect(api).toEqual(expect.arrayContaining(['GET /api/openapi.json', 'POST /api/orders', 'GET /api/orders/:orderId']));
+  });
+
+  it('answers 401 without an API key, even with a signed-in session, and changes nothing', async () => {
+    const { app, admin, anonymous, fill, snapshot } = await setup();
+    const routes = routesOf(app).filter(apiRoute).filter((route) => !publicRoutes.has(`${route.method} ${route.path}`));
+    expect(routes.length).toBeGreaterThanOrEqual(2);
+    for (const route of routes) {
+      for (const client of [anonymous(), admin]) {
+        const before = snapshot();
+        const response = await client.agent[route.method.toLowerCase() as 'post'](fill(route.path)).send(makeOrder());
+        expect(response.status, `${route.method} ${route.path}`).toBe(401);
+        expect(response.headers['cache-control'], `${route.method} ${route.path}`).toBe('no-store');
+        expect(snapshot(), `${route.method} ${route.path} changed data`).toBe(before);
+      }
+    }
+  });
+
+  it('answers with Cache-Control: no-store, so orders and phone numbers stay out of shared caches', async () => {
+    const { app, db, fill } = await setup();
+    const { key } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
+    const reads = routesOf(app).filter((route) => apiRoute(route) && route.method === 'GET');
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    for (const route of reads) {
+      const response = await supertest(app).get(fill(route.path)).set('Authorization', `Bearer ${key}`);
+      expect(response.status, route.path).toBe(200);
+      expect(response.headers['cache-control'], route.path).toBe('no-store');
     }
   });
 });

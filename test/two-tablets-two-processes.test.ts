@@ -3,7 +3,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
-import { csrfTokenIn } from './support/helpers.ts';
+import { csrfTokenIn, orderIdFor } from './support/helpers.ts';
 import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
@@ -49,7 +49,7 @@ describe('two processes on one database', () => {
     const path = tempDatabase();
     const db = openDatabase(path);
     const orders = createOrderRepository(db);
-    const ids = Array.from({ length: 40 }, (_, index) => `race-${index}`);
+    const ids = Array.from({ length: 40 }, (_, index) => orderIdFor(`race-${index}`));
     for (const id of ids) orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
 
     const env = { DATABASE_PATH: path, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password };
@@ -79,7 +79,7 @@ describe('two processes on one database', () => {
     const db = openDatabase(path);
     const orders = createOrderRepository(db);
     const messages = createMessageRepository(db);
-    const ids = Array.from({ length: 20 }, (_, index) => `again-${index}`);
+    const ids = Array.from({ length: 20 }, (_, index) => orderIdFor(`again-${index}`));
     for (const id of ids) {
       orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'delayed' });
       // The first delay was texted; then the order was confirmed and delayed again.
@@ -105,7 +105,7 @@ describe('two processes on one database', () => {
     const unsettled = db.prepare("SELECT count(*) FROM messages WHERE state IN ('queued', 'sending')").pluck();
     await expect.poll(() => unsettled.get(), { timeout: 10_000 }).toBe(0);
     expect(fake.requests).toHaveLength(ids.length);
-    const texted = fake.requests.map((request) => /Customer (again-\d+)/.exec(String(request.body.body))![1]);
+    const texted = fake.requests.map((request) => /Customer ([0-9a-f]{32})/.exec(String(request.body.body))![1]);
     expect(new Set(texted).size).toBe(ids.length);
     for (const id of ids) {
       const announced = db.prepare('SELECT DISTINCT status_change_id FROM messages WHERE order_id = ?').pluck().all(id);

@@ -41,6 +41,12 @@ export function createApiRouter(deps: ApiDeps): Router {
   const openApiDocument = buildOpenApiDocument(bodySchema);
   const router = Router();
 
+  // Answers carry orders and phone numbers, errors included: no cache, shared or private, keeps them.
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
