@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { orderColumns } from '../orders/order-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { orderStatuses } from '../orders/order-status.ts';
@@ -11,9 +12,6 @@ export type DoneOrder = Order & { position: number };
 export type DonePage = { orders: DoneOrder[]; next: DoneCursor | undefined };
 
 export const donePageSize = 50;
-
-const orderColumns = `id, customer_name AS customerName, phone, items, status,
-  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
 
 // A search matches a part of the customer's name, a run of the phone number's digits (so the
 // national "06 1234 5678" finds "+31612345678"), or the start of the order id.

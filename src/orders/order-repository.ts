@@ -50,7 +50,8 @@ export type StatusUpdate =
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
   | { outcome: 'unchanged'; order: Order };
 
-const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
+/** The columns of an Order, for every query that returns one. */
+export const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
   created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
