@@ -110,6 +110,17 @@ describe('GET / (the kitchen queue)', () => {
     expect(none).toContain('value="100%"');
   });
 
+  it('finds an order by its number of the day, typed with or without #', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const labels = ['first', 'second', 'third'];
+    for (const label of labels) orders.insert(makeOrder({ id: orderIdFor(label), customerName: `Guest ${label}` }));
+
+    expect(idsIn((await agent.get('/').query({ q: '#2' }).expect(200)).text)).toEqual(idsOf('second'));
+    expect(idsIn((await agent.get('/').query({ q: ' 3 ' }).expect(200)).text)).toEqual(idsOf('third'));
+    expect(idsIn((await agent.get('/').query({ q: '#4' }).expect(200)).text)).toEqual([]);
+  });
+
   it('answers 400 to an overlong search and keeps the board', async () => {
     const { signIn } = createTestApp();
     const agent = await signIn();
@@ -165,7 +176,7 @@ describe('GET /done', () => {
     for (let index = 1; index < seen.length; index += 1) expect(deliveredAt(seen[index]!)).toBeLessThanOrEqual(deliveredAt(seen[index - 1]!));
   });
 
-  it('searches the day by name or phone and keeps what was typed, across pages', async () => {
+  it('searches the day by name, phone or number and keeps what was typed, across pages', async () => {
     const { db, orders, signIn } = createTestApp();
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 18, 0);
@@ -180,6 +191,8 @@ describe('GET /done', () => {
     expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(10);
 
     expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
+    // Grace's was the 61st order of the day it was typed in.
+    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
     expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
   });
 
