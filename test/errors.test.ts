@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogs, createTestApp, csrfTokenIn, testConfig, testPassword } from './support/helpers.ts';
+import { captureLogs, createTestApp, csrfTokenIn, makeOrder, testConfig, testPassword } from './support/helpers.ts';
 import { routesOf } from './support/routes.ts';
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
@@ -106,7 +106,9 @@ describe('bad addresses', () => {
 describe('a server error', () => {
   it('shows an error id that is in the log line, and no stack or message', async () => {
     const logs = captureLogs();
-    const { send, db } = await signedInServer({ logger: logs.logger, config: testConfig({ NODE_ENV: 'development' }) });
+    const { send, db, orders } = await signedInServer({ logger: logs.logger, config: testConfig({ NODE_ENV: 'development' }) });
+    // The board reads the messages of the orders it shows: with one order, it hits the missing table.
+    orders.insert(makeOrder());
     db.exec('DROP TABLE messages');
     const answer = await send('GET', '/');
     expect(answer.status).toBe(500);
@@ -121,7 +123,8 @@ describe('a server error', () => {
   });
 
   it('shows the stack when SHOW_ERROR_DETAILS is on', async () => {
-    const { send, db } = await signedInServer({ config: testConfig({ SHOW_ERROR_DETAILS: 'true' }) });
+    const { send, db, orders } = await signedInServer({ config: testConfig({ SHOW_ERROR_DETAILS: 'true' }) });
+    orders.insert(makeOrder());
     db.exec('DROP TABLE messages');
     const answer = await send('GET', '/');
     expect(answer.status).toBe(500);

@@ -59,7 +59,7 @@ describe('order numbers', () => {
   it('are given to the orders inserted by the seed as well', () => {
     const db = openDatabase(':memory:');
     const orders = createOrderRepository(db);
-    orders.insertIfEmpty([makeOrder({ id: 'a' }), makeOrder({ id: 'b' })]);
+    orders.insertIfEmpty([makeOrder(), makeOrder()]);
     expect(orders.list().map((order) => order.number)).toEqual([1, 2]);
   });
 
