@@ -5,8 +5,12 @@ import type { Route } from './support/routes.ts';
 
 const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
 
-// Routes reachable without a session, each for a stated reason (the webhook carries a signed JWT).
-const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status']);
+// Routes reachable without a session, each for a stated reason (the webhook carries a signed JWT;
+// the API's description is public).
+const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status', 'GET /api/openapi.json']);
+// The intake API takes no session and no CSRF token: every request carries an API key instead.
+const apiRoute = (route: Route) => route.path.startsWith('/api/');
+const sessionRoute = (route: Route) => !publicRoutes.has(`${route.method} ${route.path}`) && !apiRoute(route);
 
 async function setup() {
   const sender = new FakeSmsSender();
@@ -34,7 +38,7 @@ describe('every state-changing route', () => {
 
   it('sends a request without a session to sign in, with a valid CSRF token, and changes nothing', async () => {
     const { app, anonymous, fill, snapshot, fields, sender } = await setup();
-    const routes = routesOf(app).filter(stateChanging).filter((route) => !publicRoutes.has(`${route.method} ${route.path}`));
+    const routes = routesOf(app).filter(stateChanging).filter(sessionRoute);
     expect(routes.length).toBeGreaterThan(5);
     for (const route of routes) {
       const before = snapshot();
@@ -51,7 +55,7 @@ describe('every state-changing route', () => {
 
   it('refuses a signed-in request without a valid CSRF token and changes nothing', async () => {
     const { app, admin, fill, snapshot, fields, sender } = await setup();
-    const routes = routesOf(app).filter(stateChanging);
+    const routes = routesOf(app).filter(stateChanging).filter(sessionRoute);
     for (const route of routes) {
       for (const token of [undefined, 'forged-token', admin.token.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
         const before = snapshot();
@@ -67,13 +71,29 @@ describe('every state-changing route', () => {
   });
 });
 
+describe('every state-changing API route', () => {
+  it('refuses a request without an API key with 401, even from a signed-in browser with a CSRF token, and changes nothing', async () => {
+    const { app, admin, fill, snapshot, fields, sender } = await setup();
+    const routes = routesOf(app).filter(stateChanging).filter(apiRoute);
+    expect(routes.map((route) => `${route.method} ${route.path}`)).toContain('POST /api/orders');
+    for (const route of routes) {
+      const before = snapshot();
+      const response = await admin.agent[route.method.toLowerCase() as 'post'](fill(route.path)).type('form').send({ ...fields, _csrf: admin.token });
+      expect(response.status, `${route.method} ${route.path}`).toBe(401);
+      expect(snapshot(), `${route.method} ${route.path} changed data`).toBe(before);
+    }
+    expect(sender.sent).toHaveLength(0);
+  });
+});
+
 describe('every page behind sign-in', () => {
   it('answers with Cache-Control: no-store, so orders and phone numbers stay out of shared caches', async () => {
     const { app, admin, fill } = await setup();
-    const pages = routesOf(app).filter((route) => route.method === 'GET' && !publicRoutes.has(`${route.method} ${route.path}`));
-    expect(pages.length).toBeGreaterThanOrEqual(4);
+    const pages = routesOf(app).filter((route) => route.method === 'GET' && sessionRoute(route));
+    expect(pages.map((page) => page.path)).toEqual(expect.arrayContaining(['/', '/done', '/events', '/orders/:orderId']));
     for (const page of pages) {
-      const response = await admin.get(fill(page.path));
+      // Only the status and headers count: a stream such as /events is cut once they arrive.
+      const response = await admin.get(fill(page.path)).buffer(false).parse((answer, done) => { answer.destroy(); done(null, undefined); });
       expect(response.status, page.path).toBe(200);
       expect(response.headers['cache-control'], page.path).toBe('no-store');
     }
