@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
 import { routesOf } from './support/routes.ts';
@@ -93,7 +94,7 @@ describe('every page behind sign-in', () => {
     expect(pages.map((page) => page.path)).toEqual(expect.arrayContaining(['/', '/done', '/events', '/orders/:orderId']));
     for (const page of pages) {
       // Only the status and headers count: a stream such as /events is cut once they arrive.
-      const response = await admin.get(fill(page.path)).buffer(false).parse((answer, done) => { answer.destroy(); done(null, undefined); });
+      const response = await admin.get(fill(page.path)).buffer(false).parse((answer, done) => { (answer as unknown as IncomingMessage).destroy(); done(null, undefined); });
       expect(response.status, page.path).toBe(200);
       expect(response.headers['cache-control'], page.path).toBe('no-store');
     }
