@@ -72,8 +72,8 @@ describe('GET / (the kitchen queue)', () => {
 
     const page = (await agent.get('/').expect(200)).text;
 
-    expect(rowOf(page, orderIdFor('first'))).toContain('<b>#1</b> <a href');
-    expect(rowOf(page, orderIdFor('second'))).toContain('<b>#2</b> <a href');
+    expect(rowOf(page, orderIdFor('first'))).toContain('<strong>#1</strong> <a href');
+    expect(rowOf(page, orderIdFor('second'))).toContain('<strong>#2</strong> <a href');
     expect(rowOf(page, orderIdFor('second'))).toContain('No onions, ring twice');
   });
 
