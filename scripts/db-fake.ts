@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { messageForStatus } from '../src/notifications/message-templates.ts';
+import { newOrderId } from '../src/orders/order-id.ts';
+import { kitchenDay } from '../src/orders/order-repository.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,12 +63,13 @@ function items(): string {
   const lines = new Set<string>();
   const count = between(1, 4);
   while (lines.size < count) lines.add(pick(menu));
-  return [...lines].map((item) => `${between(1, 3)} x ${item}`).join(', ');
+  return [...lines].map((item) => `${between(1, 3)} x ${item}`).join('\n');
 }
 
 const statements = {
-  order: db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at, delivered_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+  order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+  lastNumber: db.prepare('SELECT coalesce(max(number), 0) FROM orders WHERE day = ?').pluck(),
   change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
   message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
       provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
@@ -122,20 +125,29 @@ const started = performance.now();
 // A bulk import is history, not news for open boards: the board_events triggers are set aside for
 // it and put back in the same transaction.
 const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'").all() as Array<{ name: string; sql: string }>;
+// Older orders spread over the days, today included, at lunch and dinner hours; the active ones
+// from the last 45 minutes. Written oldest first, so each day's numbers follow the clock.
+const arrivals = Array.from({ length: total }, (_, index) => {
+  const stillActive = index >= total - active;
+  const createdAt = stillActive ? now - between(0, 45) * minute - between(0, 59) * 1000 : pastOrderTime();
+  return { stillActive, createdAt: Math.min(createdAt, now - minute) };
+}).sort((first, second) => first.createdAt - second.createdAt);
+
 db.transaction(() => {
   for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
-  for (let index = 0; index < total; index += 1) {
-    const stillActive = index >= total - active;
-    // Older orders spread over the days, today included, at lunch and dinner hours; the active ones
-    // from the last 45 minutes.
-    const createdAt = stillActive ? now - between(0, 45) * minute - between(0, 59) * 1000 : pastOrderTime();
-    const id = randomBytes(16).toString('hex');
+  // Each day's orders are numbered #1, #2, … as the app numbers them, after any already stored (--force).
+  const lastNumbers = new Map<string, number>();
+  for (const { stillActive, createdAt } of arrivals) {
+    const id = newOrderId();
+    const day = kitchenDay(new Date(createdAt));
+    const number = (lastNumbers.get(day) ?? (statements.lastNumber.get(day) as number)) + 1;
+    lastNumbers.set(day, number);
     const name = `${pick(firstNames)} ${pick(lastNames)}`;
     const phone = `+316${String(between(0, 99_999_999)).padStart(8, '0')}`;
-    const steps = lifeOf(Math.min(createdAt, now - minute), stillActive, now);
+    const steps = lifeOf(createdAt, stillActive, now);
     const [status, lastAt] = steps.at(-1)!;
     const deliveredAt = status === 'delivered' ? new Date(lastAt).toISOString() : null;
-    statements.order.run(id, name, phone, items(), status, new Date(steps[0]![1]).toISOString(), new Date(lastAt).toISOString(), deliveredAt);
+    statements.order.run(id, number, day, name, phone, items(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt);
     for (const [stepStatus, at] of steps) statements.change.run(id, stepStatus, new Date(at).toISOString());
     addMessages(id, name, phone, steps);
   }

@@ -17,7 +17,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
-import { liveStates, messageStateLabels, settledStates } from './notifications/message-states.ts';
+import { liveStates, messageStateLabels } from './notifications/message-states.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
@@ -78,7 +78,6 @@ export function createApp(deps: AppDeps): express.Express {
   const formatTime = createTimeFormatter(config.timeZone);
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
-  app.locals.settledStates = settledStates;
   // What every board row needs besides its order: the one row partial reads it from here.
   app.locals.board = { ...config.board, statuses: orderStatuses, liveStates };
 

@@ -5,7 +5,7 @@ import type { Db } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
-import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
+import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 
 const minutes = (count: number) => count * 60_000;
 
@@ -22,6 +22,8 @@ function rowOf(html: string, id: string): string {
 }
 
 const idsIn = (html: string) => [...html.matchAll(/<tr id="order-([^"]+)"/g)].map((match) => match[1]!);
+/** The ids of the orders made with these labels (see orderIdFor), for comparing with idsIn. */
+const idsOf = (...labels: string[]) => labels.map(orderIdFor);
 
 describe('GET / (the kitchen queue)', () => {
   it('shows active orders of every status oldest first with their age, marks late ones, and counts per status', async () => {
@@ -35,30 +37,44 @@ describe('GET / (the kitchen queue)', () => {
       ['just-delivered', 'delivered', 40, 3],
       ['long-delivered', 'delivered', 90, 25],
     ];
-    for (const [id, status, created, updated] of statuses) {
-      orders.insert(makeOrder({ id, status }));
-      age(db, id, created, updated);
+    for (const [label, status, created, updated] of statuses) {
+      orders.insert(makeOrder({ id: orderIdFor(label), status }));
+      age(db, orderIdFor(label), created, updated);
     }
 
     const page = (await agent.get('/').expect(200)).text;
 
     const [activeBody, doneBody] = page.split('<tbody id="recently-done">');
-    expect(idsIn(activeBody!)).toEqual(['stuck', 'old-pending', 'cooking', 'fresh']);
-    expect(idsIn(doneBody!)).toEqual(['just-delivered']);
-    expect(page).not.toContain('long-delivered');
+    expect(idsIn(activeBody!)).toEqual(idsOf('stuck', 'old-pending', 'cooking', 'fresh'));
+    expect(idsIn(doneBody!)).toEqual(idsOf('just-delivered'));
+    expect(page).not.toContain(orderIdFor('long-delivered'));
 
-    expect(rowOf(page, 'cooking')).toContain('<td class="age">12 min</td>');
-    expect(rowOf(page, 'fresh')).not.toContain('late');
-    expect(rowOf(page, 'stuck')).toMatch(/<tr id="order-stuck"[^>]*class="late"/);
-    expect(rowOf(page, 'stuck')).toContain('45 min <strong>late</strong>');
-    expect(rowOf(page, 'old-pending')).toContain('<strong>late</strong>');
-    expect(rowOf(page, 'just-delivered')).toMatch(/done \d\d:\d\d/);
-    expect(rowOf(page, 'just-delivered')).not.toContain('late');
+    const row = (label: string) => rowOf(page, orderIdFor(label));
+    expect(row('cooking')).toContain('<td class="age">12 min</td>');
+    expect(row('fresh')).not.toContain('late');
+    expect(row('stuck')).toMatch(/^<tr id="order-[0-9a-f]{32}"[^>]*class="late"/);
+    expect(row('stuck')).toContain('45 min <strong>late</strong>');
+    expect(row('old-pending')).toContain('<strong>late</strong>');
+    expect(row('just-delivered')).toMatch(/done \d\d:\d\d/);
+    expect(row('just-delivered')).not.toContain('late');
 
     const counts = /<p class="counts"[\s\S]*?<\/p>/.exec(page)![0];
     expect(counts).toMatch(/pending <strong>2<\/strong>/);
     expect(counts).toMatch(/confirmed <strong>1<\/strong>/);
     expect(counts).toMatch(/delayed <strong>1<\/strong>/);
+  });
+
+  it('shows each order’s number of the day and its note in the row', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    orders.insert(makeOrder({ id: orderIdFor('first'), customerName: 'Ada Lovelace' }));
+    orders.insert(makeOrder({ id: orderIdFor('second'), customerName: 'Grace Hopper', note: 'No onions, ring twice' }));
+
+    const page = (await agent.get('/').expect(200)).text;
+
+    expect(rowOf(page, orderIdFor('first'))).toContain('<strong>#1</strong> <a href');
+    expect(rowOf(page, orderIdFor('second'))).toContain('<strong>#2</strong> <a href');
+    expect(rowOf(page, orderIdFor('second'))).toContain('No onions, ring twice');
   });
 
   it('keeps an active row within 800 bytes of HTML, and one with a message and Send again within 1,000', async () => {
@@ -77,31 +93,32 @@ describe('GET / (the kitchen queue)', () => {
     expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1000);
   });
 
-  it('encodes order ids in every link and form address', async () => {
-    const { orders, signIn } = createTestApp();
-    const agent = await signIn();
-    orders.insert(makeOrder({ id: 'a/b?c#d' }));
-
-    const row = rowOf((await agent.get('/').expect(200)).text, 'a/b\\?c#d');
-
-    expect(row).toContain('href="/orders/a%2Fb%3Fc%23d"');
-    expect(row).toContain('action="/orders/a%2Fb%3Fc%23d/status"');
-    expect(row).toContain('formaction="/orders/a%2Fb%3Fc%23d/notify"');
-  });
-
   it('finds active orders by part of the name, a national phone number or the start of the id', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: 'aaaa1111', customerName: 'Hannah Hungry', phone: '+31612345678' }));
-    orders.insert(makeOrder({ id: 'bbbb2222', customerName: 'Don Cheetos', phone: '+31687654321' }));
+    const hannah = 'aaaa1111000000000000000000000000';
+    const don = 'bbbb2222000000000000000000000000';
+    orders.insert(makeOrder({ id: hannah, customerName: 'Hannah Hungry', phone: '+31612345678' }));
+    orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', phone: '+31687654321' }));
 
-    expect(idsIn((await agent.get('/?q=hung').expect(200)).text)).toEqual(['aaaa1111']);
-    expect(idsIn((await agent.get('/').query({ q: '06 8765 4321' }).expect(200)).text)).toEqual(['bbbb2222']);
-    expect(idsIn((await agent.get('/?q=BBBB').expect(200)).text)).toEqual(['bbbb2222']);
+    expect(idsIn((await agent.get('/?q=hung').expect(200)).text)).toEqual([hannah]);
+    expect(idsIn((await agent.get('/').query({ q: '06 8765 4321' }).expect(200)).text)).toEqual([don]);
+    expect(idsIn((await agent.get('/?q=BBBB').expect(200)).text)).toEqual([don]);
     const none = (await agent.get('/?q=100%25').expect(200)).text;
     expect(idsIn(none)).toEqual([]);
     expect(none).toContain('No active order matches your search.');
     expect(none).toContain('value="100%"');
+  });
+
+  it('finds an order by its number of the day, typed with or without #', async () => {
+    const { orders, signIn } = createTestApp();
+    const agent = await signIn();
+    const labels = ['first', 'second', 'third'];
+    for (const label of labels) orders.insert(makeOrder({ id: orderIdFor(label), customerName: `Guest ${label}` }));
+
+    expect(idsIn((await agent.get('/').query({ q: '#2' }).expect(200)).text)).toEqual(idsOf('second'));
+    expect(idsIn((await agent.get('/').query({ q: ' 3 ' }).expect(200)).text)).toEqual(idsOf('third'));
+    expect(idsIn((await agent.get('/').query({ q: '#4' }).expect(200)).text)).toEqual([]);
   });
 
   it('answers 400 to an overlong search and keeps the board', async () => {
@@ -132,11 +149,14 @@ describe('GET /done', () => {
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 12, 0);
     // 120 orders; groups of three share a delivery time, so the page boundaries fall inside ties.
+    const indexOf = new Map<string, number>();
     for (let index = 0; index < 120; index += 1) {
-      deliveredOn(db, orders, `d${String(index).padStart(3, '0')}`, new Date(day.getTime() + minutes(Math.floor(index / 3))));
+      const id = orderIdFor(`delivered ${index}`);
+      indexOf.set(id, index);
+      deliveredOn(db, orders, id, new Date(day.getTime() + minutes(Math.floor(index / 3))));
     }
-    deliveredOn(db, orders, 'other-day', new Date(2026, 10, 21, 12, 0));
-    orders.insert(makeOrder({ id: 'still-cooking', status: 'confirmed' }));
+    deliveredOn(db, orders, orderIdFor('other-day'), new Date(2026, 10, 21, 12, 0));
+    orders.insert(makeOrder({ id: orderIdFor('still-cooking'), status: 'confirmed' }));
 
     const seen: string[] = [];
     let next: string | undefined = `/done?day=${dayKey(day)}`;
@@ -151,18 +171,17 @@ describe('GET /done', () => {
 
     expect(pageSizes).toEqual([50, 50, 20]);
     expect(new Set(seen).size).toBe(120);
-    expect(seen).not.toContain('other-day');
-    expect(seen).not.toContain('still-cooking');
-    const deliveredAt = (id: string) => Math.floor(Number(id.slice(1)) / 3);
+    expect(seen.every((id) => indexOf.has(id))).toBe(true);
+    const deliveredAt = (id: string) => Math.floor(indexOf.get(id)! / 3);
     for (let index = 1; index < seen.length; index += 1) expect(deliveredAt(seen[index]!)).toBeLessThanOrEqual(deliveredAt(seen[index - 1]!));
   });
 
-  it('searches the day by name or phone and keeps what was typed, across pages', async () => {
+  it('searches the day by name, phone or number and keeps what was typed, across pages', async () => {
     const { db, orders, signIn } = createTestApp();
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 18, 0);
-    for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, `ada${index}`, new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
-    deliveredOn(db, orders, 'grace', day, 'Grace Hopper', '+31622222222');
+    for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, orderIdFor(`ada ${index}`), new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
+    deliveredOn(db, orders, orderIdFor('grace'), day, 'Grace Hopper', '+31622222222');
 
     const first = (await agent.get('/done').query({ day: dayKey(day), q: 'lovelace' }).expect(200)).text;
     expect(idsIn(first)).toHaveLength(50);
@@ -171,16 +190,18 @@ describe('GET /done', () => {
     expect(next).toContain('q=lovelace');
     expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(10);
 
-    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '0622 222' }).expect(200)).text)).toEqual(['grace']);
+    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
+    // Grace's was the 61st order of the day it was typed in.
+    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
     expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
   });
 
   it('shows today by default', async () => {
     const { db, orders, signIn } = createTestApp();
     const agent = await signIn();
-    deliveredOn(db, orders, 'today', new Date());
+    deliveredOn(db, orders, orderIdFor('today'), new Date());
     const page = (await agent.get('/done').expect(200)).text;
-    expect(idsIn(page)).toEqual(['today']);
+    expect(idsIn(page)).toEqual(idsOf('today'));
     expect(page).toContain(`value="${dayKey(new Date())}"`);
   });
 

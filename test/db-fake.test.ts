@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { kitchenDay } from '../src/orders/order-repository.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -14,6 +15,17 @@ async function dbFake(databasePath: string, ...args: string[]) {
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const [code] = await once(child, 'exit');
   return { code: code as number, output };
+}
+
+/** Every order has the kitchen day it was made on, and each day's numbers run 1, 2, 3, … by creation time. */
+function expectNumberedByDay(db: Database.Database) {
+  const rows = db.prepare('SELECT day, number, created_at AS createdAt FROM orders ORDER BY created_at, rowid').all() as Array<{ day: string; number: number; createdAt: string }>;
+  const lastNumbers = new Map<string, number>();
+  for (const row of rows) {
+    expect(row.day).toBe(kitchenDay(new Date(row.createdAt)));
+    expect(row.number).toBe((lastNumbers.get(row.day) ?? 0) + 1);
+    lastNumbers.set(row.day, row.number);
+  }
 }
 
 describe('npm run db:fake', () => {
@@ -32,6 +44,9 @@ describe('npm run db:fake', () => {
     expect(count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);
     expect(count("SELECT count(*) FROM orders WHERE status = 'delivered' AND delivered_at IS NULL")).toBe(0);
     expect(count('SELECT count(*) FROM messages')).toBeGreaterThan(300);
+    // Orders as the app makes them: a valid id, and each day's numbers #1, #2, … in the order they came in.
+    expect(count("SELECT count(*) FROM orders WHERE length(id) <> 32 OR id GLOB '*[^0-9a-f]*'")).toBe(0);
+    expectNumberedByDay(db);
     // History is not news: open boards get no events for it, and the triggers are back.
     expect(count('SELECT count(*) FROM board_events')).toBe(0);
     expect(count("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'")).toBe(5);
@@ -50,6 +65,11 @@ describe('npm run db:fake', () => {
 
     expect((await dbFake(path, '--orders', '20', '--force')).code).toBe(0);
     expect(count()).toBe(40);
+    const db = new Database(path, { readonly: true });
+    // The added orders continue each day's numbers after those already there.
+    expect(db.prepare('SELECT count(*) FROM orders WHERE number IS NULL').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM (SELECT day FROM orders GROUP BY day HAVING max(number) <> count(*))').pluck().get()).toBe(0);
+    db.close();
   });
 
   it('answers a bad number with a message', async () => {

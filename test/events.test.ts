@@ -11,7 +11,7 @@ import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
-import { csrfTokenIn, FakeSmsSender, makeOrder, testConfig, testPassword, testPasswords } from './support/helpers.ts';
+import { csrfTokenIn, FakeSmsSender, makeOrder, orderIdFor, testConfig, testPassword, testPasswords } from './support/helpers.ts';
 import { startServer } from './support/server-process.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
@@ -140,12 +140,12 @@ describe('GET /events', () => {
     expect(response.headers.get('content-encoding')).toBeNull();
 
     const started = Date.now();
-    orders.insert(makeOrder({ id: 'new-one', customerName: 'Ada Lovelace', status: 'pending' }));
-    const news = JSON.parse((await reader!.next(orderNews('new-one'))).data);
+    orders.insert(makeOrder({ id: orderIdFor('new-one'), customerName: 'Ada Lovelace', status: 'pending' }));
+    const news = JSON.parse((await reader!.next(orderNews(orderIdFor('new-one')))).data);
 
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(news).toMatchObject({ id: 'new-one', place: 'active', created: true });
-    expect(news.html).toMatch(/^<tr id="order-new-one"/);
+    expect(news).toMatchObject({ id: orderIdFor('new-one'), place: 'active', created: true });
+    expect(news.html).toMatch(new RegExp(`^<tr id="order-${orderIdFor('new-one')}"`));
     expect(news.html).toContain('Ada Lovelace');
     expect(news.html).toMatch(/name="_csrf" value="[0-9a-f]{32}"/);
     const counts = JSON.parse((await reader!.next((event) => event.event === 'counts')).data);
@@ -154,54 +154,54 @@ describe('GET /events', () => {
 
   it('pushes a colleague’s status change and a message state, and moves a delivered order to the done rows', async () => {
     const { url, orders, messages } = await liveApp();
-    orders.insert(makeOrder({ id: 'o1', status: 'confirmed' }));
+    orders.insert(makeOrder({ id: orderIdFor('o1'), status: 'confirmed' }));
     const { cookie, token } = await signIn(url);
     const { reader } = await openStream(url, cookie);
 
-    const update = await fetch(`${url}/orders/o1/status`, { method: 'POST', body: new URLSearchParams({ _csrf: token, status: 'delivered' }), headers: { cookie }, redirect: 'manual' });
+    const update = await fetch(`${url}/orders/${orderIdFor('o1')}/status`, { method: 'POST', body: new URLSearchParams({ _csrf: token, status: 'delivered' }), headers: { cookie }, redirect: 'manual' });
     expect(update.status).toBe(303);
-    const delivered = JSON.parse((await reader!.next(orderNews('o1'))).data);
+    const delivered = JSON.parse((await reader!.next(orderNews(orderIdFor('o1')))).data);
     expect(delivered).toMatchObject({ place: 'done', created: false });
     expect(delivered.html).toContain('<option selected>delivered');
 
-    messages.queue({ orderId: 'o1', orderStatus: 'delivered', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
-    const queued = JSON.parse((await reader!.next(orderNews('o1'))).data);
+    messages.queue({ orderId: orderIdFor('o1'), orderStatus: 'delivered', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    const queued = JSON.parse((await reader!.next(orderNews(orderIdFor('o1')))).data);
     expect(queued.html).toMatch(/message-(queued|sending|sent|not-sent)/);
   });
 
   it('tells the board to drop an order delivered longer ago than DONE_VISIBLE_MINUTES', async () => {
     const { url, db, orders } = await liveApp();
-    orders.insert(makeOrder({ id: 'old', status: 'delivered' }));
+    orders.insert(makeOrder({ id: orderIdFor('old'), status: 'delivered' }));
     const { cookie } = await signIn(url);
     const { reader } = await openStream(url, cookie);
-    db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(new Date(Date.now() - 11 * 60_000).toISOString(), 'old');
-    expect(JSON.parse((await reader!.next(orderNews('old'))).data)).toMatchObject({ place: 'gone', html: '' });
+    db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(new Date(Date.now() - 11 * 60_000).toISOString(), orderIdFor('old'));
+    expect(JSON.parse((await reader!.next(orderNews(orderIdFor('old')))).data)).toMatchObject({ place: 'gone', html: '' });
   });
 
   it('replays what a board missed from its Last-Event-ID, and from the page’s own event id on the first connect', async () => {
     const { url, orders } = await liveApp();
     const { cookie, liveAfter } = await signIn(url);
     // Changes between the page load and the stream's start are not lost.
-    orders.insert(makeOrder({ id: 'before-connect', status: 'pending' }));
+    orders.insert(makeOrder({ id: orderIdFor('before-connect'), status: 'pending' }));
     const first = await openStream(url, cookie, {}, `/events?after=${liveAfter}`);
-    const replayed = await first.reader!.next(orderNews('before-connect'));
+    const replayed = await first.reader!.next(orderNews(orderIdFor('before-connect')));
     first.close();
 
-    orders.insert(makeOrder({ id: 'while-away-1', status: 'pending' }));
-    orders.updateStatus('before-connect', 'confirmed', null);
-    orders.insert(makeOrder({ id: 'while-away-2', status: 'delayed' }));
+    orders.insert(makeOrder({ id: orderIdFor('while-away-1'), status: 'pending' }));
+    orders.updateStatus(orderIdFor('before-connect'), 'confirmed', null);
+    orders.insert(makeOrder({ id: orderIdFor('while-away-2'), status: 'delayed' }));
 
     const again = await openStream(url, cookie, { 'last-event-id': replayed.id! });
     const ids: string[] = [];
     while (ids.length < 3) ids.push(JSON.parse((await again.reader!.next((event) => event.event === 'order')).data).id);
-    expect(ids).toEqual(['while-away-1', 'before-connect', 'while-away-2']);
+    expect(ids).toEqual(['while-away-1', 'before-connect', 'while-away-2'].map(orderIdFor));
   });
 
   it('asks the board to reload when the events it missed were pruned', async () => {
     const { url, db, orders } = await liveApp();
     const { cookie } = await signIn(url);
-    orders.insert(makeOrder({ id: 'a', status: 'pending' }));
-    orders.insert(makeOrder({ id: 'b', status: 'pending' }));
+    orders.insert(makeOrder({ status: 'pending' }));
+    orders.insert(makeOrder({ status: 'pending' }));
     db.prepare('DELETE FROM board_events WHERE id < (SELECT max(id) FROM board_events)').run();
     const { reader } = await openStream(url, cookie, { 'last-event-id': '1' });
     await reader!.next((event) => event.event === 'reload');
@@ -283,9 +283,9 @@ describe('live updates across two processes', () => {
     const other = new Database(path);
     other.pragma('busy_timeout = 5000');
     other.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
-      VALUES ('from-the-shop', 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`).run(new Date().toISOString(), new Date().toISOString());
+      VALUES (?, 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`).run(orderIdFor('from-the-shop'), new Date().toISOString(), new Date().toISOString());
     other.close();
-    expect(JSON.parse((await reader!.next(orderNews('from-the-shop'), 10_000)).data).html).toContain('Grace Hopper');
+    expect(JSON.parse((await reader!.next(orderNews(orderIdFor('from-the-shop')), 10_000)).data).html).toContain('Grace Hopper');
 
     const stopping = Date.now();
     expect(await server.stop('SIGTERM')).toBe(0);
@@ -300,20 +300,23 @@ describe('board_events', () => {
     const orders = createOrderRepository(db);
     const messages = createMessageRepository(db);
     const events = () => db.prepare('SELECT kind, order_id AS orderId FROM board_events ORDER BY id').all();
-    orders.insert(makeOrder({ id: 'o1', status: 'pending' }));
-    orders.updateStatus('o1', 'confirmed', null);
-    messages.queue({ orderId: 'o1', orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    const id = orderIdFor('o1');
+    orders.insert(makeOrder({ id, status: 'pending' }));
+    orders.updateStatus(id, 'confirmed', null);
+    messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
     const before = events().length;
     db.prepare("UPDATE messages SET next_attempt_at = ?, updated_at = ? WHERE reference = 'r1'").run(new Date().toISOString(), new Date().toISOString());
     expect(events()).toHaveLength(before);
-    messages.claimDue(10);
+    const claim = { owner: 'this-process', leaseMs: 30_000 };
+    expect(messages.claimDue(10, claim)).toHaveLength(1);
+    expect(messages.renewLeases(claim)).toBe(1);
     expect(events()).toEqual([
-      { kind: 'order-created', orderId: 'o1' },
-      { kind: 'order-changed', orderId: 'o1' },
-      { kind: 'order-changed', orderId: 'o1' },
-      { kind: 'order-changed', orderId: 'o1' },
-      { kind: 'message-changed', orderId: 'o1' },
-      { kind: 'message-changed', orderId: 'o1' },
+      { kind: 'order-created', orderId: id },
+      { kind: 'order-changed', orderId: id },
+      { kind: 'order-changed', orderId: id },
+      { kind: 'order-changed', orderId: id },
+      { kind: 'message-changed', orderId: id },
+      { kind: 'message-changed', orderId: id },
     ]);
     db.close();
   });

@@ -1,5 +1,6 @@
 import { orderColumns } from '../orders/order-repository.ts';
 import type { Db } from '../db/database.ts';
+import { orderColumns } from '../orders/order-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { orderStatuses } from '../orders/order-status.ts';
@@ -14,17 +15,20 @@ export type DonePage = { orders: DoneOrder[]; next: DoneCursor | undefined };
 export const donePageSize = 50;
 
 // A search matches a part of the customer's name, a run of the phone number's digits (so the
-// national "06 1234 5678" finds "+31612345678"), or the start of the order id.
+// national "06 1234 5678" finds "+31612345678"), the order's number of the day ("#17" or "17"),
+// or the start of the order id.
 const matches = `(@search IS NULL
   OR customer_name LIKE @nameLike ESCAPE '\\'
   OR (@digits IS NOT NULL AND phone LIKE @digits ESCAPE '\\')
+  OR number = @number
   OR id LIKE @idPrefix ESCAPE '\\')`;
 
-type SearchParameters = { search: string | null; nameLike: string | null; digits: string | null; idPrefix: string | null };
+type SearchParameters = { search: string | null; nameLike: string | null; digits: string | null; number: number | null; idPrefix: string | null };
 
 function searchParameters(search: string | undefined): SearchParameters {
   const text = search?.trim();
-  if (!text) return { search: null, nameLike: null, digits: null, idPrefix: null };
+  if (!text) return { search: null, nameLike: null, digits: null, number: null, idPrefix: null };
+  const number = /^#?\s*(\d{1,9})$/.exec(text)?.[1];
   const escape = (value: string) => value.replace(/[\\%_]/g, (character) => `\\${character}`);
   // Leading zeros are the national trunk prefix, not part of the stored international number.
   const digits = text.replace(/\D/g, '').replace(/^0+/, '');
@@ -32,6 +36,7 @@ function searchParameters(search: string | undefined): SearchParameters {
     search: text,
     nameLike: `%${escape(text)}%`,
     digits: digits.length >= 4 ? `%${digits}%` : null,
+    number: number === undefined ? null : Number(number),
     idPrefix: `${escape(text.toLowerCase())}%`,
   };
 }

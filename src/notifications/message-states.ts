@@ -1,6 +1,6 @@
 /**
- * The one list of message states. The database's message_states table, the views and the board
- * script all take it from here.
+ * The one list of message states. The database's message_states table and the views take it from
+ * here; the board script gets rows rendered by the views.
  */
 export const messageStates = ['queued', 'sending', 'checking', 'sent', 'delivered', 'failed', 'expired', 'not-sent'] as const;
 export type MessageState = (typeof messageStates)[number];
@@ -22,9 +22,6 @@ export const messageStateLabels: Record<MessageState, string> = {
  * send again. 'checking' is one: MessageBird may already have the message.
  */
 export const liveStates: readonly MessageState[] = ['queued', 'sending', 'checking', 'sent', 'delivered'];
-
-/** States that never change again, except by a delivery report. */
-export const settledStates: readonly MessageState[] = ['delivered', 'failed', 'expired', 'not-sent'];
 
 // States only move forward; the final ones never change again.
 export const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, checking: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };
