@@ -158,7 +158,7 @@ describe('GET /events', () => {
     const { cookie, token } = await signIn(url);
     const { reader } = await openStream(url, cookie);
 
-    const update = await fetch(`${url}/orders/${orderIdFor('o1')}/status`, { method: 'POST', body: new URLSearchParams({ _csrf: token, status: 'delivered' }), headers: { cookie }, redirect: 'manual' });
+    const update = await fetch(`${url}/orders/${orderIdFor('o1')}/status`, { method: 'POST', body: new URLSearchParams({ _csrf: token, status: 'delivered', expectedStatus: 'confirmed' }), headers: { cookie }, redirect: 'manual' });
     expect(update.status).toBe(303);
     const delivered = JSON.parse((await reader!.next(orderNews(orderIdFor('o1')))).data);
     expect(delivered).toMatchObject({ place: 'done', created: false });

@@ -1,4 +1,3 @@
-import { orderColumns } from '../orders/order-repository.ts';
 import type { Db } from '../db/database.ts';
 import { orderColumns } from '../orders/order-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
