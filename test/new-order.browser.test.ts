@@ -38,7 +38,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     await board.evaluate(() => { (globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true; });
 
     // Styled as a button; still a link to the form.
-    await page.getByRole('button', { name: 'New order' }).click();
+    await page.getByRole('link', { name: 'New order' }).click();
     await page.getByLabel('Customer name').fill('Ada Lovelace');
     await page.getByLabel(/Mobile number/).fill('020 123 4567');
     await page.getByLabel(/Items/).fill('2 x Margherita\n1 x Tiramisu');
