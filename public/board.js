@@ -4,6 +4,14 @@
 // cell as it is. Everything works without this script: a reload shows the same.
 const board = document.getElementById('board');
 
+// After Update, Notify or Send again the server sends the browser back to /#order-<id>: the browser
+// scrolls to that row and this puts the keyboard focus on it, so staff carry on where they were.
+const landedOn = window.location.hash.startsWith('#order-') ? document.getElementById(window.location.hash.slice(1)) : null;
+if (landedOn) {
+  landedOn.tabIndex = -1;
+  landedOn.focus();
+}
+
 if (board && window.EventSource) {
   const active = document.getElementById('active-orders');
   const recentlyDone = document.getElementById('recently-done');

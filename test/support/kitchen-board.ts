@@ -22,6 +22,7 @@ export function seedKitchenBoard(path: string, options: { orders?: number; oldes
   const oldest = options.oldestMinutes ?? 50;
   const now = Date.now();
   const ids: string[] = [];
+  const tomorrow = new Date(now + 86_400_000).toISOString();
   for (let index = 0; index < count; index += 1) {
     const id = createHash('md5').update(`kitchen-board-${index}`).digest('hex');
     const status = orderStatuses[index % orderStatuses.length]!;
@@ -35,7 +36,9 @@ export function seedKitchenBoard(path: string, options: { orders?: number; oldes
       const state: MessageState = messageStates[index]!;
       const queued = messages.queue({ orderId: id, orderStatus: status, body: `Hello, ${name}`, recipient: '+31612340000', reference: `kitchen-board-${index}`, requestedBy: null }, { resend: false });
       const failedReason = state === 'failed' || state === 'expired' ? 'Bad request (phone number has unknown format)' : null;
-      db.prepare('UPDATE messages SET state = ?, error_description = ? WHERE id = ?').run(state, failedReason, queued.message.id);
+      // Due tomorrow and leased elsewhere: the server's outbox leaves these states as they are.
+      db.prepare('UPDATE messages SET state = ?, error_description = ?, next_attempt_at = ?, claimed_by = ?, lease_until = ? WHERE id = ?')
+        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queued.message.id);
     }
   }
   db.close();
