@@ -26,7 +26,7 @@ import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
-import { loadCurrentStaff, requireStaff } from './staff/authentication.ts';
+import { loadCurrentStaff, requireStaff, sendSignedOutFormToSignIn } from './staff/authentication.ts';
 import { createLoginThrottle } from './staff/login-throttle.ts';
 import type { ThrottleLimits } from './staff/login-throttle.ts';
 import { createPasswordHasher } from './staff/passwords.ts';
@@ -145,7 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   const secret = resolveSessionSecret(db, config.session.secret);
-  const csrf = createCsrf(secret);
+  const csrf = createCsrf(secret, { signedOut: sendSignedOutFormToSignIn });
   app.use(createSessionMiddleware(db, { ...config.session, secret }));
   app.use(loadCurrentStaff(staff, config.session));
   // Pages with orders, phone numbers or a CSRF token must not sit in a shared browser cache.
@@ -157,7 +157,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(csrf.csrfProtection);
   app.use(exposeFlash);
 
-  app.use(createAuthRouter({ staff, passwords, throttle, formatTime }));
+  app.use(createAuthRouter({ staff, orders, passwords, throttle, formatTime }));
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));

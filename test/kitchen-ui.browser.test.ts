@@ -1,10 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { createTestApp, makeOrder } from './support/helpers.ts';
 import { seedKitchenBoard } from './support/kitchen-board.ts';
 import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
@@ -20,16 +23,15 @@ type Violation = { id: string; impact: string | null; help: string; nodes: Array
 async function seriousViolations(page: Page): Promise<string[]> {
   // Evaluated through the debugging protocol, so the page's own CSP (script-src 'self') still holds.
   await page.evaluate(axeSource);
-  const violations = await page.evaluate(() => (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe
-    .run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] })
-    .then((result) => result.violations));
+  const violations = await page.evaluate(`axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] })
+    .then((result) => result.violations)`) as Violation[];
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.id} (${violation.help}) at ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', ')}${violation.nodes.length > 3 ? ` and ${violation.nodes.length - 3} more` : ''}`);
 }
 
 function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
 }
 
 describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus in a real browser', () => {
@@ -108,10 +110,13 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
 
   it('on a tablet gives every button, list and link in a row a target of at least 44 × 44 px', async () => {
     const page = await open({ viewport: tablet }, '/');
-    const small = await page.evaluate(() => [...document.querySelectorAll('#active-orders tr:nth-child(-n+10) :is(a, button, select)')]
-      .map((element) => ({ element, box: element.getBoundingClientRect() }))
-      .filter(({ box }) => box.width < 44 || box.height < 44)
-      .map(({ element, box }) => `${element.textContent!.trim().slice(0, 20)} ${Math.round(box.width)}×${Math.round(box.height)}`));
+    const targets = await page.locator('#active-orders tr:nth-child(-n+10)').locator('a, button, select').all();
+    expect(targets.length).toBeGreaterThanOrEqual(40);
+    const small: string[] = [];
+    for (const target of targets) {
+      const box = (await target.boundingBox())!;
+      if (box.width < 44 || box.height < 44) small.push(`${(await target.textContent())!.trim().slice(0, 20)} ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
     expect(small).toEqual([]);
     await page.context().close();
   });
@@ -125,7 +130,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     await row.getByRole('button', { name: 'Update' }).click();
 
     await page.waitForURL(`${server.url}/#order-${id}`);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(`order-${id}`);
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe(`order-${id}`);
     const box = (await row.boundingBox())!;
     expect(box.y).toBeGreaterThanOrEqual(0);
     expect(box.y + box.height).toBeLessThanOrEqual(tablet.height);
@@ -139,9 +144,55 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
   it('offers a skip link to the orders as the first stop of the keyboard', async () => {
     const page = await open({ viewport: desktop }, '/');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the orders');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to the orders');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('board');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('board');
     await page.context().close();
+  });
+});
+
+describe.skipIf(!chromiumPath)('a board whose session ends', () => {
+  it('says so with a banner that signs in and comes back, and a change pressed meanwhile is named, not lost silently', async () => {
+    // In-process, to check the session every 100 ms instead of every 20 s.
+    const { app, orders, addAccount } = createTestApp({ heartbeatMs: 100 });
+    await addAccount('chef', 'staff', 'kitchen-door-blue-42');
+    const id = '0000000000000000000000000000000c';
+    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    const server = createServer(app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      const board = await context.newPage();
+      await signIn(board, url);
+      const banner = board.getByRole('alert').filter({ hasText: 'You were signed out' });
+      expect(await banner.isVisible()).toBe(false);
+
+      // Signed out in another tab of the same browser.
+      const other = await context.newPage();
+      await other.goto(url);
+      await other.getByRole('button', { name: 'Sign out' }).click();
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('You were signed out — sign in again');
+      expect(await banner.getByRole('link', { name: 'sign in again' }).getAttribute('href')).toBe('/login?next=%2F');
+
+      // The choice made on the stale board is not saved, and sign-in says so on the way back.
+      const row = board.locator(`#order-${id}`);
+      await row.getByRole('combobox').selectOption('delayed');
+      await row.getByRole('button', { name: 'Update' }).click();
+      await board.getByText('your last change on the board was not saved').waitFor();
+      expect(orders.findById(id)!.status).toBe('pending');
+      await board.getByLabel('Username').fill('chef');
+      await board.getByLabel('Password').fill('kitchen-door-blue-42');
+      await board.getByRole('button', { name: 'Sign in' }).click();
+      await board.waitForURL(`${url}/#order-${id}`);
+      expect(await board.getByRole('alert').textContent()).toContain('Mike Madeater\'s order was not changed to delayed');
+      await context.close();
+    } finally {
+      await browser.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
