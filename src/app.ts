@@ -85,6 +85,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pinoHttp({
     logger,
     autoLogging: { ignore: (req) => req.url === '/healthz' },
+    // What a request line needs to be read, not every header of the request and the response.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
     // Which API key a request came with, by its visible prefix (never the key).
     customProps: (_req, res) => {
       const apiClient = (res as express.Response).locals?.apiClient;
