@@ -80,6 +80,9 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
         const page = await open({ colorScheme, viewport }, '/');
         for (const path of pages) {
           if (path !== '/') await page.goto(server.url + path);
+          // The first 12 rows hold every status and message state (and are late), the last 12 are not
+          // late; the 36 between repeat their markup and would only multiply axe's time.
+          if (path === '/') await page.evaluate(`document.querySelectorAll('#active-orders tr:nth-child(n+13):nth-child(-n+48)').forEach((row) => row.remove())`);
           for (const finding of await seriousViolations(page)) findings.push(`${colorScheme} ${viewport.width}px ${path}: ${finding}`);
           const overflow = await horizontalOverflow(page);
           if (overflow > 0) findings.push(`${colorScheme} ${viewport.width}px ${path}: ${overflow} px wider than the screen`);
