@@ -148,7 +148,7 @@ describe('POST /orders/:orderId/notify', () => {
 
     const board = await agent.get('/');
     expect(board.text).toContain('No clear answer from MessageBird: checking with MessageBird whether Mike Madeater got the message');
-    expect(board.text).toMatch(/message-checking[^>]*><b>SMS<\/b> Checking with MessageBird/);
+    expect(board.text).toMatch(/message-checking[^>]*><small>SMS<\/small> Checking with MessageBird/);
     expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'checking', attempts: 1 });
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     expect(sender.sent).toHaveLength(1);
@@ -165,9 +165,9 @@ describe('POST /orders/:orderId/notify', () => {
 
     const board = await agent.get('/');
     expect(board.text).toContain('MessageBird is slow to answer: the message to Mike Madeater is on its way');
-    expect(board.text).toMatch(/message-sending[^>]*><b>SMS<\/b> Sending/);
+    expect(board.text).toMatch(/message-sending[^>]*><small>SMS<\/small> Sending/);
     answer();
-    await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*><b>SMS<\/b> Sent/);
+    await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*><small>SMS<\/small> Sent/);
   });
 
   it('sends nothing while the list shows a status that was not saved: 409, says what to do, and keeps the choice', async () => {

@@ -26,7 +26,6 @@ const notices: Record<string, string> = {
 
 const unsavedNotice = 'You were signed out, so your last change on the board was not saved and nothing was sent. Sign in to go back to it.';
 
-
 export function createAuthRouter(deps: { staff: StaffRepository; orders: OrderRepository; passwords: PasswordHasher; throttle: LoginThrottle; formatTime: TimeFormatter }): Router {
   const { staff, orders, passwords, throttle, formatTime } = deps;
   const router = Router();
