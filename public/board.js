@@ -4,6 +4,14 @@
 // cell as it is. Everything works without this script: a reload shows the same.
 const board = document.getElementById('board');
 
+// After Update, Notify or Send again the server sends the browser back to /#order-<id>: the browser
+// scrolls to that row and this puts the keyboard focus on it, so staff carry on where they were.
+const landedOn = window.location.hash.startsWith('#order-') ? document.getElementById(window.location.hash.slice(1)) : null;
+if (landedOn) {
+  landedOn.tabIndex = -1;
+  landedOn.focus();
+}
+
 if (board && window.EventSource) {
   const active = document.getElementById('active-orders');
   const recentlyDone = document.getElementById('recently-done');
@@ -108,12 +116,25 @@ if (board && window.EventSource) {
   });
   // Too much was missed while away, or the session ended: the page itself knows what to do.
   source.addEventListener('reload', () => window.location.reload());
-  source.addEventListener('session-ended', () => {
+  // Signed out (idle timeout, session limit, sign-out in another tab): say so at the top, with a
+  // link that signs in and comes back here, instead of a board that silently stops updating.
+  const signedOut = () => {
     source.close();
-    window.location.reload();
-  });
+    const banner = document.getElementById('signed-out');
+    banner.hidden = false;
+    banner.scrollIntoView({ block: 'nearest' });
+  };
+  source.addEventListener('session-ended', signedOut);
   source.addEventListener('error', () => {
-    // EventSource retries by itself; it gives up only when the answer was not a stream (signed out).
-    if (source.readyState === window.EventSource.CLOSED) window.location.reload();
+    // EventSource retries by itself; it gives up only when the answer was not a stream: a redirect
+    // to sign-in means the session is gone, anything else is worth a reload.
+    if (source.readyState !== window.EventSource.CLOSED) return;
+    window.fetch('/events', { redirect: 'manual', headers: { Accept: 'text/event-stream' } })
+      .then((response) => {
+        if (response.type === 'opaqueredirect') return signedOut();
+        response.body?.cancel();
+        window.location.reload();
+      })
+      .catch(() => window.location.reload());
   });
 }

@@ -26,7 +26,7 @@ import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
-import { loadCurrentStaff, requireStaff } from './staff/authentication.ts';
+import { loadCurrentStaff, requireStaff, sendSignedOutFormToSignIn } from './staff/authentication.ts';
 import { createLoginThrottle } from './staff/login-throttle.ts';
 import type { ThrottleLimits } from './staff/login-throttle.ts';
 import { createPasswordHasher } from './staff/passwords.ts';
@@ -84,6 +84,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pinoHttp({
     logger,
     autoLogging: { ignore: (req) => req.url === '/healthz' },
+    // What a request line needs to be read, not every header of the request and the response.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
     // Which API key a request came with, by its visible prefix (never the key).
     customProps: (_req, res) => {
       const apiClient = (res as express.Response).locals?.apiClient;
@@ -144,7 +149,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   const secret = resolveSessionSecret(db, config.session.secret);
-  const csrf = createCsrf(secret);
+  const csrf = createCsrf(secret, { signedOut: sendSignedOutFormToSignIn });
   app.use(createSessionMiddleware(db, { ...config.session, secret }));
   app.use(loadCurrentStaff(staff, config.session));
   // Pages with orders, phone numbers or a CSRF token must not sit in a shared browser cache.
@@ -156,7 +161,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(csrf.csrfProtection);
   app.use(exposeFlash);
 
-  app.use(createAuthRouter({ staff, passwords, throttle, formatTime }));
+  app.use(createAuthRouter({ staff, orders, passwords, throttle, formatTime }));
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));

@@ -27,3 +27,15 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
   }
   return options.destination ? pino({ level, redact }, options.destination) : pino({ level, redact });
 }
+
+const rule = '='.repeat(66);
+
+/**
+ * A few lines framed by rules, set apart from the log lines around them: the address to open and
+ * the first admin's password are what a newcomer looks for in the start-up output. Bold where the
+ * terminal shows it.
+ */
+export function banner(lines: string[], options: { bold?: boolean } = {}): string {
+  const body = lines.map((line) => `  ${line}`).join('\n');
+  return `\n${rule}\n${options.bold ? `\u001b[1m${body}\u001b[22m` : body}\n${rule}\n\n`;
+}

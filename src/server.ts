@@ -1,10 +1,11 @@
 import 'dotenv/config';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { createLiveBoard } from './board/live-board.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { createLogger, wantsPrettyLogs } from './logger.ts';
+import { banner, createLogger, wantsPrettyLogs } from './logger.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { seedSampleOrders } from './orders/sample-orders.ts';
 import { createServices } from './services.ts';
@@ -46,7 +47,7 @@ try {
     passwords,
     configured: config.firstAdmin,
     logger,
-    announce: (text) => process.stdout.write(`${text}\n`),
+    announce: (lines) => process.stdout.write(banner(lines, { bold: process.stdout.hasColors?.() })),
   });
 } catch (error) {
   if (!(error instanceof FirstAdminError)) throw error;
@@ -54,8 +55,9 @@ try {
   process.exit(1);
 }
 
-if (!config.messagebird.apiKey) logger.warn('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
-if (!config.publicUrl) logger.warn('PUBLIC_URL is not set: MessageBird will not send delivery reports');
+// Normal on a laptop; worth a warning only where customers are meant to get texts.
+if (!config.messagebird.apiKey) logger[config.env === 'production' ? 'warn' : 'info']('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
+if (!config.publicUrl) logger.info('PUBLIC_URL is not set: MessageBird will not send delivery reports');
 
 const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });
 const app = createApp({ config, db, dispatcher, logger, passwords, liveBoard });
@@ -72,6 +74,16 @@ try {
 dispatcher.start();
 const { port } = server.address() as AddressInfo;
 logger.info({ port, databasePath: config.databasePath, instanceId: dispatcher.instanceId }, `Order Desk is listening on http://${config.host ?? 'localhost'}:${port}`);
+// Someone at a terminal gets the address to open set apart from the log lines; a log collector
+// reading a pipe gets only the JSON line above.
+if (process.stdout.isTTY) {
+  const host = !config.host || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  process.stdout.write(banner([
+    `Order Desk is running: open http://${host}:${port} in a browser`,
+    `Database: ${resolve(config.databasePath)}`,
+    'Stop it with Ctrl+C.',
+  ], { bold: process.stdout.hasColors() }));
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

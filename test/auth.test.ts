@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { safeReturnPath } from '../src/staff/authentication.ts';
 import { anonymousCsrfCookieName } from '../src/web/csrf.ts';
 import { sessionCookieName } from '../src/web/session.ts';
-import { captureLogs, createTestApp, csrfTokenIn, makeOrder, testConfig, testPassword } from './support/helpers.ts';
+import { captureLogs, createTestApp, csrfTokenIn, FakeSmsSender, makeOrder, testConfig, testPassword } from './support/helpers.ts';
 
 function sessionId(cookies: string[] | string | undefined): string | undefined {
   const list = Array.isArray(cookies) ? cookies : cookies ? [cookies] : [];
@@ -233,7 +233,7 @@ describe('signing out and ending sessions', () => {
     await admin.post(`/staff/${cook.account.id}/disable`).expect(303);
 
     await cook.get('/').expect(303).expect('location', '/login');
-    await cook.post('/orders/x/status').send({ status: 'confirmed' }).expect(403);
+    await cook.post('/orders/x/status').send({ status: 'confirmed' }).expect(303).expect('location', '/login?notice=form-not-saved');
   });
 
   it('resetting a password signs the account out everywhere', async () => {
@@ -294,5 +294,54 @@ describe('the return address after sign-in', () => {
     await client.refreshToken('/login?next=https://evil.example');
     await client.post('/login').send({ username: 'cook', password: testPassword, next: '//evil.example/x' })
       .expect(303).expect('location', '/');
+  });
+});
+
+describe('a board form posted after the session ended', () => {
+  const id = '0000000000000000000000000000000b';
+
+  it('changes nothing, sends the visitor to sign in, and afterwards names the choice that was not saved', async () => {
+    const { signIn, orders, db } = createTestApp();
+    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    const cook = await signIn('cook');
+    db.prepare('DELETE FROM sessions').run();
+
+    await cook.post(`/orders/${id}/status`).send({ status: 'delayed', expectedStatus: 'pending' })
+      .expect(303).expect('location', `/login?unsaved=status.${id}.delayed`);
+    expect(orders.findById(id)!.status).toBe('pending');
+
+    const login = await cook.refreshToken(`/login?unsaved=status.${id}.delayed`);
+    expect(login.text).toContain('You were signed out, so your last change on the board was not saved and nothing was sent.');
+    expect(login.text).toContain(`name="unsaved" value="status.${id}.delayed"`);
+    await cook.post('/login').send({ username: 'cook', password: testPassword, unsaved: `status.${id}.delayed` })
+      .expect(303).expect('location', `/#order-${id}`);
+    const board = await cook.get('/').expect(200);
+    expect(board.text).toContain('You had been signed out, so Mike Madeater&#39;s order was not changed to delayed.');
+    expect(orders.findById(id)!.status).toBe('pending');
+  });
+
+  it('says nothing was sent for a Notify pressed while signed out', async () => {
+    const sender = new FakeSmsSender();
+    const { signIn, orders, db } = createTestApp({ sender });
+    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    const cook = await signIn('cook');
+    db.prepare('DELETE FROM sessions').run();
+
+    await cook.post(`/orders/${id}/notify`).send({ status: 'pending', expectedStatus: 'pending' }).expect(303).expect('location', `/login?unsaved=notify.${id}.pending`);
+    await cook.refreshToken('/login');
+    await cook.post('/login').send({ username: 'cook', password: testPassword, unsaved: `notify.${id}.pending` }).expect(303);
+    expect((await cook.get('/')).text).toContain('You had been signed out, so nothing was sent to Mike Madeater.');
+    expect(sender.sent).toHaveLength(0);
+  });
+
+  it('still refuses a login form without its token, and ignores an unsaved choice that is not one', async () => {
+    const { anonymous, addAccount } = createTestApp();
+    await addAccount('cook');
+    const client = anonymous();
+    await client.refreshToken('/login');
+    await client.agent.post('/login').type('form').send({ username: 'cook', password: testPassword }).expect(403);
+    const page = await client.refreshToken('/login?unsaved=status.__proto__.delayed');
+    expect(page.text).not.toContain('name="unsaved"');
+    await client.post('/login').send({ username: 'cook', password: testPassword, unsaved: 'status.x.delayed' }).expect(303).expect('location', '/');
   });
 });

@@ -9,7 +9,7 @@ function setup() {
   const staff = createStaffRepository(openDatabase(':memory:'));
   const announced: string[] = [];
   const run = (configured?: { username: string; password: string }) =>
-    ensureFirstAdmin({ staff, passwords: testPasswords, configured, logger: pino({ level: 'silent' }), announce: (text) => announced.push(text) });
+    ensureFirstAdmin({ staff, passwords: testPasswords, configured, logger: pino({ level: 'silent' }), announce: (lines) => announced.push(lines.join('\n')) });
   return { staff, announced, run };
 }
 

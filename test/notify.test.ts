@@ -18,7 +18,7 @@ describe('POST /orders/:orderId/notify', () => {
   it('texts the customer the message for the current status and says so', async () => {
     const { agent, sender, messages } = await setup();
 
-    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303).expect('location', '/');
+    await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303).expect('location', '/#order-0000000000000000000000000000000a');
 
     expect(sender.sent).toHaveLength(1);
     expect(sender.sent[0]).toMatchObject({
@@ -112,7 +112,7 @@ describe('POST /orders/:orderId/notify', () => {
 
     const board = await agent.get('/');
     expect(board.text).toContain('role="alert"');
-    expect(board.text).toContain('Could not send notification');
+    expect(board.text).toContain('Could not text Mike Madeater: the message failed');
     expect(board.text).toContain('<li>no (correct) recipients found</li>');
     expect(board.text).toContain('<li>Not enough balance</li>');
     expect(orders.findById('0000000000000000000000000000000a')!.status).toBe('delayed');
@@ -148,7 +148,7 @@ describe('POST /orders/:orderId/notify', () => {
 
     const board = await agent.get('/');
     expect(board.text).toContain('No clear answer from MessageBird: checking with MessageBird whether Mike Madeater got the message');
-    expect(board.text).toMatch(/message-checking[^>]*>\s*Checking with MessageBird/);
+    expect(board.text).toMatch(/message-checking[^>]*><small>SMS<\/small> Checking with MessageBird/);
     expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'checking', attempts: 1 });
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     expect(sender.sent).toHaveLength(1);
@@ -165,9 +165,9 @@ describe('POST /orders/:orderId/notify', () => {
 
     const board = await agent.get('/');
     expect(board.text).toContain('MessageBird is slow to answer: the message to Mike Madeater is on its way');
-    expect(board.text).toMatch(/message-sending[^>]*>\s*Sending/);
+    expect(board.text).toMatch(/message-sending[^>]*><small>SMS<\/small> Sending/);
     answer();
-    await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*>\s*Sent/);
+    await expect.poll(async () => (await agent.get('/')).text).toMatch(/message-sent[^>]*><small>SMS<\/small> Sent/);
   });
 
   it('sends nothing while the list shows a status that was not saved: 409, says what to do, and keeps the choice', async () => {
@@ -234,10 +234,10 @@ describe('POST /orders/:orderId/notify', () => {
 });
 
 describe('POST /orders/:orderId/resend', () => {
-  it('texts the same status once more, with a new reference', async () => {
+  it('texts the same status once more, with a new reference, and returns to the order\'s row', async () => {
     const { agent, sender, messages } = await setup();
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/resend').send(shows('delayed')).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/resend').send(shows('delayed')).expect(303).expect('location', '/#order-0000000000000000000000000000000a');
 
     expect(sender.sent).toHaveLength(2);
     expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);

@@ -88,12 +88,12 @@ describe('GET /', () => {
 });
 
 describe('POST /orders/:orderId/status', () => {
-  it('changes the status, records when, and redirects back to the board with a flash', async () => {
+  it('changes the status, records when, and redirects back to the order\'s row on the board with a flash', async () => {
     const { orders, signIn } = createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
 
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303).expect('location', '/');
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303).expect('location', '/#order-00000000000000000000000000000001');
 
     expect(orders.findById('00000000000000000000000000000001')!.status).toBe('confirmed');
     expect(orders.history('00000000000000000000000000000001').map((change) => change.status)).toEqual(['delayed', 'confirmed']);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.ts';
@@ -16,7 +17,13 @@ function cli(databasePath: string, args: string[], input: string) {
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
-const databasePath = useTempDatabases();
+const temporaryPath = useTempDatabases();
+/** A database as the server leaves it after its first start. */
+function databasePath(): string {
+  const path = temporaryPath();
+  openDatabase(path).close();
+  return path;
+}
 
 describe('npm run staff', () => {
   it('adds an admin with the password from standard input', async () => {
@@ -61,6 +68,26 @@ describe('npm run staff', () => {
     await client.post('/login').send({ username: 'chef', password: 'stir the pot slowly' }).expect(401);
     await client.post('/login').send({ username: 'chef', password: 'knead the dough firmly' }).expect(303).expect('location', '/');
     await client.get('/').expect(200);
+  });
+
+  it('names the database file it used', () => {
+    const path = databasePath();
+    const result = cli(path, ['list'], '');
+    expect(result.code).toBe(0);
+    expect(result.output).toContain(`Database: ${path}`);
+  });
+
+  it('refuses to create a new, empty database unless told to, naming the file', () => {
+    const path = temporaryPath();
+    const refused = cli(path, ['add', 'chef', '--admin'], 'stir the pot slowly\n');
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain(`There is no database at ${path}`);
+    expect(existsSync(path)).toBe(false);
+
+    const created = cli(path, ['add', 'chef', '--admin', '--new-database'], 'stir the pot slowly\n');
+    expect(created.code).toBe(0);
+    expect(created.output).toContain(`New database: ${path}`);
+    expect(created.output).toContain('Created admin account chef.');
   });
 
   it('prints usage for an unknown command', () => {

@@ -41,7 +41,7 @@ describe('GET /webhooks/messagebird/status', () => {
     expect([response.status, response.text]).toEqual([200, 'OK']);
     expect(state()).toBe('delivered');
     expect(messages.findById(message.id)).toMatchObject({ providerStatus: 'delivered', providerStatusAt: '2026-11-22T10:00:00+00:00' });
-    expect((await agent.get('/')).text).toMatch(/message-delivered[^>]*>\s*Delivered/);
+    expect((await agent.get('/')).text).toMatch(/message-delivered[^>]*><small>SMS<\/small> Delivered/);
   });
 
   it('records a delivery failure with its reason', async () => {

@@ -99,14 +99,14 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     setFlash(req, update.outcome === 'changed'
       ? { kind: 'success', message: `${order.customerName}'s order is now ${update.order.status}.` }
       : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed.` });
-    res.redirect(303, '/');
+    res.redirect(303, rowOnBoard(res.locals.order!));
   });
 
   router.post('/orders/:orderId/notify', async (req, res) => {
     if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!;
     setFlash(req, notifyFlash(result, formatTime));
-    res.redirect(303, '/');
+    res.redirect(303, rowOnBoard(res.locals.order!));
   });
 
   // "Send again" is its own button and route, so a double click on Notify can never text twice.
@@ -114,10 +114,15 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     if (!notifyAllowed(req, res)) return;
     const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!;
     setFlash(req, notifyFlash(result, formatTime));
-    res.redirect(303, '/');
+    res.redirect(303, rowOnBoard(res.locals.order!));
   });
 
   return router;
+}
+
+/** Back to the order's own row on the board, which the board script focuses, not to the top. */
+function rowOnBoard(order: Order): string {
+  return `/#order-${encodeURIComponent(order.id)}`;
 }
 
 function notifyFlash({ outcome, order, message }: NotifyResult, formatTime: TimeFormatter): Flash {
@@ -137,7 +142,7 @@ function notifyFlash({ outcome, order, message }: NotifyResult, formatTime: Time
       return { kind: 'info', message: `Nothing was sent: no MessageBird API key is configured. ${name} would have received: “${message.body}”` };
     case 'failed':
     case 'expired':
-      return { kind: 'error', message: 'Could not send notification', details: reasons };
+      return { kind: 'error', message: `Could not text ${name}: the message ${message.state === 'expired' ? 'expired' : 'failed'}`, details: reasons };
     case 'queued':
       if (message.attempts > 0) {
         return { kind: 'info', message: `Not sent yet to ${name}; Order Desk will try again at ${formatTime(message.nextAttemptAt!)}. The board shows its progress.`, details: reasons };

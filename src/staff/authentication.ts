@@ -1,5 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import createError from 'http-errors';
+import { isOrderId } from '../orders/order-id.ts';
+import { orderStatuses } from '../orders/order-status.ts';
+import type { OrderStatus } from '../orders/order-status.ts';
 import type { StaffAccount, StaffRepository } from './staff-repository.ts';
 
 declare module 'express-serve-static-core' {
@@ -65,4 +68,31 @@ export function safeReturnPath(candidate: unknown): string {
   // Check what is returned, not what came in: normalising "/.//evil.example" gives "//evil.example".
   const path = url.pathname + url.search;
   return /^\/(?![/\\])/.test(path) ? path : '/';
+}
+
+/** What a board form posted after its session had ended asked for; sign-in says it was not done. */
+export type UnsavedChoice = { action: 'status' | 'notify' | 'resend'; orderId: string; status: OrderStatus };
+
+const unsavedActions = ['status', 'notify', 'resend'] as const;
+
+/** Reads `action.orderId.status` (the login page's `unsaved`), or undefined for anything else. */
+export function parseUnsavedChoice(text: unknown): UnsavedChoice | undefined {
+  if (typeof text !== 'string') return undefined;
+  const [action, orderId, status, ...rest] = text.split('.');
+  if (rest.length > 0 || !unsavedActions.includes(action as UnsavedChoice['action']) || !isOrderId(orderId) || !orderStatuses.includes(status as OrderStatus)) return undefined;
+  return { action: action as UnsavedChoice['action'], orderId, status: status as OrderStatus };
+}
+
+/**
+ * A form posted without a session (it ended in another tab, by the idle timeout or the session
+ * limit) whose token is not a signed-out visitor's: nothing in it is acted on — no route runs — and
+ * the visitor is sent to sign in, with the board's choice carried along so sign-in can say it was
+ * not saved. A forged post from another site gets the same harmless redirect.
+ */
+export function sendSignedOutFormToSignIn(req: Request, res: Response): void {
+  const [, orderId, action] = /^\/orders\/([^/]+)\/([a-z]+)$/.exec(req.path) ?? [];
+  const status = (req.body as Record<string, unknown> | undefined)?.status;
+  const choice = parseUnsavedChoice(`${action}.${orderId}.${String(status)}`);
+  req.log.info({ path: req.path }, 'form posted without a session: sent to sign in');
+  res.redirect(303, choice ? `/login?unsaved=${choice.action}.${choice.orderId}.${choice.status}` : '/login?notice=form-not-saved');
 }

@@ -14,7 +14,8 @@ export async function ensureFirstAdmin(deps: {
   passwords: PasswordHasher;
   configured: { username: string; password: string } | undefined;
   logger: Logger;
-  announce: (text: string) => void;
+  /** Shows lines to whoever started the server, set apart from the log. */
+  announce: (lines: string[]) => void;
 }): Promise<void> {
   if (deps.staff.count() > 0) return;
   if (deps.configured) {
@@ -26,16 +27,12 @@ export async function ensureFirstAdmin(deps: {
   }
   const password = generatePassword();
   deps.staff.create({ username: 'admin', role: 'admin', passwordHash: await deps.passwords.hash(password) });
-  deps.logger.warn({ username: 'admin' }, 'created the first admin with a generated password');
+  deps.logger.info({ username: 'admin' }, 'created the first admin with a generated password');
   deps.announce([
-    '',
-    '==================================================================',
-    '  Order Desk: first admin account created',
-    '    username: admin',
-    `    password: ${password}`,
-    '  This is shown only once. Sign in and keep it somewhere safe, or',
-    '  reset it later with: npm run staff -- reset-password admin',
-    '==================================================================',
-    '',
-  ].join('\n'));
+    'Order Desk: first admin account created',
+    '  username: admin',
+    `  password: ${password}`,
+    'This is shown only once. Sign in and keep it somewhere safe, or',
+    'reset it later with: npm run staff -- reset-password admin',
+  ]);
 }

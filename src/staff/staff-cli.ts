@@ -1,4 +1,6 @@
 import 'dotenv/config';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, loadConfig, usernamePattern, usernameRule } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
@@ -8,7 +10,8 @@ import { createStaffRepository } from './staff-repository.ts';
 const usage = `Usage:
   npm run staff -- add <username> [--admin]       create an account; password read from standard input
   npm run staff -- reset-password <username>      set a new password; read from standard input
-  npm run staff -- list                           list accounts`;
+  npm run staff -- list                           list accounts
+Add --new-database to start a new, empty database when DATABASE_PATH names no file yet.`;
 
 /** The first line of standard input; on a terminal, asked for without echoing it. */
 async function readPassword(): Promise<string> {
@@ -32,8 +35,9 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function main(args: string[]) {
-  const [command, username, ...flags] = args;
+async function main(argv: string[]) {
+  const newDatabase = argv.includes('--new-database');
+  const [command, username, ...flags] = argv.filter((arg) => arg !== '--new-database');
   let config;
   try {
     config = loadConfig(process.env);
@@ -41,6 +45,13 @@ async function main(args: string[]) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+  // Run from another folder, a relative DATABASE_PATH names another file: an account added to a new,
+  // empty database there could never sign in to the real board.
+  const databaseFile = resolve(config.databasePath);
+  if (!existsSync(databaseFile) && !newDatabase) {
+    fail(`There is no database at ${databaseFile} (DATABASE_PATH=${config.databasePath}).\nRun this in the folder Order Desk runs in, or set DATABASE_PATH to its database file.\nTo start a new, empty database there, add --new-database.`);
+  }
+  console.error(`${existsSync(databaseFile) ? 'Database' : 'New database'}: ${databaseFile}`);
   const db = openDatabase(config.databasePath);
   const staff = createStaffRepository(db);
   const passwords = createPasswordHasher();

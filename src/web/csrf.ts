@@ -32,8 +32,12 @@ function cookieValue(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** CSRF tokens and their check; `secret` signs the anonymous visitors' tokens. */
-export function createCsrf(secret: string) {
+/**
+ * CSRF tokens and their check; `secret` signs the anonymous visitors' tokens. A post without a
+ * session and without a valid anonymous token goes to `signedOut` (which must change nothing),
+ * except the login form itself, which is refused.
+ */
+export function createCsrf(secret: string, options: { signedOut?: (req: Request, res: Response) => void } = {}) {
   const key = createHmac('sha256', secret).update('order-desk anonymous csrf').digest();
   const sign = (nonce: string) => createHmac('sha256', key).update(nonce).digest('base64url');
   const signedIn = (res: Response) => res.locals.currentStaff !== undefined;
@@ -65,6 +69,7 @@ export function createCsrf(secret: string) {
     csrfProtection(req: Request, res: Response, next: NextFunction): void {
       if (signedIn(res)) return csrfSynchronisedProtection(req, res, next);
       if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || anonymousTokenIsValid(req)) return next();
+      if (options.signedOut && req.path !== '/login') return options.signedOut(req, res);
       next(createError(403, message, { code: 'EBADCSRFTOKEN' }));
     },
   };

@@ -62,14 +62,14 @@ export const testPasswords = createPasswordHasher({ logN: 8 });
 export const testPassword = 'correct horse battery staple';
 
 /** A fresh in-memory database (or the given file) and app for one test. */
-export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string } = {}) {
+export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number } = {}) {
   const config = options.config ?? testConfig(options.databasePath ? { DATABASE_PATH: options.databasePath } : {});
   const logger = options.logger ?? pino({ level: 'silent' });
   const services = createServices(config, { logger, sender: options.sender ?? new FakeSmsSender(), random: seededRandom(1) });
   openApps.push(() => services.close(1000));
   const { db, messages, dispatcher, sender } = services;
   dispatcher.start();
-  const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits });
+  const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
   const orders = createOrderRepository(db);
   const staff = createStaffRepository(db);
 

@@ -1,0 +1,201 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { createTestApp, makeOrder } from './support/helpers.ts';
+import { seedKitchenBoard } from './support/kitchen-board.ts';
+import { startServer } from './support/server-process.ts';
+import type { ServerProcess } from './support/server-process.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const phone = { width: 390, height: 844 };
+const tablet = { width: 1024, height: 768 };
+const desktop = { width: 1440, height: 900 };
+
+type Violation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
+
+/** axe-core's serious and critical findings on the page (WCAG 2.0–2.2 A and AA, and best practice). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated through the debugging protocol, so the page's own CSP (script-src 'self') still holds.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(`axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] })
+    .then((result) => result.violations)`) as Violation[];
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.help}) at ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', ')}${violation.nodes.length > 3 ? ` and ${violation.nodes.length - 3} more` : ''}`);
+}
+
+function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
+}
+
+describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus in a real browser', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let folder: string;
+  let orderIds: string[];
+  let signedIn: BrowserContextOptions['storageState'];
+
+  const open = async (options: BrowserContextOptions, path: string, signedInToo = true) => {
+    const context = await browser.newContext({ ...options, ...(signedInToo ? { storageState: signedIn } : {}) });
+    const page = await context.newPage();
+    await page.goto(server.url + path);
+    return page;
+  };
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'order-desk-kitchen-ui-'));
+    const databasePath = join(folder, 'orders.db');
+    // 60 active orders in every status, the oldest late, latest messages in every state.
+    orderIds = seedKitchenBoard(databasePath, { orders: 60 });
+    [server, browser] = await Promise.all([
+      startServer({ DATABASE_PATH: databasePath, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' }),
+      launchBrowser(),
+    ]);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.url);
+    signedIn = await context.storageState();
+    await context.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('has no serious or critical axe findings and no page wider than the screen, on every page, light and dark, phone and desktop', async () => {
+    const pages = ['/', `/orders/${orderIds[3]}`, '/orders/new', '/done', '/staff', '/account', '/api-keys', '/no-such-page'];
+    const findings: string[] = [];
+    for (const colorScheme of ['light', 'dark'] as const) {
+      for (const viewport of [phone, desktop]) {
+        const login = await open({ colorScheme, viewport }, '/login', false);
+        const visits: Array<[string, Page]> = [['/login', login]];
+        const page = await open({ colorScheme, viewport }, '/');
+        for (const path of pages) {
+          if (path !== '/') await page.goto(server.url + path);
+          // The first 12 rows hold every status and message state (and are late), the last 12 are not
+          // late; the 36 between repeat their markup and would only multiply axe's time.
+          if (path === '/') await page.evaluate(`document.querySelectorAll('#active-orders tr:nth-child(n+13):nth-child(-n+48)').forEach((row) => row.remove())`);
+          for (const finding of await seriousViolations(page)) findings.push(`${colorScheme} ${viewport.width}px ${path}: ${finding}`);
+          const overflow = await horizontalOverflow(page);
+          if (overflow > 0) findings.push(`${colorScheme} ${viewport.width}px ${path}: ${overflow} px wider than the screen`);
+        }
+        for (const [path, visited] of visits) {
+          for (const finding of await seriousViolations(visited)) findings.push(`${colorScheme} ${viewport.width}px ${path}: ${finding}`);
+          if (await horizontalOverflow(visited) > 0) findings.push(`${colorScheme} ${viewport.width}px ${path}: wider than the screen`);
+        }
+        await login.context().close();
+        await page.context().close();
+      }
+    }
+    expect(findings).toEqual([]);
+  }, 180_000);
+
+  it('on a phone shows the first order as a card with its status and Update on screen, nothing off to the side', async () => {
+    const page = await open({ viewport: phone }, '/');
+    const first = page.locator('#active-orders tr').first();
+    expect(await horizontalOverflow(page)).toBe(0);
+    for (const part of [first.locator('th + td > b'), first.getByRole('button', { name: 'Update' }), first.getByRole('button', { name: 'Notify customer' })]) {
+      const box = (await part.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(phone.width);
+      expect(box.y + box.height).toBeLessThanOrEqual(phone.height);
+    }
+    await page.context().close();
+  });
+
+  it('on a tablet gives every button, list and link in a row a target of at least 44 × 44 px', async () => {
+    const page = await open({ viewport: tablet }, '/');
+    const targets = await page.locator('#active-orders tr:nth-child(-n+10)').locator('a, button, select').all();
+    expect(targets.length).toBeGreaterThanOrEqual(40);
+    const small: string[] = [];
+    for (const target of targets) {
+      const box = (await target.boundingBox())!;
+      if (box.width < 44 || box.height < 44) small.push(`${(await target.textContent())!.trim().slice(0, 20)} ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+    expect(small).toEqual([]);
+    await page.context().close();
+  });
+
+  it('after Update on the last of 60 orders, comes back to that row, focused and on screen, and the flash names the customer', async () => {
+    const page = await open({ viewport: tablet }, '/');
+    const id = orderIds.at(-1)!;
+    const row = page.locator(`#order-${id}`);
+    const name = (await row.locator('th a').first().textContent())!;
+    await row.getByRole('combobox').selectOption('delayed');
+    await row.getByRole('button', { name: 'Update' }).click();
+
+    await page.waitForURL(`${server.url}/#order-${id}`);
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe(`order-${id}`);
+    const box = (await row.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(tablet.height);
+    const flash = page.getByRole('status').filter({ hasText: name });
+    expect(await flash.textContent()).toContain(`${name}'s order is now delayed.`);
+    const flashBox = (await flash.boundingBox())!;
+    expect(flashBox.y).toBeGreaterThanOrEqual(0);
+    await page.context().close();
+  });
+
+  it('offers a skip link to the orders as the first stop of the keyboard', async () => {
+    const page = await open({ viewport: desktop }, '/');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to the orders');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('board');
+    await page.context().close();
+  });
+});
+
+describe.skipIf(!chromiumPath)('a board whose session ends', () => {
+  it('says so with a banner that signs in and comes back, and a change pressed meanwhile is named, not lost silently', async () => {
+    // In-process, to check the session every 100 ms instead of every 20 s.
+    const { app, orders, addAccount } = createTestApp({ heartbeatMs: 100 });
+    await addAccount('chef', 'staff', 'kitchen-door-blue-42');
+    const id = '0000000000000000000000000000000c';
+    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    const server = createServer(app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      const board = await context.newPage();
+      await signIn(board, url);
+      const banner = board.getByRole('alert').filter({ hasText: 'You were signed out' });
+      expect(await banner.isVisible()).toBe(false);
+
+      // Signed out in another tab of the same browser.
+      const other = await context.newPage();
+      await other.goto(url);
+      await other.getByRole('button', { name: 'Sign out' }).click();
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('You were signed out — sign in again');
+      expect(await banner.getByRole('link', { name: 'sign in again' }).getAttribute('href')).toBe('/login?next=%2F');
+
+      // The choice made on the stale board is not saved, and sign-in says so on the way back.
+      const row = board.locator(`#order-${id}`);
+      await row.getByRole('combobox').selectOption('delayed');
+      await row.getByRole('button', { name: 'Update' }).click();
+      await board.getByText('your last change on the board was not saved').waitFor();
+      expect(orders.findById(id)!.status).toBe('pending');
+      await board.getByLabel('Username').fill('chef');
+      await board.getByLabel('Password').fill('kitchen-door-blue-42');
+      await board.getByRole('button', { name: 'Sign in' }).click();
+      await board.waitForURL(`${url}/#order-${id}`);
+      expect(await board.getByRole('alert').textContent()).toContain('Mike Madeater\'s order was not changed to delayed');
+      await context.close();
+    } finally {
+      await browser.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});

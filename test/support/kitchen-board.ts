@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { openDatabase } from '../../src/db/database.ts';
+import { createMessageRepository } from '../../src/notifications/message-repository.ts';
+import { messageStates } from '../../src/notifications/message-states.ts';
+import type { MessageState } from '../../src/notifications/message-states.ts';
+import { createOrderRepository } from '../../src/orders/order-repository.ts';
+import { orderStatuses } from '../../src/orders/order-status.ts';
+
+// Plain imports only (no test helpers): screenshot runs use this outside vitest too.
+const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish', 'Sally Snacks', 'Gus Gobble', 'Mia Munch', 'Tom Tuckin'];
+
+/**
+ * Fills the database file with a board as a busy kitchen has it: orders in every status, some late,
+ * and latest messages in every state (with a reason on the failed ones). Returns the order ids,
+ * oldest first. Call before the server opens the file.
+ */
+export function seedKitchenBoard(path: string, options: { orders?: number; oldestMinutes?: number } = {}): string[] {
+  const db = openDatabase(path);
+  const orders = createOrderRepository(db);
+  const messages = createMessageRepository(db);
+  const count = options.orders ?? messageStates.length + orderStatuses.length;
+  const oldest = options.oldestMinutes ?? 50;
+  const now = Date.now();
+  const ids: string[] = [];
+  const tomorrow = new Date(now + 86_400_000).toISOString();
+  for (let index = 0; index < count; index += 1) {
+    const id = createHash('md5').update(`kitchen-board-${index}`).digest('hex');
+    const status = orderStatuses[index % orderStatuses.length]!;
+    const name = `${names[index % names.length]} ${index + 1}`;
+    orders.insert({ id, customerName: name, phone: `+3161234${String(index).padStart(4, '0')}`, items: `${1 + (index % 3)} x Chef Special Mozzarella Pizza\n1 x Fries`, status, note: index % 5 === 0 ? 'Ring twice' : null });
+    // Oldest first, spread over the last `oldest` minutes, so the first ones are late.
+    const createdAt = new Date(now - (oldest - (index * oldest) / count) * 60_000).toISOString();
+    db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?').run(createdAt, new Date(now - 60_000).toISOString(), id);
+    ids.push(id);
+    if (index < messageStates.length) {
+      const state: MessageState = messageStates[index]!;
+      const queued = messages.queue({ orderId: id, orderStatus: status, body: `Hello, ${name}`, recipient: '+31612340000', reference: `kitchen-board-${index}`, requestedBy: null }, { resend: false });
+      const failedReason = state === 'failed' || state === 'expired' ? 'Bad request (phone number has unknown format)' : null;
+      // Due tomorrow and leased elsewhere: the server's outbox leaves these states as they are.
+      db.prepare('UPDATE messages SET state = ?, error_description = ?, next_attempt_at = ?, claimed_by = ?, lease_until = ? WHERE id = ?')
+        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queued.message.id);
+    }
+  }
+  db.close();
+  return ids;
+}
