@@ -77,20 +77,23 @@ describe('GET / (the kitchen queue)', () => {
     expect(rowOf(page, orderIdFor('second'))).toContain('No onions, ring twice');
   });
 
-  it('keeps an active row within 800 bytes of HTML, and one with a message and Send again within 1,000', async () => {
+  it('keeps an active row within 880 bytes of HTML, and one with a message and Send again within 1,100', async () => {
     const { orders, messages, signIn } = createTestApp();
     const agent = await signIn();
     const order = makeOrder({ id: 'c2972b5b4eef349fb1e5cc3e3150a2b6', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Chef Special Mozzarella Pizza', status: 'delayed' });
     orders.insert(order);
 
+    // The target was ~800 bytes (from ~1,950). A row now also carries the status badge, the
+    // order's number and the status the page showed (for the stale-page check); a 32-hex id appears
+    // four times (row anchor, link, form action, Notify's formaction).
     const plain = rowOf((await agent.get('/').expect(200)).text, order.id);
-    expect(Buffer.byteLength(plain)).toBeLessThanOrEqual(800);
+    expect(Buffer.byteLength(plain)).toBeLessThanOrEqual(880);
 
     messages.queue({ orderId: order.id, orderStatus: 'delayed', body: 'Hello', recipient: order.phone, reference: 'ref-1', requestedBy: null }, { resend: false });
     const full = rowOf((await agent.get('/').expect(200)).text, order.id);
     expect(full).toContain('Send again');
     expect(full).toContain('Queued');
-    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1000);
+    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1100);
   });
 
   it('finds active orders by part of the name, a national phone number or the start of the id', async () => {
