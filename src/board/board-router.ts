@@ -113,8 +113,6 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     const { staffId, signedInAt } = req.session;
     const resumeFrom = eventIdFrom(req);
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
-    res.flushHeaders();
-    res.write('retry: 2000\n\n');
 
     let sentUpTo = 0;
     let sending = Promise.resolve();
@@ -157,6 +155,10 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
         write('event: reload\ndata: {}\n\n');
       }
     }
+    // Only now does the board learn the stream is open: a change written (by any process) after it
+    // hears so is after the point fixed above, so it is sent, never skipped.
+    res.flushHeaders();
+    write('retry: 2000\n\n');
 
     // The heartbeat keeps proxies from closing an idle stream, and ends the stream when the session
     // has ended (idle timeout, sign-out, session limit): the stream itself never extends it.
