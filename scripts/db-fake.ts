@@ -4,7 +4,7 @@
 import 'dotenv/config';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfigOrExit } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { messageForStatus } from '../src/notifications/message-templates.ts';
 import { newOrderId } from '../src/orders/order-id.ts';
@@ -33,14 +33,7 @@ const active = Math.min(total, positiveInteger('active', values.active));
 // About 300 orders a day unless told otherwise.
 const days = values.days === undefined ? Math.max(1, Math.ceil(total / 300)) : Math.max(1, positiveInteger('days', values.days));
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit(process.env);
 
 const db = openDatabase(config.databasePath);
 // A large page cache: the unique message references are random, so their index is written all over.

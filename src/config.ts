@@ -161,3 +161,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     api: { rateLimitPerMinute: values.API_RATE_LIMIT_PER_MINUTE },
   };
 }
+
+/** For the server and the commands: the config, or the message naming the bad variable and exit 1 (no stack). */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

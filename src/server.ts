@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { createLiveBoard } from './board/live-board.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { banner, createLogger, wantsPrettyLogs } from './logger.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { seedSampleOrders } from './orders/sample-orders.ts';
@@ -13,14 +13,7 @@ import { ensureFirstAdmin, FirstAdminError } from './staff/first-admin.ts';
 import { createPasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit(process.env);
 
 const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.env, process.stdout.isTTY) });
 

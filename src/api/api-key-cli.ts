@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { apiKeyNamePattern, apiKeyNameRule, createApiKeyRepository } from './api-key-repository.ts';
 
@@ -15,13 +15,7 @@ function fail(message: string): never {
 
 function main(args: string[]) {
   const [command, name, ...rest] = args;
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) fail(error.message);
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   if (command === 'list' ? args.length > 1 : !name || rest.length > 0 || (command !== 'create' && command !== 'revoke')) fail(usage);
 
   const db = openDatabase(config.databasePath);

@@ -2,7 +2,7 @@ import 'dotenv/config';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ConfigError, loadConfig, usernamePattern, usernameRule } from '../config.ts';
+import { loadConfigOrExit, usernamePattern, usernameRule } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { createPasswordHasher, passwordProblem } from './passwords.ts';
 import { createStaffRepository } from './staff-repository.ts';
@@ -38,13 +38,7 @@ function fail(message: string): never {
 async function main(argv: string[]) {
   const newDatabase = argv.includes('--new-database');
   const [command, username, ...flags] = argv.filter((arg) => arg !== '--new-database');
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) fail(error.message);
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   // Run from another folder, a relative DATABASE_PATH names another file: an account added to a new,
   // empty database there could never sign in to the real board.
   const databaseFile = resolve(config.databasePath);
