@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBoardRepository } from '../src/board/board-repository.ts';
-import { dayKey } from '../src/board/days.ts';
+import { kitchenDay } from '../src/orders/order-repository.ts';
 import type { Db } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
@@ -162,7 +162,7 @@ describe('GET /done', () => {
     orders.insert(makeOrder({ id: orderIdFor('still-cooking'), status: 'confirmed' }));
 
     const seen: string[] = [];
-    let next: string | undefined = `/done?day=${dayKey(day)}`;
+    let next: string | undefined = `/done?day=${kitchenDay(day)}`;
     const pageSizes: number[] = [];
     while (next) {
       const page: string = (await agent.get(next).expect(200)).text;
@@ -186,16 +186,16 @@ describe('GET /done', () => {
     for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, orderIdFor(`ada ${index}`), new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
     deliveredOn(db, orders, orderIdFor('grace'), day, 'Grace Hopper', '+31622222222');
 
-    const first = (await agent.get('/done').query({ day: dayKey(day), q: 'lovelace' }).expect(200)).text;
+    const first = (await agent.get('/done').query({ day: kitchenDay(day), q: 'lovelace' }).expect(200)).text;
     expect(idsIn(first)).toHaveLength(50);
     expect(first).toContain('value="lovelace"');
     const next = /<a href="([^"]+)" rel="next">/.exec(first)![1]!.replaceAll('&amp;', '&');
     expect(next).toContain('q=lovelace');
     expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(10);
 
-    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
+    expect(idsIn((await agent.get('/done').query({ day: kitchenDay(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
     // Grace's was the 61st order of the day it was typed in.
-    expect(idsIn((await agent.get('/done').query({ day: dayKey(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
+    expect(idsIn((await agent.get('/done').query({ day: kitchenDay(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
     expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
   });
 
@@ -205,7 +205,7 @@ describe('GET /done', () => {
     deliveredOn(db, orders, orderIdFor('today'), new Date());
     const page = (await agent.get('/done').expect(200)).text;
     expect(idsIn(page)).toEqual(idsOf('today'));
-    expect(page).toContain(`value="${dayKey(new Date())}"`);
+    expect(page).toContain(`value="${kitchenDay(new Date())}"`);
   });
 
   it('answers 400 with a clear message to a day that does not exist or a broken page link, keeping the search', async () => {

@@ -7,7 +7,8 @@ import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
-import { dayKey, dayOf, parseDay } from './days.ts';
+import { kitchenDay } from '../orders/order-repository.ts';
+import { dayOf, parseDay } from './days.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 
@@ -77,8 +78,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
   router.get('/done', (req, res) => {
     const at = view.now();
     const query = doneQuery.safeParse(req.query);
-    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : dayKey(at) };
-    const day = query.success ? parseDay(query.data.day ?? dayKey(at)) : undefined;
+    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : kitchenDay(at) };
+    const day = query.success ? parseDay(query.data.day ?? kitchenDay(at)) : undefined;
     const empty = { title: 'Done', ...typed, orders: [], latestMessages: new Map(), cursor: undefined, nextPage: undefined, firstPage: '/done', now: at.getTime() };
     if (!query.success) {
       res.status(400);
@@ -90,14 +91,14 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
     const page = board.done({ ...day, search: query.data.q || undefined, cursor });
     const link = (before?: DoneCursor) => `/done?${new URLSearchParams({
-      day: dayKey(day.from),
+      day: kitchenDay(day.from),
       ...(query.data.q ? { q: query.data.q } : {}),
       ...(before ? { before: `${before.at}_${before.position}` } : {}),
     })}`;
     res.render('done', {
       title: 'Done',
       search: query.data.q ?? '',
-      day: dayKey(day.from),
+      day: kitchenDay(day.from),
       orders: page.orders,
       latestMessages: messages.latestFor(page.orders.map((order) => order.id)),
       cursor,

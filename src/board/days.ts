@@ -1,11 +1,6 @@
-// Days as the kitchen counts them: midnight to midnight on the server's clock.
-
-const pad = (value: number) => String(value).padStart(2, '0');
-
-/** "2026-11-23" for the day `date` falls on. */
-export function dayKey(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
+// Days as the kitchen counts them: midnight to midnight on the server's clock, named as order
+// numbers name them (kitchenDay, "2026-11-23").
+import { kitchenDay } from '../orders/order-repository.ts';
 
 /** The day "YYYY-MM-DD" names as [from, to), or undefined when it names no real day. */
 export function parseDay(text: string): { from: Date; to: Date } | undefined {
@@ -18,5 +13,5 @@ export function parseDay(text: string): { from: Date; to: Date } | undefined {
 }
 
 export function dayOf(date: Date): { from: Date; to: Date } {
-  return parseDay(dayKey(date))!;
+  return parseDay(kitchenDay(date))!;
 }
