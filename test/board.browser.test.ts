@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
-import { startServer } from './support/server-process.ts';
+import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const password = 'kitchen-door-blue-42';
@@ -13,20 +11,14 @@ describe.skipIf(!chromiumPath)('the board in a real browser', () => {
   let browser: Browser;
   let server: ServerProcess;
   let folder: string;
+  let setup: BrowserTest | undefined;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
-    [server, browser] = await Promise.all([
-      startServer({ DATABASE_PATH: join(folder, 'orders.db'), ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: password }),
-      launchBrowser(),
-    ]);
+    setup = await startBrowserTest({ ADMIN_PASSWORD: password });
+    ({ browser, server, folder } = setup);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.close());
 
   it('changes Mike Madeater’s status, notifies him, and shows the flash', async () => {
     const page = await browser.newPage();

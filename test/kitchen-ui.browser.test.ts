@@ -1,15 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { chromiumPath, launchBrowser, signIn, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
 import { createTestApp, makeOrder } from './support/helpers.ts';
 import { seedKitchenBoard } from './support/kitchen-board.ts';
-import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -37,7 +35,7 @@ function horizontalOverflow(page: Page): Promise<number> {
 describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus in a real browser', () => {
   let browser: Browser;
   let server: ServerProcess;
-  let folder: string;
+  let setup: BrowserTest | undefined;
   let orderIds: string[];
   let signedIn: BrowserContextOptions['storageState'];
 
@@ -49,14 +47,9 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
   };
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'order-desk-kitchen-ui-'));
-    const databasePath = join(folder, 'orders.db');
     // 60 active orders in every status, the oldest late, latest messages in every state.
-    orderIds = seedKitchenBoard(databasePath, { orders: 60 });
-    [server, browser] = await Promise.all([
-      startServer({ DATABASE_PATH: databasePath, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' }),
-      launchBrowser(),
-    ]);
+    setup = await startBrowserTest({}, { prepare: (databasePath) => { orderIds = seedKitchenBoard(databasePath, { orders: 60 }); } });
+    ({ browser, server } = setup);
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, server.url);
@@ -64,11 +57,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     await context.close();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.close());
 
   it('has no serious or critical axe findings and no page wider than the screen, on every page, light and dark, phone and desktop', async () => {
     const pages = ['/', `/orders/${orderIds[3]}`, '/orders/new', '/done', '/staff', '/account', '/api-keys', '/no-such-page'];

@@ -1,44 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTimeFormatter } from '../src/web/format.ts';
-import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
-import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 describe.skipIf(!chromiumPath)('the kitchen\'s board in a real browser', () => {
   let browser: Browser;
   let server: ServerProcess;
   let fake: FakeMessageBird;
-  let folder: string;
+  let setup: BrowserTest | undefined;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
-    fake = new FakeMessageBird();
-    await fake.start();
-    [server, browser] = await Promise.all([
-      startServer({
-        DATABASE_PATH: join(folder, 'orders.db'),
-        ADMIN_USERNAME: 'chef',
-        ADMIN_PASSWORD: 'kitchen-door-blue-42',
-        MESSAGEBIRD_API_KEY: 'test_browserkey',
-        NOTIFY_WAIT_MS: '1000',
-        SMS_RETRY_BASE_MS: '1500',
-        TIME_ZONE: 'Asia/Tokyo',
-      }, { fakeMessageBird: fake.url }),
-      launchBrowser(),
-    ]);
+    setup = await startBrowserTest({ NOTIFY_WAIT_MS: '1000', SMS_RETRY_BASE_MS: '1500', TIME_ZONE: 'Asia/Tokyo' }, { fakeMessageBird: true });
+    ({ browser, server, fake } = setup);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.close());
 
   it('shows the times of the rows the live board receives in the kitchen\'s zone, not the browser\'s', async () => {
     // MessageBird says it is down for the first two tries (its own error body: it did not take the

@@ -1,33 +1,22 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
-import { startServer } from './support/server-process.ts';
+import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 describe.skipIf(!chromiumPath)('the live board on two screens', () => {
   let browser: Browser;
   let server: ServerProcess;
-  let folder: string;
+  let setup: BrowserTest | undefined;
   let databasePath: string;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'order-desk-live-'));
-    databasePath = join(folder, 'orders.db');
-    [server, browser] = await Promise.all([
-      startServer({ DATABASE_PATH: databasePath, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' }),
-      launchBrowser(),
-    ]);
+    setup = await startBrowserTest();
+    ({ browser, server, databasePath } = setup);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.close());
 
   /** A screen of its own (own cookies and storage), signed in, with console errors collected. */
   async function screen(): Promise<{ page: Page; errors: string[] }> {

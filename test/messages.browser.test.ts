@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
+import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
 import { signWebhook } from './support/messagebird-signature.ts';
-import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const signingKey = 'browser-test-signing-key';
@@ -16,33 +13,17 @@ describe.skipIf(!chromiumPath)('a customer message in a real browser', () => {
   let browser: Browser;
   let server: ServerProcess;
   let fake: FakeMessageBird;
-  let folder: string;
+  let setup: BrowserTest | undefined;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
-    fake = new FakeMessageBird();
-    await fake.start();
-    [server, browser] = await Promise.all([
-      startServer({
-        DATABASE_PATH: join(folder, 'orders.db'),
-        ADMIN_USERNAME: 'chef',
-        ADMIN_PASSWORD: 'kitchen-door-blue-42',
-        MESSAGEBIRD_API_KEY: 'test_browserkey',
-        MESSAGEBIRD_SIGNING_KEY: signingKey,
-        PUBLIC_URL: publicUrl,
-        NOTIFY_WAIT_MS: '1000',
-        SMS_RETRY_BASE_MS: '2000',
-      }, { fakeMessageBird: fake.url }),
-      launchBrowser(),
-    ]);
+    setup = await startBrowserTest(
+      { MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, NOTIFY_WAIT_MS: '1000', SMS_RETRY_BASE_MS: '2000' },
+      { fakeMessageBird: true },
+    );
+    ({ browser, server, fake } = setup);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.close());
 
   it('goes from queued to sent to delivered on the board', async () => {
     // MessageBird is down for the first try (and says so), then slow.

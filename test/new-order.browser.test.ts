@@ -1,30 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchBrowser, signIn } from './support/browser.ts';
-import { startServer } from './support/server-process.ts';
+import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
   let browser: Browser;
   let server: ServerProcess;
-  let folder: string;
+  let setup: BrowserTest | undefined;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
-    [server, browser] = await Promise.all([
-      startServer({ DATABASE_PATH: join(folder, 'orders.db'), ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42', DEFAULT_COUNTRY: 'NL' }),
-      launchBrowser(),
-    ]);
+    setup = await startBrowserTest({ DEFAULT_COUNTRY: 'NL' });
+    ({ browser, server } = setup);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.close());
 
   it('adds an order typed with a national number; a landline is refused next to the field, the rest kept', async () => {
     const page = await browser.newPage();

@@ -1,6 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { FakeMessageBird } from './fake-messagebird.ts';
+import { startServer } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
 
 const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -30,3 +35,34 @@ export async function signIn(page: Page, url: string, username = 'chef', passwor
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Orders' }).waitFor();
 }
+
+/**
+ * What a browser test file runs against: a real server on a fresh database file (admin chef, the
+ * password signIn uses), a browser, and with `fakeMessageBird` a fake MessageBird the server's SDK
+ * reaches. `prepare` fills the database before the server starts. close() stops all of it.
+ */
+export async function startBrowserTest(env: Record<string, string> = {}, options: { fakeMessageBird?: boolean; prepare?: (databasePath: string) => void } = {}) {
+  const folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
+  const databasePath = join(folder, 'orders.db');
+  options.prepare?.(databasePath);
+  const fake = options.fakeMessageBird ? new FakeMessageBird() : undefined;
+  await fake?.start();
+  const [server, browser]: [ServerProcess, Browser] = await Promise.all([
+    startServer(
+      { DATABASE_PATH: databasePath, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42', ...(fake ? { MESSAGEBIRD_API_KEY: 'test_browserkey' } : {}), ...env },
+      fake ? { fakeMessageBird: fake.url } : {},
+    ),
+    launchBrowser(),
+  ]);
+  return {
+    folder, databasePath, server, browser, fake: fake!,
+    async close() {
+      await browser.close();
+      await server.stop();
+      await fake?.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+export type BrowserTest = Awaited<ReturnType<typeof startBrowserTest>>;
