@@ -6,8 +6,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
-import { messageForStatus } from '../src/notifications/message-templates.ts';
+import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
 import { newOrderId } from '../src/orders/order-id.ts';
+import type { OrderStatus } from '../src/orders/order-status.ts';
 import { kitchenDay } from '../src/orders/order-repository.ts';
 
 const { values } = parseArgs({
@@ -94,7 +95,7 @@ function addMessages(orderId: string, name: string, phone: string, steps: Array<
     const state = roll < 0.02 ? 'failed' : roll < 0.05 ? 'sent' : 'delivered';
     const done = new Date(sentAt + between(2, 30) * 1000).toISOString();
     statements.message.run(
-      orderId, status, messageForStatus(status, name), phone, randomUUID(), state,
+      orderId, status, renderTemplate(defaultTemplates[status as OrderStatus], { name, status, delay: '20 minutes', eta: '', restaurant: config.restaurantName, orderNumber: '' }), phone, randomUUID(), state,
       state === 'failed' ? null : `mb-${randomBytes(8).toString('hex')}`,
       state === 'failed' ? null : state, state === 'failed' ? null : done,
       state === 'failed' ? 21 : null, state === 'failed' ? 'Bad request (phone number has unknown format)' : null,

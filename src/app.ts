@@ -18,6 +18,7 @@ import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { liveStates, messageStateLabels } from './notifications/message-states.ts';
+import { builtInTemplates } from './notifications/message-templates.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
-  const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs });
+  const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates: builtInTemplates, restaurantName: config.restaurantName });
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);

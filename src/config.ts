@@ -85,6 +85,7 @@ const configSchema = z.object({
     .refine((value) => isSupportedCountry(value), 'must be a two-letter ISO country code, such as NL, BE, DE or GB')
     .transform((value) => value as CountryCode)
     .default('NL'),
+  RESTAURANT_NAME: z.preprocess(emptyAsUndefined, z.string().trim().min(1).max(60, 'must be at most 60 characters').default('OmNomNom Foods')),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 
@@ -108,6 +109,8 @@ export type Config = {
   /** Country whose national phone formats are read, e.g. 06 12345678 for NL. */
   defaultCountry: CountryCode;
   api: { rateLimitPerMinute: number };
+  /** The restaurant's name as customers know it: {restaurant} in the texts. */
+  restaurantName: string;
 };
 
 export class ConfigError extends Error {}
@@ -159,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     showErrorDetails: values.SHOW_ERROR_DETAILS,
     defaultCountry: values.DEFAULT_COUNTRY,
     api: { rateLimitPerMinute: values.API_RATE_LIMIT_PER_MINUTE },
+    restaurantName: values.RESTAURANT_NAME,
   };
 }
 

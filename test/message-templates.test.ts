@@ -1,21 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { messageForStatus } from '../src/notifications/message-templates.ts';
+import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
+import type { TemplateValues } from '../src/notifications/message-templates.ts';
 
-describe('messageForStatus', () => {
+const values: TemplateValues = { name: 'Hannah', status: 'pending', delay: '', eta: '', restaurant: 'OmNomNom Foods', orderNumber: '17' };
+
+describe('message templates', () => {
   it.each([
     ['pending', "Hello, Hannah, thanks for ordering at OmNomNom Foods! We're still working on your order. Please be patient with us!"],
     ['confirmed', 'Hello, Hannah, thanks for ordering at OmNomNom Foods! We are now preparing your food with love and fresh ingredients and will keep you updated.'],
     ['delayed', 'Hello, Hannah, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.'],
     ['delivered', 'Hello, Hannah, you can start setting the table! Our driver is on their way with your order! Bon appetit!'],
-  ])('fills in the name for %s', (status, text) => {
-    expect(messageForStatus(status, 'Hannah')).toBe(text);
+  ] as const)('out of the box, %s sends the guide\'s text', (status, text) => {
+    expect(renderTemplate(defaultTemplates[status], values)).toBe(text);
   });
 
-  it.each(['lost', '', 'toString', '__proto__'])('falls back to the support text for status %j', (status) => {
-    expect(messageForStatus(status, 'Hannah')).toBe("We can't find your order! Please call our customer support for assistance.");
+  it('uses the restaurant name it is given', () => {
+    expect(renderTemplate(defaultTemplates.confirmed, { ...values, restaurant: 'Pizza Uno' })).toContain('ordering at Pizza Uno!');
   });
 
   it('inserts a name containing template-like text literally', () => {
-    expect(messageForStatus('delivered', '$& {name}')).toMatch(/^Hello, \$& \{name\}, you can/);
+    expect(renderTemplate(defaultTemplates.delivered, { ...values, name: '$& {name} {restaurant}' })).toMatch(/^Hello, \$& \{name\} \{restaurant\}, you can/);
+  });
+
+  it('leaves braces that are not placeholders as they are', () => {
+    expect(renderTemplate('{name} {toString} {__proto__} {}', values)).toBe('Hannah {toString} {__proto__} {}');
   });
 });

@@ -1,15 +1,35 @@
-// The texts of MessageBird's "SMS Order Notifications" guide.
-const templates: Record<string, string> = {
-  pending: "Hello, {name}, thanks for ordering at OmNomNom Foods! We're still working on your order. Please be patient with us!",
-  confirmed: 'Hello, {name}, thanks for ordering at OmNomNom Foods! We are now preparing your food with love and fresh ingredients and will keep you updated.',
+import type { OrderStatus } from '../orders/order-status.ts';
+
+/** Every placeholder a message template may use. */
+export const placeholders = ['name', 'status', 'delay', 'eta', 'restaurant', 'orderNumber'] as const;
+export type Placeholder = (typeof placeholders)[number];
+export type TemplateValues = Record<Placeholder, string>;
+
+/**
+ * The texts of MessageBird's "SMS Order Notifications" guide, the ones a new installation sends.
+ * "OmNomNom Foods" became {restaurant}, which is "OmNomNom Foods" unless RESTAURANT_NAME says otherwise.
+ */
+export const defaultTemplates: Readonly<Record<OrderStatus, string>> = {
+  pending: "Hello, {name}, thanks for ordering at {restaurant}! We're still working on your order. Please be patient with us!",
+  confirmed: 'Hello, {name}, thanks for ordering at {restaurant}! We are now preparing your food with love and fresh ingredients and will keep you updated.',
   delayed: 'Hello, {name}, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.',
   delivered: 'Hello, {name}, you can start setting the table! Our driver is on their way with your order! Bon appetit!',
 };
 
-const fallback = "We can't find your order! Please call our customer support for assistance.";
+/** Where the notifier gets the text for a status: built in, or edited by an admin. */
+export interface TemplateSource {
+  textFor(status: OrderStatus): string;
+}
 
-export function messageForStatus(status: string, name: string): string {
-  const template = Object.hasOwn(templates, status) ? templates[status]! : fallback;
-  // A function replacer, so a name containing "$&" or "$'" is inserted literally.
-  return template.replaceAll('{name}', () => name);
+export const builtInTemplates: TemplateSource = { textFor: (status) => defaultTemplates[status] };
+
+const placeholderPattern = /\{([A-Za-z]+)\}/g;
+
+/**
+ * Fills in the placeholders in one pass, so a value containing "{name}" or "$&" is inserted
+ * literally and never expanded again. Anything in braces that is not a placeholder stays as it is.
+ */
+export function renderTemplate(template: string, values: TemplateValues): string {
+  return template.replace(placeholderPattern, (whole, key: string) =>
+    Object.hasOwn(values, key) ? values[key as Placeholder] : whole);
 }

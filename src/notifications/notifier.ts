@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Order, OrderRepository } from '../orders/order-repository.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Message, MessageRepository } from './message-repository.ts';
-import { messageForStatus } from './message-templates.ts';
+import { renderTemplate } from './message-templates.ts';
+import type { TemplateSource, TemplateValues } from './message-templates.ts';
 
 export type NotifyResult =
   /** The message as it stands after the first attempt, or after the wait ran out. */
@@ -12,8 +13,16 @@ export type NotifyResult =
 
 export type Notifier = ReturnType<typeof createNotifier>;
 
-export function createNotifier(deps: { orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number }) {
+export function createNotifier(deps: { orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource; restaurantName: string }) {
   const { orders, messages, dispatcher } = deps;
+  const valuesFor = (order: Order): TemplateValues => ({
+    name: order.customerName,
+    status: order.status,
+    delay: '',
+    eta: '',
+    restaurant: deps.restaurantName,
+    orderNumber: order.number === null ? '' : String(order.number),
+  });
   return {
     /**
      * Queues the text for the order's current status in the outbox and waits a short, bounded time
@@ -26,7 +35,7 @@ export function createNotifier(deps: { orders: OrderRepository; messages: Messag
       const queued = messages.queue({
         orderId: order.id,
         orderStatus: order.status,
-        body: messageForStatus(order.status, order.customerName),
+        body: renderTemplate(deps.templates.textFor(order.status), valuesFor(order)),
         recipient: order.phone,
         reference: randomUUID(),
         requestedBy,
