@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       showErrorDetails: false,
       defaultCountry: 'NL',
       api: { rateLimitPerMinute: 60 },
+      restaurantName: 'OmNomNom Foods',
     });
   });
 
