@@ -22,6 +22,7 @@ import { builtInTemplates } from './notifications/message-templates.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
+import { createKitchenDays } from './orders/kitchen-days.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
@@ -61,7 +62,7 @@ const root = join(import.meta.dirname, '..');
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
-  const orders = createOrderRepository(db);
+  const orders = createOrderRepository(db, { timeZone: config.timeZone });
   const messages = createMessageRepository(db);
   const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates: builtInTemplates, restaurantName: config.restaurantName });
   const staff = createStaffRepository(db);
@@ -70,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   const apiKeys = createApiKeyRepository(db);
   const board = createBoardRepository(db);
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
-  const boardView = createBoardView({ board, messages, live, settings: config.board });
+  const boardView = createBoardView({ board, messages, live, settings: config.board, days: createKitchenDays(config.timeZone) });
 
   const app = express();
   app.set('trust proxy', config.trustProxy);

@@ -30,7 +30,7 @@ process.on('uncaughtException', (error) => {
 
 const services = createServices(config, { logger });
 const { db, dispatcher } = services;
-const seeded = seedSampleOrders(createOrderRepository(db));
+const seeded = seedSampleOrders(createOrderRepository(db, { timeZone: config.timeZone }));
 if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
 
 const passwords = createPasswordHasher();

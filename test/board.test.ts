@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createBoardRepository } from '../src/board/board-repository.ts';
-import { kitchenDay } from '../src/orders/order-repository.ts';
+import { createKitchenDays } from '../src/orders/kitchen-days.ts';
 import type { Db } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
+
+// The tests' apps run in the default TIME_ZONE, the machine's own.
+const days = createKitchenDays(testConfig().timeZone);
 
 const minutes = (count: number) => count * 60_000;
 
@@ -162,7 +165,7 @@ describe('GET /done', () => {
     orders.insert(makeOrder({ id: orderIdFor('still-cooking'), status: 'confirmed' }));
 
     const seen: string[] = [];
-    let next: string | undefined = `/done?day=${kitchenDay(day)}`;
+    let next: string | undefined = `/done?day=${days.name(day)}`;
     const pageSizes: number[] = [];
     while (next) {
       const page: string = (await agent.get(next).expect(200)).text;
@@ -186,16 +189,16 @@ describe('GET /done', () => {
     for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, orderIdFor(`ada ${index}`), new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
     deliveredOn(db, orders, orderIdFor('grace'), day, 'Grace Hopper', '+31622222222');
 
-    const first = (await agent.get('/done').query({ day: kitchenDay(day), q: 'lovelace' }).expect(200)).text;
+    const first = (await agent.get('/done').query({ day: days.name(day), q: 'lovelace' }).expect(200)).text;
     expect(idsIn(first)).toHaveLength(50);
     expect(first).toContain('value="lovelace"');
     const next = /<a href="([^"]+)" rel="next">/.exec(first)![1]!.replaceAll('&amp;', '&');
     expect(next).toContain('q=lovelace');
     expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(10);
 
-    expect(idsIn((await agent.get('/done').query({ day: kitchenDay(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
+    expect(idsIn((await agent.get('/done').query({ day: days.name(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
     // Grace's was the 61st order of the day it was typed in.
-    expect(idsIn((await agent.get('/done').query({ day: kitchenDay(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
+    expect(idsIn((await agent.get('/done').query({ day: days.name(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
     expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
   });
 
@@ -205,7 +208,18 @@ describe('GET /done', () => {
     deliveredOn(db, orders, orderIdFor('today'), new Date());
     const page = (await agent.get('/done').expect(200)).text;
     expect(idsIn(page)).toEqual(idsOf('today'));
-    expect(page).toContain(`value="${kitchenDay(new Date())}"`);
+    expect(page).toContain(`value="${days.name(new Date())}"`);
+  });
+
+  it('counts a day from midnight to midnight in the kitchen\'s TIME_ZONE', async () => {
+    const { db, orders, signIn } = createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland' }) });
+    const agent = await signIn();
+    // 00:30 on 23 Nov in Auckland, though still 22 Nov in UTC; and 23:30 on 23 Nov in Auckland.
+    deliveredOn(db, orders, orderIdFor('just after midnight'), new Date('2026-11-22T11:30:00Z'));
+    deliveredOn(db, orders, orderIdFor('late evening'), new Date('2026-11-23T10:30:00Z'));
+    deliveredOn(db, orders, orderIdFor('the day before'), new Date('2026-11-22T10:30:00Z'));
+    const page = (await agent.get('/done').query({ day: '2026-11-23' }).expect(200)).text;
+    expect(idsIn(page).sort()).toEqual([...idsOf('late evening'), ...idsOf('just after midnight')].sort());
   });
 
   it('answers 400 with a clear message to a day that does not exist or a broken page link, keeping the search', async () => {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../src/db/database.ts';
-import { createOrderRepository, kitchenDay } from '../src/orders/order-repository.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
@@ -45,15 +45,19 @@ describe('orders with an externalId', () => {
 });
 
 describe('order numbers', () => {
-  it('start again at #1 on a new day of the kitchen', () => {
+  it('start again at #1 at midnight in the kitchen\'s TIME_ZONE, not the server\'s or UTC\'s', () => {
     const db = openDatabase(':memory:');
-    let now = new Date(2026, 10, 23, 23, 50);
-    const orders = createOrderRepository(db, () => now);
+    let now = new Date('2026-11-23T10:50:00Z'); // 23:50 in Auckland
+    const orders = createOrderRepository(db, { timeZone: 'Pacific/Auckland', now: () => now });
     const late = orders.create(newOrder).order;
-    now = new Date(2026, 10, 24, 0, 5);
+    now = new Date('2026-11-23T11:05:00Z'); // 00:05 the next day in Auckland
     const early = orders.create(newOrder).order;
-    expect([late.number, early.number]).toEqual([1, 1]);
-    expect(kitchenDay(now)).toBe('2026-11-24');
+    // UTC's midnight falls at 13:00 in Auckland: the same kitchen day, so the numbers go on.
+    now = new Date('2026-11-23T23:50:00Z');
+    const beforeUtcMidnight = orders.create(newOrder).order;
+    now = new Date('2026-11-24T00:10:00Z');
+    const afterUtcMidnight = orders.create(newOrder).order;
+    expect([late.number, early.number, beforeUtcMidnight.number, afterUtcMidnight.number]).toEqual([1, 1, 2, 3]);
   });
 
   it('are given to the orders inserted by the seed as well', () => {

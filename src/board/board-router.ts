@@ -7,8 +7,7 @@ import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
-import { kitchenDay } from '../orders/order-repository.ts';
-import { dayOf, parseDay } from './days.ts';
+import type { KitchenDays } from '../orders/kitchen-days.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 
@@ -23,7 +22,7 @@ const doneQuery = z.object({
 export type BoardView = ReturnType<typeof createBoardView>;
 
 /** What the board page shows, computed in a fixed number of indexed queries. */
-export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; now?: () => Date }) {
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: KitchenDays; now?: () => Date }) {
   const { board, messages, live, settings } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -36,6 +35,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   return {
     placeOf,
     now,
+    days: deps.days,
     /**
      * Renders the board, optionally narrowed by a search; `choices` keeps a status picked in a row's
      * list but not saved, so a refused form loses nothing.
@@ -49,7 +49,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         title: 'Orders',
         active,
         recentlyDone,
-        counts: board.counts(dayOf(at)),
+        counts: board.counts(deps.days.of(at)),
         latestMessages: messages.latestFor([...active, ...recentlyDone].map((order) => order.id)),
         lastEventId,
         search: searchText,
@@ -78,8 +78,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
   router.get('/done', (req, res) => {
     const at = view.now();
     const query = doneQuery.safeParse(req.query);
-    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : kitchenDay(at) };
-    const day = query.success ? parseDay(query.data.day ?? kitchenDay(at)) : undefined;
+    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : view.days.name(at) };
+    const day = query.success ? view.days.parse(query.data.day ?? view.days.name(at)) : undefined;
     const empty = { title: 'Done', ...typed, orders: [], latestMessages: new Map(), cursor: undefined, nextPage: undefined, firstPage: '/done', now: at.getTime() };
     if (!query.success) {
       res.status(400);
@@ -91,14 +91,14 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
     const page = board.done({ ...day, search: query.data.q || undefined, cursor });
     const link = (before?: DoneCursor) => `/done?${new URLSearchParams({
-      day: kitchenDay(day.from),
+      day: view.days.name(day.from),
       ...(query.data.q ? { q: query.data.q } : {}),
       ...(before ? { before: `${before.at}_${before.position}` } : {}),
     })}`;
     res.render('done', {
       title: 'Done',
       search: query.data.q ?? '',
-      day: kitchenDay(day.from),
+      day: view.days.name(day.from),
       orders: page.orders,
       latestMessages: messages.latestFor(page.orders.map((order) => order.id)),
       cursor,
@@ -131,7 +131,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
           : '';
         write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`);
       }
-      const counts = await render(req, res, 'partials/board-counts', { counts: board.counts(dayOf(at)) });
+      const counts = await render(req, res, 'partials/board-counts', { counts: board.counts(view.days.of(at)) });
       write(`event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`);
     };
     const write = (text: string) => {

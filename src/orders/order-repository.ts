@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { createKitchenDays } from './kitchen-days.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
 import type { OrderInput } from './order-input.ts';
 import type { OrderStatus } from './order-status.ts';
@@ -61,7 +62,15 @@ export const orderColumns = `id, number, customer_name AS customerName, phone, i
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 
-export function createOrderRepository(db: Db, now: () => Date = () => new Date()) {
+export type OrderRepositoryOptions = {
+  /** The kitchen's TIME_ZONE, whose days the order numbers count; the server's zone when not given (tools and tests). */
+  timeZone?: string;
+  now?: () => Date;
+};
+
+export function createOrderRepository(db: Db, options: OrderRepositoryOptions = {}) {
+  const now = options.now ?? (() => new Date());
+  const days = createKitchenDays(options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
   const selectAll = db.prepare(`SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`);
   const selectById = db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`);
   const countAll = db.prepare('SELECT count(*) FROM orders').pluck();
@@ -103,7 +112,7 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
     if (!isOrderId(order.id)) throw new TypeError(`Order id ${JSON.stringify(order.id)} ${orderIdRule}`);
     const moment = now();
     const at = moment.toISOString();
-    const day = kitchenDay(moment);
+    const day = days.name(moment);
     const inserted = insertOrder.run({
       note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number: nextNumber.get(day), day, at,
     });
@@ -173,8 +182,3 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
   };
 }
 
-/** The kitchen's calendar day (server time zone), which order numbers restart with. */
-export function kitchenDay(moment: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}`;
-}
