@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTemplates } from '../src/notifications/message-templates.ts';
 import { createTemplateRepository } from '../src/notifications/template-repository.ts';
-import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
+import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const orderId = '0000000000000000000000000000000a';
 const newDelayedText = 'Sorry {name}, order #{orderNumber} from {restaurant} is running late.';
 
-async function setup(options: { databasePath?: string } = {}) {
+async function setup(options: { databasePath?: string; config?: Record<string, string> } = {}) {
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender, databasePath: options.databasePath });
+  const config = testConfig({ ...options.config, ...(options.databasePath ? { DATABASE_PATH: options.databasePath } : {}) });
+  const context = createTestApp({ sender, config });
   const admin = await context.signIn('boss', 'admin');
   await admin.refreshToken('/templates');
   return { ...context, sender, admin, templates: createTemplateRepository(context.db) };
@@ -152,6 +153,26 @@ describe('saving a template', () => {
     expect(messages.forOrder(orderId).map((message) => message.body)).toEqual([sent[0]!.body]);
     expect(messages.forOrder(waitingId).map((message) => message.body)).toEqual([queued[0]!.body]);
     expect(queued[0]!.body).toBe('Hello, Don Cheetos, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.');
+  });
+  it('retries a message queued before the edit with the text it was queued with', async () => {
+    const { admin, orders, messages, sender } = await setup({ config: { SMS_RETRY_BASE_MS: '10', SMS_RETRY_MAX_MS: '20', SMS_MAX_ATTEMPTS: '50' } });
+    orders.insert(makeOrder({ id: orderId, customerName: 'Don Cheetos', status: 'delayed' }));
+    let messageBirdIsUp = false;
+    sender.next = async () => (messageBirdIsUp
+      ? { kind: 'accepted', providerMessageId: 'mb-late' }
+      : { kind: 'not-sent', reasons: ['connection refused'], code: undefined, statusCode: undefined });
+    await admin.refreshToken('/');
+    await admin.post(`/orders/${orderId}/notify`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
+
+    await admin.refreshToken('/templates');
+    await admin.post('/templates/delayed').send({ text: newDelayedText }).expect(303);
+    messageBirdIsUp = true;
+
+    await expect.poll(() => messages.forOrder(orderId)[0]!.state).toBe('sent');
+    expect(new Set(sender.sent.map((message) => message.body))).toEqual(new Set([
+      'Hello, Don Cheetos, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.',
+    ]));
+    expect(sender.sent.length).toBeGreaterThan(1);
   });
 });
 
