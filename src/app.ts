@@ -18,8 +18,9 @@ import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { liveStates, messageStateLabels } from './notifications/message-states.ts';
-import { builtInTemplates } from './notifications/message-templates.ts';
 import { createNotifier } from './notifications/notifier.ts';
+import { createTemplateRepository } from './notifications/template-repository.ts';
+import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
 import { createKitchenDays } from './orders/kitchen-days.ts';
@@ -64,7 +65,8 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
   const orders = createOrderRepository(db, { timeZone: config.timeZone });
   const messages = createMessageRepository(db);
-  const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates: builtInTemplates, restaurantName: config.restaurantName });
+  const templates = createTemplateRepository(db);
+  const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName });
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
@@ -171,6 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));
+  app.use(createTemplatesRouter({ templates, restaurantName: config.restaurantName }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
   app.use(errorHandler({ showDetails: config.showErrorDetails }));

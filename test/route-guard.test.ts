@@ -21,14 +21,15 @@ async function setup() {
   context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');
-  const fill = (path: string) => path.replace(':orderId', '00000000000000000000000000000001').replace(':staffId', String(cook.id));
+  const fill = (path: string) => path.replace(':orderId', '00000000000000000000000000000001').replace(':staffId', String(cook.id)).replace(':status', 'delayed');
   const snapshot = () => JSON.stringify([
     context.db.prepare('SELECT * FROM orders').all(),
     context.db.prepare('SELECT * FROM order_status_changes').all(),
     context.db.prepare('SELECT * FROM messages').all(),
     context.db.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
+    context.db.prepare('SELECT * FROM message_template_versions').all(),
   ]);
-  const fields = { status: 'confirmed', username: 'newcook', password: 'a long enough new password', role: 'staff' };
+  const fields = { status: 'confirmed', username: 'newcook', password: 'a long enough new password', role: 'staff', text: 'Hi {name}' };
   return { ...context, sender, admin, fill, snapshot, fields };
 }
 

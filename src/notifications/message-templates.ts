@@ -1,3 +1,4 @@
+import { fillPlaceholders, unknownPlaceholders } from '../../public/sms-text.js';
 import type { OrderStatus } from '../orders/order-status.ts';
 
 /** Every placeholder a message template may use. */
@@ -16,20 +17,45 @@ export const defaultTemplates: Readonly<Record<OrderStatus, string>> = {
   delivered: 'Hello, {name}, you can start setting the table! Our driver is on their way with your order! Bon appetit!',
 };
 
-/** Where the notifier gets the text for a status: built in, or edited by an admin. */
+/** Where the notifier gets the text for a status: the admin's latest saved version, or the guide's. */
 export interface TemplateSource {
   textFor(status: OrderStatus): string;
 }
 
-export const builtInTemplates: TemplateSource = { textFor: (status) => defaultTemplates[status] };
-
-const placeholderPattern = /\{([A-Za-z]+)\}/g;
-
 /**
  * Fills in the placeholders in one pass, so a value containing "{name}" or "$&" is inserted
  * literally and never expanded again. Anything in braces that is not a placeholder stays as it is.
+ * The Templates page's script fills its live preview with the same function.
  */
 export function renderTemplate(template: string, values: TemplateValues): string {
-  return template.replace(placeholderPattern, (whole, key: string) =>
-    Object.hasOwn(values, key) ? values[key as Placeholder] : whole);
+  return fillPlaceholders(template, values);
+}
+
+// A cap keeps the whole form under the 10 kB form-body limit even when every character is a
+// three-byte one sent percent-encoded (1,000 × 9 bytes), so an over-long text gets this message
+// and stays in the field instead of a bare 413. 1,000 characters are already 7 GSM-7 parts.
+export const templateMaxLength = 1000;
+
+/** Why a template cannot be saved, or undefined when it can. */
+export function templateProblem(text: string): string | undefined {
+  if (text.trim() === '') return 'The text is empty: write the message the customer gets (or restore the guide’s text).';
+  if (text.length > templateMaxLength) return `The text is ${text.length} characters long; at most ${templateMaxLength} are allowed.`;
+  const unknown = unknownPlaceholders(text, placeholders);
+  if (unknown.length > 0) {
+    return `Unknown placeholder${unknown.length === 1 ? '' : 's'} ${unknown.join(' ')}. The placeholders are ${placeholders.map((name) => `{${name}}`).join(' ')}; braces are only for them.`;
+  }
+  return undefined;
+}
+
+/** Templates are saved without surrounding white space and with one kind of line break. */
+export function normalizeTemplate(text: string): string {
+  return text.replace(/\r\n?/g, '\n').trim();
+}
+
+/**
+ * A made-up order at realistic lengths, for the preview and the segment estimate: a 20-character
+ * name, a three-digit order number, the delay and expected time as a delay text gives them.
+ */
+export function sampleValues(status: OrderStatus, restaurantName: string): TemplateValues {
+  return { name: 'Alexandra Richardson', status, delay: '20 minutes', eta: '19:45', restaurant: restaurantName, orderNumber: '123' };
 }

@@ -1,0 +1,116 @@
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import createError from 'http-errors';
+import { countSegments, describeCount, partsWarningAbove } from '../../public/sms-text.js';
+import { orderStatuses } from '../orders/order-status.ts';
+import type { OrderStatus } from '../orders/order-status.ts';
+import { setFlash } from '../web/flash.ts';
+import { defaultTemplates, normalizeTemplate, placeholders, renderTemplate, sampleValues, templateMaxLength, templateProblem } from './message-templates.ts';
+import type { TemplateRepository } from './template-repository.ts';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    templateStatus?: OrderStatus;
+  }
+}
+
+/** What one status's editor shows: the text in the field, its preview and count, an error. */
+type Editor = {
+  status: OrderStatus;
+  text: string;
+  preview: string;
+  count: string;
+  tooManyParts: boolean;
+  error?: string;
+  isGuideText: boolean;
+};
+
+/** The admin page where the text customers get for each status is edited, previewed and restored. */
+export function createTemplatesRouter(deps: { templates: TemplateRepository; restaurantName: string }): Router {
+  const { templates, restaurantName } = deps;
+  const router = Router();
+  router.use('/templates', (_req, res, next) => {
+    if (res.locals.currentStaff?.role !== 'admin') throw createError(403, 'Only an admin can edit the message templates.');
+    next();
+  });
+
+  router.param('status', (_req, res, next, value: string) => {
+    const status = orderStatuses.find((candidate) => candidate === value);
+    if (!status) throw createError(404, `There is no order status ${value}.`);
+    res.locals.templateStatus = status;
+    next();
+  });
+
+  const editorFor = (status: OrderStatus, text: string, error?: string): Editor => {
+    const preview = renderTemplate(text, sampleValues(status, restaurantName));
+    const count = countSegments(preview);
+    return { status, text, preview, count: describeCount(count), tooManyParts: count.parts > partsWarningAbove, error, isGuideText: text === defaultTemplates[status] };
+  };
+
+  /** The page with every status's current text, except `typed` (what an admin sent) for one. */
+  const renderPage = (res: Response, typed?: { status: OrderStatus; text: string; error?: string; previewed?: boolean }) => {
+    const editors = orderStatuses.map((status) => (typed?.status === status
+      ? editorFor(status, typed.text, typed.error)
+      : editorFor(status, templates.textFor(status))));
+    res.render('templates', {
+      title: 'Message templates',
+      editors,
+      versions: new Map(orderStatuses.map((status) => [status, templates.versions(status)])),
+      previewed: typed?.previewed ? typed.status : undefined,
+      placeholders,
+      sample: sampleValues('delayed', restaurantName),
+      partsWarningAbove,
+      maxLength: templateMaxLength,
+      defaultTemplates,
+    });
+  };
+
+  const typedText = (req: Request): string => {
+    const text = (req.body as Record<string, unknown> | undefined)?.text;
+    return typeof text === 'string' ? normalizeTemplate(text) : '';
+  };
+
+  router.get('/templates', (_req, res) => renderPage(res));
+
+  router.post('/templates/:status', (req, res) => {
+    const status = res.locals.templateStatus!;
+    const text = typedText(req);
+    const error = templateProblem(text);
+    if (error) return renderPage(res.status(400), { status, text, error });
+    if (!templates.save({ status, body: text, savedBy: res.locals.currentStaff!.id })) {
+      setFlash(req, { kind: 'info', message: `The ${status} text is unchanged: that is already the text customers get.` });
+      return res.redirect(303, `/templates#template-${status}`);
+    }
+    req.log.info({ by: res.locals.currentStaff!.id, status }, 'message template saved');
+    setFlash(req, { kind: 'success', message: `Saved the ${status} text; the next ${status} message uses it.`, details: countDetails(status, text) });
+    res.redirect(303, `/templates#template-${status}`);
+  });
+
+  router.post('/templates/:status/preview', (req, res) => {
+    const status = res.locals.templateStatus!;
+    const text = typedText(req);
+    const error = templateProblem(text);
+    renderPage(res.status(error ? 400 : 200), { status, text, error, previewed: true });
+  });
+
+  router.post('/templates/:status/restore', (req, res) => {
+    const status = res.locals.templateStatus!;
+    if (!templates.save({ status, body: defaultTemplates[status], savedBy: res.locals.currentStaff!.id })) {
+      setFlash(req, { kind: 'info', message: `The ${status} text already is the guide’s text.` });
+      return res.redirect(303, `/templates#template-${status}`);
+    }
+    req.log.info({ by: res.locals.currentStaff!.id, status }, 'message template restored to the guide’s text');
+    setFlash(req, { kind: 'success', message: `The ${status} text is the guide’s text again; the earlier versions stay in its history.`, details: countDetails(status, defaultTemplates[status]) });
+    res.redirect(303, `/templates#template-${status}`);
+  });
+
+  /** The server's own count of what was saved, for the flash after a save. */
+  function countDetails(status: OrderStatus, text: string): string[] {
+    const count = countSegments(renderTemplate(text, sampleValues(status, restaurantName)));
+    const details = [`For a sample order: ${describeCount(count)}`];
+    if (count.parts > partsWarningAbove) details.push(`That is more than ${partsWarningAbove} parts: each part is billed as one message. A shorter text costs less.`);
+    return details;
+  }
+
+  return router;
+}
