@@ -59,7 +59,7 @@ export function createMessageStatsRepository(db: Db) {
       GROUP BY span.key, message.state`),
     timedDeliveries: db.prepare(`SELECT count(*) FROM messages AS message
       WHERE ${inRange} AND message.state = 'delivered' AND message.provider_status_at IS NOT NULL`).pluck(),
-    deliverySeconds: db.prepare(`SELECT (julianday(message.provider_status_at) - julianday(message.requested_at)) * 86400.0 AS seconds
+    deliverySeconds: db.prepare(`SELECT unixepoch(message.provider_status_at, 'subsec') - unixepoch(message.requested_at, 'subsec') AS seconds
       FROM messages AS message WHERE ${inRange} AND message.state = 'delivered' AND message.provider_status_at IS NOT NULL
       ORDER BY seconds LIMIT @limit OFFSET @offset`).pluck(),
     failureReasons: db.prepare(`SELECT message.error_code AS code, message.error_description AS description, count(*) AS count
