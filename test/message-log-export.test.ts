@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { csvCell } from '../src/notifications/message-log-csv.ts';
-import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testConfig, testPassword } from './support/helpers.ts';
+import { captureLogs, createTestApp, csrfTokenIn, makeOrder, orderIdFor, testConfig, testPassword } from './support/helpers.ts';
 import { seedMessages } from './support/seed-messages.ts';
 
 const amsterdam = () => createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
@@ -119,6 +119,48 @@ describe('GET /messages/log.csv', () => {
       expect(lines).toHaveLength(rows + 3);
       expect(lines.at(-2)).toMatch(/,written during the export$/);
     } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('GET /messages/log.csv, cancelled half-way', () => {
+  it('stops quietly when the client goes away: no error logged, the app answers on', async () => {
+    const logs = captureLogs();
+    const context = createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }), logger: logs.logger });
+    const ada = orderIdFor('ada');
+    context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+    await context.addAccount('cook');
+    const start = Date.parse('2026-11-20T06:00:00.000Z');
+    seedMessages(context.db, Array.from({ length: 6_000 }, (_, index) => ({
+      orderId: ada, state: 'delivered' as const, requestedAt: new Date(start + index * 1000).toISOString(), body: 'x'.repeat(5000),
+    })));
+    const server = context.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const cookie = await signInOverHttp(port);
+      const served = new Promise<void>((resolve) => server.once('request', (_req, res) => res.once('close', resolve)));
+
+      await new Promise<void>((resolve, reject) => {
+        const call = request({ host: '127.0.0.1', port, path: '/messages/log.csv?from=2026-11-20&to=2026-11-20', headers: { cookie } }, (response) => {
+          response.once('data', () => {
+            call.destroy();
+            resolve();
+          });
+        });
+        call.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve() : reject(error)));
+        call.end();
+      });
+      await served;
+      // Let the handler's rejected pipeline settle: a few turns of the event loop, no timer.
+      for (let turn = 0; turn < 5; turn += 1) await new Promise(setImmediate);
+
+      expect(logs.lines().filter((line) => (line.level as number) >= 50)).toEqual([]);
+      const after = await fetch(`http://127.0.0.1:${port}/messages?until=2026-11-20`, { headers: { cookie } });
+      expect(after.status).toBe(200);
+    } finally {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   });
