@@ -47,6 +47,7 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
     const days = Array.from({ length: chartDays }, (_, index) => calendar.bounds(addDays(until, index - chartDays + 1)));
     const summary = stats.summary(days);
     const today = calendar.dayOf(now());
+    const next = addDays(until, chartDays);
     res.render('messages', {
       title: 'Messages',
       ...summary,
@@ -58,7 +59,7 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
       first: days[0]!.day,
       until,
       earlier: `/messages?until=${addDays(until, -chartDays)}`,
-      later: until < today ? `/messages?until=${[addDays(until, chartDays), today].sort()[0]}` : undefined,
+      later: until < today ? `/messages?until=${next < today ? next : today}` : undefined,
       form,
       error,
     });
