@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { csvCell } from '../src/notifications/message-log-csv.ts';
+import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
 import { captureLogs, createTestApp, csrfTokenIn, makeOrder, orderIdFor, testConfig, testPassword } from './support/helpers.ts';
 import { seedMessages } from './support/seed-messages.ts';
 
@@ -56,6 +57,25 @@ describe('GET /messages/log.csv', () => {
     expect(texts(twoDays).at(-1)).toBe('the 21st');
     expect(twoDays).not.toContain('the 19th');
     expect((await cook.get('/messages/log.csv?from=2026-11-22&to=2026-11-30').expect(200)).text).toBe(`\uFEFF${header}`);
+  });
+
+  it('covers the last 14 days up to today when no dates are given', async () => {
+    const context = amsterdam();
+    const ada = orderIdFor('ada');
+    context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+    const now = Date.now();
+    seedMessages(context.db, [
+      { orderId: ada, state: 'sent', requestedAt: new Date(now - 60_000).toISOString(), body: 'a minute ago' },
+      { orderId: ada, state: 'sent', requestedAt: new Date(now - 15 * 86_400_000).toISOString(), body: 'fifteen days ago' },
+    ]);
+    const cook = await context.signIn();
+    const today = createZonedCalendar('Europe/Amsterdam').dayOf(new Date(now));
+
+    const response = await cook.get('/messages/log.csv').expect(200);
+
+    expect(response.headers['content-disposition']).toBe(`attachment; filename=messages-${addDays(today, -13)}-to-${today}.csv`);
+    expect(response.text).toContain('a minute ago');
+    expect(response.text).not.toContain('fifteen days ago');
   });
 
   it('answers 400 with a clear message for missing or impossible dates, a reversed or too long range, keeping what was typed', async () => {

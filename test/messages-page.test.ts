@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.ts';
 import { chartScale } from '../src/notifications/message-chart.ts';
 import { createMessageStatsRepository } from '../src/notifications/message-stats-repository.ts';
-import { createZonedCalendar } from '../src/web/zoned-days.ts';
+import { formatDuration } from '../src/notifications/messages-router.ts';
+import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 import { seedMessages } from './support/seed-messages.ts';
 
@@ -84,6 +85,10 @@ describe('GET /messages', () => {
     expect(html).toContain('of the 8 messages MessageBird settled');
     expect(html).toMatch(/id="median-delivery">30 s</);
     expect(html).toContain('over the 5 delivered messages');
+
+    const today = createZonedCalendar('Europe/Amsterdam').dayOf(new Date());
+    expect(html).toContain('<a href="/messages?until=2026-11-06">← Earlier 14 days</a>');
+    expect(html).toContain(`<a href="/messages?until=${addDays('2026-11-20', 14) < today ? addDays('2026-11-20', 14) : today}">Later 14 days →</a>`);
   });
 
   it('lists the most common failure reasons and the recent failures, linked to their orders', async () => {
@@ -174,6 +179,12 @@ describe('GET /messages', () => {
     const csv = await visitor.get('/messages/log.csv?from=2026-11-01&to=2026-11-20').expect(303);
     expect(csv.headers.location).toMatch(/^\/login\?next=/);
     expect(csv.headers['content-type']).not.toMatch(/csv/);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([[0.4, '0 s'], [27, '27 s'], [59.6, '1 min'], [125, '2 min 5 s'], [3600, '1 h'], [3780, '1 h 3 min']])('writes %s seconds as %j', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
   });
 });
 

@@ -77,12 +77,15 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
     render(res, until, defaults);
   });
 
+  // Without dates, the export covers the days the page shows by default: the last 14.
   router.get('/messages/log.csv', async (req, res) => {
-    const range = parseExportRange(req.query.from, req.query.to);
+    const today = calendar.dayOf(now());
+    const given = req.query.from !== undefined || req.query.to !== undefined;
+    const range = given ? parseExportRange(req.query.from, req.query.to) : { from: addDays(today, -chartDays + 1), to: today };
     if ('error' in range) {
       res.status(400);
       const typed = { from: typeof req.query.from === 'string' ? req.query.from : '', to: typeof req.query.to === 'string' ? req.query.to : '' };
-      return render(res, calendar.dayOf(now()), { ...typed, error: range.error });
+      return render(res, today, { ...typed, error: range.error });
     }
     res.attachment(`messages-${range.from}-to-${range.to}.csv`);
     res.type('text/csv; charset=utf-8; header=present');
