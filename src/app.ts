@@ -17,6 +17,8 @@ import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
+import { createMessageStatsRepository } from './notifications/message-stats-repository.ts';
+import { createMessagesRouter } from './notifications/messages-router.ts';
 import { liveStates, messageStateLabels } from './notifications/message-states.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createTemplateRepository } from './notifications/template-repository.ts';
@@ -41,6 +43,7 @@ import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
 import { exposeFlash } from './web/flash.ts';
 import { createTimeFormatter } from './web/format.ts';
+import { createZonedCalendar } from './web/zoned-days.ts';
 import { resolveSessionSecret } from './web/session-secret.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
@@ -170,6 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
   app.use(createOrdersRouter({ orders, messages, notifier, formatTime, renderBoard: boardView.render }));
+  app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar: createZonedCalendar(config.timeZone) }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));
