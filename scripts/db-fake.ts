@@ -5,12 +5,11 @@ import 'dotenv/config';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
+import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
 import { newOrderId } from '../src/orders/order-id.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
-import { createKitchenDays } from '../src/orders/kitchen-days.ts';
-import type { DayRange } from '../src/orders/kitchen-days.ts';
 
 const { values } = parseArgs({
   options: {
@@ -132,16 +131,10 @@ db.transaction(() => {
   for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
   // Each day's orders are numbered #1, #2, … as the app numbers them, after any already stored (--force).
   const lastNumbers = new Map<string, number>();
-  // Arrivals are in time order: the day's name is looked up once per day, not once per order.
-  const days = createKitchenDays(config.timeZone);
-  let current: { name: string; range: DayRange } | undefined;
+  const calendar = createZonedCalendar(config.timeZone);
   for (const { stillActive, createdAt } of arrivals) {
     const id = newOrderId();
-    if (!current || createdAt >= current.range.to.getTime()) {
-      const moment = new Date(createdAt);
-      current = { name: days.name(moment), range: days.of(moment) };
-    }
-    const day = current.name;
+    const day = calendar.dayOf(new Date(createdAt));
     const number = (lastNumbers.get(day) ?? (statements.lastNumber.get(day) as number)) + 1;
     lastNumbers.set(day, number);
     const name = `${pick(firstNames)} ${pick(lastNames)}`;

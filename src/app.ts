@@ -25,7 +25,6 @@ import { createTemplateRepository } from './notifications/template-repository.ts
 import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
-import { createKitchenDays } from './orders/kitchen-days.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
@@ -76,7 +75,9 @@ export function createApp(deps: AppDeps): express.Express {
   const apiKeys = createApiKeyRepository(db);
   const board = createBoardRepository(db);
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
-  const boardView = createBoardView({ board, messages, live, settings: config.board, days: createKitchenDays(config.timeZone) });
+  // The kitchen's days, in TIME_ZONE: the board's counts, the Done view, the Messages page.
+  const calendar = createZonedCalendar(config.timeZone);
+  const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar });
 
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -173,7 +174,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
   app.use(createOrdersRouter({ orders, messages, notifier, formatTime, renderBoard: boardView.render }));
-  app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar: createZonedCalendar(config.timeZone) }));
+  app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBoardRepository } from '../src/board/board-repository.ts';
-import { createKitchenDays } from '../src/orders/kitchen-days.ts';
+import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import type { Db } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
@@ -8,7 +8,7 @@ import type { OrderStatus } from '../src/orders/order-status.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 
 // The tests' apps run in the default TIME_ZONE, the machine's own.
-const days = createKitchenDays(testConfig().timeZone);
+const days = createZonedCalendar(testConfig().timeZone);
 
 const minutes = (count: number) => count * 60_000;
 
@@ -165,7 +165,7 @@ describe('GET /done', () => {
     orders.insert(makeOrder({ id: orderIdFor('still-cooking'), status: 'confirmed' }));
 
     const seen: string[] = [];
-    let next: string | undefined = `/done?day=${days.name(day)}`;
+    let next: string | undefined = `/done?day=${days.dayOf(day)}`;
     const pageSizes: number[] = [];
     while (next) {
       const page: string = (await agent.get(next).expect(200)).text;
@@ -189,16 +189,16 @@ describe('GET /done', () => {
     for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, orderIdFor(`ada ${index}`), new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
     deliveredOn(db, orders, orderIdFor('grace'), day, 'Grace Hopper', '+31622222222');
 
-    const first = (await agent.get('/done').query({ day: days.name(day), q: 'lovelace' }).expect(200)).text;
+    const first = (await agent.get('/done').query({ day: days.dayOf(day), q: 'lovelace' }).expect(200)).text;
     expect(idsIn(first)).toHaveLength(50);
     expect(first).toContain('value="lovelace"');
     const next = /<a href="([^"]+)" rel="next">/.exec(first)![1]!.replaceAll('&amp;', '&');
     expect(next).toContain('q=lovelace');
     expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(10);
 
-    expect(idsIn((await agent.get('/done').query({ day: days.name(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
+    expect(idsIn((await agent.get('/done').query({ day: days.dayOf(day), q: '0622 222' }).expect(200)).text)).toEqual(idsOf('grace'));
     // Grace's was the 61st order of the day it was typed in.
-    expect(idsIn((await agent.get('/done').query({ day: days.name(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
+    expect(idsIn((await agent.get('/done').query({ day: days.dayOf(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
     expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
   });
 
@@ -208,7 +208,7 @@ describe('GET /done', () => {
     deliveredOn(db, orders, orderIdFor('today'), new Date());
     const page = (await agent.get('/done').expect(200)).text;
     expect(idsIn(page)).toEqual(idsOf('today'));
-    expect(page).toContain(`value="${days.name(new Date())}"`);
+    expect(page).toContain(`value="${days.dayOf(new Date())}"`);
   });
 
   it('counts a day from midnight to midnight in the kitchen\'s TIME_ZONE', async () => {

@@ -3,12 +3,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createKitchenDays } from '../src/orders/kitchen-days.ts';
+import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 const root = join(import.meta.dirname, '..');
 // db:fake runs with the default TIME_ZONE, the machine's own.
-const days = createKitchenDays(Intl.DateTimeFormat().resolvedOptions().timeZone);
+const days = createZonedCalendar(Intl.DateTimeFormat().resolvedOptions().timeZone);
 
 async function dbFake(databasePath: string, ...args: string[]) {
   const child = spawn(process.execPath, ['scripts/db-fake.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_PATH: databasePath } });
@@ -24,7 +24,7 @@ function expectNumberedByDay(db: Database.Database) {
   const rows = db.prepare('SELECT day, number, created_at AS createdAt FROM orders ORDER BY created_at, rowid').all() as Array<{ day: string; number: number; createdAt: string }>;
   const lastNumbers = new Map<string, number>();
   for (const row of rows) {
-    expect(row.day).toBe(days.name(new Date(row.createdAt)));
+    expect(row.day).toBe(days.dayOf(new Date(row.createdAt)));
     expect(row.number).toBe((lastNumbers.get(row.day) ?? 0) + 1);
     lastNumbers.set(row.day, row.number);
   }

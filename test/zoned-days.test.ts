@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, createZonedCalendar, daysBetween, isDay } from '../src/web/zoned-days.ts';
 
+/** The first minute the zone's calendar shows `day`, found by walking the clock: slow, but obviously right. */
+function firstMinuteOf(timeZone: string, day: string): number {
+  const { dayOf } = createZonedCalendar(timeZone);
+  // Every zone's midnight lies within 15 hours of UTC's.
+  let instant = Date.parse(`${day}T00:00:00Z`) - 15 * 3_600_000;
+  while (dayOf(new Date(instant)) !== day) instant += 60_000;
+  return instant;
+}
+
 describe('the kitchen\'s calendar in TIME_ZONE', () => {
   it('starts each day at the zone\'s midnight, summer-time days 23 and 25 hours long', () => {
     const amsterdam = createZonedCalendar('Europe/Amsterdam');
@@ -12,6 +21,25 @@ describe('the kitchen\'s calendar in TIME_ZONE', () => {
   it('starts a day whose midnight is skipped at the first moment it has', () => {
     // Chile moves from 00:00 to 01:00 on 6 September 2026.
     expect(createZonedCalendar('America/Santiago').bounds('2026-09-06').from).toEqual(new Date('2026-09-06T04:00:00Z'));
+  });
+
+  it.each([
+    ['Europe/Amsterdam', '2026-03-29'],
+    ['America/New_York', '2026-03-08'],
+    ['America/Santiago', '2026-09-06'],
+    ['America/Havana', '2026-03-08'], // also skips midnight
+    ['Asia/Kolkata', '2026-11-23'], // a half-hour offset
+    ['Pacific/Chatham', '2026-09-27'], // a 45-minute offset on a DST day
+    ['Pacific/Auckland', '2026-11-23'],
+    ['UTC', '2026-11-23'],
+  ])('agrees with a walk of the clock on where %s %s starts and ends', (timeZone, day) => {
+    const calendar = createZonedCalendar(timeZone);
+    expect(calendar.parse(day)).toEqual({ day, from: new Date(firstMinuteOf(timeZone, day)), to: new Date(firstMinuteOf(timeZone, addDays(day, 1))) });
+    expect(calendar.of(new Date(firstMinuteOf(timeZone, day) + 3_600_000)).day).toBe(day);
+  });
+
+  it('parses only text that names a real day', () => {
+    expect(createZonedCalendar('UTC').parse('2026-02-30')).toBeUndefined();
   });
 
   it('names the day and the time of a moment on the zone\'s clock', () => {

@@ -7,7 +7,7 @@ import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
-import type { KitchenDays } from '../orders/kitchen-days.ts';
+import type { ZonedCalendar } from '../web/zoned-days.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 
@@ -22,7 +22,7 @@ const doneQuery = z.object({
 export type BoardView = ReturnType<typeof createBoardView>;
 
 /** What the board page shows, computed in a fixed number of indexed queries. */
-export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: KitchenDays; now?: () => Date }) {
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; now?: () => Date }) {
   const { board, messages, live, settings } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -78,8 +78,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
   router.get('/done', (req, res) => {
     const at = view.now();
     const query = doneQuery.safeParse(req.query);
-    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : view.days.name(at) };
-    const day = query.success ? view.days.parse(query.data.day ?? view.days.name(at)) : undefined;
+    const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : view.days.dayOf(at) };
+    const day = query.success ? view.days.parse(query.data.day ?? view.days.dayOf(at)) : undefined;
     const empty = { title: 'Done', ...typed, orders: [], latestMessages: new Map(), cursor: undefined, nextPage: undefined, firstPage: '/done', now: at.getTime() };
     if (!query.success) {
       res.status(400);
@@ -91,14 +91,14 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
     const page = board.done({ ...day, search: query.data.q || undefined, cursor });
     const link = (before?: DoneCursor) => `/done?${new URLSearchParams({
-      day: view.days.name(day.from),
+      day: view.days.dayOf(day.from),
       ...(query.data.q ? { q: query.data.q } : {}),
       ...(before ? { before: `${before.at}_${before.position}` } : {}),
     })}`;
     res.render('done', {
       title: 'Done',
       search: query.data.q ?? '',
-      day: view.days.name(day.from),
+      day: view.days.dayOf(day.from),
       orders: page.orders,
       latestMessages: messages.latestFor(page.orders.map((order) => order.id)),
       cursor,

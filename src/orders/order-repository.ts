@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { createKitchenDays } from './kitchen-days.ts';
+import { createZonedCalendar } from '../web/zoned-days.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
 import type { OrderInput } from './order-input.ts';
 import type { OrderStatus } from './order-status.ts';
@@ -70,7 +70,7 @@ export type OrderRepositoryOptions = {
 
 export function createOrderRepository(db: Db, options: OrderRepositoryOptions = {}) {
   const now = options.now ?? (() => new Date());
-  const days = createKitchenDays(options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const calendar = createZonedCalendar(options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
   const selectAll = db.prepare(`SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`);
   const selectById = db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`);
   const countAll = db.prepare('SELECT count(*) FROM orders').pluck();
@@ -112,7 +112,7 @@ export function createOrderRepository(db: Db, options: OrderRepositoryOptions = 
     if (!isOrderId(order.id)) throw new TypeError(`Order id ${JSON.stringify(order.id)} ${orderIdRule}`);
     const moment = now();
     const at = moment.toISOString();
-    const day = days.name(moment);
+    const day = calendar.dayOf(moment);
     const inserted = insertOrder.run({
       note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number: nextNumber.get(day), day, at,
     });

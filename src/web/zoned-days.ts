@@ -1,5 +1,6 @@
-// Calendar days and wall-clock times in the kitchen's TIME_ZONE, whatever zone the server runs in:
-// the Messages page counts its days and the message log export writes its times with these.
+// Calendar days and wall-clock times in the kitchen's TIME_ZONE, whatever zone the server runs in
+// (in a container usually UTC): order numbers restart at its midnight, the board's counts and the
+// Done view turn the page there, the Messages page counts its days and the export writes its times.
 
 const dayMs = 86_400_000;
 const quarterHourMs = 900_000;
@@ -41,12 +42,18 @@ export function createZonedCalendar(timeZone: string) {
     return new Date(candidates.find((candidate) => dayOf(new Date(candidate)) === day) ?? candidates[0]!);
   };
 
+  const bounds = (day: string): ZonedDay => ({ day, from: startOf(day), to: startOf(addDays(day, 1)) });
+
   return {
     timeZone,
     /** The calendar day the moment falls on in the zone: "2026-11-23". */
     dayOf,
     /** The day as [from, to) instants. */
-    bounds: (day: string): ZonedDay => ({ day, from: startOf(day), to: startOf(addDays(day, 1)) }),
+    bounds,
+    /** The day text "YYYY-MM-DD" names, or undefined when it names no real day. */
+    parse: (text: string): ZonedDay | undefined => (isDay(text) ? bounds(text) : undefined),
+    /** The day a moment falls in. */
+    of: (moment: Date): ZonedDay => bounds(dayOf(moment)),
     /** "2026-11-23 19:42:05" on the zone's clock. */
     dateTime: (moment: Date): string => wall(moment).toISOString().slice(0, 19).replace('T', ' '),
   };
