@@ -19,7 +19,9 @@ import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { liveStates, messageStateLabels } from './notifications/message-states.ts';
 import { builtInTemplates } from './notifications/message-templates.ts';
+import { createInboundRouter } from './notifications/inbound-router.ts';
 import { createNotifier } from './notifications/notifier.ts';
+import { createOptOutRepository } from './notifications/opt-out-repository.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createNewOrderRouter } from './orders/new-order-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
@@ -63,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
+  const optOuts = createOptOutRepository(db);
   const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates: builtInTemplates, restaurantName: config.restaurantName });
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
@@ -138,8 +141,12 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  // Webhooks carry their own authentication (a signed JWT), not a session.
+  // Webhooks carry their own authentication (a signed JWT, or the inbound address's token), not a session.
   app.use(createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }));
+  app.use(createInboundRouter({
+    optOuts, token: config.messagebird.inboundWebhookToken, signingKey: config.messagebird.signingKey,
+    publicUrl: config.publicUrl, defaultCountry: config.defaultCountry,
+  }));
 
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
@@ -166,7 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, notifier, formatTime, renderBoard: boardView.render }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, originator: config.messagebird.originator }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));

@@ -5,6 +5,7 @@ import { messageStates } from '../../src/notifications/message-states.ts';
 import type { MessageState } from '../../src/notifications/message-states.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { orderStatuses } from '../../src/orders/order-status.ts';
+import { queuedMessage } from './queued-message.ts';
 
 // Plain imports only (no test helpers): screenshot runs use this outside vitest too.
 const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish', 'Sally Snacks', 'Gus Gobble', 'Mia Munch', 'Tom Tuckin'];
@@ -38,7 +39,7 @@ export function seedKitchenBoard(path: string, options: { orders?: number; oldes
       const failedReason = state === 'failed' || state === 'expired' ? 'Bad request (phone number has unknown format)' : null;
       // Due tomorrow and leased elsewhere: the server's outbox leaves these states as they are.
       db.prepare('UPDATE messages SET state = ?, error_description = ?, next_attempt_at = ?, claimed_by = ?, lease_until = ? WHERE id = ?')
-        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queued.message.id);
+        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queuedMessage(queued).id);
     }
   }
   db.close();
