@@ -48,6 +48,14 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     expect(optOuts.history(hannahPhone).map((event) => [event.optedOut, event.keyword])).toEqual([[false, 'START'], [true, 'STOP']]);
   });
 
+  it('reads the originator as MessageBird sends it, international without "+", whatever DEFAULT_COUNTRY is', async () => {
+    const { app, optOuts } = await setup();
+    await supertest(app).post(inbound).type('form').send({ originator: '447911123456', payload: 'STOP' }).expect(200);
+    await supertest(app).post(inbound).type('form').send({ originator: '+14127267380', payload: 'STOP' }).expect(200);
+    expect(optOuts.current('+447911123456')).toBeDefined();
+    expect(optOuts.current('+14127267380')).toBeDefined();
+  });
+
   it('reads a JSON body, with the originator as a number', async () => {
     const { app, optedOut } = await setup();
     await supertest(app).post(inbound).send({ originator: 31612345678, payload: 'stop', receiver: '3197010260000' }).expect(200);
@@ -225,6 +233,17 @@ describe('a text queued before the opt-out', () => {
     dispatcher.start();
     await attempted;
     expect(sender.sent.map((sent) => sent.recipient)).toEqual(['+31687654321']);
+  });
+
+  it('is never claimed for sending once the number opted out, even before it is cancelled', async () => {
+    const { db, messages, queue } = outbox();
+    const message = queue('r1');
+    // As if the opt-out landed between the dispatcher's cancelling and its claiming.
+    db.prepare("INSERT INTO opt_out_events (id, phone, opted_out, source, keyword, at) VALUES (1, ?, 1, 'keyword', 'STOP', ?)").run(hannahPhone, new Date().toISOString());
+    db.prepare('INSERT INTO opted_out_phones (phone, event_id) VALUES (?, 1)').run(hannahPhone);
+    expect(messages.claimDue(10, { owner: 'this-process', leaseMs: 30_000 })).toEqual([]);
+    expect(messages.cancelOptedOut()).toBe(1);
+    expect(messages.findById(message.id)!.state).toBe('cancelled');
   });
 
   it('is not sent again when a retry comes due after the opt-out: the dispatcher cancels it', async () => {
