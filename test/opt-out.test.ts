@@ -330,6 +330,19 @@ describe('the board', () => {
   });
 });
 
+describe('open boards', () => {
+  it('learn of an opt-out and an opt-in on the customer\'s active orders, not on delivered ones', async () => {
+    const { db, orders, optOuts } = await setup();
+    const delivered = orderIdFor('delivered');
+    orders.insert(makeOrder({ id: delivered, phone: hannahPhone, status: 'delivered' }));
+    const events = () => db.prepare("SELECT order_id FROM board_events WHERE kind = 'order-changed' AND id > ? ORDER BY id").pluck();
+    const before = db.prepare('SELECT max(id) FROM board_events').pluck().get() as number;
+    optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
+    optOuts.optIn(hannahPhone, { source: 'keyword', keyword: 'START' });
+    expect(events().all(before)).toEqual([hannah, hannah]);
+  });
+});
+
 describe('sender names and +1 numbers', () => {
   it('warns on Notify when a US or Canadian number would get an alphanumeric sender', async () => {
     const { signIn, orders, sender } = await setup({ MESSAGEBIRD_ORIGINATOR: 'OmNomNom' });
