@@ -19,7 +19,7 @@ import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { liveStates, messageStateLabels } from './notifications/message-states.ts';
 import { builtInTemplates } from './notifications/message-templates.ts';
-import { createInboundRouter } from './notifications/inbound-router.ts';
+import { createInboundRouter, withoutInboundToken } from './notifications/inbound-router.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createOptOutRepository } from './notifications/opt-out-repository.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
     autoLogging: { ignore: (req) => req.url === '/healthz' },
     // What a request line needs to be read, not every header of the request and the response.
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutInboundToken(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     // Which API key a request came with, by its visible prefix (never the key).

@@ -52,8 +52,9 @@ try {
 // Normal on a laptop; worth a warning only where customers are meant to get texts.
 if (!config.messagebird.apiKey) logger[config.env === 'production' ? 'warn' : 'info']('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
 if (!config.publicUrl) logger.info('PUBLIC_URL is not set: MessageBird will not send delivery reports');
+// A warning where customers get texts; on a laptop without a key, information like the lines above.
 if (isAlphanumericOriginator(config.messagebird.originator)) {
-  logger.warn({ originator: config.messagebird.originator }, 'MESSAGEBIRD_ORIGINATOR is a sender name, not a number: customers cannot reply to it (so STOP never arrives), and the US and Canada do not allow it. Use a two-way MessageBird number');
+  logger[config.messagebird.apiKey ? 'warn' : 'info']({ originator: config.messagebird.originator }, 'MESSAGEBIRD_ORIGINATOR is a sender name, not a number: customers cannot reply to it (so STOP never arrives), and the US and Canada do not allow it. Use a two-way MessageBird number');
 }
 
 const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });

@@ -87,6 +87,14 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     expect(optOuts.history('+31201234567')).toEqual([]);
   });
 
+  it('keeps the token out of the request log', async () => {
+    const { reply, logs } = await setup();
+    await reply('STOP').expect(200);
+    await reply('STOP', `/webhooks/messagebird/inbound/${token}x?${token}`).expect(401);
+    expect(logs.text()).toContain('/webhooks/messagebird/inbound/[token]');
+    expect(logs.text()).not.toContain(token);
+  });
+
   it('refuses a wrong token with 401 and changes nothing', async () => {
     const { reply, optedOut } = await setup();
     const response = await reply('STOP', `/webhooks/messagebird/inbound/${token.slice(0, -1)}x`);
