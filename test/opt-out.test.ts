@@ -330,9 +330,13 @@ describe('the board', () => {
     const { reply, signIn } = await setup();
     const agent = await signIn();
     const row = async () => /<tr id="order-[^"]+"[^]*?<\/tr>/.exec((await agent.get('/').expect(200)).text)![0];
-    expect(await row()).not.toContain('opted out');
+    const plain = await row();
+    expect(plain).not.toContain('opted out');
     await reply('STOP').expect(200);
-    expect(await row()).toContain('<em class="opted-out">opted out</em>');
+    const optedOut = await row();
+    expect(optedOut).toContain('<em>opted out</em>');
+    // Every byte of a row goes to every tablet on each change (see the board's byte budget).
+    expect(Buffer.byteLength(optedOut) - Buffer.byteLength(plain)).toBe(' <em>opted out</em>'.length);
     await reply('START').expect(200);
     expect(await row()).not.toContain('opted out');
   });
