@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { openDatabase } from '../../src/db/database.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { messageStates } from '../../src/notifications/message-states.ts';
+import { createOptOutRepository } from '../../src/notifications/opt-out-repository.ts';
 import type { MessageState } from '../../src/notifications/message-states.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { orderStatuses } from '../../src/orders/order-status.ts';
@@ -12,8 +13,8 @@ const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish',
 
 /**
  * Fills the database file with a board as a busy kitchen has it: orders in every status, some late,
- * and latest messages in every state (with a reason on the failed ones). Returns the order ids,
- * oldest first. Call before the server opens the file.
+ * latest messages in every state (with a reason on the failed ones), and the fourth customer opted
+ * out of texts. Returns the order ids, oldest first. Call before the server opens the file.
  */
 export function seedKitchenBoard(path: string, options: { orders?: number; oldestMinutes?: number } = {}): string[] {
   const db = openDatabase(path);
@@ -42,6 +43,8 @@ export function seedKitchenBoard(path: string, options: { orders?: number; oldes
         .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queuedMessage(queued).id);
     }
   }
+  // One customer replied STOP: their row and order page say "opted out".
+  if (count > 3) createOptOutRepository(db).optOut(`+3161234${String(3).padStart(4, '0')}`, { source: 'keyword', keyword: 'STOP' });
   db.close();
   return ids;
 }
