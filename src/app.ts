@@ -20,7 +20,9 @@ import { createMessageRepository } from './notifications/message-repository.ts';
 import { createMessageStatsRepository } from './notifications/message-stats-repository.ts';
 import { createMessagesRouter } from './notifications/messages-router.ts';
 import { liveStates, messageStateLabels } from './notifications/message-states.ts';
+import { createInboundRouter, withoutInboundToken } from './notifications/inbound-router.ts';
 import { createNotifier } from './notifications/notifier.ts';
+import { createOptOutRepository } from './notifications/opt-out-repository.ts';
 import { createTemplateRepository } from './notifications/template-repository.ts';
 import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
@@ -68,6 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   const orders = createOrderRepository(db, { timeZone: config.timeZone });
   const messages = createMessageRepository(db);
   const templates = createTemplateRepository(db);
+  const optOuts = createOptOutRepository(db);
   const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName });
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
@@ -94,7 +97,7 @@ export function createApp(deps: AppDeps): express.Express {
     autoLogging: { ignore: (req) => req.url === '/healthz' },
     // What a request line needs to be read, not every header of the request and the response.
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutInboundToken(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     // Which API key a request came with, by its visible prefix (never the key).
@@ -145,8 +148,12 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  // Webhooks carry their own authentication (a signed JWT), not a session.
+  // Webhooks carry their own authentication (a signed JWT, or the inbound address's token), not a session.
   app.use(createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }));
+  app.use(createInboundRouter({
+    optOuts, token: config.messagebird.inboundWebhookToken, signingKey: config.messagebird.signingKey,
+    publicUrl: config.publicUrl, defaultCountry: config.defaultCountry,
+  }));
 
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
@@ -173,7 +180,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, notifier, formatTime, renderBoard: boardView.render }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));

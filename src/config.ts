@@ -62,6 +62,11 @@ const configSchema = z.object({
   MESSAGEBIRD_ORIGINATOR: originator.default('OmNomNom'),
   MESSAGEBIRD_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
   MESSAGEBIRD_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  // Part of the inbound webhook's address, so URL-safe characters only.
+  INBOUND_WEBHOOK_TOKEN: z.preprocess(emptyAsUndefined, z.string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 24)')
+    .regex(/^[A-Za-z0-9._~-]+$/, 'must be letters, digits, dots, dashes, underscores or tildes only (it is part of a URL)')
+    .optional()),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: 'must be the http(s) address the app is reached at, e.g. https://orders.example.com' }).optional()),
   SMS_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -95,7 +100,14 @@ export type Config = {
   port: number;
   databasePath: string;
   logLevel: (typeof logLevels)[number];
-  messagebird: { apiKey: string | undefined; originator: string; timeoutMs: number; signingKey: string | undefined };
+  messagebird: {
+    apiKey: string | undefined;
+    originator: string;
+    timeoutMs: number;
+    signingKey: string | undefined;
+    /** The secret part of the inbound (STOP/START) webhook's address; without it the route answers 404. */
+    inboundWebhookToken: string | undefined;
+  };
   publicUrl: string | undefined;
   outbox: { concurrency: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; checkGraceMs: number; notifyWaitMs: number };
   session: { secret: string | undefined; idleMinutes: number; maxHours: number };
@@ -141,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       originator: values.MESSAGEBIRD_ORIGINATOR,
       timeoutMs: values.MESSAGEBIRD_TIMEOUT_MS,
       signingKey: values.MESSAGEBIRD_SIGNING_KEY,
+      inboundWebhookToken: values.INBOUND_WEBHOOK_TOKEN,
     },
     publicUrl: values.PUBLIC_URL,
     outbox: {

@@ -6,6 +6,7 @@ import { createApp } from './app.ts';
 import { createLiveBoard } from './board/live-board.ts';
 import { loadConfigOrExit } from './config.ts';
 import { banner, createLogger, wantsPrettyLogs } from './logger.ts';
+import { isAlphanumericOriginator } from './notifications/originator.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { seedSampleOrders } from './orders/sample-orders.ts';
 import { createServices } from './services.ts';
@@ -51,6 +52,10 @@ try {
 // Normal on a laptop; worth a warning only where customers are meant to get texts.
 if (!config.messagebird.apiKey) logger[config.env === 'production' ? 'warn' : 'info']('MESSAGEBIRD_API_KEY is not set: notifications are logged, not sent');
 if (!config.publicUrl) logger.info('PUBLIC_URL is not set: MessageBird will not send delivery reports');
+// A warning where customers get texts; on a laptop without a key, information like the lines above.
+if (isAlphanumericOriginator(config.messagebird.originator)) {
+  logger[config.messagebird.apiKey ? 'warn' : 'info']({ originator: config.messagebird.originator }, 'MESSAGEBIRD_ORIGINATOR is a sender name, not a number: customers cannot reply to it (so STOP never arrives), and the US and Canada do not allow it. Use a two-way MessageBird number');
+}
 
 const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });
 const app = createApp({ config, db, dispatcher, logger, passwords, liveBoard });

@@ -11,6 +11,7 @@ import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
 import { bridgeMessageBirdTo, removeMessageBirdBridge } from './support/messagebird-bridge.ts';
 import { makeOrder, orderIdFor, seededRandom } from './support/helpers.ts';
+import { queuedMessage } from './support/queued-message.ts';
 
 let fake: FakeMessageBird;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
     const id = orderIdFor(label);
     orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
     const result = messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false });
-    return result.message;
+    return queuedMessage(result);
   };
   const reach = async (message: Message, states: MessageState[]) => {
     await expect.poll(() => messages.findById(message.id)!.state, { timeout: 5000, interval: 5 }).toSatisfy((state: MessageState) => states.includes(state));

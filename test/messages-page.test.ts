@@ -59,11 +59,11 @@ describe('GET /messages', () => {
     const page = await cook.get('/messages?until=2026-11-20').expect(200);
     const html = page.text;
 
-    expect(tableRow(html, '2026-11-20')).toEqual({ delivered: 4, failed: 1, expired: 0, 'not-sent': 0, open: 1, all: 6 });
-    expect(tableRow(html, '2026-11-19')).toEqual({ delivered: 0, failed: 1, expired: 1, 'not-sent': 1, open: 0, all: 3 });
-    expect(tableRow(html, '2026-11-07')).toEqual({ delivered: 1, failed: 0, expired: 0, 'not-sent': 0, open: 0, all: 1 });
-    expect(tableRow(html, '2026-11-13')).toEqual({ delivered: 0, failed: 0, expired: 0, 'not-sent': 0, open: 0, all: 0 });
-    expect(tableRow(html, 'all')).toEqual({ delivered: 5, failed: 2, expired: 1, 'not-sent': 1, open: 1, all: 10 });
+    expect(tableRow(html, '2026-11-20')).toEqual({ delivered: 4, failed: 1, expired: 0, 'not-sent': 0, cancelled: 0, open: 1, all: 6 });
+    expect(tableRow(html, '2026-11-19')).toEqual({ delivered: 0, failed: 1, expired: 1, 'not-sent': 1, cancelled: 0, open: 0, all: 3 });
+    expect(tableRow(html, '2026-11-07')).toEqual({ delivered: 1, failed: 0, expired: 0, 'not-sent': 0, cancelled: 0, open: 0, all: 1 });
+    expect(tableRow(html, '2026-11-13')).toEqual({ delivered: 0, failed: 0, expired: 0, 'not-sent': 0, cancelled: 0, open: 0, all: 0 });
+    expect(tableRow(html, 'all')).toEqual({ delivered: 5, failed: 2, expired: 1, 'not-sent': 1, cancelled: 0, open: 1, all: 10 });
     expect(html).not.toContain('data-day="2026-11-06"');
     expect(html).not.toContain('data-day="2026-11-21"');
 
@@ -121,7 +121,7 @@ describe('GET /messages', () => {
 
     const html = (await cook.get('/messages?until=2026-11-20').expect(200)).text;
 
-    expect(tableRow(html, 'all')).toEqual({ delivered: 0, failed: 0, expired: 0, 'not-sent': 0, open: 0, all: 0 });
+    expect(tableRow(html, 'all')).toEqual({ delivered: 0, failed: 0, expired: 0, 'not-sent': 0, cancelled: 0, open: 0, all: 0 });
     expect(html).not.toContain('<rect class="chart-bar');
     expect(html).toMatch(/id="delivery-rate">—</);
     expect(html).toMatch(/id="median-delivery">—</);
@@ -152,7 +152,7 @@ describe('GET /messages', () => {
     expect(svg).toContain('role="img"');
     expect(svg).toContain('aria-labelledby="messages-chart-title messages-chart-desc"');
     expect(svg).toContain('<title id="messages-chart-title">');
-    expect(svg).toContain('5 delivered, 2 failed, 1 expired, 1 not sent, 1 still open');
+    expect(svg).toContain('5 delivered, 2 failed, 1 expired, 1 not sent, 0 cancelled, 1 still open');
     expect(svg).not.toMatch(/style=|<script|\bon\w+=/);
     expect(page.headers['content-security-policy']).toContain("style-src 'self'");
     expect(page.headers['cache-control']).toBe('no-store');

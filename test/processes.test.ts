@@ -11,6 +11,7 @@ import { orderIdFor } from './support/helpers.ts';
 import { runServerToExit, startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
+import { queuedMessage } from './support/queued-message.ts';
 
 const root = join(import.meta.dirname, '..');
 const newDatabasePath = useTempDatabases();
@@ -37,7 +38,7 @@ function queueMessage(path: string, label: string) {
   const id = orderIdFor(label);
   const db = openDatabase(path);
   createOrderRepository(db).insert({ id, customerName: `Customer ${label}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
-  const message = createMessageRepository(db).queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false }).message;
+  const message = queuedMessage(createMessageRepository(db).queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false }));
   db.close();
   return message;
 }

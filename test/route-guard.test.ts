@@ -8,9 +8,10 @@ import type { Route } from './support/routes.ts';
 
 const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
 
-// Routes reachable without a session, each for a stated reason (the webhook carries a signed JWT;
+// Routes reachable without a session, each for a stated reason (the delivery-report webhook carries a
+// signed JWT, the inbound one a secret token in its address or a signed JWT — see opt-out.test.ts;
 // the API's description is public so shop and till developers can read it).
-const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status', 'GET /api/openapi.json']);
+const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status', 'POST /webhooks/messagebird/inbound{/:token}', 'GET /api/openapi.json']);
 // The intake API authenticates by API key instead of a session, and has no CSRF token: see 'every API route'.
 const apiRoute = (route: Route) => route.path.startsWith('/api/');
 const sessionRoute = (route: Route) => !apiRoute(route) && !publicRoutes.has(`${route.method} ${route.path}`);

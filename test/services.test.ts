@@ -5,6 +5,7 @@ import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createServices } from '../src/services.ts';
 import { FakeSmsSender, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
+import { queuedMessage } from './support/queued-message.ts';
 
 const newDatabasePath = useTempDatabases();
 const logger = pino({ level: 'silent' });
@@ -14,7 +15,7 @@ describe('createServices', () => {
     const sender = new FakeSmsSender();
     const services = createServices(testConfig(), { logger, sender });
     createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
-    const { message } = services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
+    const message = queuedMessage(services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.kick();
     expect(services.messages.findById(message.id)!.state).toBe('queued');
 
@@ -32,7 +33,7 @@ describe('createServices', () => {
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'mb-late' }); });
     const services = createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
     createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
-    const { message } = services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false });
+    const message = queuedMessage(services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.start();
     expect(sender.sent).toHaveLength(1);
 

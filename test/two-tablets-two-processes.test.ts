@@ -7,6 +7,7 @@ import { csrfTokenIn, orderIdFor } from './support/helpers.ts';
 import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
+import { queuedMessage } from './support/queued-message.ts';
 
 const tempDatabase = useTempDatabases();
 const admin = { username: 'chef', password: 'kitchen-door-blue-42' };
@@ -84,7 +85,7 @@ describe('two processes on one database', () => {
       orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'delayed' });
       // The first delay was texted; then the order was confirmed and delayed again.
       const first = messages.queue({ orderId: id, orderStatus: 'delayed', body: `First delay ${id}`, recipient: '+319876543211', reference: `first-${id}`, requestedBy: null }, { resend: false });
-      db.prepare("UPDATE messages SET state = 'sent' WHERE id = ?").run(first.message.id);
+      db.prepare("UPDATE messages SET state = 'sent' WHERE id = ?").run(queuedMessage(first).id);
       orders.updateStatus(id, 'confirmed', null);
       orders.updateStatus(id, 'delayed', null);
     }

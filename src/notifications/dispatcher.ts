@@ -145,6 +145,8 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
     try {
       const expired = messages.expireLeases();
       if (expired > 0) logger.warn({ expired }, 'found sends whose process stopped; checking them with MessageBird before any resend');
+      const cancelled = messages.cancelOptedOut();
+      if (cancelled > 0) logger.info({ cancelled }, 'cancelled queued messages to customers who opted out');
       // Look-ups first: a message with an unknown outcome is settled before anything is sent again.
       const checks = messages.claimChecks(Math.max(0, options.concurrency - inFlight.size), claim);
       for (const message of checks) track(message, check(message));

@@ -1,5 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { liveStates, stateRank } from './message-states.ts';
+import { createOptOutRepository, optedOutReason } from './opt-out-repository.ts';
+import type { OptOut } from './opt-out-repository.ts';
 import type { MessageState } from './message-states.ts';
 
 export type Message = {
@@ -34,7 +36,9 @@ export type NewMessage = Pick<Message, 'orderId' | 'orderStatus' | 'body' | 'rec
 
 export type QueueResult =
   | { outcome: 'queued'; message: Message }
-  | { outcome: 'already-sent'; message: Message };
+  | { outcome: 'already-sent'; message: Message }
+  /** The recipient opted out: nothing was queued. */
+  | { outcome: 'opted-out'; optOut: OptOut };
 
 /** A MessageBird delivery report, already checked for authenticity. */
 export type DeliveryReport = {
@@ -76,6 +80,7 @@ const live = liveStates.map((state) => `'${state}'`).join(', ');
 export type MessageRepository = ReturnType<typeof createMessageRepository>;
 
 export function createMessageRepository(db: Db, now: () => Date = () => new Date()) {
+  const optOuts = createOptOutRepository(db, now);
   const statements = {
     insert: db.prepare(`INSERT INTO messages (order_id, order_status, status_change_id, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
       VALUES (@orderId, @orderStatus, @statusChangeId, @body, @recipient, @reference, 'queued', @at, @requestedBy, @at, @at)`),
@@ -97,8 +102,12 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
     // can never claim the same row.
     claimDue: db.prepare(`UPDATE messages SET state = 'sending', attempts = attempts + 1, claimed_by = @owner,
         lease_until = @leaseUntil, last_attempt_at = @at, updated_at = @at
-      WHERE id IN (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at ORDER BY next_attempt_at, id LIMIT @limit)
+      WHERE id IN (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at
+        AND NOT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) ORDER BY next_attempt_at, id LIMIT @limit)
       RETURNING id`).pluck(),
+    // A text queued (or put back for a retry) for a number that has opted out since is never sent.
+    cancelOptedOut: db.prepare(`UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
+      WHERE state = 'queued' AND recipient IN (SELECT phone FROM opted_out_phones)`),
     claimChecks: db.prepare(`UPDATE messages SET claimed_by = @owner, lease_until = @leaseUntil
       WHERE id IN (SELECT id FROM messages WHERE state = 'checking' AND next_attempt_at <= @at
         AND (lease_until IS NULL OR lease_until < @at) ORDER BY next_attempt_at, id LIMIT @limit)
@@ -175,11 +184,14 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
     /**
      * Queues a message for the status change that put the order into `orderStatus`, unless one for
      * that same change is already queued, sent or delivered (unless resending): a later change back
-     * to the same status is a new change and gets its own text. Check and insert share one immediate
-     * transaction, so a double click or two processes cannot both queue one.
+     * to the same status is a new change and gets its own text. A recipient who opted out gets
+     * nothing, whoever asks. Checks and insert share one immediate transaction, so a double click,
+     * two processes or an opt-out arriving at that moment cannot slip a text through.
      */
     queue(message: NewMessage, options: { resend: boolean }): QueueResult {
       const run = db.transaction((): QueueResult => {
+        const optOut = optOuts.current(message.recipient);
+        if (optOut) return { outcome: 'opted-out', optOut };
         const statusChangeId = (statements.statusChangeFor.get(message.orderId, message.orderStatus) as number | null) ?? null;
         const existing = options.resend ? undefined : (statements.liveForChange.get(message.orderId, message.orderStatus, statusChangeId) as Message | undefined);
         if (existing) return { outcome: 'already-sent', message: existing };
@@ -189,6 +201,8 @@ export function createMessageRepository(db: Db, now: () => Date = () => new Date
       return run.immediate();
     },
 
+    /** Cancels queued messages whose recipient opted out after they were queued; returns how many. */
+    cancelOptedOut: () => statements.cancelOptedOut.run({ reason: optedOutReason, at: at() }).changes,
     /** Moves up to `limit` due messages to 'sending' under the claim, counting the attempt, and returns them. */
     claimDue(limit: number, claim: Claim): Message[] {
       const ids = statements.claimDue.all({ at: at(), limit, owner: claim.owner, leaseUntil: leaseUntil(claim) }) as number[];

@@ -1,8 +1,8 @@
 /**
- * The one list of message states. The database's message_states table and the views take it from
+ * The one list of message states. 'cancelled': queued, then never sent because the customer opted out. The database's message_states table and the views take it from
  * here; the board script gets rows rendered by the views.
  */
-export const messageStates = ['queued', 'sending', 'checking', 'sent', 'delivered', 'failed', 'expired', 'not-sent'] as const;
+export const messageStates = ['queued', 'sending', 'checking', 'sent', 'delivered', 'failed', 'expired', 'not-sent', 'cancelled'] as const;
 export type MessageState = (typeof messageStates)[number];
 
 /** What staff read for each state. */
@@ -15,6 +15,7 @@ export const messageStateLabels: Record<MessageState, string> = {
   failed: 'Failed',
   expired: 'Expired',
   'not-sent': 'Not sent',
+  cancelled: 'Cancelled',
 };
 
 /**
@@ -24,4 +25,4 @@ export const messageStateLabels: Record<MessageState, string> = {
 export const liveStates: readonly MessageState[] = ['queued', 'sending', 'checking', 'sent', 'delivered'];
 
 // States only move forward; the final ones never change again.
-export const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, checking: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3 };
+export const stateRank: Record<MessageState, number> = { queued: 0, sending: 1, checking: 1, sent: 2, delivered: 3, failed: 3, expired: 3, 'not-sent': 3, cancelled: 3 };

@@ -25,6 +25,19 @@ export function createSignatureCheck(signingKey: string) {
   };
 }
 
+/**
+ * The URL MessageBird signed: the configured public URL when there is one, else as this request
+ * arrived (scheme and host from proxy headers only when TRUST_PROXY trusts them).
+ */
+export function signedUrlOf(req: Request, publicUrl: string | undefined): string {
+  return publicUrl
+    ? `${publicUrl.replace(/\/+$/, '')}${req.originalUrl}`
+    : `${req.protocol}://${req.get('host')}${req.originalUrl}`;
+}
+
+/** The header MessageBird signs its webhooks in. */
+export const signatureHeader = SIGNATURE_HEADER_NAME;
+
 export const deliveryReportPath = '/webhooks/messagebird/status';
 
 /**
@@ -36,11 +49,7 @@ export function createWebhookRouter(deps: { messages: MessageRepository; signing
   const router = Router();
   const checkSignature = deps.signingKey ? createSignatureCheck(deps.signingKey) : undefined;
 
-  // The URL the provider signed: the configured public URL when there is one, else as this request
-  // arrived (scheme and host from proxy headers only when TRUST_PROXY trusts them).
-  const signedUrl = (req: Request) => deps.publicUrl
-    ? `${deps.publicUrl.replace(/\/+$/, '')}${req.originalUrl}`
-    : `${req.protocol}://${req.get('host')}${req.originalUrl}`;
+  const signedUrl = (req: Request) => signedUrlOf(req, deps.publicUrl);
 
   router.get(deliveryReportPath, async (req, res) => {
     if (!checkSignature) {

@@ -21,6 +21,8 @@ export type Order = {
   deliveredAt: string | null;
   /** The status change that put the order into its current status (its latest history row). */
   statusChangeId: number | null;
+  /** 1 when the customer's number opted out of texts (opted_out_phones), else 0. */
+  optedOut: 0 | 1;
 };
 
 export type StatusChange = {
@@ -58,7 +60,8 @@ export type StatusUpdate =
 /** The columns of an Order row, for every query that returns one (the board's too). */
 export const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
   created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt,
-  (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId`;
+  (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId,
+  EXISTS (SELECT 1 FROM opted_out_phones AS opted WHERE opted.phone = orders.phone) AS optedOut`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 

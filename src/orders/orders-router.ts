@@ -4,6 +4,9 @@ import createError from 'http-errors';
 import { z } from 'zod';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
+import type { OptOutRepository } from '../notifications/opt-out-repository.ts';
+import { describeOptOut } from '../notifications/opt-out-text.ts';
+import { northAmericaWarning } from '../notifications/originator.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
 import type { TimeFormatter } from '../web/format.ts';
@@ -34,8 +37,17 @@ const notifyForm = z.object({
   expectedStatus: z.enum(orderStatuses),
 });
 
-export function createOrdersRouter(deps: { orders: OrderRepository; messages: MessageRepository; notifier: Notifier; formatTime: TimeFormatter; renderBoard: BoardRenderer }): Router {
-  const { orders, messages, notifier, formatTime, renderBoard } = deps;
+export function createOrdersRouter(deps: {
+  orders: OrderRepository;
+  messages: MessageRepository;
+  optOuts: OptOutRepository;
+  notifier: Notifier;
+  formatTime: TimeFormatter;
+  renderBoard: BoardRenderer;
+  /** MESSAGEBIRD_ORIGINATOR, for the warning about sender names in the US and Canada. */
+  originator: string;
+}): Router {
+  const { orders, messages, optOuts, notifier, formatTime, renderBoard } = deps;
   const router = Router();
 
   const changedSince = (order: Order, change: StatusChange) =>
@@ -78,8 +90,45 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
 
   router.get('/orders/:orderId', (_req, res) => {
     const order = res.locals.order!;
-    res.render('order', { title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id) });
+    const optOut = optOuts.current(order.phone);
+    res.render('order', {
+      title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id),
+      optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: optOuts.history(order.phone),
+    });
   });
+
+  // By hand, for a customer who called: any signed-in staff, recorded with who did it.
+  router.post('/orders/:orderId/opt-out', (req, res) => {
+    const order = res.locals.order!;
+    const { changed, cancelled } = optOuts.optOut(order.phone, { source: 'staff', staffId: res.locals.currentStaff!.id });
+    const unsent = cancelled > 0 ? ` ${cancelled === 1 ? 'A text still queued was' : `${cancelled} texts still queued were`} cancelled.` : '';
+    setFlash(req, changed
+      ? { kind: 'success', message: `${order.customerName} (${order.phone}) gets no more texts.${unsent}` }
+      : { kind: 'info', message: `${order.customerName} (${order.phone}) was already opted out; nothing changed.` });
+    res.redirect(303, orderPage(order));
+  });
+
+  router.post('/orders/:orderId/opt-in', (req, res) => {
+    const order = res.locals.order!;
+    const { changed } = optOuts.optIn(order.phone, { source: 'staff', staffId: res.locals.currentStaff!.id });
+    setFlash(req, changed
+      ? { kind: 'success', message: `${order.customerName} (${order.phone}) can be texted again.` }
+      : { kind: 'info', message: `${order.customerName} (${order.phone}) was not opted out; nothing changed.` });
+    res.redirect(303, orderPage(order));
+  });
+
+  /** Sends the outcome back to the order's row, or refuses (409) when the customer opted out. */
+  const answerNotify = (req: Request, res: Response, result: NotifyResult) => {
+    if (result.outcome === 'opted-out') {
+      res.status(409);
+      res.locals.flash = { kind: 'error', message: `Nothing was sent: ${describeOptOut(result.order.customerName, result.optOut, formatTime)} and gets no more texts.` };
+      return renderBoard(res);
+    }
+    const flash = notifyFlash(result, formatTime);
+    const warning = northAmericaWarning(deps.originator, result.order.phone);
+    setFlash(req, warning ? { ...flash, details: [...(flash.details ?? []), warning] } : flash);
+    res.redirect(303, rowOnBoard(result.order));
+  };
 
   router.post('/orders/:orderId/status', (req, res) => {
     const order = res.locals.order!;
@@ -104,17 +153,13 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
 
   router.post('/orders/:orderId/notify', async (req, res) => {
     if (!notifyAllowed(req, res)) return;
-    const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!;
-    setFlash(req, notifyFlash(result, formatTime));
-    res.redirect(303, rowOnBoard(res.locals.order!));
+    answerNotify(req, res, (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!);
   });
 
   // "Send again" is its own button and route, so a double click on Notify can never text twice.
   router.post('/orders/:orderId/resend', async (req, res) => {
     if (!notifyAllowed(req, res)) return;
-    const result = (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!;
-    setFlash(req, notifyFlash(result, formatTime));
-    res.redirect(303, rowOnBoard(res.locals.order!));
+    answerNotify(req, res, (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!);
   });
 
   return router;
@@ -125,7 +170,12 @@ function rowOnBoard(order: Order): string {
   return `/#order-${encodeURIComponent(order.id)}`;
 }
 
-function notifyFlash({ outcome, order, message }: NotifyResult, formatTime: TimeFormatter): Flash {
+function orderPage(order: Order): string {
+  return `/orders/${encodeURIComponent(order.id)}`;
+}
+
+function notifyFlash(result: Exclude<NotifyResult, { outcome: 'opted-out' }>, formatTime: TimeFormatter): Flash {
+  const { outcome, order, message } = result;
   const name = order.customerName;
   if (outcome === 'already-sent') {
     return {
@@ -152,5 +202,7 @@ function notifyFlash({ outcome, order, message }: NotifyResult, formatTime: Time
       return { kind: 'info', message: `MessageBird is slow to answer: the message to ${name} is on its way and the board shows its progress.` };
     case 'checking':
       return { kind: 'info', message: `No clear answer from MessageBird: checking with MessageBird whether ${name} got the message before sending it again. The board shows its progress.`, details: reasons };
+    case 'cancelled':
+      return { kind: 'error', message: `Nothing was sent: ${name} opted out before the message went out.` };
   }
 }

@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import { openDatabase } from '../../src/db/database.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { messageStates } from '../../src/notifications/message-states.ts';
+import { createOptOutRepository } from '../../src/notifications/opt-out-repository.ts';
 import type { MessageState } from '../../src/notifications/message-states.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { orderStatuses } from '../../src/orders/order-status.ts';
+import { queuedMessage } from './queued-message.ts';
 
 // Plain imports only (no test helpers): screenshot runs use this outside vitest too.
 const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish', 'Sally Snacks', 'Gus Gobble', 'Mia Munch', 'Tom Tuckin'];
 
 /**
  * Fills the database file with a board as a busy kitchen has it: orders in every status, some late,
- * and latest messages in every state (with a reason on the failed ones). Returns the order ids,
- * oldest first. Call before the server opens the file.
+ * latest messages in every state (with a reason on the failed ones), and the fourth customer opted
+ * out of texts. Returns the order ids, oldest first. Call before the server opens the file.
  */
 export function seedKitchenBoard(path: string, options: { orders?: number; oldestMinutes?: number } = {}): string[] {
   const db = openDatabase(path);
@@ -38,9 +40,11 @@ export function seedKitchenBoard(path: string, options: { orders?: number; oldes
       const failedReason = state === 'failed' || state === 'expired' ? 'Bad request (phone number has unknown format)' : null;
       // Due tomorrow and leased elsewhere: the server's outbox leaves these states as they are.
       db.prepare('UPDATE messages SET state = ?, error_description = ?, next_attempt_at = ?, claimed_by = ?, lease_until = ? WHERE id = ?')
-        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queued.message.id);
+        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queuedMessage(queued).id);
     }
   }
+  // One customer replied STOP: their row and order page say "opted out".
+  if (count > 3) createOptOutRepository(db).optOut(`+3161234${String(3).padStart(4, '0')}`, { source: 'keyword', keyword: 'STOP' });
   db.close();
   return ids;
 }

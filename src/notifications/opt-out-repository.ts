@@ -1,0 +1,89 @@
+import type { Db } from '../db/database.ts';
+
+/** How an opt-out or opt-in came about: the customer's reply, or staff by hand (a customer who called). */
+export type OptOutSource = { source: 'keyword'; keyword: string } | { source: 'staff'; staffId: number };
+
+/** A number opted out now, and the event that did it. */
+export type OptOut = {
+  phone: string;
+  optedOutAt: string;
+  source: 'keyword' | 'staff';
+  /** The keyword as the customer sent it (trimmed), for a reply. */
+  keyword: string | null;
+  /** Who marked it, for staff. */
+  staffUsername: string | null;
+};
+
+export type OptOutEvent = {
+  id: number;
+  phone: string;
+  optedOut: boolean;
+  source: 'keyword' | 'staff';
+  keyword: string | null;
+  staffUsername: string | null;
+  at: string;
+};
+
+/** What a message still queued for a number that opts out becomes: see message-states.ts. */
+export const optedOutReason = 'Not sent: the customer opted out before it went out';
+
+export type OptOutRepository = ReturnType<typeof createOptOutRepository>;
+
+/**
+ * The numbers that get no more texts, and the history of every opt-out and opt-in. Numbers are
+ * E.164, as orders and messages store them.
+ */
+export function createOptOutRepository(db: Db, now: () => Date = () => new Date()) {
+  const statements = {
+    current: db.prepare(`SELECT event.phone, event.at AS optedOutAt, event.source, event.keyword, staff.username AS staffUsername
+      FROM opted_out_phones AS opted JOIN opt_out_events AS event ON event.id = opted.event_id
+      LEFT JOIN staff ON staff.id = event.staff_id WHERE opted.phone = ?`),
+    history: db.prepare(`SELECT event.id, event.phone, event.opted_out AS optedOut, event.source, event.keyword,
+        staff.username AS staffUsername, event.at
+      FROM opt_out_events AS event LEFT JOIN staff ON staff.id = event.staff_id WHERE event.phone = ? ORDER BY event.id DESC`),
+    isOptedOut: db.prepare('SELECT 1 FROM opted_out_phones WHERE phone = ?').pluck(),
+    insertEvent: db.prepare(`INSERT INTO opt_out_events (phone, opted_out, source, keyword, staff_id, at)
+      VALUES (@phone, @optedOut, @source, @keyword, @staffId, @at)`),
+    insertOptedOut: db.prepare('INSERT INTO opted_out_phones (phone, event_id) VALUES (?, ?)'),
+    deleteOptedOut: db.prepare('DELETE FROM opted_out_phones WHERE phone = ?'),
+    // Texts queued before the opt-out never go out; one being sent right now cannot be stopped.
+    cancelQueued: db.prepare(`UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
+      WHERE state = 'queued' AND recipient = @phone`),
+  };
+
+  const record = (phone: string, optedOut: boolean, how: OptOutSource, at: string) => Number(statements.insertEvent.run({
+    phone,
+    optedOut: optedOut ? 1 : 0,
+    source: how.source,
+    keyword: how.source === 'keyword' ? how.keyword : null,
+    staffId: how.source === 'staff' ? how.staffId : null,
+    at,
+  }).lastInsertRowid);
+
+  // Each is one immediate transaction: check, history row and current list change together.
+  const optOut = db.transaction((phone: string, how: OptOutSource): { changed: boolean; cancelled: number } => {
+    if (statements.isOptedOut.get(phone)) return { changed: false, cancelled: 0 };
+    const at = now().toISOString();
+    statements.insertOptedOut.run(phone, record(phone, true, how, at));
+    const cancelled = statements.cancelQueued.run({ phone, reason: optedOutReason, at }).changes;
+    return { changed: true, cancelled };
+  });
+  const optIn = db.transaction((phone: string, how: OptOutSource): { changed: boolean } => {
+    if (!statements.isOptedOut.get(phone)) return { changed: false };
+    record(phone, false, how, now().toISOString());
+    statements.deleteOptedOut.run(phone);
+    return { changed: true };
+  });
+
+  return {
+    /** The opt-out in force for this number, or undefined when it may be texted. */
+    current: (phone: string) => statements.current.get(phone) as OptOut | undefined,
+    /** Every opt-out and opt-in of the number, newest first. */
+    history: (phone: string) => (statements.history.all(phone) as Array<Omit<OptOutEvent, 'optedOut'> & { optedOut: number }>)
+      .map((event) => ({ ...event, optedOut: event.optedOut === 1 })),
+    /** Opts the number out and cancels its queued texts; `changed` is false when it already was. */
+    optOut: (phone: string, how: OptOutSource) => optOut.immediate(phone, how),
+    /** Lets the number be texted again; `changed` is false when it was not opted out. */
+    optIn: (phone: string, how: OptOutSource) => optIn.immediate(phone, how),
+  };
+}
