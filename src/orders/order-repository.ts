@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
 import type { OrderInput } from './order-input.ts';
 import type { OrderStatus } from './order-status.ts';
+import { expectedAfterDelay } from './delays.ts';
 
 export type Order = {
   id: string;
@@ -20,6 +21,10 @@ export type Order = {
   deliveredAt: string | null;
   /** The status change that put the order into its current status (its latest history row). */
   statusChangeId: number | null;
+  /** The latest delay staff set, in minutes; kept when the order moves on. */
+  delayMinutes: number | null;
+  /** When the kitchen expects to deliver, as the latest delay set it; kept when the order moves on. */
+  expectedAt: string | null;
 };
 
 export type StatusChange = {
@@ -48,6 +53,9 @@ export type CreateResult =
   | { outcome: 'created'; order: Order }
   | { outcome: 'exists'; order: Order; sameOrder: boolean };
 
+/** A delay given with a change to delayed: its minutes, and when the board starts calling an order late. */
+export type Delay = { minutes: number; lateAfterMinutes: number };
+
 export type StatusUpdate =
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
   | { outcome: 'unchanged'; order: Order }
@@ -57,6 +65,7 @@ export type StatusUpdate =
 /** The columns of an Order row, for every query that returns one (the board's too). */
 export const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
   created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt,
+  delay_minutes AS delayMinutes, expected_at AS expectedAt,
   (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
@@ -79,6 +88,7 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
     SET status = @status, updated_at = @at,
         delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
     WHERE id = @id`);
+  const setDelay = db.prepare('UPDATE orders SET delay_minutes = @minutes, expected_at = @expectedAt WHERE id = @id');
   const insertChange = db.prepare(
     'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
   );
@@ -138,15 +148,19 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
   // Read-then-write transactions start IMMEDIATE: they take the write lock first, so a second
   // process waits (busy_timeout) instead of failing with SQLITE_BUSY when it tries to write.
   // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
-  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined): StatusUpdate | undefined => {
+  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined, delay: Delay | undefined): StatusUpdate | undefined => {
     const current = findById(id);
     if (!current) return undefined;
     if (current.status === status) return { outcome: 'unchanged', order: current };
     if (expectedStatus !== undefined && current.status !== expectedStatus) {
       return { outcome: 'conflict', order: current, latestChange: latestChange(id)! };
     }
-    const at = now().toISOString();
+    const moment = now();
+    const at = moment.toISOString();
     setStatus.run({ id, status, at });
+    if (delay) {
+      setDelay.run({ id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
+    }
     insertChange.run(id, status, at, staffId);
     return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
   });
@@ -165,9 +179,11 @@ export function createOrderRepository(db: Db, now: () => Date = () => new Date()
      * With `expectedStatus` (the status the page showed), an order changed since is left alone and
      * the change that overtook it is returned. Check and write share one immediate transaction, so
      * a second writer (another tablet, another process) waits instead of reading a stale status.
+     * A `delay` (with a change to delayed) also records its minutes and the new expected time,
+     * computed from the row read under the same lock. Inside another transaction it joins that one.
      */
-    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus) =>
-      updateStatus.immediate(id, status, staffId, expectedStatus),
+    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus, delay?: Delay) =>
+      updateStatus.immediate(id, status, staffId, expectedStatus, delay),
     latestChange,
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
   };
