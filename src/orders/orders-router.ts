@@ -86,7 +86,10 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
 
   router.get('/orders/:orderId', (_req, res) => {
     const order = res.locals.order!;
-    res.render('order', { title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id) });
+    res.render('order', {
+      title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id),
+      delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
+    });
   });
 
   router.post('/orders/:orderId/status', async (req, res) => {
