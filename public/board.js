@@ -27,7 +27,8 @@ if (board) {
     if (box && !box.dataset.touched) box.checked = textDefaults.has(field.value);
     const delay = form.querySelector('.delay');
     if (field.value === 'delayed' && form.elements.namedItem('expectedStatus').value !== 'delayed') {
-      if (!delay) form.append(delayField.content.cloneNode(true));
+      // After Update, the form's first button: Enter in the minutes field presses Update.
+      if (!delay) form.querySelector('button').after(delayField.content.cloneNode(true));
     } else {
       delay?.remove();
     }
