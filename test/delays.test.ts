@@ -67,6 +67,9 @@ describe('a delay with an estimate', () => {
     ['empty minutes', { delayMinutes: '' }],
     ['words', { delayMinutes: 'soon' }],
     ['a fraction', { delayMinutes: '12.5' }],
+    ['a number written as an exponent', { delayMinutes: '1e1' }],
+    ['a hexadecimal number', { delayMinutes: '0x14' }],
+    ['two values for one field', { delayMinutes: ['10', '20'] }],
     ['a quick pick out of range', { quickDelay: '999' }],
   ])('answers 400 for %s, changes nothing and keeps what was picked and typed', async (_name, fields) => {
     const { agent, orders, messages } = await setup();
@@ -83,7 +86,8 @@ describe('a delay with an estimate', () => {
     expect(row).toContain('<option selected>delayed');
     expect(row).toContain('<input type="checkbox" name="text" checked>');
     expect(row).toContain('<button name="quickDelay" value="20">+20 min</button>');
-    if ('delayMinutes' in fields && fields.delayMinutes) expect(row).toContain(`name="delayMinutes" type="number" min="1" max="180" inputmode="numeric" aria-label="Or minutes late (1–180)" placeholder="min" value="${fields.delayMinutes}"`);
+    const typed = (fields as { delayMinutes?: unknown }).delayMinutes;
+    if (typeof typed === 'string' && typed) expect(row).toContain(`name="delayMinutes" type="number" min="1" max="180" inputmode="numeric" aria-label="Or minutes late (1–180)" placeholder="min" value="${typed}"`);
   });
 
   it('ignores minutes sent with another status', async () => {

@@ -6,13 +6,17 @@ export const quickDelays = [10, 20, 30] as const;
 
 export const delayRule = `Say how late it runs: ${quickDelays.map((minutes) => `+${minutes}`).join(', ')} or ${delayLimits.min}–${delayLimits.max} minutes`;
 
-/** The minutes field of the status form: a whole number in range, or absent (empty counts as absent). */
+/**
+ * A minutes field of the status form: whole minutes in range, as digits (not "1e1" or "0x14"), or
+ * absent (empty counts as absent).
+ */
 export const delayMinutesField = z.preprocess(
   (value) => (value === '' ? undefined : value),
-  z.coerce.number({ error: delayRule })
-    .int({ error: delayRule })
-    .min(delayLimits.min, { error: delayRule })
-    .max(delayLimits.max, { error: delayRule })
+  z.string({ error: delayRule })
+    .trim()
+    .regex(/^\d{1,3}$/, { error: delayRule })
+    .transform(Number)
+    .pipe(z.number().min(delayLimits.min, { error: delayRule }).max(delayLimits.max, { error: delayRule }))
     .optional(),
 );
 
