@@ -131,4 +131,13 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
     expect((sender as FakeSmsSender).sent).toHaveLength(1);
     expect(await flashOn(agent)).toMatch(/^Don Cheetos was already texted that their order is confirmed/);
   });
+
+  it('keeps the row\'s box as it was when Notify refuses a list showing an unsaved status', async () => {
+    const { agent } = await setup({ orderStatus: 'confirmed' });
+    // delivered's box starts ticked; this press had it unticked.
+    const response = await agent.post(`/orders/${don}/notify`).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(409);
+    const row = new RegExp(`<tr id="order-${don}"[^]*?</tr>`).exec(response.text)![0];
+    expect(row).toContain('<option selected>delivered');
+    expect(row).toContain('<input type="checkbox" name="text">');
+  });
 });

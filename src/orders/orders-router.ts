@@ -68,7 +68,7 @@ export function createOrdersRouter(deps: { orders: OrderRepository; messages: Me
     } else if (parsed.data.status !== order.status) {
       res.status(409);
       message = `Nothing was sent to ${order.customerName}: the list shows ${parsed.data.status}, but the saved status is ${order.status}. Press Update to save ${parsed.data.status} first, then notify — or set the list back to ${order.status}.`;
-      choices.set(order.id, { status: parsed.data.status });
+      choices.set(order.id, typedChoice((req.body ?? {}) as Record<string, unknown>, order));
     }
     if (!message) return true;
     res.locals.flash = { kind: 'error', message };
