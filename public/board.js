@@ -1,6 +1,6 @@
 // Keeps the board current without reloading: new orders, status changes by colleagues and message
 // states arrive over Server-Sent Events (GET /events) as rows rendered by the server's own row
-// template. A row whose status list is in use (focused, or changed but not yet saved) keeps that
+// template. A row whose status form is in use (focused, or changed but not yet saved) keeps that
 // cell as it is. Everything works without this script: a reload shows the same.
 const board = document.getElementById('board');
 
@@ -10,6 +10,29 @@ const landedOn = window.location.hash.startsWith('#order-') ? document.getElemen
 if (landedOn) {
   landedOn.tabIndex = -1;
   landedOn.focus();
+}
+
+// Picking a status sets the "Text the customer" box to the admin's default for that status (unless
+// the box was clicked already), and picking delayed brings the delay field: the quick picks submit
+// the form at once. Without this script a row shows that field after an Update that lacked minutes.
+if (board) {
+  const textDefaults = new Set(board.dataset.textDefaults.split(' ').filter(Boolean));
+  const delayField = document.getElementById('delay-field');
+  board.addEventListener('change', (event) => {
+    const field = event.target;
+    if (field.name === 'text') field.dataset.touched = 'yes';
+    if (field.name !== 'status') return;
+    const form = field.form;
+    const box = form.elements.namedItem('text');
+    if (box && !box.dataset.touched) box.checked = textDefaults.has(field.value);
+    const delay = form.querySelector('.delay');
+    if (field.value === 'delayed' && form.elements.namedItem('expectedStatus').value !== 'delayed') {
+      // After Update, the form's first button: Enter in the minutes field presses Update.
+      if (!delay) form.querySelector('button').after(delayField.content.cloneNode(true));
+    } else {
+      delay?.remove();
+    }
+  });
 }
 
 if (board && window.EventSource) {
@@ -37,12 +60,14 @@ if (board && window.EventSource) {
     return template.content.firstElementChild;
   };
 
-  /** A status list someone is using: focused, or changed and not yet saved. */
+  /** A status form someone is using: focus inside, or a list, box or minutes changed and not yet saved. */
   const busyCell = (row) => {
-    const select = row.querySelector('select');
-    if (!select) return undefined;
-    const saved = [...select.options].find((option) => option.defaultSelected)?.value;
-    return document.activeElement === select || select.value !== saved ? select.closest('td') : undefined;
+    const form = row.querySelector('form');
+    if (!form) return undefined;
+    const changed = [...form.elements].some((field) => (field.type === 'checkbox' ? field.checked !== field.defaultChecked
+      : field.tagName === 'SELECT' ? [...field.options].some((option) => option.selected !== option.defaultSelected)
+        : field.type === 'number' && field.value !== field.defaultValue));
+    return form.contains(document.activeElement) || changed ? form.closest('td') : undefined;
   };
 
   function replace(row, fresh) {

@@ -30,6 +30,9 @@ import { createNewOrderRouter } from './orders/new-order-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
+import { delayLimits, quickDelays } from './orders/delays.ts';
+import { createSettingsRepository } from './settings/settings-repository.ts';
+import { createSettingsRouter } from './settings/settings-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
 import { createAuthRouter } from './staff/auth-router.ts';
 import { loadCurrentStaff, requireStaff, sendSignedOutFormToSignIn } from './staff/authentication.ts';
@@ -69,9 +72,11 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, db, logger } = deps;
   const orders = createOrderRepository(db, { timeZone: config.timeZone });
   const messages = createMessageRepository(db);
+  const formatTime = createTimeFormatter(config.timeZone);
   const templates = createTemplateRepository(db);
   const optOuts = createOptOutRepository(db);
-  const notifier = createNotifier({ orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName });
+  const notifier = createNotifier({ db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime });
+  const settings = createSettingsRepository(db);
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
   const throttle = createLoginThrottle(db, deps.throttleLimits);
@@ -80,17 +85,16 @@ export function createApp(deps: AppDeps): express.Express {
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
   // The kitchen's days, in TIME_ZONE: the board's counts, the Done view, the Messages page.
   const calendar = createZonedCalendar(config.timeZone);
-  const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar });
+  const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar, textDefaults: settings.textDefaults });
 
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
-  const formatTime = createTimeFormatter(config.timeZone);
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
   // What every board row needs besides its order: the one row partial reads it from here.
-  app.locals.board = { ...config.board, statuses: orderStatuses, liveStates };
+  app.locals.board = { ...config.board, statuses: orderStatuses, liveStates, delays: { ...delayLimits, quick: quickDelays } };
 
   app.use(pinoHttp({
     logger,
@@ -180,12 +184,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireStaff);
   app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, originator: config.messagebird.originator }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));
   app.use(createTemplatesRouter({ templates, restaurantName: config.restaurantName }));
+  app.use(createSettingsRouter({ settings }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
   app.use(errorHandler({ showDetails: config.showErrorDetails }));

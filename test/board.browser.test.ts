@@ -28,6 +28,10 @@ describe.skipIf(!chromiumPath)('the board in a real browser', () => {
 
     const row = page.getByRole('row', { name: /Mike Madeater/ });
     await row.getByRole('combobox', { name: /Status/ }).selectOption('confirmed');
+    // Picking confirmed ticks "Text the customer" (the default for confirmed); this time, no text.
+    const textBox = row.getByRole('checkbox', { name: 'Text the customer' });
+    expect(await textBox.isChecked()).toBe(true);
+    await textBox.uncheck();
     await row.getByRole('button', { name: /Update/ }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Mike Madeater\'s order is now confirmed.');
     expect(await row.getByRole('combobox', { name: /Status/ }).inputValue()).toBe('confirmed');
@@ -48,9 +52,27 @@ describe.skipIf(!chromiumPath)('the board in a real browser', () => {
     await signIn(page, server.url);
     const select = page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('combobox', { name: /Status/ });
     await select.focus();
-    await select.selectOption('delayed');
+    await select.selectOption('confirmed');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('Hannah Hungry\'s order is now delayed.');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Hannah Hungry\'s order is now confirmed.');
+  });
+
+  it('sets a delay with +20 and shows the expected time on the board, and texts it', async () => {
+    const page = await browser.newPage();
+    await signIn(page, server.url);
+    const row = page.getByRole('row', { name: /Don Cheetos/ });
+    const name = 'Don Cheetos';
+    await row.getByRole('combobox', { name: /Status/ }).selectOption('delayed');
+    // The script brings the quick picks at once; one press saves the delay (and texts: delayed's default).
+    await row.getByRole('button', { name: '+20 min' }).click();
+
+    const flash = page.getByRole('status');
+    await expect.poll(() => flash.textContent()).toMatch(new RegExp(`${name}'s order is now delayed \\(20 minutes late, expected around (\\d\\d:\\d\\d)\\), but nothing was sent: no MessageBird API key is configured\\. ${name} would have received: “.*running about 20 minutes late; we now expect to deliver it around \\1\\.”`));
+    const time = /expected around (\d\d:\d\d)/.exec((await flash.textContent())!)![1]!;
+    // The kitchen's clock, as the server formats it, under the status badge of the delayed row.
+    await expect.poll(() => row.locator('td').first().textContent()).toBe(`delayedexpected ${time}`);
   });
 });

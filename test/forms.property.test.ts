@@ -38,18 +38,30 @@ function expectSafe(response: { status: number; text: string }) {
 }
 
 describe('every form, under generated input', () => {
-  it('POST /orders/:orderId/status: never a 5xx, a 400 for anything but known statuses, a 409 from a stale page, and nothing changed then', async () => {
-    const { admin, snapshot, orders } = await setup();
+  it('POST /orders/:orderId/status: never a 5xx, a 400 for anything but known statuses and delays, a 409 from a stale page, and nothing changed or texted then', async () => {
+    const { admin, snapshot, orders, sender } = await setup();
     const known = (value: unknown) => typeof value === 'string' && (orderStatuses as readonly string[]).includes(value);
-    await fc.assert(fc.asyncProperty(formOf({ status: fc.constantFrom(...orderStatuses), expectedStatus: fc.constantFrom(...orderStatuses) }), async (form) => {
+    // Minutes: absent, empty, or 1–180 as digits (spaces around allowed).
+    const minutesOk = (value: unknown) => value === undefined || value === ''
+      || (typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) && Number(value) >= 1 && Number(value) <= 180);
+    const given = (value: unknown) => value !== undefined && value !== '';
+    const minutes = fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom('', ' 20 ', '1e1', '0x14', '20.0'));
+    const fields = { status: fc.constantFrom(...orderStatuses), expectedStatus: fc.constantFrom(...orderStatuses), delayMinutes: minutes, quickDelay: minutes, text: fc.constant('on') };
+    await fc.assert(fc.asyncProperty(formOf(fields), async (form) => {
       const before = snapshot();
+      const sentBefore = sender.sent.length;
       const saved = orders.findById('00000000000000000000000000000001')!.status;
       const response = await admin.post('/orders/00000000000000000000000000000001/status').send(form);
       expectSafe(response);
-      const valid = known(form.status) && known(form.expectedStatus);
+      const valid = known(form.status) && known(form.expectedStatus) && minutesOk(form.delayMinutes) && minutesOk(form.quickDelay)
+        && (form.text === undefined || form.text === 'on')
+        && !(form.status === 'delayed' && form.expectedStatus !== 'delayed' && !given(form.delayMinutes) && !given(form.quickDelay));
       const stale = valid && form.status !== saved && form.expectedStatus !== saved;
       expect(response.status).toBe(!valid ? 400 : stale ? 409 : 303);
-      if (!valid || stale) expect(snapshot()).toBe(before);
+      if (!valid || stale) {
+        expect(snapshot()).toBe(before);
+        expect(sender.sent.length).toBe(sentBefore);
+      }
     }), { numRuns });
   }, 60_000);
 

@@ -60,7 +60,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
   afterAll(() => setup?.close());
 
   it('has no serious or critical axe findings and no page wider than the screen, on every page, light and dark, phone and desktop', async () => {
-    const pages = ['/', `/orders/${orderIds[3]}`, '/orders/new', '/done', '/messages', '/staff', '/account', '/api-keys', '/templates', '/no-such-page'];
+    const pages = ['/', `/orders/${orderIds[3]}`, '/orders/new', '/done', '/messages', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
     const findings: string[] = [];
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const viewport of [phone, desktop]) {
@@ -119,7 +119,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     const row = page.locator(`#order-${id}`);
     const name = (await row.locator('th a').first().textContent())!;
     await row.getByRole('combobox').selectOption('delayed');
-    await row.getByRole('button', { name: 'Update' }).click();
+    await row.getByRole('button', { name: '+20 min' }).click();
 
     await page.waitForURL(`${server.url}/#order-${id}`);
     await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe(`order-${id}`);
@@ -127,7 +127,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     expect(box.y).toBeGreaterThanOrEqual(0);
     expect(box.y + box.height).toBeLessThanOrEqual(tablet.height);
     const flash = page.getByRole('status').filter({ hasText: name });
-    expect(await flash.textContent()).toContain(`${name}'s order is now delayed.`);
+    expect(await flash.textContent()).toContain(`${name}'s order is now delayed (20 minutes late, expected around`);
     const flashBox = (await flash.boundingBox())!;
     expect(flashBox.y).toBeGreaterThanOrEqual(0);
     await page.context().close();

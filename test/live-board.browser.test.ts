@@ -39,6 +39,7 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     // The counter changes Mike's status and notifies Hannah.
     const mikeOnCounter = counter.page.getByRole('row', { name: /Mike Madeater/ });
     await mikeOnCounter.getByRole('combobox', { name: /Status/ }).selectOption('confirmed');
+    await mikeOnCounter.getByRole('checkbox', { name: 'Text the customer' }).uncheck();
     await mikeOnCounter.getByRole('button', { name: 'Update' }).click();
     await counter.page.getByRole('status').filter({ hasText: 'now confirmed' }).waitFor();
     await counter.page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('button', { name: /Notify customer/ }).click();

@@ -62,7 +62,7 @@ describe('POST /orders/:orderId/notify', () => {
     const { agent, sender, db } = await setup();
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '20' }).expect(303);
     // The latest message announced the first delay: the board does not offer to send it "again".
     expect((await agent.get('/')).text).not.toContain('formaction="/orders/0000000000000000000000000000000a/resend"');
 
@@ -85,7 +85,7 @@ describe('POST /orders/:orderId/notify', () => {
     const { agent, sender } = await setup();
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
-    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+    await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '20' }).expect(303);
 
     await Promise.all(Array.from({ length: 5 }, () => agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed'))));
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);

@@ -140,7 +140,7 @@ describe('POST /orders/:orderId/status', () => {
     const firstDelivery = orders.findById('00000000000000000000000000000001')!.deliveredAt;
     expect(firstDelivery).toBeTruthy();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delayed', expectedStatus: 'delivered' }).expect(303);
+    await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delayed', expectedStatus: 'delivered', delayMinutes: '20' }).expect(303);
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
 

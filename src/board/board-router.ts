@@ -21,9 +21,12 @@ const doneQuery = z.object({
 
 export type BoardView = ReturnType<typeof createBoardView>;
 
+/** What a refused form had in a row, kept when the board is shown again: the status, the minutes typed, the box. */
+export type RowChoice = { status: OrderStatus; delayMinutes?: string; textCustomer?: boolean };
+
 /** What the board page shows, computed in a fixed number of indexed queries. */
-export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; now?: () => Date }) {
-  const { board, messages, live, settings } = deps;
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => ReadonlySet<OrderStatus>; now?: () => Date }) {
+  const { board, messages, live, settings, textDefaults } = deps;
   const now = deps.now ?? (() => new Date());
 
   /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
@@ -36,11 +39,13 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     placeOf,
     now,
     days: deps.days,
+    /** The statuses whose "Text the customer" box starts ticked: read once per page or live batch, not per row. */
+    textDefaults,
     /**
-     * Renders the board, optionally narrowed by a search; `choices` keeps a status picked in a row's
-     * list but not saved, so a refused form loses nothing.
+     * Renders the board, optionally narrowed by a search; `choices` keeps what a row's form had but
+     * did not save, so a refused form loses nothing.
      */
-    render(res: Response, searchText?: string, choices?: ReadonlyMap<string, OrderStatus>) {
+    render(res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) {
       const at = now();
       // Read before the rows, so a change between the two is sent again rather than missed.
       const lastEventId = live.newestEventId();
@@ -54,6 +59,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         lastEventId,
         search: searchText,
         choices,
+        textDefaults: textDefaults(),
         now: at.getTime(),
       });
     },
@@ -105,6 +111,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       nextPage: page.next ? link(page.next) : undefined,
       firstPage: link(),
       now: at.getTime(),
+      textDefaults: view.textDefaults(),
     });
   });
 
@@ -123,11 +130,12 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
 
     const send = async (events: BoardEvent[]) => {
       const at = view.now();
+      const textDefaults = view.textDefaults();
       for (const news of coalesce(events)) {
         const order = board.findById(news.orderId);
         const place = order ? view.placeOf(order, at) : 'gone';
         const html = order && place !== 'gone'
-          ? await render(req, res, 'partials/order-row', { order, message: messages.latestFor([order.id]).get(order.id), now: at.getTime() })
+          ? await render(req, res, 'partials/order-row', { order, message: messages.latestFor([order.id]).get(order.id), now: at.getTime(), textDefaults })
           : '';
         write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`);
       }

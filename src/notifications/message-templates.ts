@@ -13,9 +13,16 @@ export type TemplateValues = Record<Placeholder, string>;
 export const defaultTemplates: Readonly<Record<OrderStatus, string>> = {
   pending: "Hello, {name}, thanks for ordering at {restaurant}! We're still working on your order. Please be patient with us!",
   confirmed: 'Hello, {name}, thanks for ordering at {restaurant}! We are now preparing your food with love and fresh ingredients and will keep you updated.',
-  delayed: 'Hello, {name}, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.',
+  // The guide's delayed text did not say how late; ours does (see delayedWithoutEstimate).
+  delayed: 'Hello, {name}, sometimes good things take time! Unfortunately your order is running about {delay} late; we now expect to deliver it around {eta}.',
   delivered: 'Hello, {name}, you can start setting the table! Our driver is on their way with your order! Bon appetit!',
 };
+
+/**
+ * The guide's delayed text, sent instead of a delayed template naming {delay} or {eta} when the order
+ * has no estimate (delayed before delays had minutes, or by another way in).
+ */
+export const delayedWithoutEstimate = 'Hello, {name}, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.';
 
 /** Where the notifier gets the text for a status: the admin's latest saved version, or the guide's. */
 export interface TemplateSource {

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Order, OrderRepository } from '../orders/order-repository.ts';
+import type { Db } from '../db/database.ts';
+import { delayText } from '../orders/delays.ts';
+import type { Delay, Order, OrderRepository, StatusUpdate } from '../orders/order-repository.ts';
+import type { OrderStatus } from '../orders/order-status.ts';
+import type { TimeFormatter } from '../web/format.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import type { Message, MessageRepository } from './message-repository.ts';
+import type { Message, MessageRepository, QueueResult } from './message-repository.ts';
 import type { OptOut } from './opt-out-repository.ts';
-import { renderTemplate } from './message-templates.ts';
+import { delayedWithoutEstimate, renderTemplate } from './message-templates.ts';
 import type { TemplateSource, TemplateValues } from './message-templates.ts';
 
 export type NotifyResult =
@@ -14,43 +18,88 @@ export type NotifyResult =
   /** The customer opted out: nothing was queued. */
   | { outcome: 'opted-out'; order: Order; optOut: OptOut };
 
+/** A status change from the board, and the text that went with it when one was asked for and queued. */
+export type ChangeResult = { update: StatusUpdate; text: NotifyResult | undefined };
+
+export type StatusChangeRequest = {
+  status: OrderStatus;
+  /** The status the page showed: a page that is out of date changes nothing. */
+  expectedStatus: OrderStatus;
+  delay: Delay | undefined;
+  /** Text the customer about the change (the board's "Text the customer" box). */
+  textCustomer: boolean;
+};
+
 export type Notifier = ReturnType<typeof createNotifier>;
 
-export function createNotifier(deps: { orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource; restaurantName: string }) {
+export function createNotifier(deps: { db: Db; orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource; restaurantName: string; formatTime: TimeFormatter }) {
   const { orders, messages, dispatcher } = deps;
   const valuesFor = (order: Order): TemplateValues => ({
     name: order.customerName,
     status: order.status,
-    delay: '',
-    eta: '',
+    delay: order.delayMinutes === null ? '' : delayText(order.delayMinutes),
+    eta: order.expectedAt === null ? '' : deps.formatTime(order.expectedAt),
     restaurant: deps.restaurantName,
     orderNumber: order.number === null ? '' : String(order.number),
   });
+  const textFor = (order: Order): string => {
+    const template = deps.templates.textFor(order.status);
+    // A delayed order from before delays had minutes (or from another source) has no estimate to
+    // tell: "running about  late" would be worse than the guide's own words.
+    const noEstimate = order.status === 'delayed' && order.expectedAt === null && /\{(?:delay|eta)\}/.test(template);
+    return renderTemplate(noEstimate ? delayedWithoutEstimate : template, valuesFor(order));
+  };
+
+  const queueText = (order: Order, requestedBy: number | null, resend: boolean): QueueResult => messages.queue({
+    orderId: order.id,
+    orderStatus: order.status,
+    body: textFor(order),
+    recipient: order.phone,
+    reference: randomUUID(),
+    requestedBy,
+  }, { resend });
+
+  /** Waits a short, bounded time for the first attempt of what was queued, so the usual outcome can be shown at once. */
+  const firstAttempt = async (order: Order, queued: QueueResult): Promise<NotifyResult> => {
+    if (queued.outcome === 'opted-out') return { outcome: 'opted-out', order, optOut: queued.optOut };
+    if (queued.outcome === 'already-sent') return { outcome: 'already-sent', order, message: queued.message };
+    const attempted = dispatcher.waitForAttempt(queued.message.id, deps.waitMs);
+    dispatcher.kick();
+    await attempted;
+    return { outcome: 'queued', order, message: messages.findById(queued.message.id)! };
+  };
+
+  // The status change and its text commit together or not at all; the text is sent after commit.
+  const changeAndQueue = deps.db.transaction((orderId: string, change: StatusChangeRequest, requestedBy: number | null) => {
+    const update = orders.updateStatus(orderId, change.status, requestedBy, change.expectedStatus, change.delay);
+    if (!update) return undefined;
+    const queued = update.outcome === 'changed' && change.textCustomer ? queueText(update.order, requestedBy, false) : undefined;
+    return { update, queued };
+  });
+
   return {
     /**
-     * Queues the text for the order's current status in the outbox and waits a short, bounded time
-     * for the first attempt, so the usual outcome can be shown at once. Returns undefined for an
-     * unknown order. Unless `resend` is set, an order whose status was already texted is not texted
-     * again; a customer who opted out is never texted.
+     * Queues the text for the order's current status in the outbox and waits for the first attempt.
+     * Returns undefined for an unknown order. Unless `resend` is set, an order whose status was
+     * already texted is not texted again; a customer who opted out is never texted.
      */
     async notify(orderId: string, requestedBy: number | null, options: { resend?: boolean } = {}): Promise<NotifyResult | undefined> {
       const order = orders.findById(orderId);
       if (!order) return undefined;
-      const queued = messages.queue({
-        orderId: order.id,
-        orderStatus: order.status,
-        body: renderTemplate(deps.templates.textFor(order.status), valuesFor(order)),
-        recipient: order.phone,
-        reference: randomUUID(),
-        requestedBy,
-      }, { resend: options.resend ?? false });
-      if (queued.outcome === 'opted-out') return { outcome: 'opted-out', order, optOut: queued.optOut };
-      if (queued.outcome === 'already-sent') return { outcome: 'already-sent', order, message: queued.message };
+      return firstAttempt(order, queueText(order, requestedBy, options.resend ?? false));
+    },
 
-      const attempted = dispatcher.waitForAttempt(queued.message.id, deps.waitMs);
-      dispatcher.kick();
-      await attempted;
-      return { outcome: 'queued', order, message: messages.findById(queued.message.id)! };
+    /**
+     * Changes the status and, when asked, queues the text about it in the same immediate
+     * transaction: a page out of date (conflict) or a status that was already set queues nothing,
+     * and the outbox still holds one text per status change. Then waits for the first attempt as
+     * notify() does. Returns undefined for an unknown order.
+     */
+    async changeStatus(orderId: string, change: StatusChangeRequest, requestedBy: number | null): Promise<ChangeResult | undefined> {
+      const result = changeAndQueue.immediate(orderId, change, requestedBy);
+      if (!result) return undefined;
+      const { update, queued } = result;
+      return { update, text: queued && update.outcome === 'changed' ? await firstAttempt(update.order, queued) : undefined };
     },
   };
 }

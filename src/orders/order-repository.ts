@@ -3,6 +3,7 @@ import { createZonedCalendar } from '../web/zoned-days.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
 import type { OrderInput } from './order-input.ts';
 import type { OrderStatus } from './order-status.ts';
+import { expectedAfterDelay } from './delays.ts';
 
 export type Order = {
   id: string;
@@ -23,6 +24,10 @@ export type Order = {
   statusChangeId: number | null;
   /** 1 when the customer's number opted out of texts (opted_out_phones), else 0. */
   optedOut: 0 | 1;
+  /** The latest delay staff set, in minutes; kept when the order moves on. */
+  delayMinutes: number | null;
+  /** When the kitchen expects to deliver, as the latest delay set it; kept when the order moves on. */
+  expectedAt: string | null;
 };
 
 export type StatusChange = {
@@ -51,6 +56,9 @@ export type CreateResult =
   | { outcome: 'created'; order: Order }
   | { outcome: 'exists'; order: Order; sameOrder: boolean };
 
+/** A delay given with a change to delayed: its minutes, and when the board starts calling an order late. */
+export type Delay = { minutes: number; lateAfterMinutes: number };
+
 export type StatusUpdate =
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
   | { outcome: 'unchanged'; order: Order }
@@ -60,6 +68,7 @@ export type StatusUpdate =
 /** The columns of an Order row, for every query that returns one (the board's too). */
 export const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
   created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt,
+  delay_minutes AS delayMinutes, expected_at AS expectedAt,
   (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId,
   EXISTS (SELECT 1 FROM opted_out_phones AS opted WHERE opted.phone = orders.phone) AS optedOut`;
 
@@ -91,6 +100,7 @@ export function createOrderRepository(db: Db, options: OrderRepositoryOptions = 
     SET status = @status, updated_at = @at,
         delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
     WHERE id = @id`);
+  const setDelay = db.prepare('UPDATE orders SET delay_minutes = @minutes, expected_at = @expectedAt WHERE id = @id');
   const insertChange = db.prepare(
     'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
   );
@@ -150,15 +160,19 @@ export function createOrderRepository(db: Db, options: OrderRepositoryOptions = 
   // Read-then-write transactions start IMMEDIATE: they take the write lock first, so a second
   // process waits (busy_timeout) instead of failing with SQLITE_BUSY when it tries to write.
   // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
-  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined): StatusUpdate | undefined => {
+  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined, delay: Delay | undefined): StatusUpdate | undefined => {
     const current = findById(id);
     if (!current) return undefined;
     if (current.status === status) return { outcome: 'unchanged', order: current };
     if (expectedStatus !== undefined && current.status !== expectedStatus) {
       return { outcome: 'conflict', order: current, latestChange: latestChange(id)! };
     }
-    const at = now().toISOString();
+    const moment = now();
+    const at = moment.toISOString();
     setStatus.run({ id, status, at });
+    if (delay) {
+      setDelay.run({ id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
+    }
     insertChange.run(id, status, at, staffId);
     return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
   });
@@ -177,9 +191,11 @@ export function createOrderRepository(db: Db, options: OrderRepositoryOptions = 
      * With `expectedStatus` (the status the page showed), an order changed since is left alone and
      * the change that overtook it is returned. Check and write share one immediate transaction, so
      * a second writer (another tablet, another process) waits instead of reading a stale status.
+     * A `delay` (with a change to delayed) also records its minutes and the new expected time,
+     * computed from the row read under the same lock. Inside another transaction it joins that one.
      */
-    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus) =>
-      updateStatus.immediate(id, status, staffId, expectedStatus),
+    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus, delay?: Delay) =>
+      updateStatus.immediate(id, status, staffId, expectedStatus, delay),
     latestChange,
     history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
   };

@@ -3,17 +3,18 @@ import type { Request, Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
 import type { MessageRepository } from '../notifications/message-repository.ts';
-import type { Notifier, NotifyResult } from '../notifications/notifier.ts';
+import type { RowChoice } from '../board/board-router.ts';
+import type { ChangeResult, Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { OptOutRepository } from '../notifications/opt-out-repository.ts';
 import { describeOptOut } from '../notifications/opt-out-text.ts';
 import { northAmericaWarning } from '../notifications/originator.ts';
 import type { Flash } from '../web/flash.ts';
 import { setFlash } from '../web/flash.ts';
 import type { TimeFormatter } from '../web/format.ts';
+import { delayMinutesField, delayRule, delayText } from './delays.ts';
 import { isOrderId } from './order-id.ts';
 import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
 import { orderStatuses } from './order-status.ts';
-import type { OrderStatus } from './order-status.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -21,13 +22,20 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Renders the board (see the board router); `choices` keeps unsaved picks in the rows' lists. */
-type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, OrderStatus>) => void;
+/** Renders the board (see the board router); `choices` keeps unsaved picks in the rows' forms. */
+type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) => void;
 
 const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
   // The status the page showed, so a stale page cannot overwrite a change made elsewhere.
   expectedStatus: z.enum(orderStatuses, { error: 'the form did not say which status the board showed; reload the board and try again' }),
+  // Required for a change to delayed, typed or one of the quick picks (a button; it wins, being
+  // what was pressed); ignored with any other status.
+  delayMinutes: delayMinutesField,
+  quickDelay: delayMinutesField,
+  // The "Text the customer" box. Only a ticked box texts: an unticked box, or a page from before the
+  // box existed, sends no field, and neither may text anyone by surprise.
+  text: z.literal('on', { error: 'the "Text the customer" box sent an unexpected value; reload the board and try again' }).optional(),
 });
 
 // Notify and Send again submit the row's status form (the buttons name it with form=), so the
@@ -44,6 +52,7 @@ export function createOrdersRouter(deps: {
   notifier: Notifier;
   formatTime: TimeFormatter;
   renderBoard: BoardRenderer;
+  lateAfterMinutes: number;
   /** MESSAGEBIRD_ORIGINATOR, for the warning about sender names in the US and Canada. */
   originator: string;
 }): Router {
@@ -62,7 +71,7 @@ export function createOrdersRouter(deps: {
     const order = res.locals.order!;
     const parsed = notifyForm.safeParse(req.body ?? {});
     let message: string | undefined;
-    const choices = new Map<string, OrderStatus>();
+    const choices = new Map<string, RowChoice>();
     if (!parsed.success) {
       res.status(400);
       message = `Nothing was sent to ${order.customerName}: the form did not say which status the board showed; reload the board and try again.`;
@@ -72,7 +81,7 @@ export function createOrdersRouter(deps: {
     } else if (parsed.data.status !== order.status) {
       res.status(409);
       message = `Nothing was sent to ${order.customerName}: the list shows ${parsed.data.status}, but the saved status is ${order.status}. Press Update to save ${parsed.data.status} first, then notify — or set the list back to ${order.status}.`;
-      choices.set(order.id, parsed.data.status);
+      choices.set(order.id, typedChoice((req.body ?? {}) as Record<string, unknown>, order));
     }
     if (!message) return true;
     res.locals.flash = { kind: 'error', message };
@@ -93,6 +102,7 @@ export function createOrdersRouter(deps: {
     const optOut = optOuts.current(order.phone);
     res.render('order', {
       title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id),
+      delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: optOuts.history(order.phone),
     });
   });
@@ -117,6 +127,12 @@ export function createOrdersRouter(deps: {
     res.redirect(303, orderPage(order));
   });
 
+  /** The US and Canada refuse alphanumeric sender names: said under any flash about a text to a +1 number. */
+  const withOriginatorWarning = (flash: Flash, order: Order): Flash => {
+    const warning = northAmericaWarning(deps.originator, order.phone);
+    return warning ? { ...flash, details: [...(flash.details ?? []), warning] } : flash;
+  };
+
   /** Sends the outcome back to the order's row, or refuses (409) when the customer opted out. */
   const answerNotify = (req: Request, res: Response, result: NotifyResult) => {
     if (result.outcome === 'opted-out') {
@@ -124,30 +140,35 @@ export function createOrdersRouter(deps: {
       res.locals.flash = { kind: 'error', message: `Nothing was sent: ${describeOptOut(result.order.customerName, result.optOut, formatTime)} and gets no more texts.` };
       return renderBoard(res);
     }
-    const flash = notifyFlash(result, formatTime);
-    const warning = northAmericaWarning(deps.originator, result.order.phone);
-    setFlash(req, warning ? { ...flash, details: [...(flash.details ?? []), warning] } : flash);
+    setFlash(req, withOriginatorWarning(notifyFlash(result, formatTime), result.order));
     res.redirect(303, rowOnBoard(result.order));
   };
 
-  router.post('/orders/:orderId/status', (req, res) => {
+  router.post('/orders/:orderId/status', async (req, res) => {
     const order = res.locals.order!;
-    const parsed = statusForm.safeParse(req.body ?? {});
-    if (!parsed.success) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const refuse = (reason: string) => {
       res.status(400);
-      res.locals.flash = { kind: 'error', message: `Status of ${order.customerName}'s order not changed: ${parsed.error.issues[0]!.message}.` };
-      return renderBoard(res);
-    }
-    const { status, expectedStatus } = parsed.data;
-    const update = orders.updateStatus(order.id, status, res.locals.currentStaff!.id, expectedStatus)!;
+      res.locals.flash = { kind: 'error', message: `Status of ${order.customerName}'s order not changed: ${reason}.` };
+      renderBoard(res, undefined, new Map([[order.id, typedChoice(body, order)]]));
+    };
+    const parsed = statusForm.safeParse(body);
+    if (!parsed.success) return refuse(parsed.error.issues[0]!.message);
+    const { status, expectedStatus, text } = parsed.data;
+    const delayMinutes = parsed.data.quickDelay ?? parsed.data.delayMinutes;
+    // Only a change to delayed needs minutes: from a page showing delayed it is a repeat or a conflict.
+    if (status === 'delayed' && expectedStatus !== 'delayed' && delayMinutes === undefined) return refuse(delayRule);
+
+    const delay = status === 'delayed' && delayMinutes !== undefined ? { minutes: delayMinutes, lateAfterMinutes: deps.lateAfterMinutes } : undefined;
+    const { update, text: texted } = (await notifier.changeStatus(order.id, { status, expectedStatus, delay, textCustomer: text !== undefined }, res.locals.currentStaff!.id))!;
     if (update.outcome === 'conflict') {
       res.status(409);
-      res.locals.flash = { kind: 'error', message: `${changedSince(update.order, update.latestChange)} Your choice, ${status}, was not saved.` };
+      res.locals.flash = { kind: 'error', message: `${changedSince(update.order, update.latestChange)} Your choice, ${status}, was not saved${text ? ' and nothing was sent' : ''}.` };
       return renderBoard(res);
     }
     setFlash(req, update.outcome === 'changed'
-      ? { kind: 'success', message: `${order.customerName}'s order is now ${update.order.status}.` }
-      : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed.` });
+      ? withOriginatorWarning(changeFlash({ update, text: texted }, formatTime), update.order)
+      : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed${text ? ' and nothing was sent' : ''}.` });
     res.redirect(303, rowOnBoard(res.locals.order!));
   });
 
@@ -172,6 +193,47 @@ function rowOnBoard(order: Order): string {
 
 function orderPage(order: Order): string {
   return `/orders/${encodeURIComponent(order.id)}`;
+}
+
+/** What a refused status form had in the row, to show it again as it was. */
+function typedChoice(body: Record<string, unknown>, order: Order): RowChoice {
+  const status = orderStatuses.find((candidate) => candidate === body.status) ?? order.status;
+  return {
+    status,
+    delayMinutes: typeof body.delayMinutes === 'string' ? body.delayMinutes.slice(0, 10) : undefined,
+    textCustomer: body.text !== undefined,
+  };
+}
+
+/** Both halves of Update with "Text the customer": the new status, and how the text went. */
+function changeFlash({ update, text }: ChangeResult, formatTime: TimeFormatter): Flash {
+  const order = update.order;
+  const name = order.customerName;
+  const delay = order.status === 'delayed' && order.delayMinutes !== null && order.expectedAt !== null
+    ? ` (${delayText(order.delayMinutes)} late, expected around ${formatTime(order.expectedAt)})` : '';
+  const changed = `${name}'s order is now ${order.status}${delay}`;
+  if (!text) return { kind: 'success', message: `${changed}.` };
+  // The change is saved; only the text is refused, as Notify would refuse it.
+  if (text.outcome === 'opted-out') return { kind: 'info', message: `${changed}, but nothing was sent: ${describeOptOut(name, text.optOut, formatTime)} and gets no more texts.` };
+  if (text.outcome === 'queued') {
+    const { message } = text;
+    const reasons = message.errorDescription?.split('\n') ?? [];
+    switch (message.state) {
+      case 'sent':
+      case 'delivered':
+        return { kind: 'success', message: `${changed} and ${name} was texted.` };
+      case 'not-sent':
+        return { kind: 'info', message: `${changed}, but nothing was sent: no MessageBird API key is configured. ${name} would have received: “${message.body}”` };
+      case 'failed':
+      case 'expired':
+        return { kind: 'error', message: `${changed}, but MessageBird refused it: ${reasons.length > 0 ? reasons.join('; ') : `the message ${message.state}`}.` };
+      default:
+        break;
+    }
+  }
+  // On its way, retried later or not queued: the same words as Notify, after the change.
+  const outcome = notifyFlash(text, formatTime);
+  return { ...outcome, message: `${changed}. ${outcome.message}` };
 }
 
 function notifyFlash(result: Exclude<NotifyResult, { outcome: 'opted-out' }>, formatTime: TimeFormatter): Flash {

@@ -46,7 +46,7 @@ export function requireStaff(req: Request, res: Response, next: NextFunction): v
 
 export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
   if (res.locals.currentStaff?.role === 'admin') return next();
-  next(createError(403, 'Only an admin can manage staff accounts.'));
+  next(createError(403, 'Only an admin can do this (staff accounts, settings).'));
 }
 
 /**

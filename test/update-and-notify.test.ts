@@ -1,0 +1,143 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
+import type { SmsSender } from '../src/notifications/sms-sender.ts';
+import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
+
+const don = '000000000000000000000000000000d0';
+const status = `/orders/${don}/status`;
+
+async function setup(options: { sender?: SmsSender; orderStatus?: 'pending' | 'confirmed' } = {}) {
+  const sender = options.sender ?? new FakeSmsSender();
+  const context = createTestApp({ sender });
+  context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', phone: '+31612345678', status: options.orderStatus ?? 'pending' }));
+  return { ...context, agent: await context.signIn() };
+}
+
+/** The flash the board shows after the redirect. */
+async function flashOn(agent: Awaited<ReturnType<typeof setup>>['agent']): Promise<string> {
+  const page = (await agent.get('/').expect(200)).text;
+  return /<div class="flash[^>]*>\s*<p>([^<]*)<\/p>/.exec(page)?.[1] ?? '';
+}
+
+describe('POST /orders/:orderId/status with "Text the customer"', () => {
+  it('changes the status and texts the customer in one press, and the flash says both', async () => {
+    const { agent, sender, messages, orders } = await setup();
+
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303).expect('location', `/#order-${don}`);
+
+    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect((sender as FakeSmsSender).sent.map((message) => message.body)).toEqual([
+      'Hello, Don Cheetos, thanks for ordering at OmNomNom Foods! We are now preparing your food with love and fresh ingredients and will keep you updated.',
+    ]);
+    // The text names the change it announces: the outbox's one text per status change holds.
+    const [message] = messages.forOrder(don);
+    expect(message).toMatchObject({ state: 'sent', orderStatus: 'confirmed', statusChangeId: orders.latestChange(don)!.id, requestedBy: 'cook' });
+    expect(await flashOn(agent)).toBe('Don Cheetos&#39;s order is now confirmed and Don Cheetos was texted.');
+  });
+
+  it('writes the change and the queued text in one transaction: when the text cannot be queued, the status is not changed either', async () => {
+    const { agent, db, orders } = await setup();
+    db.exec("CREATE TRIGGER outbox_broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'outbox broken'); END");
+
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(500);
+
+    expect(orders.findById(don)!.status).toBe('pending');
+    expect(orders.history(don)).toHaveLength(1);
+  });
+
+  it('changes the status without texting when the box is not ticked (or the page has no box)', async () => {
+    const { agent, sender, messages, orders } = await setup();
+
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
+
+    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect((sender as FakeSmsSender).sent).toHaveLength(0);
+    expect(messages.forOrder(don)).toHaveLength(0);
+    expect(await flashOn(agent)).toBe('Don Cheetos&#39;s order is now confirmed.');
+  });
+
+  it('answers 400 for a box value a board never sends, and changes nothing', async () => {
+    const { agent, messages, orders } = await setup();
+    const response = await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'yes please' }).expect(400);
+    expect(response.text).toContain('the &#34;Text the customer&#34; box sent an unexpected value');
+    expect(orders.findById(don)!.status).toBe('pending');
+    expect(messages.forOrder(don)).toHaveLength(0);
+  });
+
+  it('says the status changed but nothing was sent when no MessageBird key is configured', async () => {
+    const { agent, messages, orders } = await setup({ sender: createLogOnlySender(pino({ level: 'silent' })) });
+
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+
+    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect(messages.forOrder(don)[0]!.state).toBe('not-sent');
+    expect(await flashOn(agent)).toMatch(/^Don Cheetos&#39;s order is now confirmed, but nothing was sent: no MessageBird API key is configured\. Don Cheetos would have received: “Hello, Don Cheetos, thanks/);
+  });
+
+  it('says the status changed but MessageBird refused the text, with its reasons', async () => {
+    const sender = new FakeSmsSender();
+    sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 25, reasons: ['Not enough balance'] });
+    const { agent, messages, orders } = await setup({ sender });
+
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+
+    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect(messages.forOrder(don)[0]).toMatchObject({ state: 'failed', errorCode: 25 });
+    const page = (await agent.get('/').expect(200)).text;
+    expect(page).toContain('role="alert"');
+    expect(page).toContain('Don Cheetos&#39;s order is now confirmed, but MessageBird refused it: Not enough balance.');
+  });
+
+  it('queues nothing when the page was out of date: 409, and the text is not sent', async () => {
+    const { agent, messages, orders, signIn } = await setup();
+    const chef = await signIn('chef');
+    await chef.post(status).send({ status: 'delivered', expectedStatus: 'pending' }).expect(303);
+
+    const response = await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(409);
+
+    expect(response.text).toMatch(/Don Cheetos&#39;s order was changed to delivered by chef at \d\d:\d\d — check the board and try again\. Your choice, confirmed, was not saved and nothing was sent\./);
+    expect(orders.findById(don)!.status).toBe('delivered');
+    expect(messages.forOrder(don)).toHaveLength(0);
+  });
+
+  it('does not text when the order already had that status', async () => {
+    const { agent, messages } = await setup({ orderStatus: 'confirmed' });
+
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'confirmed', text: 'on' }).expect(303);
+
+    expect(messages.forOrder(don)).toHaveLength(0);
+    expect(await flashOn(agent)).toBe('Don Cheetos&#39;s order was already confirmed; nothing changed and nothing was sent.');
+  });
+
+  it('texts once when the same press arrives several times at once', async () => {
+    const { agent, sender, messages, orders } = await setup();
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () =>
+      agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' })));
+
+    expect(answers.map((answer) => answer.status)).toEqual([303, 303, 303, 303, 303]);
+    expect((sender as FakeSmsSender).sent).toHaveLength(1);
+    expect(messages.forOrder(don)).toHaveLength(1);
+    expect(orders.history(don).map((change) => change.status)).toEqual(['pending', 'confirmed']);
+  });
+
+  it('leaves Notify as it was: after update-and-notify it says the customer was already texted', async () => {
+    const { agent, sender } = await setup();
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+
+    await agent.post(`/orders/${don}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
+
+    expect((sender as FakeSmsSender).sent).toHaveLength(1);
+    expect(await flashOn(agent)).toMatch(/^Don Cheetos was already texted that their order is confirmed/);
+  });
+
+  it('keeps the row\'s box as it was when Notify refuses a list showing an unsaved status', async () => {
+    const { agent } = await setup({ orderStatus: 'confirmed' });
+    // delivered's box starts ticked; this press had it unticked.
+    const response = await agent.post(`/orders/${don}/notify`).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(409);
+    const row = new RegExp(`<tr id="order-${don}"[^]*?</tr>`).exec(response.text)![0];
+    expect(row).toContain('<option selected>delivered');
+    expect(row).toContain('<input type="checkbox" name="text">');
+  });
+});
