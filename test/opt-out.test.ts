@@ -335,8 +335,11 @@ describe('the board', () => {
     await reply('STOP').expect(200);
     const optedOut = await row();
     expect(optedOut).toContain('<em>opted out</em>');
+    // No "Text the customer" box: Update cannot promise a text that would be refused.
+    const box = /<label><input type="checkbox" name="text"[^>]*>Text the customer<\/label>/.exec(plain)![0];
+    expect(optedOut).not.toContain('name="text"');
     // Every byte of a row goes to every tablet on each change (see the board's byte budget).
-    expect(Buffer.byteLength(optedOut) - Buffer.byteLength(plain)).toBe(' <em>opted out</em>'.length);
+    expect(Buffer.byteLength(optedOut) - Buffer.byteLength(plain)).toBe(' <em>opted out</em>'.length - box.length);
     await reply('START').expect(200);
     expect(await row()).not.toContain('opted out');
   });

@@ -238,7 +238,7 @@ describe('two apps on one database', () => {
     await office.admin.post('/templates/confirmed').send({ text: 'Cooking now, {name}!' }).expect(303);
 
     await kitchen.admin.post(`/orders/${orderId}/resend`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
-    await kitchen.admin.post(`/orders/${orderId}/status`).send({ status: 'delayed', expectedStatus: 'confirmed' }).expect(303);
+    await kitchen.admin.post(`/orders/${orderId}/status`).send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '20' }).expect(303);
     await kitchen.admin.post(`/orders/${orderId}/notify`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
     expect(kitchen.sender.sent.map((message) => message.body)).toEqual([
       expect.stringMatching(/^Hello, Mike Madeater, thanks for ordering/),

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
+import { createOptOutRepository } from '../src/notifications/opt-out-repository.ts';
 import type { SmsSender } from '../src/notifications/sms-sender.ts';
 import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
 
@@ -73,6 +74,19 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
     expect(orders.findById(don)!.status).toBe('confirmed');
     expect(messages.forOrder(don)[0]!.state).toBe('not-sent');
     expect(await flashOn(agent)).toMatch(/^Don Cheetos&#39;s order is now confirmed, but nothing was sent: no MessageBird API key is configured\. Don Cheetos would have received: “Hello, Don Cheetos, thanks/);
+  });
+
+  it('changes the status but queues no text for a customer who replied STOP, and says why', async () => {
+    const { agent, sender, messages, orders, db } = await setup();
+    createOptOutRepository(db).optOut('+31612345678', { source: 'keyword', keyword: 'STOP' });
+
+    // A page from before the opt-out still has the box ticked.
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+
+    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect(messages.forOrder(don)).toEqual([]);
+    expect((sender as FakeSmsSender).sent).toEqual([]);
+    expect(await flashOn(agent)).toMatch(/^Don Cheetos&#39;s order is now confirmed, but nothing was sent: Don Cheetos replied STOP at \d\d:\d\d and gets no more texts\.$/);
   });
 
   it('says the status changed but MessageBird refused the text, with its reasons', async () => {
