@@ -76,6 +76,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
+  // Templates compiled once, in every environment (Express turns this on only in production): a
+  // page render must not read and compile its views and partials again each time.
+  app.set('view cache', true);
   const formatTime = createTimeFormatter(config.timeZone);
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;

@@ -1,8 +1,11 @@
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Application, Request, Response } from 'express';
+import ejs from 'ejs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { MessageRepository } from '../notifications/message-repository.ts';
+import type { Message, MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { keepIdleTimer } from '../web/session.ts';
@@ -22,10 +25,26 @@ const doneQuery = z.object({
 
 export type BoardView = ReturnType<typeof createBoardView>;
 
-/** What the board page shows, computed in a fixed number of indexed queries. */
+/** The rows as HTML, with the CSRF marker where each form's token goes. */
+type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; rows: { active: string; recentlyDone: string } };
+
+/**
+ * What the board page shows, computed in a fixed number of indexed queries — and, for the plain
+ * board, once per change rather than once per request: the rows are rendered once for each board
+ * version (the newest board_events id, which every write to orders, status changes and messages
+ * bumps, in any process) and minute (rows show their age and the late mark), then shared by every
+ * request and live stream. Rows are rendered from the order, its latest message, the time and the
+ * app's settings only — never from a request's locals — with a marker where a form's CSRF token
+ * goes; each response splices in its own session's token.
+ */
 export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; now?: () => Date }) {
   const { board, messages, live, settings } = deps;
   const now = deps.now ?? (() => new Date());
+  // Random per process, so no text typed into an order can pose as the marker.
+  const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
+  let cached: { key: string; board: RenderedBoard } | undefined;
+  const liveRows = new Map<string, { place: 'active' | 'done' | 'gone'; html: string }>();
+  let liveCounts: { key: string; html: string } | undefined;
 
   /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
@@ -33,31 +52,97 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     return Date.parse(order.updatedAt) >= at.getTime() - settings.doneVisibleMinutes * 60_000 ? 'done' : 'gone';
   }
 
+  const versionKey = (eventId: number, at: Date) => `${eventId}:${Math.floor(at.getTime() / 60_000)}`;
+
+  function renderRow(app: Application, order: Order, message: Message | undefined, at: Date, choices?: ReadonlyMap<string, OrderStatus>): string {
+    return renderNow(app, 'partials/order-row', { order, message, now: at.getTime(), choices, csrfToken: () => csrfMarker });
+  }
+
+  function renderBoard(app: Application, at: Date, searchText?: string, choices?: ReadonlyMap<string, OrderStatus>): RenderedBoard {
+    const { active, recentlyDone } = board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+    const latestMessages = messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
+    const rows = (orders: Order[]) => orders.map((order) => `${renderRow(app, order, latestMessages.get(order.id), at, choices)}\n`).join('');
+    return { active, recentlyDone, counts: board.counts(dayOf(at)), rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
+  }
+
+  /** The session's own token in place of every marker. */
+  function withToken(html: string, res: Response): string {
+    return html.includes(csrfMarker) ? html.replaceAll(csrfMarker, (res.locals.csrfToken as () => string)()) : html;
+  }
+
   return {
     placeOf,
     now,
+    withToken,
     /**
      * Renders the board, optionally narrowed by a search; `choices` keeps a status picked in a row's
-     * list but not saved, so a refused form loses nothing.
+     * list but not saved, so a refused form loses nothing. A search or unsaved choices render afresh.
      */
     render(res: Response, searchText?: string, choices?: ReadonlyMap<string, OrderStatus>) {
       const at = now();
       // Read before the rows, so a change between the two is sent again rather than missed.
       const lastEventId = live.newestEventId();
-      const { active, recentlyDone } = board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+      let shown: RenderedBoard;
+      if (searchText || (choices && choices.size > 0)) {
+        shown = renderBoard(res.app, at, searchText, choices);
+      } else {
+        const key = versionKey(lastEventId, at);
+        if (cached?.key !== key) cached = { key, board: renderBoard(res.app, at) };
+        shown = cached.board;
+      }
       res.render('board', {
         title: 'Orders',
-        active,
-        recentlyDone,
-        counts: board.counts(dayOf(at)),
-        latestMessages: messages.latestFor([...active, ...recentlyDone].map((order) => order.id)),
+        active: shown.active,
+        recentlyDone: shown.recentlyDone,
+        rows: shown.rows,
+        counts: shown.counts,
         lastEventId,
         search: searchText,
         choices,
         now: at.getTime(),
+      }, (error: Error | null, html?: string) => {
+        if (error) return res.req.next!(error);
+        res.send(withToken(html ?? '', res));
       });
     },
+
+    /**
+     * An order's row for the live streams, rendered once for all of them per event and minute;
+     * the caller splices in its session's token (withToken).
+     */
+    liveRow(app: Application, orderId: string, eventId: number, at: Date): { place: 'active' | 'done' | 'gone'; html: string } {
+      const key = `${orderId}:${versionKey(eventId, at)}`;
+      let row = liveRows.get(key);
+      if (!row) {
+        const order = board.findById(orderId);
+        const place = order ? placeOf(order, at) : 'gone';
+        row = { place, html: order && place !== 'gone' ? renderRow(app, order, messages.latestFor([order.id]).get(order.id), at) : '' };
+        // Only the newest few are asked for again: every stream renders the same batch.
+        if (liveRows.size >= 256) liveRows.delete(liveRows.keys().next().value!);
+        liveRows.set(key, row);
+      }
+      return row;
+    },
+
+    /** The counts line for the live streams, rendered once for all of them per event and minute. */
+    liveCounts(app: Application, eventId: number, at: Date): string {
+      const key = versionKey(eventId, at);
+      if (liveCounts?.key !== key) liveCounts = { key, html: renderNow(app, 'partials/board-counts', { counts: board.counts(dayOf(at)) }) };
+      return liveCounts.html;
+    },
   };
+}
+
+/**
+ * Renders a view to a string with the app's locals and view settings, as res.render would, but
+ * synchronously (Express defers every render callback to the next tick; EJS itself does not).
+ */
+function renderNow(app: Application, view: string, locals: Record<string, unknown>): string {
+  let result: { error: Error | null; html?: string } | undefined;
+  ejs.renderFile(join(app.get('views') as string, `${view}.ejs`), { ...app.locals, settings: app.settings, ...locals }, (error: Error | null, html?: string) => { result = { error, html }; });
+  if (!result) throw new Error(`${view} did not render synchronously`);
+  if (result.error) throw result.error;
+  return result.html ?? '';
 }
 
 export function createBoardRouter(deps: { view: BoardView; board: BoardRepository; messages: MessageRepository; live: LiveBoard; sessionMaxHours: number; heartbeatMs?: number }): Router {
@@ -121,18 +206,13 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       sending = sending.then(() => send(events)).catch((error: unknown) => req.log.warn({ err: error }, 'could not send a board update'));
     };
 
-    const send = async (events: BoardEvent[]) => {
+    const send = (events: BoardEvent[]) => {
       const at = view.now();
       for (const news of coalesce(events)) {
-        const order = board.findById(news.orderId);
-        const place = order ? view.placeOf(order, at) : 'gone';
-        const html = order && place !== 'gone'
-          ? await render(req, res, 'partials/order-row', { order, message: messages.latestFor([order.id]).get(order.id), now: at.getTime() })
-          : '';
-        write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`);
+        const { place, html } = view.liveRow(req.app, news.orderId, news.eventId, at);
+        write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html: view.withToken(html, res) })}\n\n`);
       }
-      const counts = await render(req, res, 'partials/board-counts', { counts: board.counts(dayOf(at)) });
-      write(`event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`);
+      write(`event: counts\ndata: ${JSON.stringify({ html: view.liveCounts(req.app, live.newestEventId(), at) })}\n\n`);
     };
     const write = (text: string) => {
       if (!res.writableEnded && !res.destroyed) res.write(text);
@@ -193,10 +273,4 @@ function parseCursor(text: string): DoneCursor {
 function eventIdFrom(req: Request): number | undefined {
   const raw = req.get('last-event-id') ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
   return raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
-}
-
-function render(req: Request, res: Response, view: string, locals: Record<string, unknown>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    req.app.render(view, { ...res.locals, ...locals }, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html ?? '')));
-  });
 }
