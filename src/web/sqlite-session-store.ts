@@ -20,7 +20,9 @@ export class SqliteSessionStore extends session.Store {
       get: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?').pluck(),
       set: db.prepare(`INSERT INTO sessions (sid, data, expires_at, staff_id) VALUES (?, ?, ?, ?)
         ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, staff_id = excluded.staff_id`),
-      touch: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
+      // Only when the stored expiry is a minute or more behind: the idle timeout counts in minutes,
+      // and an update that matches no row commits nothing, so most requests write nothing to disk.
+      touch: db.prepare('UPDATE sessions SET expires_at = @expiresAt WHERE sid = @sid AND expires_at <= @expiresAt - 60000'),
       destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     };
@@ -47,7 +49,7 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: SessionData, callback?: () => void): void {
-    this.statements.touch.run(this.expiresAt(data), sid);
+    this.statements.touch.run({ expiresAt: this.expiresAt(data), sid });
     callback?.();
   }
 
