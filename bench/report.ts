@@ -2,6 +2,7 @@
 // them stays) and draws docs/performance.svg from the same numbers.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CompressionResult } from './compression.ts';
 import { root } from './processes.ts';
 
 export type BenchRow = {
@@ -24,7 +25,8 @@ const end = '<!-- bench:results:end -->';
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
-export function resultsMarkdown(rows: BenchRow[], machine: Machine): string {
+export function resultsMarkdown(rows: BenchRow[], machine: Machine, compression: CompressionResult[]): string {
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
   return [
     start,
     `Latest run: ${machine.date} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${machine.pinning}.`,
@@ -35,6 +37,12 @@ export function resultsMarkdown(rows: BenchRow[], machine: Machine): string {
     ...rows.map((row) => `| ${cell(row.benchmark)} | ${cell(row.measured)} | ${cell(row.comparedWith)} | ${row.ratio} | ${cell(row.goal)} | ${row.pass ? 'pass' : '**miss**'} |`),
     '',
     '![Each benchmark against its goal](performance.svg)',
+    '',
+    'Compression of the board page, one response, over a 50 Mbit/s kitchen LAN or Wi-Fi:',
+    '',
+    '| setting | size | compress | send | total |',
+    '|---|---|---|---|---|',
+    ...compression.map((result) => `| ${result.name} | ${kb(result.bytes)} KB | ${result.compressMs.toFixed(2)} ms | ${result.lanMs.toFixed(2)} ms | ${result.totalMs.toFixed(2)} ms |`),
     end,
   ].join('\n');
 }
@@ -74,12 +82,12 @@ export function resultsSvg(rows: BenchRow[], machine: Machine): string {
 `;
 }
 
-export function writeReport(rows: BenchRow[], machine: Machine & { settings?: unknown }): void {
+export function writeReport(rows: BenchRow[], machine: Machine, compression: CompressionResult[]): void {
   const markdownPath = join(root, 'docs', 'performance.md');
   const current = existsSync(markdownPath) ? readFileSync(markdownPath, 'utf8') : `# Performance\n\n${start}\n${end}\n`;
   const from = current.indexOf(start);
   const to = current.indexOf(end);
-  const results = resultsMarkdown(rows, machine);
+  const results = resultsMarkdown(rows, machine, compression);
   const next = from >= 0 && to > from ? current.slice(0, from) + results + current.slice(to + end.length) : `${current.trimEnd()}\n\n${results}\n`;
   writeFileSync(markdownPath, next);
   writeFileSync(join(root, 'docs', 'performance.svg'), resultsSvg(rows, machine));

@@ -20,6 +20,8 @@ import { newOrderId } from '../src/orders/order-id.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { freePort, httpRequest, pinLoadGenerator, root, signIn, spawnNode, startServer, waitForHealth } from './processes.ts';
 import type { SignedIn } from './processes.ts';
+import { measureCompression } from './compression.ts';
+import type { CompressionResult } from './compression.ts';
 import { writeReport } from './report.ts';
 import type { BenchRow } from './report.ts';
 import { nextBenchStatus } from './status-cycle.ts';
@@ -46,6 +48,7 @@ const settings = {
 const pinning = pinLoadGenerator();
 const folder = mkdtempSync(join(tmpdir(), 'order-desk-bench-'));
 const rows: BenchRow[] = [];
+let compression: CompressionResult[] = [];
 const started = new Date();
 const machine = {
   cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
@@ -141,6 +144,11 @@ const smallSession = await signIn(small.url);
     bare.push(await load({ url: `${plainUrl}/`, headers: browserHeaders(smallSession) }, 200));
   }
   plain.kill();
+
+  const identity = await httpRequest(`${small.url}/`, { headers: { ...browserHeaders(smallSession), 'accept-encoding': 'identity' } });
+  compression = measureCompression(identity.body, { mbitPerSecond: 50, repeats: quick ? 20 : 200 });
+  console.log(`\nCompression of the board page (${fixed(identity.body.length / 1024)} KB), over a 50 Mbit/s kitchen LAN or Wi-Fi:`);
+  for (const result of compression) console.log(`  ${result.name}: ${fixed(result.bytes / 1024)} KB, ${fixed(result.compressMs, 2)} ms to compress + ${fixed(result.lanMs, 2)} ms to send = ${fixed(result.totalMs, 2)} ms`);
   const appRate = median(app.map((result) => result.perSecond));
   const bareRate = median(bare.map((result) => result.perSecond));
   const ratio = appRate / bareRate;
@@ -417,7 +425,7 @@ function connectBoard(url: string, session: SignedIn): Promise<{ next: (orderId:
 console.log('');
 console.table(rows.map((row) => ({ benchmark: row.benchmark, measured: row.measured, 'compared with': row.comparedWith, ratio: row.ratio, goal: row.goal, result: row.pass ? 'pass' : 'miss' })));
 if (write) {
-  writeReport(rows, { ...machine, bigOrdersSeconds: bigSeconds, bigOrders: settings.bigOrders, settings });
+  writeReport(rows, { ...machine, bigOrdersSeconds: bigSeconds, bigOrders: settings.bigOrders }, compression);
   console.log('Wrote docs/performance.md and docs/performance.svg');
 }
 process.exit(0);

@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTestApp, makeOrder, orderIdFor } from './support/helpers.ts';
+import supertest from 'supertest';
+import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testPassword } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
 // The board renders its rows once per board version and minute and shares them between requests
@@ -99,5 +104,45 @@ describe('views', () => {
   it('are compiled once in every environment, tests included', () => {
     const { app } = createTestApp();
     expect(app.enabled('view cache')).toBe(true);
+  });
+});
+
+describe('compression', () => {
+  /** Raw bytes as sent, which supertest would decompress. */
+  function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      request(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject).end();
+    });
+  }
+
+  it('sends the board brotli-compressed at the fastest quality when the browser accepts it, gzip level 1 otherwise', async () => {
+    const { app, orders, addAccount } = createTestApp();
+    for (let index = 0; index < 20; index += 1) orders.insert(makeOrder());
+    await addAccount('cook');
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const agent = supertest.agent(url);
+      const login = await agent.get('/login');
+      await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(login.text), username: 'cook', password: testPassword }).expect(303);
+      const cookie = ((await agent.get('/').expect(200)).request as unknown as { cookies: string }).cookies;
+
+      const brotli = await rawGet(`${url}/`, { cookie, 'accept-encoding': 'br' });
+      expect(brotli.headers['content-encoding']).toBe('br');
+      const page = brotliDecompressSync(brotli.body);
+      expect(page.toString()).toContain('<table class="orders"');
+      expect(brotli.body.length).toBe(brotliCompressSync(page, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }).length);
+
+      const gzip = await rawGet(`${url}/`, { cookie, 'accept-encoding': 'gzip' });
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gzip.body.length).toBe(gzipSync(gunzipSync(gzip.body), { level: 1 }).length);
+    } finally {
+      server.close();
+    }
   });
 });
