@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import supertest from 'supertest';
+import { createLiveBoard } from '../src/board/live-board.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testPassword } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
@@ -144,5 +147,22 @@ describe('compression', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('the live hub', () => {
+  it('hands a change to the connected boards within 50 ms of its write', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const db = openDatabase(':memory:');
+    const live = createLiveBoard(db);
+    const seen: string[] = [];
+    const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
+    const id = orderIdFor('live-hub');
+    createOrderRepository(db).insert(makeOrder({ id }));
+
+    vi.advanceTimersByTime(50);
+    expect(seen).toContain(id);
+    unsubscribe();
+    live.close();
   });
 });
