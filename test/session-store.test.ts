@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SessionData } from 'express-session';
 import { openDatabase } from '../src/db/database.ts';
 import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
@@ -30,5 +30,17 @@ describe('the session store’s idle timer (touch)', () => {
 
     store.touch('sid-1', sessionExpiringAt(start + minute));
     expect(db.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start + minute);
+  });
+});
+
+describe('the session store’s writes', () => {
+  it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', () => {
+    const db = openDatabase(':memory:');
+    const store = new SqliteSessionStore(db);
+    const pragmas = vi.spyOn(db, 'pragma');
+    store.set('sid-1', sessionExpiringAt(2_000_000_000_000));
+    expect(pragmas.mock.calls.map(([text]) => text)).toEqual(['synchronous = NORMAL', 'synchronous = FULL']);
+    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
   });
 });

@@ -25,6 +25,22 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
+/**
+ * Runs `write` committing without waiting for the disk (synchronous = NORMAL, which in WAL mode
+ * keeps the database consistent but may lose the latest such commits in a power cut), then goes
+ * back to FULL. For writes whose loss costs nothing but a repeat — a session's flash message or
+ * idle timer — so that a status change waits for one disk flush, not two. The next FULL commit
+ * flushes these too. https://www.sqlite.org/pragma.html#pragma_synchronous
+ */
+export function withoutWaitingForDisk<T>(db: Db, write: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return write();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 /** The states a message row may take come from the one list in the code. */
 function syncMessageStates(db: Db): void {
   const insert = db.prepare('INSERT OR IGNORE INTO message_states (name) VALUES (?)');

@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { Db } from '../db/database.ts';
+import { withoutWaitingForDisk } from '../db/database.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -10,11 +11,13 @@ const dayMs = 24 * 60 * 60 * 1000;
  */
 export class SqliteSessionStore extends session.Store {
   private readonly statements;
+  private readonly db: Db;
   private readonly now: () => number;
   private lastSweep = 0;
 
   constructor(db: Db, now: () => number = Date.now) {
     super();
+    this.db = db;
     this.now = now;
     this.statements = {
       get: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?').pluck(),
@@ -40,7 +43,9 @@ export class SqliteSessionStore extends session.Store {
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
     try {
       // staff_id is kept in its own column so disabling an account can delete its sessions.
-      this.statements.set.run(sid, JSON.stringify(data), this.expiresAt(data), data.staffId ?? null);
+      // A session's data (sign-in, flash message) lost in a power cut means signing in again at
+      // worst; ending a session (destroy) still waits for the disk.
+      withoutWaitingForDisk(this.db, () => this.statements.set.run(sid, JSON.stringify(data), this.expiresAt(data), data.staffId ?? null));
       this.sweepNowAndThen();
       callback?.();
     } catch (error) {
@@ -49,7 +54,7 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: SessionData, callback?: () => void): void {
-    this.statements.touch.run({ expiresAt: this.expiresAt(data), sid });
+    withoutWaitingForDisk(this.db, () => this.statements.touch.run({ expiresAt: this.expiresAt(data), sid }));
     callback?.();
   }
 
