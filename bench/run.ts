@@ -27,9 +27,12 @@ import type { BenchRow } from './report.ts';
 import { nextBenchStatus } from './status-cycle.ts';
 import type { BenchStatus } from './status-cycle.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
+// `--only board,million,post,notify,live` runs just those (million includes memory and cold start).
+const only = values.only?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
 const quick = values.quick;
-const write = values.write ?? !quick;
+const write = values.write ?? (!quick && !only);
 const settings = {
   rounds: quick ? 2 : 5,
   roundSeconds: quick ? 1 : 4,
@@ -115,9 +118,12 @@ const smallDb = join(folder, 'small.db');
 const bigDb = join(folder, 'big.db');
 const postDb = join(folder, 'post.db');
 fakeDatabase(smallDb, settings.smallOrders, settings.activeOrders);
-console.log(`Generating ${settings.bigOrders.toLocaleString('en-US')} orders with db:fake …`);
-const bigSeconds = fakeDatabase(bigDb, settings.bigOrders, settings.activeOrders);
-console.log(`db:fake wrote ${settings.bigOrders.toLocaleString('en-US')} orders in ${fixed(bigSeconds)} s`);
+let bigSeconds = 0;
+if (wanted('million')) {
+  console.log(`Generating ${settings.bigOrders.toLocaleString('en-US')} orders with db:fake …`);
+  bigSeconds = fakeDatabase(bigDb, settings.bigOrders, settings.activeOrders);
+  console.log(`db:fake wrote ${settings.bigOrders.toLocaleString('en-US')} orders in ${fixed(bigSeconds)} s`);
+}
 fakeDatabase(postDb, 2000, 1000);
 const bareDb = join(folder, 'post-bare.db');
 copyFileSync(postDb, bareDb);
@@ -125,7 +131,7 @@ copyFileSync(postDb, bareDb);
 // ---- 1. Board GET vs node:http serving the same bytes ----------------------------------------
 const small = await startServer(pinning, { databasePath: smallDb, logPath: join(folder, 'small.log') });
 const smallSession = await signIn(small.url);
-{
+if (wanted('board')) {
   const sample = await httpRequest(`${small.url}/`, { headers: browserHeaders(smallSession) });
   const hopByHop = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
   const headers = Object.fromEntries(Object.entries(sample.headers).filter(([name]) => !hopByHop.has(name)));
@@ -166,7 +172,7 @@ const smallSession = await signIn(small.url);
 }
 
 // ---- 2. Board GET with 1M orders vs 1,000 orders, 6. memory, 7. cold start ------------------
-{
+if (wanted('million')) {
   const big = await startServer(pinning, { databasePath: bigDb, logPath: join(folder, 'big.log') });
   const bigSession = await signIn(big.url);
   const bigResults: LoadResult[] = [];
@@ -224,7 +230,7 @@ const smallSession = await signIn(small.url);
 }
 
 // ---- 3. Status POST vs a bare better-sqlite3 loop -----------------------------------------------
-{
+if (wanted('post')) {
   const server = await startServer(pinning, { databasePath: postDb, logPath: join(folder, 'post.log') });
   const session = await signIn(server.url);
   const bareLoop = spawnNode(pinning, ['bench/bare-status-loop.ts', bareDb], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -280,7 +286,7 @@ const smallSession = await signIn(small.url);
 }
 
 // ---- 4. Notify dispatch against a fake MessageBird with 50 ms latency ---------------------------
-{
+if (wanted('notify')) {
   const K = settings.smsConcurrency;
   const M = settings.notifyMessages;
   const notifyDb = join(folder, 'notify.db');
@@ -349,7 +355,7 @@ const smallSession = await signIn(small.url);
 }
 
 // ---- 5. Live updates: 100 boards, one status change --------------------------------------------
-{
+if (wanted('live')) {
   const boards = await Promise.all(Array.from({ length: settings.liveBoards }, () => connectBoard(small.url, smallSession)));
   const reader = new Database(smallDb, { readonly: true });
   const activeOrders = reader.prepare("SELECT id, status FROM orders WHERE status <> 'delivered' ORDER BY created_at LIMIT ?");

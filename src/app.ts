@@ -101,6 +101,12 @@ export function createApp(deps: AppDeps): express.Express {
     },
   }));
   app.use(refuseOddRequestTargets);
+  // A form or webhook that changed something here reaches the open boards without waiting for the
+  // hub's next look (changes made by other processes wait for it: at most 50 ms).
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') res.on('finish', live.wake);
+    next();
+  });
   app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
   app.use(helmet({
     contentSecurityPolicy: {

@@ -165,4 +165,20 @@ describe('the live hub', () => {
     unsubscribe();
     live.close();
   });
+
+  it('hands a change made in this process on at once when woken, without waiting for its next look', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const db = openDatabase(':memory:');
+    const live = createLiveBoard(db);
+    const seen: string[] = [];
+    const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
+    const id = orderIdFor('live-wake');
+    createOrderRepository(db).insert(makeOrder({ id }));
+
+    live.wake();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toContain(id);
+    unsubscribe();
+    live.close();
+  });
 });

@@ -43,8 +43,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   // Random per process, so no text typed into an order can pose as the marker.
   const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
   let cached: { key: string; board: RenderedBoard } | undefined;
-  const liveRows = new Map<string, { place: 'active' | 'done' | 'gone'; html: string }>();
-  let liveCounts: { key: string; html: string } | undefined;
+  const liveUpdates = new Map<string, string>();
 
   /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
@@ -107,28 +106,28 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     },
 
     /**
-     * An order's row for the live streams, rendered once for all of them per event and minute;
-     * the caller splices in its session's token (withToken).
+     * What the live streams send for a batch of events — each changed order's row, then the
+     * counts — as one text, written once for all of them per batch and minute; each stream splices
+     * in its session's token (withToken).
      */
-    liveRow(app: Application, orderId: string, eventId: number, at: Date): { place: 'active' | 'done' | 'gone'; html: string } {
-      const key = `${orderId}:${versionKey(eventId, at)}`;
-      let row = liveRows.get(key);
-      if (!row) {
-        const order = board.findById(orderId);
-        const place = order ? placeOf(order, at) : 'gone';
-        row = { place, html: order && place !== 'gone' ? renderRow(app, order, messages.latestFor([order.id]).get(order.id), at) : '' };
-        // Only the newest few are asked for again: every stream renders the same batch.
-        if (liveRows.size >= 256) liveRows.delete(liveRows.keys().next().value!);
-        liveRows.set(key, row);
+    liveUpdate(app: Application, events: BoardEvent[], at: Date): string {
+      const key = `${events[0]!.id}-${events.at(-1)!.id}:${versionKey(live.lastSeenEventId(), at)}`;
+      let text = liveUpdates.get(key);
+      if (text === undefined) {
+        text = '';
+        for (const news of coalesce(events)) {
+          const order = board.findById(news.orderId);
+          const place = order ? placeOf(order, at) : 'gone';
+          const html = order && place !== 'gone' ? renderRow(app, order, messages.latestFor([order.id]).get(order.id), at) : '';
+          text += `id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`;
+        }
+        const counts = renderNow(app, 'partials/board-counts', { counts: board.counts(dayOf(at)) });
+        text += `event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`;
+        // Only the newest few are asked for again: every stream gets the same batches.
+        if (liveUpdates.size >= 64) liveUpdates.delete(liveUpdates.keys().next().value!);
+        liveUpdates.set(key, text);
       }
-      return row;
-    },
-
-    /** The counts line for the live streams, rendered once for all of them per event and minute. */
-    liveCounts(app: Application, eventId: number, at: Date): string {
-      const key = versionKey(eventId, at);
-      if (liveCounts?.key !== key) liveCounts = { key, html: renderNow(app, 'partials/board-counts', { counts: board.counts(dayOf(at)) }) };
-      return liveCounts.html;
+      return text;
     },
   };
 }
@@ -207,12 +206,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     };
 
     const send = (events: BoardEvent[]) => {
-      const at = view.now();
-      for (const news of coalesce(events)) {
-        const { place, html } = view.liveRow(req.app, news.orderId, news.eventId, at);
-        write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html: view.withToken(html, res) })}\n\n`);
-      }
-      write(`event: counts\ndata: ${JSON.stringify({ html: view.liveCounts(req.app, live.newestEventId(), at) })}\n\n`);
+      write(view.withToken(view.liveUpdate(req.app, events, view.now()), res));
     };
     const write = (text: string) => {
       if (!res.writableEnded && !res.destroyed) res.write(text);
