@@ -89,7 +89,9 @@ export async function startServer(pinning: Pinning, options: { databasePath: str
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(options.logPath, 'a');
   const started = performance.now();
-  const child = spawnNode(pinning, [...(options.imports ?? []).flatMap((module) => ['--import', module]), 'src/server.ts'], {
+  // BENCH_PROFILE=folder: each server writes a CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawnNode(pinning, [...profile, ...(options.imports ?? []).flatMap((module) => ['--import', module]), 'src/server.ts'], {
     env: {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
