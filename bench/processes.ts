@@ -72,6 +72,14 @@ export async function waitForHealth(url: string, since: number, timeoutMs = 60_0
   }
 }
 
+/** What `npm start` runs after `node` (its flags and src/server.ts), without npm's own start-up. */
+export function startArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [node, ...args] = scripts.start.split(' ');
+  if (node !== 'node' || !args.includes('src/server.ts')) throw new Error(`unexpected start script: ${scripts.start}`);
+  return args;
+}
+
 export const benchUser = { username: 'bench', password: 'tomato-kitchen-door-blue-42' };
 
 export type ServerUnderTest = {
@@ -83,7 +91,7 @@ export type ServerUnderTest = {
   stop(): Promise<void>;
 };
 
-/** The real server (src/server.ts) on `databasePath`, as `npm start` runs it, logging to a file. */
+/** The real server on `databasePath`, started as `npm start` starts it, logging to a file. */
 export async function startServer(pinning: Pinning, options: { databasePath: string; logPath: string; env?: Record<string, string>; imports?: string[] }): Promise<ServerUnderTest> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -91,7 +99,7 @@ export async function startServer(pinning: Pinning, options: { databasePath: str
   const started = performance.now();
   // BENCH_PROFILE=folder: each server writes a CPU profile there when it stops.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawnNode(pinning, [...profile, ...(options.imports ?? []).flatMap((module) => ['--import', module]), 'src/server.ts'], {
+  const child = spawnNode(pinning, [...profile, ...(options.imports ?? []).flatMap((module) => ['--import', module]), ...startArguments()], {
     env: {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',

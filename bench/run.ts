@@ -218,7 +218,7 @@ if (wanted('million')) {
   }
   const startMs = median(starts);
   rows.push({
-    benchmark: `cold start: node src/server.ts to the first 200 from /healthz, ${orders} orders stored`,
+    benchmark: `cold start: npm start's command to the first 200 from /healthz, ${orders} orders stored`,
     measured: `${fixed(startMs, 0)} ms (median of ${starts.length})`,
     comparedWith: '—',
     ratio: '—',

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -20,5 +21,18 @@ describe('start-up', () => {
     expect(result.atStart).toBe(false);
     expect(result.afterCheck).toBe(true);
     expect(result.problem).toMatch(/too common/);
+  }, 30_000);
+});
+
+describe('npm start', () => {
+  it('keeps compiled modules on disk, so a restart skips compiling them', async () => {
+    const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+    const [node, ...args] = packageJson.scripts.start.split(' ');
+    expect(node).toBe('node');
+    const serverAt = args.indexOf('src/server.ts');
+    expect(serverAt).toBeGreaterThan(-1);
+    // The start script's own flags, then a script that reports the cache in place of the server.
+    const { stdout } = await run(process.execPath, [...args.slice(0, serverAt), '--input-type=module', '-e', "import { getCompileCacheDir } from 'node:module'; console.log(String(getCompileCacheDir()))"]);
+    expect(stdout.trim()).not.toBe('undefined');
   }, 30_000);
 });
