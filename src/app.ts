@@ -2,7 +2,7 @@ import compression from 'compression';
 import express from 'express';
 import helmet from 'helmet';
 import createError from 'http-errors';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -140,8 +140,10 @@ export function createApp(deps: AppDeps): express.Express {
     brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } },
     filter: (req, res) => !req.path.startsWith('/events') && compression.filter(req, res),
   }));
-  // No index files: a page such as the board would otherwise cost a file look-up on each request.
-  app.use(express.static(join(root, 'public'), { maxAge: '1h', index: false }));
+  // Static files all have an extension: a page such as the board costs no file look-up (and no
+  // "not found" error object) on each request.
+  const staticFiles = express.static(join(root, 'public'), { maxAge: '1h', index: false });
+  app.use((req, res, next) => (extname(req.path) ? staticFiles(req, res, next) : next()));
   app.use('/vendor/pico', express.static(join(root, 'node_modules/@picocss/pico/css'), { maxAge: '1d' }));
 
   const healthCheck = db.prepare('SELECT 1 FROM orders LIMIT 1');

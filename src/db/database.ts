@@ -33,13 +33,21 @@ export function openDatabase(path: string): Db {
  * flushes these too. https://www.sqlite.org/pragma.html#pragma_synchronous
  */
 export function withoutWaitingForDisk<T>(db: Db, write: () => T): T {
-  db.pragma('synchronous = NORMAL');
+  let switches = synchronousSwitches.get(db);
+  if (!switches) {
+    // Prepared once per connection: db.pragma() would prepare the statement on every call.
+    switches = { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
+    synchronousSwitches.set(db, switches);
+  }
+  switches.normal.run();
   try {
     return write();
   } finally {
-    db.pragma('synchronous = FULL');
+    switches.full.run();
   }
 }
+
+const synchronousSwitches = new WeakMap<Db, { normal: Database.Statement; full: Database.Statement }>();
 
 /** The states a message row may take come from the one list in the code. */
 function syncMessageStates(db: Db): void {
