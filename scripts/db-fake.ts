@@ -159,6 +159,11 @@ const arrivals = Array.from({ length: total }, (_, index) => {
   const createdAt = stillActive ? now - between(0, 45) * minute - between(0, 59) * 1000 : pastOrderTime();
   return { stillActive, createdAt: Math.min(createdAt, now - minute) };
 }).sort((first, second) => first.createdAt - second.createdAt);
+// No two orders in the same millisecond: they are written in id order (below), so a tie in time
+// could not tell which came first, as the app's numbers and the board's order need.
+for (let index = 1; index < arrivals.length; index += 1) {
+  if (arrivals[index]!.createdAt <= arrivals[index - 1]!.createdAt) arrivals[index]!.createdAt = arrivals[index - 1]!.createdAt + 1;
+}
 
 db.transaction(() => {
   for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
