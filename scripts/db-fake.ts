@@ -2,13 +2,13 @@
 // for benchmarks: `npm run db:fake -- --orders 100000 [--days 365] [--active 12] [--force]`.
 // Most orders are delivered, spread over many days; a handful from the last hour are still active.
 import 'dotenv/config';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
-import { newOrderId } from '../src/orders/order-id.ts';
+import { isOrderId } from '../src/orders/order-id.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
 
 const { values } = parseArgs({
@@ -37,7 +37,7 @@ const days = values.days === undefined ? Math.max(1, Math.ceil(total / 300)) : M
 const config = loadConfigOrExit(process.env);
 
 const db = openDatabase(config.databasePath);
-// A large page cache: the unique message references are random, so their index is written all over.
+// A large page cache: the order ids are random, so their index is written all over.
 db.pragma('cache_size = -262144');
 const existing = db.prepare('SELECT count(*) FROM orders').pluck().get() as number;
 if (existing > 0 && !values.force) {
@@ -48,6 +48,18 @@ if (existing > 0 && !values.force) {
 const firstNames = ['Ada', 'Bram', 'Chloé', 'Daan', 'Emma', 'Finn', 'Grace', 'Hugo', 'Iris', 'Jens', 'Kiki', 'Lars', 'Mila', 'Noah', 'Olivia', 'Pieter', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wout', 'Xena', 'Yara', 'Zoë', 'Hannah', 'Mike', 'Don', 'Fatima', 'Mohammed', 'Sofia', 'Lucas', 'Julia', 'Milan', 'Sara'];
 const lastNames = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'de Boer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'van Dijk', 'Dekker', 'Brouwer', 'Yılmaz', 'El Amrani', 'Hungry', 'Madeater', 'Cheetos', 'Kowalski', 'Nguyen', 'Rossi', 'Okafor'];
 const menu = ['Margherita', 'Pepperoni', 'Quattro Formaggi', 'Hipster Burger', 'Veggie Burger', 'Fries', 'Chef Special Mozzarella Pizza', 'Awesome Cheese Platter', 'Caesar Salad', 'Tiramisu', 'Cola', 'Lemonade', 'Garlic Bread', 'Pad Thai', 'Falafel Wrap'];
+
+// Random hex from a pool refilled 64 KB at a time: one crypto call per id costs more than the inserts.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(65_536);
+    poolOffset = 0;
+  }
+  poolOffset += bytes;
+  return pool.toString('hex', poolOffset - bytes, poolOffset);
+}
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 const between = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
@@ -63,7 +75,7 @@ function items(): string {
 const statements = {
   order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-  lastNumber: db.prepare('SELECT coalesce(max(number), 0) FROM orders WHERE day = ?').pluck(),
+  lastNumbers: db.prepare('SELECT day, max(number) AS number FROM orders GROUP BY day'),
   change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
   message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
       provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
@@ -87,6 +99,12 @@ function lifeOf(createdAt: number, stillActive: boolean, now: number): Array<[st
   return steps;
 }
 
+// References only need to be unique: in ascending order they are appended to their unique index
+// instead of written all over it.
+const referencePrefix = `fake-${Date.now().toString(36)}-`;
+let references = 0;
+const nextReference = () => `${referencePrefix}${(references++).toString(36).padStart(8, '0')}`;
+
 function addMessages(orderId: string, name: string, phone: string, steps: Array<[string, number]>) {
   for (const [status, at] of steps) {
     if (status === 'pending' || Math.random() < 0.3) continue;
@@ -95,8 +113,8 @@ function addMessages(orderId: string, name: string, phone: string, steps: Array<
     const state = roll < 0.02 ? 'failed' : roll < 0.05 ? 'sent' : 'delivered';
     const done = new Date(sentAt + between(2, 30) * 1000).toISOString();
     statements.message.run(
-      orderId, status, renderTemplate(defaultTemplates[status as OrderStatus], { name, status, delay: '20 minutes', eta: '', restaurant: config.restaurantName, orderNumber: '' }), phone, randomUUID(), state,
-      state === 'failed' ? null : `mb-${randomBytes(8).toString('hex')}`,
+      orderId, status, renderTemplate(defaultTemplates[status as OrderStatus], { name, status, delay: '20 minutes', eta: '', restaurant: config.restaurantName, orderNumber: '' }), phone, nextReference(), state,
+      state === 'failed' ? null : `mb-${randomHex(8)}`,
       state === 'failed' ? null : state, state === 'failed' ? null : done,
       state === 'failed' ? 21 : null, state === 'failed' ? 'Bad request (phone number has unknown format)' : null,
       new Date(at).toISOString(), done,
@@ -119,6 +137,21 @@ const started = performance.now();
 // A bulk import is history, not news for open boards: the board_events triggers are set aside for
 // it and put back in the same transaction.
 const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'").all() as Array<{ name: string; sql: string }>;
+// Building an index once from the finished table is far faster than keeping it up to date through
+// a million inserts (https://www.sqlite.org/faq.html#q19): the tables' own indexes are set aside
+// too and built again at the end of the same transaction.
+const indexes = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
+  AND tbl_name IN ('orders', 'order_status_changes', 'messages')`).all() as Array<{ name: string; sql: string }>;
+// In WAL mode every page of a large import is written twice (log, then checkpoint); a rollback
+// journal writes new pages once. Only possible while no other connection has the file open: then
+// the import stays in WAL mode.
+const journal = (() => {
+  try {
+    return db.pragma('journal_mode = DELETE', { simple: true }) as string;
+  } catch {
+    return 'wal';
+  }
+})();
 // Older orders spread over the days, today included, at lunch and dinner hours; the active ones
 // from the last 45 minutes. Written oldest first, so each day's numbers follow the clock.
 const arrivals = Array.from({ length: total }, (_, index) => {
@@ -126,17 +159,30 @@ const arrivals = Array.from({ length: total }, (_, index) => {
   const createdAt = stillActive ? now - between(0, 45) * minute - between(0, 59) * 1000 : pastOrderTime();
   return { stillActive, createdAt: Math.min(createdAt, now - minute) };
 }).sort((first, second) => first.createdAt - second.createdAt);
+// No two orders in the same millisecond: they are written in id order (below), so a tie in time
+// could not tell which came first, as the app's numbers and the board's order need.
+for (let index = 1; index < arrivals.length; index += 1) {
+  if (arrivals[index]!.createdAt <= arrivals[index - 1]!.createdAt) arrivals[index]!.createdAt = arrivals[index - 1]!.createdAt + 1;
+}
 
 db.transaction(() => {
   for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
+  for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
   // Each day's orders are numbered #1, #2, … as the app numbers them, after any already stored (--force).
-  const lastNumbers = new Map<string, number>();
+  const lastNumbers = new Map((statements.lastNumbers.all() as Array<{ day: string; number: number }>).map((row) => [row.day, row.number]));
   const calendar = createZonedCalendar(config.timeZone);
-  for (const { stillActive, createdAt } of arrivals) {
-    const id = newOrderId();
+  const numbered = arrivals.map(({ stillActive, createdAt }) => {
+    // 128 random bits, as the app's own ids (newOrderId).
+    const id = randomHex(16);
+    if (!isOrderId(id)) throw new Error(`generated a bad order id ${id}`);
     const day = calendar.dayOf(new Date(createdAt));
-    const number = (lastNumbers.get(day) ?? (statements.lastNumber.get(day) as number)) + 1;
+    const number = (lastNumbers.get(day) ?? 0) + 1;
     lastNumbers.set(day, number);
+    return { id, day, number, stillActive, createdAt };
+  });
+  // Written in id order, the primary key's index is appended to rather than written all over.
+  numbered.sort((first, second) => (first.id < second.id ? -1 : 1));
+  for (const { id, day, number, stillActive, createdAt } of numbered) {
     const name = `${pick(firstNames)} ${pick(lastNames)}`;
     const phone = `+316${String(between(0, 99_999_999)).padStart(8, '0')}`;
     const steps = lifeOf(createdAt, stillActive, now);
@@ -146,8 +192,10 @@ db.transaction(() => {
     for (const [stepStatus, at] of steps) statements.change.run(id, stepStatus, new Date(at).toISOString());
     addMessages(id, name, phone, steps);
   }
+  for (const index of indexes) db.exec(index.sql);
   for (const trigger of triggers) db.exec(trigger.sql);
 })();
+if (journal !== 'wal') db.pragma('journal_mode = WAL');
 db.pragma('optimize');
 db.close();
 const seconds = ((performance.now() - started) / 1000).toFixed(1);

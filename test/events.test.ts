@@ -321,3 +321,22 @@ describe('board_events', () => {
     db.close();
   });
 });
+
+describe('GET /events with the shared rows', () => {
+  it('sends each stream the row with its own session’s CSRF token, never another’s', async () => {
+    const { url, orders } = await liveApp();
+    const first = await signIn(url);
+    const second = await signIn(url);
+    expect(first.token).not.toBe(second.token);
+    const firstStream = await openStream(url, first.cookie);
+    const secondStream = await openStream(url, second.cookie);
+
+    orders.insert(makeOrder({ id: orderIdFor('shared-row') }));
+    const firstRow = JSON.parse((await firstStream.reader!.next(orderNews(orderIdFor('shared-row')))).data).html as string;
+    const secondRow = JSON.parse((await secondStream.reader!.next(orderNews(orderIdFor('shared-row')))).data).html as string;
+    expect(firstRow).toContain(`name="_csrf" value="${first.token}"`);
+    expect(secondRow).toContain(`name="_csrf" value="${second.token}"`);
+    expect(firstRow).not.toContain(second.token);
+    expect(secondRow).not.toContain(first.token);
+  });
+});

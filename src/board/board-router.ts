@@ -1,13 +1,16 @@
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Application, Request, Response } from 'express';
+import ejs from 'ejs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { MessageRepository } from '../notifications/message-repository.ts';
+import type { Message, MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { keepIdleTimer } from '../web/session.ts';
-import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
+import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 
@@ -24,10 +27,26 @@ export type BoardView = ReturnType<typeof createBoardView>;
 /** What a refused form had in a row, kept when the board is shown again: the status, the minutes typed, the box. */
 export type RowChoice = { status: OrderStatus; delayMinutes?: string; textCustomer?: boolean };
 
-/** What the board page shows, computed in a fixed number of indexed queries. */
+/** The rows as HTML, with the CSRF marker where each form's token goes. */
+type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; rows: { active: string; recentlyDone: string } };
+
+/**
+ * What the board page shows, computed in a fixed number of indexed queries — and, for the plain
+ * board, once per change rather than once per request: the rows are rendered once for each board
+ * version (the newest board_events id, which every write to orders, status changes and messages
+ * bumps, in any process) and minute (rows show their age and the late mark), then shared by every
+ * request and live stream. The admin's "Text the customer" defaults are part of the version too.
+ * Rows are rendered from the order, its latest message, the time and the
+ * app's settings only — never from a request's locals — with a marker where a form's CSRF token
+ * goes; each response splices in its own session's token.
+ */
 export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => ReadonlySet<OrderStatus>; now?: () => Date }) {
-  const { board, messages, live, settings, textDefaults } = deps;
+  const { board, messages, live, settings, days, textDefaults } = deps;
   const now = deps.now ?? (() => new Date());
+  // Random per process, so no text typed into an order can pose as the marker.
+  const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
+  let cached: { key: string; board: RenderedBoard } | undefined;
+  const liveUpdates = new Map<string, string>();
 
   /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
@@ -35,35 +54,103 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     return Date.parse(order.updatedAt) >= at.getTime() - settings.doneVisibleMinutes * 60_000 ? 'done' : 'gone';
   }
 
+  const versionKey = (eventId: number, at: Date, defaults: ReadonlySet<OrderStatus>) => `${eventId}:${Math.floor(at.getTime() / 60_000)}:${[...defaults].join(',')}`;
+
+  function renderRow(app: Application, order: Order, message: Message | undefined, at: Date, defaults: ReadonlySet<OrderStatus>, choices?: ReadonlyMap<string, RowChoice>): string {
+    return renderNow(app, 'partials/order-row', { order, message, now: at.getTime(), choices, textDefaults: defaults, csrfToken: () => csrfMarker });
+  }
+
+  function renderBoard(app: Application, at: Date, defaults: ReadonlySet<OrderStatus>, searchText?: string, choices?: ReadonlyMap<string, RowChoice>): RenderedBoard {
+    const { active, recentlyDone } = board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+    const latestMessages = messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
+    const rows = (orders: Order[]) => orders.map((order) => `${renderRow(app, order, latestMessages.get(order.id), at, defaults, choices)}\n`).join('');
+    return { active, recentlyDone, counts: board.counts(days.of(at)), rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
+  }
+
+  /** The session's own token in place of every marker. */
+  function withToken(html: string, res: Response): string {
+    return html.includes(csrfMarker) ? html.replaceAll(csrfMarker, (res.locals.csrfToken as () => string)()) : html;
+  }
+
   return {
     placeOf,
     now,
-    days: deps.days,
+    days,
     /** The statuses whose "Text the customer" box starts ticked: read once per page or live batch, not per row. */
     textDefaults,
+    withToken,
     /**
      * Renders the board, optionally narrowed by a search; `choices` keeps what a row's form had but
-     * did not save, so a refused form loses nothing.
+     * did not save, so a refused form loses nothing. A search or unsaved choices render afresh.
      */
     render(res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) {
       const at = now();
       // Read before the rows, so a change between the two is sent again rather than missed.
       const lastEventId = live.newestEventId();
-      const { active, recentlyDone } = board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+      const defaults = textDefaults();
+      let shown: RenderedBoard;
+      if (searchText || (choices && choices.size > 0)) {
+        shown = renderBoard(res.app, at, defaults, searchText, choices);
+      } else {
+        const key = versionKey(lastEventId, at, defaults);
+        if (cached?.key !== key) cached = { key, board: renderBoard(res.app, at, defaults) };
+        shown = cached.board;
+      }
       res.render('board', {
         title: 'Orders',
-        active,
-        recentlyDone,
-        counts: board.counts(deps.days.of(at)),
-        latestMessages: messages.latestFor([...active, ...recentlyDone].map((order) => order.id)),
+        active: shown.active,
+        recentlyDone: shown.recentlyDone,
+        rows: shown.rows,
+        counts: shown.counts,
         lastEventId,
         search: searchText,
         choices,
-        textDefaults: textDefaults(),
+        textDefaults: defaults,
         now: at.getTime(),
+      }, (error: Error | null, html?: string) => {
+        if (error) return res.req.next!(error);
+        res.send(withToken(html ?? '', res));
       });
     },
+
+    /**
+     * What the live streams send for a batch of events — each changed order's row, then the
+     * counts — as one text, written once for all of them per batch and minute; each stream splices
+     * in its session's token (withToken).
+     */
+    liveUpdate(app: Application, events: BoardEvent[], at: Date): string {
+      const defaults = textDefaults();
+      const key = `${events[0]!.id}-${events.at(-1)!.id}:${versionKey(live.lastSeenEventId(), at, defaults)}`;
+      let text = liveUpdates.get(key);
+      if (text === undefined) {
+        text = '';
+        for (const news of coalesce(events)) {
+          const order = board.findById(news.orderId);
+          const place = order ? placeOf(order, at) : 'gone';
+          const html = order && place !== 'gone' ? renderRow(app, order, messages.latestFor([order.id]).get(order.id), at, defaults) : '';
+          text += `id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`;
+        }
+        const counts = renderNow(app, 'partials/board-counts', { counts: board.counts(days.of(at)) });
+        text += `event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`;
+        // Only the newest few are asked for again: every stream gets the same batches.
+        if (liveUpdates.size >= 64) liveUpdates.delete(liveUpdates.keys().next().value!);
+        liveUpdates.set(key, text);
+      }
+      return text;
+    },
   };
+}
+
+/**
+ * Renders a view to a string with the app's locals and view settings, as res.render would, but
+ * synchronously (Express defers every render callback to the next tick; EJS itself does not).
+ */
+function renderNow(app: Application, view: string, locals: Record<string, unknown>): string {
+  let result: { error: Error | null; html?: string } | undefined;
+  ejs.renderFile(join(app.get('views') as string, `${view}.ejs`), { ...app.locals, settings: app.settings, ...locals }, (error: Error | null, html?: string) => { result = { error, html }; });
+  if (!result) throw new Error(`${view} did not render synchronously`);
+  if (result.error) throw result.error;
+  return result.html ?? '';
 }
 
 export function createBoardRouter(deps: { view: BoardView; board: BoardRepository; messages: MessageRepository; live: LiveBoard; sessionMaxHours: number; heartbeatMs?: number }): Router {
@@ -110,8 +197,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       cursor,
       nextPage: page.next ? link(page.next) : undefined,
       firstPage: link(),
-      now: at.getTime(),
       textDefaults: view.textDefaults(),
+      now: at.getTime(),
     });
   });
 
@@ -128,19 +215,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       sending = sending.then(() => send(events)).catch((error: unknown) => req.log.warn({ err: error }, 'could not send a board update'));
     };
 
-    const send = async (events: BoardEvent[]) => {
-      const at = view.now();
-      const textDefaults = view.textDefaults();
-      for (const news of coalesce(events)) {
-        const order = board.findById(news.orderId);
-        const place = order ? view.placeOf(order, at) : 'gone';
-        const html = order && place !== 'gone'
-          ? await render(req, res, 'partials/order-row', { order, message: messages.latestFor([order.id]).get(order.id), now: at.getTime(), textDefaults })
-          : '';
-        write(`id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`);
-      }
-      const counts = await render(req, res, 'partials/board-counts', { counts: board.counts(view.days.of(at)) });
-      write(`event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`);
+    const send = (events: BoardEvent[]) => {
+      write(view.withToken(view.liveUpdate(req.app, events, view.now()), res));
     };
     const write = (text: string) => {
       if (!res.writableEnded && !res.destroyed) res.write(text);
@@ -201,10 +277,4 @@ function parseCursor(text: string): DoneCursor {
 function eventIdFrom(req: Request): number | undefined {
   const raw = req.get('last-event-id') ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
   return raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
-}
-
-function render(req: Request, res: Response, view: string, locals: Record<string, unknown>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    req.app.render(view, { ...res.locals, ...locals }, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html ?? '')));
-  });
 }

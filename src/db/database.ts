@@ -25,6 +25,30 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
+/**
+ * Runs `write` committing without waiting for the disk (synchronous = NORMAL, which in WAL mode
+ * keeps the database consistent but may lose the latest such commits in a power cut), then goes
+ * back to FULL. For writes whose loss costs nothing but a repeat — a session's flash message or
+ * idle timer — so that a status change waits for one disk flush, not two. The next FULL commit
+ * flushes these too. https://www.sqlite.org/pragma.html#pragma_synchronous
+ */
+export function withoutWaitingForDisk<T>(db: Db, write: () => T): T {
+  let switches = synchronousSwitches.get(db);
+  if (!switches) {
+    // Prepared once per connection: db.pragma() would prepare the statement on every call.
+    switches = { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
+    synchronousSwitches.set(db, switches);
+  }
+  switches.normal.run();
+  try {
+    return write();
+  } finally {
+    switches.full.run();
+  }
+}
+
+const synchronousSwitches = new WeakMap<Db, { normal: Database.Statement; full: Database.Statement }>();
+
 /** The states a message row may take come from the one list in the code. */
 function syncMessageStates(db: Db): void {
   const insert = db.prepare('INSERT OR IGNORE INTO message_states (name) VALUES (?)');

@@ -1,5 +1,4 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -47,13 +46,22 @@ export function createPasswordHasher(options: { logN?: number } = {}): PasswordH
   };
 }
 
-const commonPasswords = new Set(dictionary['passwords-common'] as string[]);
+// The strength checker and its dictionaries take about 45 MB and a tenth of a second to load: they
+// are loaded when a password is first checked, not by every start of the server.
+const require = createRequire(import.meta.url);
+let checker: { commonPasswords: Set<string>; strength: InstanceType<typeof import('@zxcvbn-ts/core').ZxcvbnFactory> } | undefined;
+function strengthChecker() {
+  if (!checker) {
+    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+    const { adjacencyGraphs, dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    checker = { commonPasswords: new Set(dictionary['passwords-common'] as string[]), strength: new ZxcvbnFactory({ graphs: adjacencyGraphs, dictionary }) };
+  }
+  return checker;
+}
 
 // Words an attacker guessing at this app tries first: the product, and the restaurant its messages
 // name (message-templates.ts).
 const productWords = ['order', 'orders', 'desk', 'orderdesk', 'kitchen', 'omnomnom', 'omnomnomfoods', 'messagebird'];
-
-const strength = new ZxcvbnFactory({ graphs: adjacencyGraphs, dictionary });
 
 // zxcvbn's minimum score: 3 is "safely unguessable: moderate protection from offline attacks"
 // (about 10^8 guesses). https://zxcvbn-ts.github.io/zxcvbn/guide/getting-started/#output
@@ -88,6 +96,7 @@ export function passwordProblem(password: string, username: string): string | un
   // is as guessable as the word; zxcvbn scores the second one just above the bar.
   const letters = lower.replace(/[^a-z]+/g, '');
   const repeated = /^(.+?)\1+$/.exec(letters)?.[1] ?? letters;
+  const { commonPasswords, strength } = strengthChecker();
   if (commonPasswords.has(lower) || commonPasswords.has(repeated) || /^(.)\1+$/.test(password)) {
     return 'That password is too common: choose one that is not on lists of popular passwords.';
   }

@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { Db } from '../db/database.ts';
+import { withoutWaitingForDisk } from '../db/database.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -10,17 +11,21 @@ const dayMs = 24 * 60 * 60 * 1000;
  */
 export class SqliteSessionStore extends session.Store {
   private readonly statements;
+  private readonly db: Db;
   private readonly now: () => number;
   private lastSweep = 0;
 
   constructor(db: Db, now: () => number = Date.now) {
     super();
+    this.db = db;
     this.now = now;
     this.statements = {
       get: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?').pluck(),
       set: db.prepare(`INSERT INTO sessions (sid, data, expires_at, staff_id) VALUES (?, ?, ?, ?)
         ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, staff_id = excluded.staff_id`),
-      touch: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
+      // Only when the stored expiry is a minute or more behind: the idle timeout counts in minutes,
+      // and an update that matches no row commits nothing, so most requests write nothing to disk.
+      touch: db.prepare('UPDATE sessions SET expires_at = @expiresAt WHERE sid = @sid AND expires_at <= @expiresAt - 60000'),
       destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     };
@@ -38,7 +43,9 @@ export class SqliteSessionStore extends session.Store {
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
     try {
       // staff_id is kept in its own column so disabling an account can delete its sessions.
-      this.statements.set.run(sid, JSON.stringify(data), this.expiresAt(data), data.staffId ?? null);
+      // A session's data (sign-in, flash message) lost in a power cut means signing in again at
+      // worst; ending a session (destroy) still waits for the disk.
+      withoutWaitingForDisk(this.db, () => this.statements.set.run(sid, JSON.stringify(data), this.expiresAt(data), data.staffId ?? null));
       this.sweepNowAndThen();
       callback?.();
     } catch (error) {
@@ -47,7 +54,7 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: SessionData, callback?: () => void): void {
-    this.statements.touch.run(this.expiresAt(data), sid);
+    withoutWaitingForDisk(this.db, () => this.statements.touch.run({ expiresAt: this.expiresAt(data), sid }));
     callback?.();
   }
 

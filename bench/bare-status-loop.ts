@@ -1,0 +1,33 @@
+// The other side of the status benchmark: the status update's transaction in a bare loop — the
+// order repository's own statements on better-sqlite3, opened with the app's pragmas — with no
+// HTTP, session, CSRF or rendering around it. Usage (forked with IPC): node bench/bare-status-loop.ts DATABASE
+// Each message { ms } runs the loop that long and answers { transactions }.
+import { openDatabase } from '../src/db/database.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { nextBenchStatus } from './status-cycle.ts';
+import type { BenchStatus } from './status-cycle.ts';
+
+const db = openDatabase(process.argv[2]!);
+const orders = createOrderRepository(db);
+const active = db.prepare("SELECT id, status FROM orders WHERE status <> 'delivered'").all() as Array<{ id: string; status: BenchStatus }>;
+let position = 0;
+
+process.on('message', (message: { ms: number } | 'stop') => {
+  if (message === 'stop') {
+    db.close();
+    process.exit(0);
+  }
+  const until = performance.now() + message.ms;
+  let transactions = 0;
+  while (performance.now() < until) {
+    const order = active[position % active.length]!;
+    position += 1;
+    const status = nextBenchStatus(order.status);
+    const update = orders.updateStatus(order.id, status, null, order.status);
+    if (update?.outcome !== 'changed') throw new Error(`status update ${update?.outcome}`);
+    order.status = status;
+    transactions += 1;
+  }
+  process.send!({ transactions });
+});
+process.send!('ready');

@@ -1,0 +1,438 @@
+// `npm run bench [-- --quick]`: every benchmark of the performance issue, each side measured in
+// this one run, interleaved round by round (A, B, A, B, …), with the ratio and the goal. The servers
+// under test are the real src/server.ts in child processes on one core; this process generates the
+// load on the other. Prints, and (full runs) rewrites the results part of docs/performance.md and
+// docs/performance.svg. It never fails a build: a missed goal is printed as "miss".
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/database.ts';
+import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { newOrderId } from '../src/orders/order-id.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { freePort, httpRequest, pinLoadGenerator, root, signIn, spawnNode, startServer, waitForHealth } from './processes.ts';
+import type { SignedIn } from './processes.ts';
+import { measureCompression } from './compression.ts';
+import type { CompressionResult } from './compression.ts';
+import { writeReport } from './report.ts';
+import type { BenchRow } from './report.ts';
+import { nextBenchStatus } from './status-cycle.ts';
+import type { BenchStatus } from './status-cycle.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
+// `--only board,million,post,notify,live` runs just those (million includes memory and cold start).
+const only = values.only?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
+const quick = values.quick;
+const write = values.write ?? (!quick && !only);
+const settings = {
+  rounds: quick ? 2 : 5,
+  roundSeconds: quick ? 1 : 4,
+  connections: 20,
+  bigOrders: quick ? 100_000 : 1_000_000,
+  smallOrders: 1000,
+  activeOrders: 50,
+  notifyMessages: quick ? 40 : 400,
+  smsConcurrency: Number(process.env.SMS_CONCURRENCY ?? 4),
+  fakeLatencyMs: 50,
+  liveBoards: 100,
+  liveChanges: quick ? 3 : 20,
+  coldStarts: quick ? 1 : 5,
+};
+
+const pinning = pinLoadGenerator();
+const folder = mkdtempSync(join(tmpdir(), 'order-desk-bench-'));
+const rows: BenchRow[] = [];
+let compression: CompressionResult[] = [];
+const started = new Date();
+const machine = {
+  cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+  cores: cpus().length,
+  node: process.version,
+  date: started.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  pinning: pinning.pinned ? `server on core ${pinning.serverCore}, load generator on core ${pinning.loadCore} (taskset)` : `not pinned: ${pinning.reason}`,
+};
+console.log(`Order Desk benchmarks${quick ? ' (--quick: shorter, smaller; not written to docs)' : ''}`);
+console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${machine.pinning}`);
+
+const extraProcesses: Array<{ kill: () => void }> = [];
+process.on('exit', () => {
+  for (const child of extraProcesses) child.kill();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const median = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+const percentile = (list: number[], p: number) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const fixed = (value: number, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Fills a database with db:fake; returns the seconds it took. */
+function fakeDatabase(path: string, orders: number, active: number): number {
+  const at = performance.now();
+  execFileSync(process.execPath, ['scripts/db-fake.ts', '--orders', String(orders), '--active', String(active)], {
+    cwd: root, env: { ...process.env, DATABASE_PATH: path }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return (performance.now() - at) / 1000;
+}
+
+type LoadResult = { perSecond: number; p50: number; p99: number; unexpected: number };
+
+/** One autocannon run; counts answers with `expectStatus` and keeps every latency. */
+function load(options: autocannon.Options, expectStatus: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let expected = 0;
+    let unexpected = 0;
+    const instance = autocannon({ connections: settings.connections, duration: settings.roundSeconds, ...options }, (error, result) => {
+      if (error) return reject(error);
+      resolve({ perSecond: expected / result.duration, p50: percentile(latencies, 50), p99: percentile(latencies, 99), unexpected: unexpected + result.errors + result.timeouts });
+    });
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      if (status === expectStatus) {
+        expected += 1;
+        latencies.push(ms);
+      } else {
+        unexpected += 1;
+      }
+    });
+  });
+}
+
+const browserHeaders = (session: SignedIn) => ({ cookie: session.cookie, accept: 'text/html', 'accept-encoding': 'gzip, deflate, br' });
+
+// ---- Databases -------------------------------------------------------------------------------
+const smallDb = join(folder, 'small.db');
+const bigDb = join(folder, 'big.db');
+const postDb = join(folder, 'post.db');
+fakeDatabase(smallDb, settings.smallOrders, settings.activeOrders);
+let bigSeconds = 0;
+if (wanted('million')) {
+  console.log(`Generating ${settings.bigOrders.toLocaleString('en-US')} orders with db:fake …`);
+  bigSeconds = fakeDatabase(bigDb, settings.bigOrders, settings.activeOrders);
+  console.log(`db:fake wrote ${settings.bigOrders.toLocaleString('en-US')} orders in ${fixed(bigSeconds)} s`);
+}
+fakeDatabase(postDb, 2000, 1000);
+const bareDb = join(folder, 'post-bare.db');
+copyFileSync(postDb, bareDb);
+
+// ---- 1. Board GET vs node:http serving the same bytes ----------------------------------------
+const small = await startServer(pinning, { databasePath: smallDb, logPath: join(folder, 'small.log') });
+const smallSession = await signIn(small.url);
+if (wanted('board')) {
+  const sample = await httpRequest(`${small.url}/`, { headers: browserHeaders(smallSession) });
+  const hopByHop = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+  const headers = Object.fromEntries(Object.entries(sample.headers).filter(([name]) => !hopByHop.has(name)));
+  const answerPath = join(folder, 'board-answer.json');
+  writeFileSync(answerPath, JSON.stringify({ headers, body: sample.body.toString('base64') }));
+  const port = await freePort();
+  const plain = spawnNode(pinning, ['bench/static-server.ts', String(port), answerPath]);
+  extraProcesses.push(plain);
+  const plainUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(plainUrl, performance.now());
+
+  const app: LoadResult[] = [];
+  const bare: LoadResult[] = [];
+  for (let round = 0; round < settings.rounds; round += 1) {
+    app.push(await load({ url: `${small.url}/`, headers: browserHeaders(smallSession) }, 200));
+    bare.push(await load({ url: `${plainUrl}/`, headers: browserHeaders(smallSession) }, 200));
+  }
+  plain.kill();
+
+  const identity = await httpRequest(`${small.url}/`, { headers: { ...browserHeaders(smallSession), 'accept-encoding': 'identity' } });
+  compression = measureCompression(identity.body, { mbitPerSecond: 50, repeats: quick ? 20 : 200 });
+  console.log(`\nCompression of the board page (${fixed(identity.body.length / 1024)} KB), over a 50 Mbit/s kitchen LAN or Wi-Fi:`);
+  for (const result of compression) console.log(`  ${result.name}: ${fixed(result.bytes / 1024)} KB, ${fixed(result.compressMs, 2)} ms to compress + ${fixed(result.lanMs, 2)} ms to send = ${fixed(result.totalMs, 2)} ms`);
+  const appRate = median(app.map((result) => result.perSecond));
+  const bareRate = median(bare.map((result) => result.perSecond));
+  const ratio = appRate / bareRate;
+  rows.push({
+    benchmark: `board GET, signed in, ${settings.activeOrders} active orders, full stack`,
+    measured: `${fixed(appRate, 0)} req/s (p50 ${fixed(median(app.map((result) => result.p50)))} ms)`,
+    comparedWith: `node:http, same ${fixed(sample.body.length / 1024)} KB ${sample.headers['content-encoding'] ?? 'uncompressed'} and headers: ${fixed(bareRate, 0)} req/s`,
+    ratio: `${fixed(ratio * 100)}%`,
+    goal: '≥ 35%',
+    pass: ratio >= 0.35,
+    score: ratio / 0.35,
+    unexpected: app.reduce((sum, result) => sum + result.unexpected, 0),
+  });
+  report(rows.at(-1)!);
+}
+
+// ---- 2. Board GET with 1M orders vs 1,000 orders, 6. memory, 7. cold start ------------------
+if (wanted('million')) {
+  const big = await startServer(pinning, { databasePath: bigDb, logPath: join(folder, 'big.log') });
+  const bigSession = await signIn(big.url);
+  const bigResults: LoadResult[] = [];
+  const smallResults: LoadResult[] = [];
+  for (let round = 0; round < settings.rounds; round += 1) {
+    bigResults.push(await load({ url: `${big.url}/`, headers: browserHeaders(bigSession) }, 200));
+    smallResults.push(await load({ url: `${small.url}/`, headers: browserHeaders(smallSession) }, 200));
+  }
+  const bigP50 = median(bigResults.map((result) => result.p50));
+  const smallP50 = median(smallResults.map((result) => result.p50));
+  const ratio = bigP50 / smallP50;
+  const orders = settings.bigOrders.toLocaleString('en-US');
+  rows.push({
+    benchmark: `board GET with ${orders} orders stored`,
+    measured: `p50 ${fixed(bigP50)} ms (${fixed(median(bigResults.map((result) => result.perSecond)), 0)} req/s)`,
+    comparedWith: `${settings.smallOrders.toLocaleString('en-US')} stored: p50 ${fixed(smallP50)} ms`,
+    ratio: `${fixed(ratio, 2)}×`,
+    goal: 'p50 ≤ 1.5×',
+    pass: ratio <= 1.5,
+    score: 1.5 / ratio,
+    unexpected: bigResults.reduce((sum, result) => sum + result.unexpected, 0),
+  });
+  report(rows.at(-1)!);
+
+  const rss = big.rssMb();
+  rows.push({
+    benchmark: `memory: server RSS after the board load, ${orders} orders stored`,
+    measured: `${fixed(rss, 0)} MB`,
+    comparedWith: '—',
+    ratio: '—',
+    goal: '≤ 150 MB',
+    pass: rss <= 150,
+    score: 150 / rss,
+  });
+  report(rows.at(-1)!);
+  await big.stop();
+
+  const starts: number[] = [];
+  for (let round = 0; round < settings.coldStarts; round += 1) {
+    const again = await startServer(pinning, { databasePath: bigDb, logPath: join(folder, 'cold.log') });
+    starts.push(again.startMs);
+    await again.stop();
+  }
+  const startMs = median(starts);
+  rows.push({
+    benchmark: `cold start: npm start's command to the first 200 from /healthz, ${orders} orders stored`,
+    measured: `${fixed(startMs, 0)} ms (median of ${starts.length})`,
+    comparedWith: '—',
+    ratio: '—',
+    goal: '≤ 1 s',
+    pass: startMs <= 1000,
+    score: 1000 / startMs,
+  });
+  report(rows.at(-1)!);
+}
+
+// ---- 3. Status POST vs a bare better-sqlite3 loop -----------------------------------------------
+if (wanted('post')) {
+  const server = await startServer(pinning, { databasePath: postDb, logPath: join(folder, 'post.log') });
+  const session = await signIn(server.url);
+  const bareLoop = spawnNode(pinning, ['bench/bare-status-loop.ts', bareDb], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  extraProcesses.push(bareLoop);
+  const ask = (message: unknown) => new Promise<unknown>((resolve) => {
+    bareLoop.once('message', resolve);
+    if (message !== undefined) bareLoop.send(message as object);
+  });
+  await ask(undefined);
+
+  const reader = new Database(postDb, { readonly: true });
+  const activeOrders = reader.prepare("SELECT id, status FROM orders WHERE status <> 'delivered'");
+  const app: LoadResult[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < settings.rounds; round += 1) {
+    // Read afresh each round: a request cut off at the end of the last one may or may not have landed.
+    const orders = activeOrders.all() as Array<{ id: string; status: BenchStatus }>;
+    let position = 0;
+    app.push(await load({
+      url: server.url,
+      headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      requests: [{
+        method: 'POST',
+        setupRequest: (req) => {
+          const order = orders[position % orders.length]!;
+          position += 1;
+          const expectedStatus = order.status;
+          order.status = nextBenchStatus(expectedStatus);
+          return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams({ _csrf: session.csrfToken, expectedStatus, status: order.status }).toString() };
+        },
+      }],
+    }, 303));
+    const { transactions } = await ask({ ms: settings.roundSeconds * 1000 }) as { transactions: number };
+    bare.push(transactions / settings.roundSeconds);
+  }
+  reader.close();
+  bareLoop.send('stop');
+  await server.stop();
+  const appRate = median(app.map((result) => result.perSecond));
+  const bareRate = median(bare);
+  const ratio = appRate / bareRate;
+  rows.push({
+    benchmark: 'status update POST (session, CSRF, validation, history row, redirect)',
+    measured: `${fixed(appRate, 0)} changes/s`,
+    comparedWith: `bare better-sqlite3 loop, same transaction and pragmas: ${fixed(bareRate, 0)}/s`,
+    ratio: `${fixed(ratio * 100)}%`,
+    goal: '≥ 50%',
+    pass: ratio >= 0.5,
+    score: ratio / 0.5,
+    unexpected: app.reduce((sum, result) => sum + result.unexpected, 0),
+  });
+  report(rows.at(-1)!);
+}
+
+// ---- 4. Notify dispatch against a fake MessageBird with 50 ms latency ---------------------------
+if (wanted('notify')) {
+  const K = settings.smsConcurrency;
+  const M = settings.notifyMessages;
+  const notifyDb = join(folder, 'notify.db');
+  const db = openDatabase(notifyDb);
+  const orders = createOrderRepository(db);
+  const messages = createMessageRepository(db);
+  for (let index = 0; index < M; index += 1) {
+    const id = newOrderId();
+    orders.insert({ id, customerName: `Customer ${index}`, phone: '+31612345678', items: '1 x Margherita', status: 'confirmed' });
+    messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Your order is confirmed.', recipient: '+31612345678', reference: `bench-${index}`, requestedBy: null }, { resend: false });
+  }
+  db.close();
+
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let answered = 0;
+  let first = 0;
+  let last = 0;
+  let allAnswered: () => void = () => {};
+  const done = new Promise<void>((resolve) => { allAnswered = resolve; });
+  const fake = createServer((req: IncomingMessage, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (first === 0) first = performance.now();
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const { reference } = JSON.parse(Buffer.concat(body).toString() || '{}') as { reference?: string };
+      setTimeout(() => {
+        inFlight -= 1;
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `mb-${reference}`, reference }));
+        answered += 1;
+        last = performance.now();
+        if (answered === M) allAnswered();
+      }, settings.fakeLatencyMs);
+    });
+  }).listen(0, '127.0.0.1');
+  await once(fake, 'listening');
+  const fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  const server = await startServer(pinning, {
+    databasePath: notifyDb,
+    logPath: join(folder, 'notify.log'),
+    imports: ['./test/support/messagebird-bridge-preload.ts'],
+    env: { MESSAGEBIRD_API_KEY: 'bench_key', FAKE_MESSAGEBIRD_URL: fakeUrl, SMS_CONCURRENCY: String(K) },
+  });
+  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 120_000))]);
+  await server.stop();
+  fake.close();
+  const perSecond = answered / ((last - first) / 1000);
+  const ideal = K / (settings.fakeLatencyMs / 1000);
+  const ratio = perSecond / ideal;
+  rows.push({
+    benchmark: `notify dispatch, fake MessageBird with ${settings.fakeLatencyMs} ms latency, concurrency K = ${K}`,
+    measured: `${fixed(perSecond)} messages/s (${answered} of ${M}), at most ${maxInFlight} in flight`,
+    comparedWith: `K / ${settings.fakeLatencyMs} ms = ${fixed(ideal)}/s`,
+    ratio: `${fixed(ratio * 100)}%`,
+    goal: '≥ 90%, never more than K in flight',
+    pass: ratio >= 0.9 && maxInFlight <= K && answered === M,
+    score: maxInFlight <= K ? ratio / 0.9 : 0,
+  });
+  report(rows.at(-1)!);
+}
+
+// ---- 5. Live updates: 100 boards, one status change --------------------------------------------
+if (wanted('live')) {
+  const boards = await Promise.all(Array.from({ length: settings.liveBoards }, () => connectBoard(small.url, smallSession)));
+  const reader = new Database(smallDb, { readonly: true });
+  const activeOrders = reader.prepare("SELECT id, status FROM orders WHERE status <> 'delivered' ORDER BY created_at LIMIT ?");
+  const latencies: number[] = [];
+  let missing = 0;
+  for (const order of activeOrders.all(settings.liveChanges) as Array<{ id: string; status: BenchStatus }>) {
+    const arrivals = boards.map((board) => board.next(order.id));
+    const sent = performance.now();
+    const answer = await httpRequest(`${small.url}/orders/${order.id}/status`, {
+      method: 'POST',
+      headers: { cookie: smallSession.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: smallSession.csrfToken, expectedStatus: order.status, status: nextBenchStatus(order.status) }).toString(),
+    });
+    if (answer.status !== 303) throw new Error(`the status change answered ${answer.status}`);
+    const times = await Promise.all(arrivals.map((arrival) => Promise.race([arrival, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))])));
+    for (const at of times) {
+      if (at === undefined) missing += 1;
+      else latencies.push(at - sent);
+    }
+  }
+  reader.close();
+  for (const board of boards) board.close();
+  const p99 = missing > 0 ? Infinity : percentile(latencies, 99);
+  rows.push({
+    benchmark: `live updates: ${settings.liveBoards} boards connected, one status change (×${settings.liveChanges})`,
+    measured: `p99 ${fixed(p99, 0)} ms (p50 ${fixed(percentile(latencies, 50), 0)} ms, max ${fixed(Math.max(...latencies), 0)} ms)${missing ? `, ${missing} never arrived` : ''}`,
+    comparedWith: '—',
+    ratio: '—',
+    goal: 'all within 100 ms (p99)',
+    pass: p99 <= 100,
+    score: 100 / p99,
+  });
+  report(rows.at(-1)!);
+}
+
+await small.stop();
+
+function report(row: BenchRow) {
+  const verdict = row.pass ? 'pass' : 'MISS';
+  console.log(`\n${row.benchmark}\n  ${row.measured}\n  vs ${row.comparedWith}\n  ratio ${row.ratio}, goal ${row.goal}: ${verdict}${row.unexpected ? ` (${row.unexpected} unexpected answers)` : ''}`);
+}
+
+/** One board's live stream: resolves `next(orderId)` when a row for that order arrives. */
+function connectBoard(url: string, session: SignedIn): Promise<{ next: (orderId: string) => Promise<number>; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const waiting = new Map<string, (at: number) => void>();
+    const req = request(`${url}/events`, { headers: { cookie: session.cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`/events answered ${res.statusCode}`));
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const at = performance.now();
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (event.startsWith('retry:')) resolve({ next, close: () => req.destroy() });
+          const id = /^event: order\ndata: \{"id":"([0-9a-f]+)"/m.exec(event)?.[1];
+          if (id) {
+            waiting.get(id)?.(at);
+            waiting.delete(id);
+          }
+        }
+      });
+    });
+    const next = (orderId: string) => new Promise<number>((arrived) => waiting.set(orderId, arrived));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+console.log('');
+console.table(rows.map((row) => ({ benchmark: row.benchmark, measured: row.measured, 'compared with': row.comparedWith, ratio: row.ratio, goal: row.goal, result: row.pass ? 'pass' : 'miss' })));
+if (write) {
+  writeReport(rows, { ...machine, bigOrdersSeconds: bigSeconds, bigOrders: settings.bigOrders }, compression);
+  console.log('Wrote docs/performance.md and docs/performance.svg');
+}
+process.exit(0);
+

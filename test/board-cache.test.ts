@@ -1,0 +1,185 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import supertest from 'supertest';
+import { createLiveBoard } from '../src/board/live-board.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testPassword } from './support/helpers.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+import { queuedMessage } from './support/queued-message.ts';
+
+// The board renders its rows once per board version and minute and shares them between requests
+// (createBoardView). These prove the shared rows are never stale and never carry a session's token.
+
+const tempDatabase = useTempDatabases();
+const run = promisify(execFile);
+
+function rowOf(html: string, id: string): string {
+  const match = new RegExp(`<tr id="order-${id}"[\\s\\S]*?</tr>`).exec(html);
+  if (!match) throw new Error(`no row for ${id}`);
+  return match[0];
+}
+
+const tokensIn = (html: string) => [...html.matchAll(/name="_csrf" value="([^"]+)"/g)].map((match) => match[1]!);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the board’s shared rows', () => {
+  it('show a status change on the very next request', async () => {
+    const { orders, signIn } = createTestApp();
+    const id = orderIdFor('cached-status');
+    orders.insert(makeOrder({ id, status: 'pending' }));
+    const agent = await signIn();
+    expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('<b class="pending">pending</b>');
+
+    await agent.post(`/orders/${id}/status`).send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
+    expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('<b class="confirmed">confirmed</b>');
+  });
+
+  it('show a message’s new state on the very next request, however it was written', async () => {
+    const { db, orders, messages, signIn } = createTestApp();
+    const id = orderIdFor('cached-message');
+    orders.insert(makeOrder({ id, status: 'confirmed' }));
+    const queued = queuedMessage(messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'cached-message', requestedBy: null }, { resend: false }));
+    const agent = await signIn();
+    await agent.get('/').expect(200);
+
+    db.prepare("UPDATE messages SET state = 'failed', error_description = 'No balance' WHERE id = ?").run(queued.id);
+    expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('No balance');
+  });
+
+  it('show an order another process added or changed on this process’s next board', async () => {
+    const path = tempDatabase();
+    const { orders, signIn } = createTestApp({ databasePath: path });
+    const own = orderIdFor('this-process');
+    orders.insert(makeOrder({ id: own, customerName: 'Ada Lovelace' }));
+    const agent = await signIn();
+    expect((await agent.get('/').expect(200)).text).toContain('Ada Lovelace');
+
+    // Inserts its own order (pending) and changes it to confirmed, in its own process.
+    await run(process.execPath, ['test/support/concurrent-writer.ts', path, 'other-process', '1']);
+    const otherId = createHash('md5').update('other-process').digest('hex');
+    const page = (await agent.get('/').expect(200)).text;
+    expect(rowOf(page, otherId)).toContain('<b class="confirmed">confirmed</b>');
+    expect(page).toContain('Ada Lovelace');
+  }, 30_000);
+
+  it('give each session its own CSRF token in every row, never another session’s', async () => {
+    const { orders, signIn } = createTestApp();
+    for (const label of ['token-a', 'token-b', 'token-c']) orders.insert(makeOrder({ id: orderIdFor(label) }));
+    const first = await signIn('first-cook');
+    const second = await signIn('second-cook');
+
+    const firstTokens = tokensIn((await first.get('/').expect(200)).text);
+    const secondTokens = tokensIn((await second.get('/').expect(200)).text);
+    // The header's sign-out form and one form per row.
+    expect(firstTokens.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(firstTokens)).toEqual(new Set([first.token]));
+    expect(new Set(secondTokens)).toEqual(new Set([second.token]));
+    expect(first.token).not.toBe(second.token);
+    // Each token works for its own session only.
+    await second.post(`/orders/${orderIdFor('token-a')}/status`).send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
+  });
+
+  it('show the age of the next minute once the minute has passed, with no write in between', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-23T12:00:30Z'));
+    const { db, orders, signIn } = createTestApp();
+    const id = orderIdFor('ageing');
+    orders.insert(makeOrder({ id }));
+    db.prepare('UPDATE orders SET created_at = ? WHERE id = ?').run('2026-11-23T11:55:00.000Z', id);
+    const agent = await signIn();
+    expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('5 min');
+
+    vi.setSystemTime(new Date('2026-11-23T12:01:05Z'));
+    expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('6 min');
+  });
+});
+
+describe('views', () => {
+  it('are compiled once in every environment, tests included', () => {
+    const { app } = createTestApp();
+    expect(app.enabled('view cache')).toBe(true);
+  });
+});
+
+describe('compression', () => {
+  /** Raw bytes as sent, which supertest would decompress. */
+  function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      request(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject).end();
+    });
+  }
+
+  it('sends the board brotli-compressed at the fastest quality when the browser accepts it, gzip level 1 otherwise', async () => {
+    const { app, orders, addAccount } = createTestApp();
+    for (let index = 0; index < 20; index += 1) orders.insert(makeOrder());
+    await addAccount('cook');
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const agent = supertest.agent(url);
+      const login = await agent.get('/login');
+      await agent.post('/login').type('form').send({ _csrf: csrfTokenIn(login.text), username: 'cook', password: testPassword }).expect(303);
+      const cookie = ((await agent.get('/').expect(200)).request as unknown as { cookies: string }).cookies;
+
+      const brotli = await rawGet(`${url}/`, { cookie, 'accept-encoding': 'br' });
+      expect(brotli.headers['content-encoding']).toBe('br');
+      const page = brotliDecompressSync(brotli.body);
+      expect(page.toString()).toContain('<table class="orders"');
+      expect(brotli.body.length).toBe(brotliCompressSync(page, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }).length);
+
+      const gzip = await rawGet(`${url}/`, { cookie, 'accept-encoding': 'gzip' });
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gzip.body.length).toBe(gzipSync(gunzipSync(gzip.body), { level: 1 }).length);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('the live hub', () => {
+  it('hands a change to the connected boards within 50 ms of its write', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const db = openDatabase(':memory:');
+    const live = createLiveBoard(db);
+    const seen: string[] = [];
+    const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
+    const id = orderIdFor('live-hub');
+    createOrderRepository(db).insert(makeOrder({ id }));
+
+    vi.advanceTimersByTime(50);
+    expect(seen).toContain(id);
+    unsubscribe();
+    live.close();
+  });
+
+  it('hands a change made in this process on at once when woken, without waiting for its next look', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const db = openDatabase(':memory:');
+    const live = createLiveBoard(db);
+    const seen: string[] = [];
+    const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
+    const id = orderIdFor('live-wake');
+    createOrderRepository(db).insert(makeOrder({ id }));
+
+    live.wake();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toContain(id);
+    unsubscribe();
+    live.close();
+  });
+});

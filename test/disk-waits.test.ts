@@ -1,0 +1,52 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { SessionData } from 'express-session';
+import { openDatabase } from '../src/db/database.ts';
+import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
+
+const minute = 60_000;
+
+function sessionExpiringAt(ms: number): SessionData {
+  return { cookie: { expires: new Date(ms), originalMaxAge: 240 * minute } } as unknown as SessionData;
+}
+
+describe('the session store’s idle timer (touch)', () => {
+  it('writes nothing while the stored expiry is less than a minute behind, so a page view commits no write', () => {
+    const db = openDatabase(':memory:');
+    const store = new SqliteSessionStore(db, () => 1_000_000);
+    const start = 2_000_000_000_000;
+    store.set('sid-1', sessionExpiringAt(start));
+    const writesBefore = db.prepare('SELECT total_changes()').pluck().get() as number;
+
+    store.touch('sid-1', sessionExpiringAt(start + 59_000));
+    expect(db.prepare('SELECT total_changes()').pluck().get()).toBe(writesBefore);
+    expect(db.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start);
+  });
+
+  it('moves the expiry forward once it is a minute or more behind', () => {
+    const db = openDatabase(':memory:');
+    const store = new SqliteSessionStore(db, () => 1_000_000);
+    const start = 2_000_000_000_000;
+    store.set('sid-1', sessionExpiringAt(start));
+
+    store.touch('sid-1', sessionExpiringAt(start + minute));
+    expect(db.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start + minute);
+  });
+});
+
+describe('the session store’s writes', () => {
+  it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', () => {
+    const db = openDatabase(':memory:');
+    // Every statement run on the connection, in order.
+    const ran: string[] = [];
+    const prepare = db.prepare.bind(db);
+    vi.spyOn(db, 'prepare').mockImplementation(((sql: string) => {
+      const statement = prepare(sql);
+      const run = statement.run.bind(statement);
+      return Object.assign(statement, { run: (...parameters: unknown[]) => { ran.push(sql.split(' (')[0]!); return run(...parameters); } });
+    }) as typeof db.prepare);
+    const store = new SqliteSessionStore(db);
+    store.set('sid-1', sessionExpiringAt(2_000_000_000_000));
+    expect(ran.slice(0, 3)).toEqual(['PRAGMA synchronous = NORMAL', 'INSERT INTO sessions', 'PRAGMA synchronous = FULL']);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+});

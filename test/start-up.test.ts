@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('start-up', () => {
+  it('loads the password-strength dictionaries only when a password is first checked', async () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const loaded = () => Object.keys(require.cache).some((path) => path.includes('zxcvbn'));
+      await import('./src/app.ts');
+      const { passwordProblem } = await import('./src/staff/passwords.ts');
+      const atStart = loaded();
+      const problem = passwordProblem('aaaaaaaaaaaaaaaaaaaa', 'chef');
+      console.log(JSON.stringify({ atStart, afterCheck: loaded(), problem }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+    const result = JSON.parse(stdout) as { atStart: boolean; afterCheck: boolean; problem: string };
+    expect(result.atStart).toBe(false);
+    expect(result.afterCheck).toBe(true);
+    expect(result.problem).toMatch(/too common/);
+  }, 30_000);
+});
+
+describe('npm start', () => {
+  it('keeps compiled modules on disk, so a restart skips compiling them', async () => {
+    const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+    const [node, ...args] = packageJson.scripts.start.split(' ');
+    expect(node).toBe('node');
+    const serverAt = args.indexOf('src/server.ts');
+    expect(serverAt).toBeGreaterThan(-1);
+    // The start script's own flags, then a script that reports the cache in place of the server.
+    const { stdout } = await run(process.execPath, [...args.slice(0, serverAt), '--input-type=module', '-e', "import { getCompileCacheDir } from 'node:module'; console.log(String(getCompileCacheDir()))"]);
+    expect(stdout.trim()).not.toBe('undefined');
+  }, 30_000);
+});
