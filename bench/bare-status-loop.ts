@@ -2,12 +2,15 @@
 // order repository's own statements on better-sqlite3, opened with the app's pragmas — with no
 // HTTP, session, CSRF or rendering around it. Usage (forked with IPC): node bench/bare-status-loop.ts DATABASE
 // Each message { ms } runs the loop that long and answers { transactions }.
+import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
-import { nextBenchStatus } from './status-cycle.ts';
+import { benchDelayMinutes, nextBenchStatus } from './status-cycle.ts';
 import type { BenchStatus } from './status-cycle.ts';
 
 const db = openDatabase(process.argv[2]!);
+// The server under test runs with the default settings.
+const config = loadConfig({});
 const orders = createOrderRepository(db);
 const active = db.prepare("SELECT id, status FROM orders WHERE status <> 'delivered'").all() as Array<{ id: string; status: BenchStatus }>;
 let position = 0;
@@ -23,7 +26,9 @@ process.on('message', (message: { ms: number } | 'stop') => {
     const order = active[position % active.length]!;
     position += 1;
     const status = nextBenchStatus(order.status);
-    const update = orders.updateStatus(order.id, status, null, order.status);
+    // The same transaction as the board's form: a change to delayed stores its minutes and expected time.
+    const delay = status === 'delayed' ? { minutes: benchDelayMinutes, lateAfterMinutes: config.board.lateAfterMinutes } : undefined;
+    const update = orders.updateStatus(order.id, status, null, order.status, delay);
     if (update?.outcome !== 'changed') throw new Error(`status update ${update?.outcome}`);
     order.status = status;
     transactions += 1;

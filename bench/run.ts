@@ -24,7 +24,7 @@ import { measureCompression } from './compression.ts';
 import type { CompressionResult } from './compression.ts';
 import { writeReport } from './report.ts';
 import type { BenchRow } from './report.ts';
-import { nextBenchStatus } from './status-cycle.ts';
+import { nextBenchStatus, statusFormFields } from './status-cycle.ts';
 import type { BenchStatus } from './status-cycle.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
@@ -257,9 +257,9 @@ if (wanted('post')) {
         setupRequest: (req) => {
           const order = orders[position % orders.length]!;
           position += 1;
-          const expectedStatus = order.status;
-          order.status = nextBenchStatus(expectedStatus);
-          return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams({ _csrf: session.csrfToken, expectedStatus, status: order.status }).toString() };
+          const fields = statusFormFields(session.csrfToken, order.status);
+          order.status = nextBenchStatus(order.status);
+          return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams(fields).toString() };
         },
       }],
     }, 303));
@@ -367,7 +367,7 @@ if (wanted('live')) {
     const answer = await httpRequest(`${small.url}/orders/${order.id}/status`, {
       method: 'POST',
       headers: { cookie: smallSession.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: smallSession.csrfToken, expectedStatus: order.status, status: nextBenchStatus(order.status) }).toString(),
+      body: new URLSearchParams(statusFormFields(smallSession.csrfToken, order.status)).toString(),
     });
     if (answer.status !== 303) throw new Error(`the status change answered ${answer.status}`);
     const times = await Promise.all(arrivals.map((arrival) => Promise.race([arrival, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))])));
