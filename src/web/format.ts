@@ -1,3 +1,5 @@
+import { createZonedCalendar } from './zoned-days.ts';
+
 export type TimeFormatter = (at: string | Date) => string;
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -10,14 +12,13 @@ const dayMs = 86_400_000;
  * "21 Nov 23:50", "30 Dec 2025 23:50".
  */
 export function createTimeFormatter(timeZone: string, now: () => Date = () => new Date()): TimeFormatter {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  });
+  // The zone's wall clock is read as the kitchen's days are: one calendar for both.
+  const calendar = createZonedCalendar(timeZone);
   const local = (date: Date) => {
-    const parts = new Map(format.formatToParts(date).map((part) => [part.type, part.value]));
-    const [year, month, day] = [Number(parts.get('year')), Number(parts.get('month')), Number(parts.get('day'))];
+    const [day, clock] = calendar.dateTime(date).split(' ') as [string, string];
+    const [year, month, dayOfMonth] = day.split('-').map(Number) as [number, number, number];
     // The local calendar day as a day count, so "yesterday" follows the zone's midnight, DST included.
-    return { year, month, day, dayNumber: Date.UTC(year, month - 1, day) / dayMs, time: `${parts.get('hour')}:${parts.get('minute')}` };
+    return { year, month, day: dayOfMonth, dayNumber: Date.parse(`${day}T00:00:00Z`) / dayMs, time: clock.slice(0, 5) };
   };
 
   return (at) => {
