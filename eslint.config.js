@@ -12,6 +12,17 @@ export default tseslint.config(
     },
   },
   {
+    // Every repository call is async (one contract over SQLite and PostgreSQL): a promise that is
+    // not awaited is a write that may not have happened yet, or an error nobody sees.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
     files: ['public/**/*.js'],
     languageOptions: { globals: { document: 'readonly', window: 'readonly', fetch: 'readonly' } },
   },

@@ -3,12 +3,12 @@
 // HTTP, session, CSRF or rendering around it. Usage (forked with IPC): node bench/bare-status-loop.ts DATABASE
 // Each message { ms } runs the loop that long and answers { transactions }.
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { benchDelayMinutes, nextBenchStatus } from './status-cycle.ts';
 import type { BenchStatus } from './status-cycle.ts';
 
-const db = openDatabase(process.argv[2]!);
+const db = openSqliteConnection(process.argv[2]!);
 // The server under test runs with the default settings.
 const config = loadConfig({});
 const orders = createOrderRepository(db);

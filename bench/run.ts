@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { newOrderId } from '../src/orders/order-id.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
@@ -290,7 +290,7 @@ if (wanted('notify')) {
   const K = settings.smsConcurrency;
   const M = settings.notifyMessages;
   const notifyDb = join(folder, 'notify.db');
-  const db = openDatabase(notifyDb);
+  const db = openSqliteConnection(notifyDb);
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
   for (let index = 0; index < M; index += 1) {

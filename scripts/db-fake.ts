@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
 import { isOrderId } from '../src/orders/order-id.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
@@ -36,7 +36,7 @@ const days = values.days === undefined ? Math.max(1, Math.ceil(total / 300)) : M
 
 const config = loadConfigOrExit(process.env);
 
-const db = openDatabase(config.databasePath);
+const db = openSqliteConnection(config.databasePath);
 // A large page cache: the order ids are random, so their index is written all over.
 db.pragma('cache_size = -262144');
 const existing = db.prepare('SELECT count(*) FROM orders').pluck().get() as number;

@@ -15,7 +15,7 @@ import { createApiKeysRouter } from './api/api-keys-router.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createRateLimiter } from './api/rate-limiter.ts';
 import type { Config } from './config.ts';
-import type { Db } from './db/database.ts';
+import type { Database, Db } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { createMessageStatsRepository } from './notifications/message-stats-repository.ts';
@@ -54,6 +54,8 @@ import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
   config: Config;
+  database: Database;
+  /** SQLite's own connection, for the repositories not yet on the async contract. */
   db: Db;
   /** Sends what the outbox holds; server.ts starts and stops it. */
   dispatcher: Dispatcher;

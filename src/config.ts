@@ -57,6 +57,9 @@ const configSchema = z.object({
   HOST: z.preprocess(emptyAsUndefined, z.string().optional()),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_PATH: z.string().min(1).default('./data/orders.db'),
+  // postgres://user:password@host:port/database switches to PostgreSQL (several instances, one database).
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MESSAGEBIRD_API_KEY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a MessageBird access key (letters, digits and underscores)').optional()),
   MESSAGEBIRD_ORIGINATOR: originator.default('OmNomNom'),
@@ -99,6 +102,10 @@ export type Config = {
   host: string | undefined;
   port: number;
   databasePath: string;
+  /** PostgreSQL instead of SQLite at databasePath, when set. */
+  databaseUrl: string | undefined;
+  /** Connections each instance keeps to PostgreSQL. */
+  databasePoolSize: number;
   logLevel: (typeof logLevels)[number];
   messagebird: {
     apiKey: string | undefined;
@@ -147,6 +154,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: values.HOST,
     port: values.PORT,
     databasePath: values.DATABASE_PATH,
+    databaseUrl: values.DATABASE_URL,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
     logLevel: values.LOG_LEVEL,
     messagebird: {
       apiKey: values.MESSAGEBIRD_API_KEY,

@@ -29,8 +29,8 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-const services = createServices(config, { logger });
-const { db, dispatcher } = services;
+const services = await createServices(config, { logger });
+const { database, db, dispatcher } = services;
 const seeded = seedSampleOrders(createOrderRepository(db, { timeZone: config.timeZone }));
 if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
 
@@ -58,7 +58,7 @@ if (isAlphanumericOriginator(config.messagebird.originator)) {
 }
 
 const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });
-const app = createApp({ config, db, dispatcher, logger, passwords, liveBoard });
+const app = createApp({ config, database, db, dispatcher, logger, passwords, liveBoard });
 const server = app.listen(config.port, config.host ?? '');
 try {
   await once(server, 'listening');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import type { SqliteDatabase } from './db/sqlite.ts';
 import { createDispatcher } from './notifications/dispatcher.ts';
 import { createLogOnlySender } from './notifications/log-only-sender.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
@@ -9,16 +10,18 @@ import { createMessageBirdSender } from './notifications/messagebird-sender.ts';
 import type { SmsSender } from './notifications/sms-sender.ts';
 import { deliveryReportPath } from './notifications/webhook-router.ts';
 
-export type Services = ReturnType<typeof createServices>;
+export type Services = Awaited<ReturnType<typeof createServices>>;
 
 /**
  * The one place the long-lived parts are built — database, SMS sender, dispatcher — for the server
  * and the tests alike. Whoever creates them calls close(). The dispatcher is built stopped: the
  * server starts it once it listens.
  */
-export function createServices(config: Config, deps: { logger: Logger; sender?: SmsSender; random?: () => number }) {
+export async function createServices(config: Config, deps: { logger: Logger; sender?: SmsSender; random?: () => number }) {
   const { logger } = deps;
-  const db = openDatabase(config.databasePath);
+  const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.databasePath }, { poolSize: config.databasePoolSize });
+  // Until every repository speaks the async contract, the ones that do not yet use SQLite's own connection.
+  const db = (database as SqliteDatabase).sqlite;
   const sender = deps.sender ?? (config.messagebird.apiKey
     ? createMessageBirdSender({ ...config.messagebird, apiKey: config.messagebird.apiKey })
     : createLogOnlySender(logger));
@@ -36,6 +39,7 @@ export function createServices(config: Config, deps: { logger: Logger; sender?: 
 
   let closed: Promise<number> | undefined;
   return {
+    database,
     db,
     sender,
     messages,
@@ -43,8 +47,7 @@ export function createServices(config: Config, deps: { logger: Logger; sender?: 
     /** Stops the dispatcher (waiting at most `timeoutMs` for sends in flight) and closes the database; returns the sends left unfinished. */
     close(timeoutMs = 10_000): Promise<number> {
       closed ??= dispatcher.stop(timeoutMs).then((unfinished) => {
-        db.close();
-        return unfinished;
+        return database.close().then(() => unfinished);
       });
       return closed;
     },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createTestApp } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
@@ -11,7 +11,7 @@ const order = { externalId: 'shop-1', customer: { name: 'Ada', phone: '+31612345
 
 describe('the API keys page', () => {
   it('lets an admin make a named key, shows it once, and the key works on the API', async () => {
-    const { app, signIn } = createTestApp();
+    const { app, signIn } = await createTestApp();
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
 
@@ -27,7 +27,7 @@ describe('the API keys page', () => {
   });
 
   it('revokes a key, after which the API answers 401', async () => {
-    const { app, db, signIn } = createTestApp();
+    const { app, db, signIn } = await createTestApp();
     const { key, apiKey } = createApiKeyRepository(db).create({ name: 'till', createdBy: null })!;
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
@@ -41,7 +41,7 @@ describe('the API keys page', () => {
   });
 
   it('refuses a second active key with the same name, keeping the name typed', async () => {
-    const { db, signIn } = createTestApp();
+    const { db, signIn } = await createTestApp();
     createApiKeyRepository(db).create({ name: 'webshop', createdBy: null });
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
@@ -52,7 +52,7 @@ describe('the API keys page', () => {
   });
 
   it('gives a revoked key’s name to a new key', async () => {
-    const { db, signIn } = createTestApp();
+    const { db, signIn } = await createTestApp();
     const apiKeys = createApiKeyRepository(db);
     apiKeys.revoke(apiKeys.create({ name: 'webshop', createdBy: null })!.apiKey.id);
     const admin = await signIn('boss', 'admin');
@@ -61,7 +61,7 @@ describe('the API keys page', () => {
   });
 
   it('refuses a bad name with a message', async () => {
-    const { db, signIn } = createTestApp();
+    const { db, signIn } = await createTestApp();
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
     const response = await admin.post('/api-keys').send({ name: '<shop>' }).expect(400);
@@ -71,7 +71,7 @@ describe('the API keys page', () => {
   });
 
   it('is for admins only', async () => {
-    const { db, signIn } = createTestApp();
+    const { db, signIn } = await createTestApp();
     const { apiKey } = createApiKeyRepository(db).create({ name: 'till', createdBy: null })!;
     const cook = await signIn('cook', 'staff');
     await cook.get('/api-keys').expect(403);
@@ -99,7 +99,7 @@ describe('npm run api-key', () => {
     expect(created.code).toBe(0);
     const key = /^od_live_[A-Za-z0-9_-]{43}$/m.exec(created.stdout)![0];
 
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     expect(createApiKeyRepository(db).authenticate(key)).toMatchObject({ name: 'webshop' });
     db.close();
 
@@ -110,7 +110,7 @@ describe('npm run api-key', () => {
     const revoked = cli(path, ['revoke', 'webshop']);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain('Revoked API key webshop');
-    const db2 = openDatabase(path);
+    const db2 = openSqliteConnection(path);
     expect(createApiKeyRepository(db2).authenticate(key)).toBeUndefined();
     db2.close();
     expect(cli(path, ['list']).stdout).toMatch(/^webshop\t.*\trevoked /m);
@@ -141,7 +141,7 @@ describe('npm run api-key', () => {
 
 describe('API key repository', () => {
   it('records when a key was last used, to the minute, without a write on every request', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     let now = new Date('2026-11-23T12:00:00.000Z');
     const apiKeys = createApiKeyRepository(db, () => now);
     const { key, apiKey } = apiKeys.create({ name: 'webshop', createdBy: null })!;
@@ -158,7 +158,7 @@ describe('API key repository', () => {
   });
 
   it('knows a key only by the whole key', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const apiKeys = createApiKeyRepository(db);
     const { key } = apiKeys.create({ name: 'webshop', createdBy: null })!;
     expect(apiKeys.authenticate(key.slice(0, -1))).toBeUndefined();

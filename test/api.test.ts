@@ -4,15 +4,15 @@ import { createRateLimiter } from '../src/api/rate-limiter.ts';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../src/app.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createTestApp, FakeSmsSender, testConfig, testPasswords } from './support/helpers.ts';
 
 const body = { externalId: 'shop-1042', customer: { name: 'Ada', phone: '+31612345678' }, items: ['2 x Margherita'], note: 'no onions' };
 
-function apiApp(overrides: Record<string, string> = {}) {
-  const test = createTestApp({ config: testConfig(overrides) });
+async function apiApp(overrides: Record<string, string> = {}) {
+  const test = await createTestApp({ config: testConfig(overrides) });
   const apiKeys = createApiKeyRepository(test.db);
   const { key, apiKey } = apiKeys.create({ name: 'webshop', createdBy: null })!;
   const api = supertest(test.app);
@@ -30,7 +30,7 @@ function expectProblem(response: { status: number; headers: Record<string, strin
 
 describe('POST /api/orders', () => {
   it('creates a pending order and answers 201 with it and its Location', async () => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
 
     const response = await post().expect(201);
 
@@ -44,13 +44,13 @@ describe('POST /api/orders', () => {
   });
 
   it('reads a national number with DEFAULT_COUNTRY and answers it in E.164', async () => {
-    const { post } = apiApp({ DEFAULT_COUNTRY: 'NL' });
+    const { post } = await apiApp({ DEFAULT_COUNTRY: 'NL' });
     const response = await post({ ...body, customer: { name: 'Ada', phone: '06-12345678' } }).expect(201);
     expect(response.body.customer.phone).toBe('+31612345678');
   });
 
   it('answers a repeat with the same body 200 with the existing order, and makes no second one', async () => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
     const first = await post().expect(201);
 
     const again = await post().expect(200);
@@ -61,7 +61,7 @@ describe('POST /api/orders', () => {
   });
 
   it('makes one order from ten identical requests sent at once', async () => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => post()));
 
@@ -71,7 +71,7 @@ describe('POST /api/orders', () => {
   });
 
   it('answers 409 problem+json to the same externalId with a different body, and changes nothing', async () => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
     const first = await post().expect(201);
 
     const response = await post({ ...body, items: ['3 x Margherita'] });
@@ -84,7 +84,7 @@ describe('POST /api/orders', () => {
   });
 
   it('refuses bad JSON with 400 problem+json', async () => {
-    const { api, key, orders } = apiApp();
+    const { api, key, orders } = await apiApp();
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('{"externalId": "shop-1042",');
     expectProblem(response, 400);
     expect(response.body.detail).toBe('The body is not valid JSON.');
@@ -92,7 +92,7 @@ describe('POST /api/orders', () => {
   });
 
   it('names the field path of every problem with 422 problem+json', async () => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
 
     const response = await post({ customer: { name: '', phone: '020 123 4567', email: 'ada@example.com' }, items: ['2 x Margherita', ''], notes: 'typo' });
 
@@ -114,7 +114,7 @@ describe('POST /api/orders', () => {
     ['items that are not a list', { ...body, items: '2 x Margherita' }, ['#/items']],
     ['an invalid phone number', { ...body, customer: { name: 'Ada', phone: '12' } }, ['#/customer/phone']],
   ])('refuses %s with 422 and the paths of the missing fields', async (_case, payload, pointers) => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
     const response = await post(payload);
     expectProblem(response, 422);
     expect(response.body.errors.map((error: { pointer: string }) => error.pointer)).toEqual(pointers);
@@ -122,28 +122,28 @@ describe('POST /api/orders', () => {
   });
 
   it('refuses JSON that is not an object with 422 pointing at the whole body', async () => {
-    const { api, key } = apiApp();
+    const { api, key } = await apiApp();
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('"2 x Margherita"');
     expectProblem(response, 422);
     expect(response.body.errors).toEqual([{ pointer: '#/', detail: 'The body must be a JSON object.' }]);
   });
 
   it('refuses a body over 16 kB with 413 problem+json', async () => {
-    const { post, orders } = apiApp();
+    const { post, orders } = await apiApp();
     const response = await post({ ...body, note: 'x'.repeat(17 * 1024) });
     expectProblem(response, 413);
     expect(orders.count()).toBe(0);
   });
 
   it('refuses a body that is not JSON with 415 problem+json', async () => {
-    const { api, key, orders } = apiApp();
+    const { api, key, orders } = await apiApp();
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).type('form').send({ externalId: 'shop-1042' });
     expectProblem(response, 415);
     expect(orders.count()).toBe(0);
   });
 
   it('needs no session and no CSRF token', async () => {
-    const { post } = apiApp();
+    const { post } = await apiApp();
     const response = await post().expect(201);
     expect(response.headers['set-cookie']).toBeUndefined();
   });
@@ -155,7 +155,7 @@ describe('API keys on /api', () => {
     ['a wrong key', 'Bearer od_live_notAKeyAtAll'],
     ['a key that is not Bearer', 'Basic d2ViOnNob3A='],
   ])('answers 401 problem+json to %s and creates nothing', async (_case, header) => {
-    const { api, orders } = apiApp();
+    const { api, orders } = await apiApp();
     const request = api.post('/api/orders').send(body);
     if (header) request.set('Authorization', header);
     const response = await request;
@@ -165,7 +165,7 @@ describe('API keys on /api', () => {
   });
 
   it('answers 401 to a revoked key', async () => {
-    const { post, apiKeys, apiKey, orders } = apiApp();
+    const { post, apiKeys, apiKey, orders } = await apiApp();
     await post({ ...body, externalId: 'before' }).expect(201);
     apiKeys.revoke(apiKey.id);
     const response = await post();
@@ -175,7 +175,7 @@ describe('API keys on /api', () => {
   });
 
   it('stores only a hash of the key', async () => {
-    const { db, key } = apiApp();
+    const { db, key } = await apiApp();
     const stored = JSON.stringify(db.prepare('SELECT * FROM api_keys').all());
     expect(key).toMatch(/^od_live_[A-Za-z0-9_-]{43}$/);
     expect(stored).not.toContain(key.slice('od_live_'.length));
@@ -183,7 +183,7 @@ describe('API keys on /api', () => {
   });
 
   it('answers 429 problem+json with Retry-After once a key sends more than its limit at once', async () => {
-    const { post, orders } = apiApp({ API_RATE_LIMIT_PER_MINUTE: '5' });
+    const { post, orders } = await apiApp({ API_RATE_LIMIT_PER_MINUTE: '5' });
 
     const responses = await Promise.all(Array.from({ length: 20 }, (_, index) => post({ ...body, externalId: `shop-${index}` })));
 
@@ -199,7 +199,7 @@ describe('API keys on /api', () => {
   });
 
   it('counts each key on its own', async () => {
-    const { post, apiKeys } = apiApp({ API_RATE_LIMIT_PER_MINUTE: '1' });
+    const { post, apiKeys } = await apiApp({ API_RATE_LIMIT_PER_MINUTE: '1' });
     const other = apiKeys.create({ name: 'till', createdBy: null })!;
     await post({ ...body, externalId: 'a' }).expect(201);
     await post({ ...body, externalId: 'b' }).expect(429);
@@ -222,7 +222,7 @@ describe('rate limiter', () => {
 
 describe('GET /api/orders/:id', () => {
   it('returns the order with its status history and message states', async () => {
-    const { post, get, orders, messages } = apiApp();
+    const { post, get, orders, messages } = await apiApp();
     const created = await post().expect(201);
     orders.updateStatus(created.body.id, 'confirmed', null);
     messages.queue({ orderId: created.body.id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'ref-1', requestedBy: null }, { resend: false });
@@ -241,24 +241,24 @@ describe('GET /api/orders/:id', () => {
     ['an id not of 32 lowercase hex', 'c2972b5b4eef349fb1e5cc3e3150a2b6'.toUpperCase()],
     ['an id far too long', 'a'.repeat(500)],
   ])('answers 404 problem+json for %s', async (_case, id) => {
-    const { get } = apiApp();
+    const { get } = await apiApp();
     expectProblem(await get(`/api/orders/${id}`), 404);
   });
 
   it('needs a key', async () => {
-    const { api } = apiApp();
+    const { api } = await apiApp();
     expectProblem(await api.get('/api/orders/0123456789abcdef0123456789abcdef'), 401);
   });
 });
 
 describe('other /api addresses', () => {
   it('answers an unknown address with 404 problem+json, never HTML', async () => {
-    const { get } = apiApp();
+    const { get } = await apiApp();
     expectProblem(await get('/api/nothing-here'), 404);
   });
 
   it('answers a failure with 500 problem+json without the internals in production', async () => {
-    const { post, db } = apiApp({ NODE_ENV: 'production' });
+    const { post, db } = await apiApp({ NODE_ENV: 'production' });
     db.exec('DROP TABLE order_status_changes');
     const response = await post();
     expectProblem(response, 500);
@@ -268,7 +268,7 @@ describe('other /api addresses', () => {
 
 describe('GET /api/openapi.json', () => {
   it('describes the API in OpenAPI 3.1 with the schemas the API validates with', async () => {
-    const { api } = apiApp();
+    const { api } = await apiApp();
     const response = await api.get('/api/openapi.json').expect(200).expect('content-type', /json/);
     const document = response.body;
     expect(document.openapi).toBe('3.1.0');
@@ -288,10 +288,11 @@ describe('logging', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info', redact: ['req.headers.authorization'] }, { write: (line: string) => { lines.push(line); } });
     const config = testConfig();
-    const db = openDatabase(':memory:');
+    const database = openSqlite(':memory:');
+    const db = database.sqlite;
     const messages = createMessageRepository(db);
     const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
-    const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords });
+    const app = createApp({ config, database, db, dispatcher, logger, passwords: testPasswords });
     const { key, apiKey } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
 
     await supertest(app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(body).expect(201);

@@ -12,7 +12,7 @@ function sessionId(cookies: string[] | string | undefined): string | undefined {
 
 describe('GET /login and signing in', () => {
   it('redirects a visitor without a session to the login page and back afterwards', async () => {
-    const { anonymous, addAccount, orders } = createTestApp();
+    const { anonymous, addAccount, orders } = await createTestApp();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await addAccount('cook');
     const client = anonymous();
@@ -27,7 +27,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('gives a new session id at sign-in, never keeping the one the browser had', async () => {
-    const { anonymous, addAccount } = createTestApp();
+    const { anonymous, addAccount } = await createTestApp();
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -40,7 +40,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('sets its cookies HttpOnly and SameSite=Lax, and Secure behind a trusted HTTPS proxy', async () => {
-    const { app, addAccount } = createTestApp({ config: testConfig({ TRUST_PROXY: 'true' }) });
+    const { app, addAccount } = await createTestApp({ config: testConfig({ TRUST_PROXY: 'true' }) });
     await addAccount('cook');
     const page = await supertest(app).get('/login').set('X-Forwarded-Proto', 'https');
     const csrfCookie = (page.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(anonymousCsrfCookieName))!;
@@ -60,7 +60,7 @@ describe('GET /login and signing in', () => {
 
   it('refuses a wrong password with 401, keeps the username typed, and logs no password', async () => {
     const logs = captureLogs();
-    const { anonymous, addAccount } = createTestApp({ logger: logs.logger });
+    const { anonymous, addAccount } = await createTestApp({ logger: logs.logger });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -77,7 +77,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('answers an unknown username exactly like a wrong password', async () => {
-    const { anonymous } = createTestApp();
+    const { anonymous } = await createTestApp();
     const client = anonymous();
     await client.refreshToken('/login');
     const response = await client.post('/login').send({ username: 'ghost', password: 'whatever-it-is' }).expect(401);
@@ -85,7 +85,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('refuses a disabled account', async () => {
-    const { anonymous, addAccount, staff } = createTestApp();
+    const { anonymous, addAccount, staff } = await createTestApp();
     const account = await addAccount('cook');
     staff.disable(account.id);
     const client = anonymous();
@@ -96,7 +96,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('answers 400 and keeps the username when the password is missing', async () => {
-    const { anonymous } = createTestApp();
+    const { anonymous } = await createTestApp();
     const client = anonymous();
     await client.refreshToken('/login');
     const response = await client.post('/login').send({ username: 'cook' }).expect(400);
@@ -105,7 +105,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('throttles an account after repeated failures with 429 and says when to retry', async () => {
-    const { anonymous, addAccount } = createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 3, perAddress: 100 } });
+    const { anonymous, addAccount } = await createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 3, perAddress: 100 } });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -119,7 +119,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('holds the account limit under 20 parallel wrong passwords: at most 5 are checked, the rest get 429', async () => {
-    const { anonymous, addAccount } = createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 5, perAddress: 1000 } });
+    const { anonymous, addAccount } = await createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 5, perAddress: 1000 } });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -132,7 +132,7 @@ describe('GET /login and signing in', () => {
 
   it('slows sign-in from an address with many failures down, but lets the right password in', async () => {
     const logs = captureLogs();
-    const { anonymous, addAccount } = createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3, addressDelayMs: 5, maxAddressDelayMs: 20 } });
+    const { anonymous, addAccount } = await createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3, addressDelayMs: 5, maxAddressDelayMs: 20 } });
     await addAccount('boss', 'admin');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -146,7 +146,7 @@ describe('GET /login and signing in', () => {
 
   it('counts a successful sign-in as no failure for its address', async () => {
     const logs = captureLogs();
-    const { anonymous, addAccount } = createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 2, addressDelayMs: 5, maxAddressDelayMs: 20 } });
+    const { anonymous, addAccount } = await createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 2, addressDelayMs: 5, maxAddressDelayMs: 20 } });
     await addAccount('cook');
     const client = anonymous();
     for (let round = 0; round < 4; round += 1) {
@@ -160,7 +160,7 @@ describe('GET /login and signing in', () => {
 
   it('warns once, saying what to set, when requests come through a proxy that TRUST_PROXY does not trust', async () => {
     const logs = captureLogs();
-    const { app } = createTestApp({ logger: logs.logger });
+    const { app } = await createTestApp({ logger: logs.logger });
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.8').expect(200);
     const warnings = logs.lines().filter((line) => String(line.msg).includes('X-Forwarded-For'));
@@ -171,13 +171,13 @@ describe('GET /login and signing in', () => {
 
   it('does not warn about X-Forwarded-For when TRUST_PROXY is set', async () => {
     const logs = captureLogs();
-    const { app } = createTestApp({ logger: logs.logger, config: testConfig({ TRUST_PROXY: 'loopback' }) });
+    const { app } = await createTestApp({ logger: logs.logger, config: testConfig({ TRUST_PROXY: 'loopback' }) });
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
     expect(logs.lines().some((line) => String(line.msg).includes('X-Forwarded-For'))).toBe(false);
   });
 
   it('stores no session for visitors who only load the login page: 500 of them leave no rows', async () => {
-    const { app, db } = createTestApp();
+    const { app, db } = await createTestApp();
     for (let visitor = 0; visitor < 500; visitor += 1) {
       const page = await supertest(app).get('/login').expect(200);
       expect(page.text).toMatch(/name="_csrf" value="[^"]+"/);
@@ -186,7 +186,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('refuses a login form whose token was made for another browser', async () => {
-    const { anonymous, addAccount } = createTestApp();
+    const { anonymous, addAccount } = await createTestApp();
     await addAccount('cook');
     const mine = anonymous();
     const theirs = anonymous();
@@ -197,7 +197,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('refuses a login form without its CSRF token', async () => {
-    const { anonymous, addAccount } = createTestApp();
+    const { anonymous, addAccount } = await createTestApp();
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -209,7 +209,7 @@ describe('GET /login and signing in', () => {
 
 describe('signing out and ending sessions', () => {
   it('logout destroys the session so the old cookie no longer works', async () => {
-    const { anonymous, addAccount, app } = createTestApp();
+    const { anonymous, addAccount, app } = await createTestApp();
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -225,7 +225,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('disabling an account ends its sessions at once', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const admin = await signIn('boss', 'admin');
     const cook = await signIn('cook');
     await cook.get('/').expect(200);
@@ -237,7 +237,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('resetting a password signs the account out everywhere', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const admin = await signIn('boss', 'admin');
     const cook = await signIn('cook');
     await admin.post(`/staff/${cook.account.id}/password`).send({ password: 'a brand new secret phrase' }).expect(303);
@@ -245,7 +245,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('ends a session at the absolute limit even when it is in use', async () => {
-    const { signIn, db } = createTestApp({ config: testConfig({ SESSION_MAX_HOURS: '1' }) });
+    const { signIn, db } = await createTestApp({ config: testConfig({ SESSION_MAX_HOURS: '1' }) });
     const cook = await signIn();
     // Pretend the sign-in happened two hours ago.
     const rows = db.prepare('SELECT sid, data FROM sessions WHERE staff_id IS NOT NULL').all() as Array<{ sid: string; data: string }>;
@@ -260,7 +260,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('keeps the idle limit in the cookie and the stored expiry', async () => {
-    const { signIn, db } = createTestApp({ config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
+    const { signIn, db } = await createTestApp({ config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
     const cook = await signIn();
     const response = await cook.get('/');
     const cookie = (response.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!;
@@ -288,7 +288,7 @@ describe('the return address after sign-in', () => {
   });
 
   it('never redirects to another site after signing in', async () => {
-    const { anonymous, addAccount } = createTestApp();
+    const { anonymous, addAccount } = await createTestApp();
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login?next=https://evil.example');
@@ -301,7 +301,7 @@ describe('a board form posted after the session ended', () => {
   const id = '0000000000000000000000000000000b';
 
   it('changes nothing, sends the visitor to sign in, and afterwards names the choice that was not saved', async () => {
-    const { signIn, orders, db } = createTestApp();
+    const { signIn, orders, db } = await createTestApp();
     orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const cook = await signIn('cook');
     db.prepare('DELETE FROM sessions').run();
@@ -322,7 +322,7 @@ describe('a board form posted after the session ended', () => {
 
   it('says nothing was sent for a Notify pressed while signed out', async () => {
     const sender = new FakeSmsSender();
-    const { signIn, orders, db } = createTestApp({ sender });
+    const { signIn, orders, db } = await createTestApp({ sender });
     orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const cook = await signIn('cook');
     db.prepare('DELETE FROM sessions').run();
@@ -335,7 +335,7 @@ describe('a board form posted after the session ended', () => {
   });
 
   it('still refuses a login form without its token, and ignores an unsaved choice that is not one', async () => {
-    const { anonymous, addAccount } = createTestApp();
+    const { anonymous, addAccount } = await createTestApp();
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');

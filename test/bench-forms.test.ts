@@ -7,7 +7,7 @@ import { createTestApp, makeOrder, orderIdFor } from './support/helpers.ts';
 // field, the benchmark must learn it too, or it measures refusals (once it measured 0 changes/s).
 describe('the benchmark\'s status changes', () => {
   it('are each accepted by the board\'s form as a real change, round the whole cycle', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const id = orderIdFor('bench');
     orders.insert(makeOrder({ id, status: 'pending' }));
     const agent = await signIn();

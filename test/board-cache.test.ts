@@ -8,7 +8,7 @@ import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSy
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import supertest from 'supertest';
 import { createLiveBoard } from '../src/board/live-board.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testPassword } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
@@ -34,7 +34,7 @@ afterEach(() => {
 
 describe('the board’s shared rows', () => {
   it('show a status change on the very next request', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const id = orderIdFor('cached-status');
     orders.insert(makeOrder({ id, status: 'pending' }));
     const agent = await signIn();
@@ -45,7 +45,7 @@ describe('the board’s shared rows', () => {
   });
 
   it('show a message’s new state on the very next request, however it was written', async () => {
-    const { db, orders, messages, signIn } = createTestApp();
+    const { db, orders, messages, signIn } = await createTestApp();
     const id = orderIdFor('cached-message');
     orders.insert(makeOrder({ id, status: 'confirmed' }));
     const queued = queuedMessage(messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'cached-message', requestedBy: null }, { resend: false }));
@@ -58,7 +58,7 @@ describe('the board’s shared rows', () => {
 
   it('show an order another process added or changed on this process’s next board', async () => {
     const path = tempDatabase();
-    const { orders, signIn } = createTestApp({ databasePath: path });
+    const { orders, signIn } = await createTestApp({ databasePath: path });
     const own = orderIdFor('this-process');
     orders.insert(makeOrder({ id: own, customerName: 'Ada Lovelace' }));
     const agent = await signIn();
@@ -73,7 +73,7 @@ describe('the board’s shared rows', () => {
   }, 30_000);
 
   it('give each session its own CSRF token in every row, never another session’s', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     for (const label of ['token-a', 'token-b', 'token-c']) orders.insert(makeOrder({ id: orderIdFor(label) }));
     const first = await signIn('first-cook');
     const second = await signIn('second-cook');
@@ -92,7 +92,7 @@ describe('the board’s shared rows', () => {
   it('show the age of the next minute once the minute has passed, with no write in between', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-23T12:00:30Z'));
-    const { db, orders, signIn } = createTestApp();
+    const { db, orders, signIn } = await createTestApp();
     const id = orderIdFor('ageing');
     orders.insert(makeOrder({ id }));
     db.prepare('UPDATE orders SET created_at = ? WHERE id = ?').run('2026-11-23T11:55:00.000Z', id);
@@ -105,8 +105,8 @@ describe('the board’s shared rows', () => {
 });
 
 describe('views', () => {
-  it('are compiled once in every environment, tests included', () => {
-    const { app } = createTestApp();
+  it('are compiled once in every environment, tests included', async () => {
+    const { app } = await createTestApp();
     expect(app.enabled('view cache')).toBe(true);
   });
 });
@@ -124,7 +124,7 @@ describe('compression', () => {
   }
 
   it('sends the board brotli-compressed at the fastest quality when the browser accepts it, gzip level 1 otherwise', async () => {
-    const { app, orders, addAccount } = createTestApp();
+    const { app, orders, addAccount } = await createTestApp();
     for (let index = 0; index < 20; index += 1) orders.insert(makeOrder());
     await addAccount('cook');
     const server = app.listen(0, '127.0.0.1');
@@ -154,7 +154,7 @@ describe('compression', () => {
 describe('the live hub', () => {
   it('hands a change to the connected boards within 50 ms of its write', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const live = createLiveBoard(db);
     const seen: string[] = [];
     const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
@@ -169,7 +169,7 @@ describe('the live hub', () => {
 
   it('hands a change made in this process on at once when woken, without waiting for its next look', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const live = createLiveBoard(db);
     const seen: string[] = [];
     const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBoardRepository } from '../src/board/board-repository.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import type { Db } from '../src/db/database.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
@@ -30,7 +30,7 @@ const idsOf = (...labels: string[]) => labels.map(orderIdFor);
 
 describe('GET / (the kitchen queue)', () => {
   it('shows active orders of every status oldest first with their age, marks late ones, and counts per status', async () => {
-    const { db, orders, signIn } = createTestApp({ config: testConfig({ LATE_AFTER_MINUTES: '30', DONE_VISIBLE_MINUTES: '10' }) });
+    const { db, orders, signIn } = await createTestApp({ config: testConfig({ LATE_AFTER_MINUTES: '30', DONE_VISIBLE_MINUTES: '10' }) });
     const agent = await signIn();
     const statuses: Array<[string, OrderStatus, number, number?]> = [
       ['fresh', 'pending', 2],
@@ -68,7 +68,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('shows each order’s number of the day and its note in the row', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: orderIdFor('first'), customerName: 'Ada Lovelace' }));
     orders.insert(makeOrder({ id: orderIdFor('second'), customerName: 'Grace Hopper', note: 'No onions, ring twice' }));
@@ -81,7 +81,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('keeps an active row within 940 bytes of HTML, and one with a message and Send again within 1,160', async () => {
-    const { orders, messages, signIn } = createTestApp();
+    const { orders, messages, signIn } = await createTestApp();
     const agent = await signIn();
     const order = makeOrder({ id: 'c2972b5b4eef349fb1e5cc3e3150a2b6', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Chef Special Mozzarella Pizza', status: 'delayed' });
     orders.insert(order);
@@ -103,7 +103,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('finds active orders by part of the name, a national phone number or the start of the id', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     const hannah = 'aaaa1111000000000000000000000000';
     const don = 'bbbb2222000000000000000000000000';
@@ -120,7 +120,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('finds an order by its number of the day, typed with or without #', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     const labels = ['first', 'second', 'third'];
     for (const label of labels) orders.insert(makeOrder({ id: orderIdFor(label), customerName: `Guest ${label}` }));
@@ -131,14 +131,14 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('answers 400 to an overlong search and keeps the board', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const response = await agent.get('/').query({ q: 'x'.repeat(101) }).expect(400);
     expect(response.text).toContain('Search for at most 100 characters');
   });
 
   it('serves the page, its stylesheet and its script compressed', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     for (const path of ['/', '/app.css', '/board.js', '/vendor/pico/pico.min.css']) {
       const response = await agent.get(path).set('Accept-Encoding', 'gzip').expect(200);
@@ -148,13 +148,13 @@ describe('GET / (the kitchen queue)', () => {
 });
 
 describe('GET /done', () => {
-  function deliveredOn(db: Db, orders: ReturnType<typeof createTestApp>['orders'], id: string, at: Date, customerName = 'Ada Lovelace', phone = '+31611111111') {
+  function deliveredOn(db: Db, orders: Awaited<ReturnType<typeof createTestApp>>['orders'], id: string, at: Date, customerName = 'Ada Lovelace', phone = '+31611111111') {
     orders.insert(makeOrder({ id, customerName, phone, status: 'delivered' }));
     db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?').run(new Date(at.getTime() - minutes(30)).toISOString(), at.toISOString(), id);
   }
 
   it('pages through a day’s delivered orders, newest first, 50 a page, without gaps or repeats', async () => {
-    const { db, orders, signIn } = createTestApp();
+    const { db, orders, signIn } = await createTestApp();
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 12, 0);
     // 120 orders; groups of three share a delivery time, so the page boundaries fall inside ties.
@@ -186,7 +186,7 @@ describe('GET /done', () => {
   });
 
   it('searches the day by name, phone or number and keeps what was typed, across pages', async () => {
-    const { db, orders, signIn } = createTestApp();
+    const { db, orders, signIn } = await createTestApp();
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 18, 0);
     for (let index = 0; index < 60; index += 1) deliveredOn(db, orders, orderIdFor(`ada ${index}`), new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
@@ -206,7 +206,7 @@ describe('GET /done', () => {
   });
 
   it('shows today by default', async () => {
-    const { db, orders, signIn } = createTestApp();
+    const { db, orders, signIn } = await createTestApp();
     const agent = await signIn();
     deliveredOn(db, orders, orderIdFor('today'), new Date());
     const page = (await agent.get('/done').expect(200)).text;
@@ -215,7 +215,7 @@ describe('GET /done', () => {
   });
 
   it('counts a day from midnight to midnight in the kitchen\'s TIME_ZONE', async () => {
-    const { db, orders, signIn } = createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland' }) });
+    const { db, orders, signIn } = await createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland' }) });
     const agent = await signIn();
     // 00:30 on 23 Nov in Auckland, though still 22 Nov in UTC; and 23:30 on 23 Nov in Auckland.
     deliveredOn(db, orders, orderIdFor('just after midnight'), new Date('2026-11-22T11:30:00Z'));
@@ -226,7 +226,7 @@ describe('GET /done', () => {
   });
 
   it('answers 400 with a clear message to a day that does not exist or a broken page link, keeping the search', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const badDay = await agent.get('/done').query({ day: '2026-02-30', q: 'ada' }).expect(400);
     expect(badDay.text).toContain('Choose a day as year-month-day');
@@ -239,7 +239,7 @@ describe('GET /done', () => {
 
 describe('the board’s queries', () => {
   it('each run on an index, scanning at most the active orders, never all orders or messages', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const sources: string[] = [];
     const recording = { prepare: (sql: string) => { sources.push(sql); return db.prepare(sql); }, transaction: db.transaction.bind(db) } as unknown as Db;
     createBoardRepository(recording);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
@@ -44,7 +44,7 @@ describe('crash safety of the outbox', () => {
 
     // Between runs the test is the only one with the database open, as an operator would be.
     const queueMore = () => {
-      const db = openDatabase(path);
+      const db = openSqliteConnection(path);
       const orders = createOrderRepository(db);
       const messages = createMessageRepository(db);
       for (let index = 0; index < perRound; index += 1) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migrate, openDatabase } from '../src/db/database.ts';
+import { migrate, openSqliteConnection } from '../src/db/sqlite.ts';
 import { messageStates } from '../src/notifications/message-states.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { sampleOrders, seedSampleOrders } from '../src/orders/sample-orders.ts';
@@ -10,7 +10,7 @@ const tempDatabasePath = useTempDatabases('nested/orders.db');
 
 describe('openDatabase', () => {
   it('creates the folder, uses WAL with full sync and foreign keys, and records migrations', () => {
-    const db = openDatabase(tempDatabasePath());
+    const db = openSqliteConnection(tempDatabasePath());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -21,12 +21,12 @@ describe('openDatabase', () => {
   });
 
   it('applies nothing twice', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     expect(migrate(db)).toEqual([]);
   });
 
   it('stores every message state of the one list in the code, and refuses any other', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const orders = createOrderRepository(db);
     orders.insert(makeOrder({ id: orderIdFor('a') }));
     const insert = db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, requested_at, updated_at)
@@ -36,14 +36,14 @@ describe('openDatabase', () => {
   });
 
   it('refuses a status outside the list at the database level too', () => {
-    const orders = createOrderRepository(openDatabase(':memory:'));
+    const orders = createOrderRepository(openSqliteConnection(':memory:'));
     expect(() => orders.insert(makeOrder({ status: 'lost' as never }))).toThrow(/CHECK constraint/);
   });
 });
 
 describe('seedSampleOrders', () => {
   it('seeds the three sample orders into an empty database', () => {
-    const orders = createOrderRepository(openDatabase(':memory:'));
+    const orders = createOrderRepository(openSqliteConnection(':memory:'));
     expect(seedSampleOrders(orders)).toBe(3);
     expect(orders.list().map((order) => [order.customerName, order.status])).toEqual([
       ['Hannah Hungry', 'pending'],
@@ -54,7 +54,7 @@ describe('seedSampleOrders', () => {
   });
 
   it('never seeds when there are orders already', () => {
-    const orders = createOrderRepository(openDatabase(':memory:'));
+    const orders = createOrderRepository(openSqliteConnection(':memory:'));
     orders.insert(makeOrder({ id: '0000000000000000000000000000000c' }));
     expect(seedSampleOrders(orders)).toBe(0);
     expect(orders.list().map((order) => order.id)).toEqual(['0000000000000000000000000000000c']);
@@ -62,12 +62,12 @@ describe('seedSampleOrders', () => {
 
   it('keeps changed data across a restart instead of seeding again', () => {
     const path = tempDatabasePath();
-    const first = openDatabase(path);
+    const first = openSqliteConnection(path);
     seedSampleOrders(createOrderRepository(first));
     createOrderRepository(first).updateStatus(sampleOrders[1]!.id, 'delivered', null);
     first.close();
 
-    const second = openDatabase(path);
+    const second = openSqliteConnection(path);
     const orders = createOrderRepository(second);
     expect(seedSampleOrders(orders)).toBe(0);
     expect(orders.count()).toBe(3);

@@ -11,7 +11,7 @@ const minute = 60_000;
 
 async function setup(orderStatus: 'pending' | 'confirmed' | 'delayed' = 'confirmed') {
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender, config: testConfig({ TIME_ZONE: timeZone, LATE_AFTER_MINUTES: '30' }) });
+  const context = await createTestApp({ sender, config: testConfig({ TIME_ZONE: timeZone, LATE_AFTER_MINUTES: '30' }) });
   context.orders.insert(makeOrder({ id: mike, customerName: 'Mike Madeater', phone: '+319876543211', status: orderStatus }));
   return { ...context, sender, agent: await context.signIn() };
 }

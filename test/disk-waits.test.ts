@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionData } from 'express-session';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
 
 const minute = 60_000;
@@ -11,7 +11,7 @@ function sessionExpiringAt(ms: number): SessionData {
 
 describe('the session store’s idle timer (touch)', () => {
   it('writes nothing while the stored expiry is less than a minute behind, so a page view commits no write', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const store = new SqliteSessionStore(db, () => 1_000_000);
     const start = 2_000_000_000_000;
     store.set('sid-1', sessionExpiringAt(start));
@@ -23,7 +23,7 @@ describe('the session store’s idle timer (touch)', () => {
   });
 
   it('moves the expiry forward once it is a minute or more behind', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const store = new SqliteSessionStore(db, () => 1_000_000);
     const start = 2_000_000_000_000;
     store.set('sid-1', sessionExpiringAt(start));
@@ -35,7 +35,7 @@ describe('the session store’s idle timer (touch)', () => {
 
 describe('the session store’s writes', () => {
   it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     // Every statement run on the connection, in order.
     const ran: string[] = [];
     const prepare = db.prepare.bind(db);

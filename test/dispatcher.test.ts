@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createDispatcher, retryDelayMs } from '../src/notifications/dispatcher.ts';
 import type { DispatcherOptions } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
@@ -41,7 +41,7 @@ const options: DispatcherOptions = {
 };
 
 function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
-  const db = openDatabase(':memory:');
+  const db = openSqliteConnection(':memory:');
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
   const sender = createMessageBirdSender({ apiKey: 'test_key123', originator: 'OmNomNom', timeoutMs });

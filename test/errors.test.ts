@@ -21,7 +21,7 @@ afterEach(() => {
  * would normalise `..` and escape what we want to send as it is.
  */
 async function signedInServer(options: Parameters<typeof createTestApp>[0] = {}) {
-  const context = createTestApp(options);
+  const context = await createTestApp(options);
   await context.addAccount('boss', 'admin');
   const server = context.app.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { createLiveBoard } from '../src/board/live-board.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqlite, openSqliteConnection } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
@@ -90,12 +90,13 @@ afterEach(async () => {
 /** A real listening app on a fresh database, with a fast hub and heartbeat for tests. */
 async function liveApp(options: { databasePath?: string; heartbeatMs?: number } = {}) {
   const config = testConfig();
-  const db = openDatabase(options.databasePath ?? ':memory:');
+  const database = openSqlite(options.databasePath ?? ':memory:');
+  const db = database.sqlite;
   const logger = pino({ level: 'silent' });
   const messages = createMessageRepository(db);
   const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
   const liveBoard = createLiveBoard(db, { pollMs: 20 });
-  const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, liveBoard, heartbeatMs: options.heartbeatMs ?? 100 });
+  const app = createApp({ config, database, db, dispatcher, logger, passwords: testPasswords, liveBoard, heartbeatMs: options.heartbeatMs ?? 100 });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -106,7 +107,7 @@ async function liveApp(options: { databasePath?: string; heartbeatMs?: number } 
     db.close();
   });
   const staff = createStaffRepository(db);
-  await staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash(testPassword) });
+  staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash(testPassword) });
   return { url, db, liveBoard, orders: createOrderRepository(db), messages };
 }
 
@@ -296,7 +297,7 @@ describe('live updates across two processes', () => {
 
 describe('board_events', () => {
   it('records what boards show and nothing else: no event for message bookkeeping', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const orders = createOrderRepository(db);
     const messages = createMessageRepository(db);
     const events = () => db.prepare('SELECT kind, order_id AS orderId FROM board_events ORDER BY id').all();

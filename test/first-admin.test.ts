@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { ensureFirstAdmin, FirstAdminError } from '../src/staff/first-admin.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { testPasswords } from './support/helpers.ts';
 
 function setup() {
-  const staff = createStaffRepository(openDatabase(':memory:'));
+  const staff = createStaffRepository(openSqliteConnection(':memory:'));
   const announced: string[] = [];
   const run = (configured?: { username: string; password: string }) =>
     ensureFirstAdmin({ staff, passwords: testPasswords, configured, logger: pino({ level: 'silent' }), announce: (lines) => announced.push(lines.join('\n')) });

@@ -20,7 +20,7 @@ const rawHostile = /<script>alert\(1\)<\/script>|<img src=x onerror|<svg onload|
 
 async function setup() {
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender, throttleLimits: { windowMs: 60_000, perAccount: 1_000_000, perAddress: 1_000_000 } });
+  const context = await createTestApp({ sender, throttleLimits: { windowMs: 60_000, perAccount: 1_000_000, perAddress: 1_000_000 } });
   context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');

@@ -13,7 +13,7 @@ const rawHostile = /<script>alert\(1\)<\/script>|<img src=x onerror|<svg onload/
 
 describe('the New order form, under generated input', () => {
   it('never answers 5xx; adds exactly one order when it answers 303, none when it answers 400', async () => {
-    const { signIn, orders } = createTestApp();
+    const { signIn, orders } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     await fc.assert(fc.asyncProperty(
@@ -36,7 +36,7 @@ const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 
 describe('POST /api/orders, under generated input', () => {
   it('never answers 5xx, and every refusal is problem+json with a pointer per field problem', async () => {
-    const { app, db, orders } = createTestApp({ config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '100000' }) });
+    const { app, db, orders } = await createTestApp({ config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '100000' }) });
     const { key } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
     const api = supertest(app);
     const body = fc.oneof(

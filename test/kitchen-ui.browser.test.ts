@@ -146,7 +146,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
 describe.skipIf(!chromiumPath)('a board whose session ends', () => {
   it('says so with a banner that signs in and comes back, and a change pressed meanwhile is named, not lost silently', async () => {
     // In-process, to check the session every 100 ms instead of every 20 s.
-    const { app, orders, addAccount } = createTestApp({ heartbeatMs: 100 });
+    const { app, orders, addAccount } = await createTestApp({ heartbeatMs: 100 });
     await addAccount('chef', 'staff', 'kitchen-door-blue-42');
     const id = '0000000000000000000000000000000c';
     orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));

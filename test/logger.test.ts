@@ -88,7 +88,7 @@ describe('logs', () => {
 
   it('log a request by method, address and status, without its headers or the response\'s', async () => {
     const logs = captureLogs();
-    const { anonymous } = createTestApp({ logger: logs.logger });
+    const { anonymous } = await createTestApp({ logger: logs.logger });
     await anonymous().get('/login').set('User-Agent', 'kitchen-tablet').expect(200);
     const line = logs.lines().find((entry) => entry.msg === 'request completed')!;
     expect(line.req).toEqual({ id: expect.anything(), method: 'GET', url: '/login' });

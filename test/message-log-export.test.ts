@@ -9,7 +9,7 @@ import { seedMessages } from './support/seed-messages.ts';
 const amsterdam = () => createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
 const header = 'Requested (Europe/Amsterdam),Sent (Europe/Amsterdam),Delivered (Europe/Amsterdam),Order id,Order number,Customer,Recipient,Order status,Message state,Attempts,Error code,Error,Text\r\n';
 
-function seedDay(context: ReturnType<typeof createTestApp>) {
+function seedDay(context: Awaited<ReturnType<typeof createTestApp>>) {
   const ada = orderIdFor('ada');
   const evil = orderIdFor('evil');
   context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
@@ -32,7 +32,7 @@ function seedDay(context: ReturnType<typeof createTestApp>) {
 
 describe('GET /messages/log.csv', () => {
   it('writes a day of the log as RFC 4180 CSV, times on the kitchen\'s clock, formulas defused', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const { ada, evil } = seedDay(context);
     const cook = await context.signIn();
 
@@ -47,7 +47,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('takes every message of the days from the first to the last, both included, and nothing around them', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     seedDay(context);
     const cook = await context.signIn();
     const texts = (csv: string) => csv.split('\r\n').slice(1, -1).map((line) => line.split(',').at(-1));
@@ -60,7 +60,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('covers the last 14 days up to today when no dates are given', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const ada = orderIdFor('ada');
     context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     const now = Date.now();
@@ -79,7 +79,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('answers 400 with a clear message for missing or impossible dates, a reversed or too long range, keeping what was typed', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const cook = await context.signIn();
     const cases: Array<[string, string]> = [
       ['from=2026-11-20', 'Choose both a first and a last day.'],
@@ -103,7 +103,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('streams a large export page by page: rows written meanwhile still arrive, and writes are not blocked', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const ada = orderIdFor('ada');
     context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     await context.addAccount('cook');
@@ -147,7 +147,7 @@ describe('GET /messages/log.csv', () => {
 describe('GET /messages/log.csv, cancelled half-way', () => {
   it('stops quietly when the client goes away: no error logged, the app answers on', async () => {
     const logs = captureLogs();
-    const context = createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }), logger: logs.logger });
+    const context = await createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }), logger: logs.logger });
     const ada = orderIdFor('ada');
     context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     await context.addAccount('cook');

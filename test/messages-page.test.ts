@@ -14,7 +14,7 @@ const failedReason = 'Bad request (phone number has unknown format)';
  * A known fortnight, 7–20 Nov 2026 in Amsterdam (UTC+1): messages on both sides of the kitchen's
  * midnights, every outcome, delivery times 10, 20, 60, 40 and 30 s, and some just outside.
  */
-function seedFortnight(context: ReturnType<typeof createTestApp>) {
+function seedFortnight(context: Awaited<ReturnType<typeof createTestApp>>) {
   const ada = orderIdFor('ada');
   const bram = orderIdFor('bram');
   context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
@@ -52,7 +52,7 @@ function tableRow(html: string, day: string): Record<string, number> {
 
 describe('GET /messages', () => {
   it('charts and tabulates a known fortnight by the kitchen\'s days', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     seedFortnight(context);
     const cook = await context.signIn();
 
@@ -92,7 +92,7 @@ describe('GET /messages', () => {
   });
 
   it('lists the most common failure reasons and the recent failures, linked to their orders', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const { ada, bram } = seedFortnight(context);
     const cook = await context.signIn();
 
@@ -116,7 +116,7 @@ describe('GET /messages', () => {
   });
 
   it('shows an empty fortnight as zeros, with no bars and no figures', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const cook = await context.signIn();
 
     const html = (await cook.get('/messages?until=2026-11-20').expect(200)).text;
@@ -130,7 +130,7 @@ describe('GET /messages', () => {
   });
 
   it('shows the last 14 days up to today by default, with a link in the header', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const cook = await context.signIn();
     const today = createZonedCalendar('Europe/Amsterdam').dayOf(new Date());
 
@@ -142,7 +142,7 @@ describe('GET /messages', () => {
   });
 
   it('draws the chart without script or style attributes, under the strict policy', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     seedFortnight(context);
     const cook = await context.signIn();
 
@@ -159,7 +159,7 @@ describe('GET /messages', () => {
   });
 
   it('answers 400 for a day that is not a date, and still shows the page', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const cook = await context.signIn();
 
     for (const until of ['2026-02-30', 'yesterday', '2026-1-5']) {
@@ -171,7 +171,7 @@ describe('GET /messages', () => {
   });
 
   it('sends a visitor who is not signed in to the sign-in page', async () => {
-    const context = amsterdam();
+    const context = await amsterdam();
     const visitor = context.anonymous();
 
     const page = await visitor.get('/messages').expect(303);
@@ -198,8 +198,8 @@ describe('message statistics queries', () => {
     return sources.map((sql) => ({ sql, plan: (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(parameters) as Array<{ detail: string }>).map((row) => row.detail) }));
   }
 
-  it('reads messages only through an index range on requested_at, never a full scan', () => {
-    const context = amsterdam();
+  it('reads messages only through an index range on requested_at, never a full scan', async () => {
+    const context = await amsterdam();
     const all = plans(context.db);
 
     expect(all.length).toBeGreaterThanOrEqual(6);

@@ -9,7 +9,7 @@ const validForm = { customerName: 'Ada Lovelace', phone: '06 12345678', items: '
 
 describe('GET /orders/new', () => {
   it('is linked from the board and shows an empty form', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const board = await agent.get('/').expect(200);
     expect(board.text).toContain('href="/orders/new"');
@@ -19,14 +19,14 @@ describe('GET /orders/new', () => {
   });
 
   it('sends a visitor without a session to the login page', async () => {
-    const { anonymous } = createTestApp();
+    const { anonymous } = await createTestApp();
     await anonymous().get('/orders/new').expect(303).expect('location', '/login?next=%2Forders%2Fnew');
   });
 });
 
 describe('POST /orders/new', () => {
   it('adds a pending order with the national number stored in E.164, items one per line', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
 
@@ -47,7 +47,7 @@ describe('POST /orders/new', () => {
   });
 
   it('reads national numbers of the configured DEFAULT_COUNTRY', async () => {
-    const { orders, signIn } = createTestApp({ config: testConfig({ DEFAULT_COUNTRY: 'BE' }) });
+    const { orders, signIn } = await createTestApp({ config: testConfig({ DEFAULT_COUNTRY: 'BE' }) });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     await agent.post('/orders/new').send({ ...validForm, phone: '0470 12 34 56' }).expect(303);
@@ -55,7 +55,7 @@ describe('POST /orders/new', () => {
   });
 
   it('accepts an international number whatever the default country', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     await agent.post('/orders/new').send({ ...validForm, phone: '+44 7911 123456' }).expect(303);
@@ -63,7 +63,7 @@ describe('POST /orders/new', () => {
   });
 
   it('numbers the orders of a day #1, #2, #3', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     for (let i = 0; i < 3; i += 1) await agent.post('/orders/new').send(validForm).expect(303);
@@ -78,7 +78,7 @@ describe('POST /orders/new', () => {
     ['a toll-free number', '0800 1234567', 'That number cannot receive text messages'],
     ['nothing', '   ', 'Enter the customer’s mobile number.'],
   ])('refuses %s with a message next to the phone field, keeps what was typed, and adds nothing', async (_case, phone, message) => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
 
@@ -92,7 +92,7 @@ describe('POST /orders/new', () => {
   });
 
   it('names every missing field at once', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
 
@@ -106,7 +106,7 @@ describe('POST /orders/new', () => {
   });
 
   it('refuses an over-long note and keeps it in the field', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     const note = 'x'.repeat(501);
@@ -117,7 +117,7 @@ describe('POST /orders/new', () => {
   });
 
   it('adds one order when the same form is sent twice', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     const page = await agent.refreshToken('/orders/new');
     const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
@@ -134,7 +134,7 @@ describe('POST /orders/new', () => {
   });
 
   it('keeps a changed resend of a used form for staff to confirm, with a fresh token', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     const page = await agent.refreshToken('/orders/new');
     const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
@@ -152,7 +152,7 @@ describe('POST /orders/new', () => {
   });
 
   it('refuses a form without a CSRF token', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     await agent.agent.post('/orders/new').type('form').send(validForm).expect(403);
     expect(orders.count()).toBe(0);

@@ -9,7 +9,7 @@ const shows = (status: string) => ({ status, expectedStatus: status });
 
 async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender, config: testConfig(configOverrides) });
+  const context = await createTestApp({ sender, config: testConfig(configOverrides) });
   context.orders.insert(makeOrder({ id: '0000000000000000000000000000000a', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
   return { ...context, sender, agent: await context.signIn() };
 }
@@ -220,7 +220,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('says plainly that nothing was sent when no API key is configured', async () => {
-    const context = createTestApp({ sender: createLogOnlySender(pino({ level: 'silent' })) });
+    const context = await createTestApp({ sender: createLogOnlySender(pino({ level: 'silent' })) });
     context.orders.insert(makeOrder({ id: '0000000000000000000000000000000b', customerName: 'Hannah Hungry', status: 'pending' }));
     const agent = await context.signIn();
 

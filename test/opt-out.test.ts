@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOptOutRepository } from '../src/notifications/opt-out-repository.ts';
@@ -29,7 +29,7 @@ const shows = (status: string) => ({ status, expectedStatus: status });
 async function setup(overrides: Record<string, string> = {}) {
   const logs = captureLogs();
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender, logger: logs.logger, config: testConfig({ INBOUND_WEBHOOK_TOKEN: token, ...overrides }) });
+  const context = await createTestApp({ sender, logger: logs.logger, config: testConfig({ INBOUND_WEBHOOK_TOKEN: token, ...overrides }) });
   context.orders.insert(makeOrder({ id: hannah, customerName: 'Hannah Hungry', phone: hannahPhone, status: 'confirmed' }));
   const optOuts = createOptOutRepository(context.db);
   const reply = (payload: string, path = inbound) => supertest(context.app).post(path).type('form').send({ originator: hannahOriginator, payload });
@@ -219,7 +219,7 @@ describe('a text queued before the opt-out', () => {
   });
 
   function outbox() {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     createOrderRepository(db).insert(makeOrder({ id: hannah, phone: hannahPhone }));
     const messages = createMessageRepository(db);
     const optOuts = createOptOutRepository(db);

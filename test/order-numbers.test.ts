@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate, openDatabase } from '../src/db/database.ts';
+import { migrate, openSqliteConnection } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
@@ -30,7 +30,7 @@ const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizz
 describe('orders with an externalId', () => {
   it('are made once when several processes send the same externalIds at the same time', async () => {
     const path = databasePath();
-    openDatabase(path).close();
+    openSqliteConnection(path).close();
 
     const results = await runProcesses(path, 4, 40, 'shop');
 
@@ -38,7 +38,7 @@ describe('orders with an externalId', () => {
     const outcomes = results.flatMap((result) => result.outcomes);
     expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(40);
     expect(outcomes.filter((outcome) => outcome === 'same')).toHaveLength(120);
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     expect(db.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(40);
     db.close();
   });
@@ -46,7 +46,7 @@ describe('orders with an externalId', () => {
 
 describe('order numbers', () => {
   it('start again at #1 at midnight in the kitchen\'s TIME_ZONE, not the server\'s or UTC\'s', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     let now = new Date('2026-11-23T10:50:00Z'); // 23:50 in Auckland
     const orders = createOrderRepository(db, { timeZone: 'Pacific/Auckland', now: () => now });
     const late = orders.create(newOrder).order;
@@ -61,7 +61,7 @@ describe('order numbers', () => {
   });
 
   it('are given to the orders inserted by the seed as well', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const orders = createOrderRepository(db);
     orders.insertIfEmpty([makeOrder({ id: orderIdFor('a') }), makeOrder({ id: orderIdFor('b') })]);
     expect(orders.list().map((order) => order.number)).toEqual([1, 2]);
@@ -69,12 +69,12 @@ describe('order numbers', () => {
 
   it('stay unique and gap-free when several processes create orders at the same time', async () => {
     const path = databasePath();
-    openDatabase(path).close(); // migrated once, before the processes race for it
+    openSqliteConnection(path).close(); // migrated once, before the processes race for it
 
     const results = await runProcesses(path, 4, 40);
 
     expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     const numbers = (db.prepare('SELECT number FROM orders ORDER BY number').pluck().all() as number[]);
     expect(numbers).toEqual(Array.from({ length: 160 }, (_, index) => index + 1));
     db.close();
@@ -101,7 +101,7 @@ describe('order numbers', () => {
   });
 
   it('cannot repeat within a day, whoever writes to the table', () => {
-    const db = openDatabase(':memory:');
+    const db = openSqliteConnection(':memory:');
     const orders = createOrderRepository(db);
     orders.create(newOrder);
     orders.create(newOrder);

@@ -3,7 +3,7 @@ import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
 
 describe('GET /', () => {
   it('lists the active orders with name, phone, items and status', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '000000000000000000000000000000a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
     orders.insert(makeOrder({ id: '000000000000000000000000000000b2', customerName: 'Don Cheetos', status: 'confirmed' }));
@@ -19,7 +19,7 @@ describe('GET /', () => {
   });
 
   it('escapes HTML in every field', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
 
@@ -32,15 +32,15 @@ describe('GET /', () => {
   });
 
   it.each(['../../staff/4/disable?x=', 'x"><script>1</script>', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', 'c2972b5b4eef349fb1e5cc3e3150a2b', ''])(
-    'refuses to store an order whose id %j is not 32 lowercase hex digits', (id) => {
-      const { orders } = createTestApp();
+    'refuses to store an order whose id %j is not 32 lowercase hex digits', async (id) => {
+      const { orders } = await createTestApp();
       expect(() => orders.insert(makeOrder({ id }))).toThrow(/must be 32 lowercase hexadecimal digits/);
       expect(orders.count()).toBe(0);
     },
   );
 
   it('puts every id into its URLs encoded, so even an id from an older database cannot redirect a form', async () => {
-    const { db, orders, signIn } = createTestApp();
+    const { db, orders, signIn } = await createTestApp();
     const agent = await signIn();
     const hostileId = '../../staff/4/disable?x=';
     db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
@@ -55,7 +55,7 @@ describe('GET /', () => {
   });
 
   it.each(['order-1', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', '../x'])('answers 404 for the malformed order id %j, even if an older database holds it', async (id) => {
-    const { db, signIn } = createTestApp();
+    const { db, signIn } = await createTestApp();
     const agent = await signIn();
     db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
       VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(id);
@@ -65,7 +65,7 @@ describe('GET /', () => {
   });
 
   it('serves a strict Content-Security-Policy without inline script or style', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const response = await agent.get('/').expect(200);
     const csp = response.headers['content-security-policy'];
@@ -75,7 +75,7 @@ describe('GET /', () => {
   });
 
   it('serves its stylesheets itself, with no CDN', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const page = await agent.get('/').expect(200);
     const stylesheets = [...page.text.matchAll(/href="([^"]+\.css)"/g)].map((match) => match[1]!);
@@ -89,7 +89,7 @@ describe('GET /', () => {
 
 describe('POST /orders/:orderId/status', () => {
   it('changes the status, records when, and redirects back to the order\'s row on the board with a flash', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
 
@@ -104,7 +104,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 with a clear message for a status outside the list, and changes nothing', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
 
@@ -117,7 +117,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 when the status is missing', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ expectedStatus: 'pending' }).expect(400);
@@ -125,14 +125,14 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers a 404 page for an unknown order', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const response = await agent.post('/orders/nope/status').send({ status: 'confirmed' }).expect(404);
     expect(response.text).toContain('There is no order with that id.');
   });
 
   it('keeps the time an order was first delivered when it is delivered again', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
 
@@ -148,7 +148,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('shows "first delivered" only while the order is delivered; the history keeps the time', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
@@ -164,7 +164,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('says nothing changed when the status is already the chosen one', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
@@ -174,7 +174,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('renders the status the board showed into each status form', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'delayed' }));
     const board = await agent.get('/').expect(200);
@@ -182,7 +182,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('refuses a change from a stale page with 409, says who changed the order to what and when, and changes nothing', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await signIn('chef');
     const cook = await signIn('cook');
@@ -199,7 +199,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('lets only the first of two tablets showing the same status change it when both press Update at once', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await signIn('chef');
     const cook = await signIn('cook');
@@ -216,7 +216,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 when the form does not say which status the board showed, and changes nothing', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
     const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(400);
@@ -226,7 +226,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('refuses an oversized body with 413', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'x'.repeat(20_000) }).expect(413);
@@ -236,7 +236,7 @@ describe('POST /orders/:orderId/status', () => {
 
 describe('GET /orders/:orderId', () => {
   it('shows the status history', async () => {
-    const { orders, signIn } = createTestApp();
+    const { orders, signIn } = await createTestApp();
     const agent = await signIn();
     orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', status: 'pending' }));
     orders.updateStatus('00000000000000000000000000000001', 'confirmed', null);
@@ -246,7 +246,7 @@ describe('GET /orders/:orderId', () => {
   });
 
   it('answers 404 for an unknown order', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     await agent.get('/orders/missing').expect(404);
   });
@@ -254,20 +254,20 @@ describe('GET /orders/:orderId', () => {
 
 describe('errors and health', () => {
   it('answers an unknown address with a 404 page', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     const response = await agent.get('/no/such/page').expect(404);
     expect(response.text).toContain('There is no page at this address.');
   });
 
   it('reports health when the database answers', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const agent = await signIn();
     await agent.get('/healthz').expect(200, { status: 'ok' });
   });
 
   it('reports 503 when the database is gone', async () => {
-    const { db, signIn } = createTestApp();
+    const { db, signIn } = await createTestApp();
     const agent = await signIn();
     db.close();
     await agent.get('/healthz').expect(503);
@@ -276,7 +276,7 @@ describe('errors and health', () => {
 
 describe('error pages', () => {
   it('hides a 5xx message and stack in production', async () => {
-    const { db, signIn } = createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
+    const { db, signIn } = await createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
     const agent = await signIn();
     db.close();
     const response = await agent.get('/').expect(500);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
@@ -36,7 +36,7 @@ const baseEnv = (path: string) => ({ DATABASE_PATH: path, ADMIN_USERNAME: 'chef'
 /** Queues a message for a new order, from outside the servers, as a second tablet would. */
 function queueMessage(path: string, label: string) {
   const id = orderIdFor(label);
-  const db = openDatabase(path);
+  const db = openSqliteConnection(path);
   createOrderRepository(db).insert({ id, customerName: `Customer ${label}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
   const message = queuedMessage(createMessageRepository(db).queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false }));
   db.close();

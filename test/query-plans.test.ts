@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
 
@@ -9,7 +9,7 @@ import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
 
 /** Every statement the factory prepares, with the plan SQLite picks for it. */
 function plansOf(build: (db: Db) => unknown): Array<{ sql: string; details: string[] }> {
-  const db = openDatabase(':memory:');
+  const db = openSqliteConnection(':memory:');
   const sources: string[] = [];
   const recording = { prepare: (sql: string) => { sources.push(sql); return db.prepare(sql); }, transaction: db.transaction.bind(db), pragma: db.pragma.bind(db) } as unknown as Db;
   build(recording);

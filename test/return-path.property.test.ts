@@ -37,7 +37,7 @@ describe('safeReturnPath', () => {
 
 describe('GET /login when already signed in', () => {
   it('never redirects to another host', async () => {
-    const { signIn } = createTestApp();
+    const { signIn } = await createTestApp();
     const cook = await signIn('cook');
     for (const next of ['/.//evil.example/phish', '/..//x', '/%2e//x']) {
       const response = await cook.get(`/login?next=${encodeURIComponent(next)}`).expect(303);

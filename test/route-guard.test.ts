@@ -18,7 +18,7 @@ const sessionRoute = (route: Route) => !apiRoute(route) && !publicRoutes.has(`${
 
 async function setup() {
   const sender = new FakeSmsSender();
-  const context = createTestApp({ sender });
+  const context = await createTestApp({ sender });
   context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');

@@ -13,7 +13,7 @@ const logger = pino({ level: 'silent' });
 describe('createServices', () => {
   it('builds a stopped dispatcher: nothing is sent until it is started', async () => {
     const sender = new FakeSmsSender();
-    const services = createServices(testConfig(), { logger, sender });
+    const services = await createServices(testConfig(), { logger, sender });
     createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
     const message = queuedMessage(services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.kick();
@@ -31,7 +31,7 @@ describe('createServices', () => {
     const sender = new FakeSmsSender();
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'mb-late' }); });
-    const services = createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
+    const services = await createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
     createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
     const message = queuedMessage(services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.start();

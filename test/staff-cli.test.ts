@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createPasswordHasher } from '../src/staff/passwords.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { createTestApp } from './support/helpers.ts';
@@ -21,7 +21,7 @@ const temporaryPath = useTempDatabases();
 /** A database as the server leaves it after its first start. */
 function databasePath(): string {
   const path = temporaryPath();
-  openDatabase(path).close();
+  openSqliteConnection(path).close();
   return path;
 }
 
@@ -31,7 +31,7 @@ describe('npm run staff', () => {
     const result = cli(path, ['add', 'chef', '--admin'], 'stir the pot slowly\n');
     expect(result.output).toContain('Created admin account chef.');
     expect(result.code).toBe(0);
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     const account = createStaffRepository(db).findForLogin('chef')!;
     expect(account.role).toBe('admin');
     expect(await createPasswordHasher().verify('stir the pot slowly', account.passwordHash)).toBe(true);
@@ -43,7 +43,7 @@ describe('npm run staff', () => {
     const result = cli(path, ['add', 'chef'], 'password\n');
     expect(result.code).toBe(1);
     expect(result.output).toContain('at least 12 characters');
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     expect(createStaffRepository(db).count()).toBe(0);
     db.close();
   });
@@ -62,7 +62,7 @@ describe('npm run staff', () => {
     const result = cli(path, ['reset-password', 'chef'], 'knead the dough firmly\n');
     expect(result.code).toBe(0);
     expect(result.output).toContain('New password set for chef');
-    const { anonymous } = createTestApp({ databasePath: path });
+    const { anonymous } = await createTestApp({ databasePath: path });
     const client = anonymous();
     await client.refreshToken('/login');
     await client.post('/login').send({ username: 'chef', password: 'stir the pot slowly' }).expect(401);

@@ -1,6 +1,6 @@
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { defaultTemplates } from '../src/notifications/message-templates.ts';
 import { createTemplateRepository } from '../src/notifications/template-repository.ts';
@@ -15,13 +15,13 @@ const newDelayedText = 'Sorry {name}, order #{orderNumber} from {restaurant} is 
 async function setup(options: { databasePath?: string; config?: Record<string, string> } = {}) {
   const sender = new FakeSmsSender();
   const config = testConfig({ ...options.config, ...(options.databasePath ? { DATABASE_PATH: options.databasePath } : {}) });
-  const context = createTestApp({ sender, config });
+  const context = await createTestApp({ sender, config });
   const admin = await context.signIn('boss', 'admin');
   await admin.refreshToken('/templates');
   return { ...context, sender, admin, templates: createTemplateRepository(context.db) };
 }
 
-const versionCount = (db: ReturnType<typeof createTestApp>['db']) => db.prepare('SELECT count(*) FROM message_template_versions').pluck().get();
+const versionCount = (db: Awaited<ReturnType<typeof createTestApp>>['db']) => db.prepare('SELECT count(*) FROM message_template_versions').pluck().get();
 
 /** The text in one status's field, as the page shows it (EJS-escaped). */
 const fieldText = (html: string, status: string) => new RegExp(`<textarea id="template-${status}-text"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
@@ -275,7 +275,7 @@ describe('two server processes on one database', () => {
     // One of the sample orders, delayed.
     const mike = '1b992e39dc55f0c79dbe613b3ad02f29';
     const bodies = () => {
-      const db = openDatabase(path);
+      const db = openSqliteConnection(path);
       try {
         return createMessageRepository(db).forOrder(mike).map((message) => message.body).reverse();
       } finally {

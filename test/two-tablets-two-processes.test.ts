@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/database.ts';
+import { openSqliteConnection } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
@@ -48,7 +48,7 @@ describe('two processes on one database', () => {
 
   it('let exactly one of two status updates from pages showing the same status through per order, and never answer 5xx', async () => {
     const path = tempDatabase();
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     const orders = createOrderRepository(db);
     const ids = Array.from({ length: 40 }, (_, index) => orderIdFor(`race-${index}`));
     for (const id of ids) orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
@@ -77,7 +77,7 @@ describe('two processes on one database', () => {
 
   it('text a new change to an already texted status once per order, however many Notify presses reach both at once', async () => {
     const path = tempDatabase();
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     const orders = createOrderRepository(db);
     const messages = createMessageRepository(db);
     const ids = Array.from({ length: 20 }, (_, index) => orderIdFor(`again-${index}`));
@@ -117,7 +117,7 @@ describe('two processes on one database', () => {
 
   it('text once per order, and only the winning change, when Update with "Text the customer" reaches both at once', async () => {
     const path = tempDatabase();
-    const db = openDatabase(path);
+    const db = openSqliteConnection(path);
     const orders = createOrderRepository(db);
     const messages = createMessageRepository(db);
     const ids = Array.from({ length: 20 }, (_, index) => orderIdFor(`update-and-text-${index}`));

@@ -10,7 +10,7 @@ const status = `/orders/${don}/status`;
 
 async function setup(options: { sender?: SmsSender; orderStatus?: 'pending' | 'confirmed' } = {}) {
   const sender = options.sender ?? new FakeSmsSender();
-  const context = createTestApp({ sender });
+  const context = await createTestApp({ sender });
   context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', phone: '+31612345678', status: options.orderStatus ?? 'pending' }));
   return { ...context, agent: await context.signIn() };
 }

@@ -15,7 +15,7 @@ const sign = (url: string, options: { key?: string; expiresAt?: number; payload?
   signWebhook(url, options.key ?? signingKey, options);
 
 async function setup(overrides: Record<string, string> = {}, logs = captureLogs()) {
-  const context = createTestApp({ logger: logs.logger, config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
+  const context = await createTestApp({ logger: logs.logger, config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
   context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater' }));
   const agent = await context.signIn();
   await agent.post('/orders/00000000000000000000000000000001/notify').send({ status: 'pending', expectedStatus: 'pending' }).expect(303);

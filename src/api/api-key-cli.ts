@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import { loadConfigOrExit } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openSqliteConnection } from '../db/sqlite.ts';
 import { apiKeyNamePattern, apiKeyNameRule, createApiKeyRepository } from './api-key-repository.ts';
 
 const usage = `Usage:
@@ -18,7 +18,7 @@ function main(args: string[]) {
   const config = loadConfigOrExit(process.env);
   if (command === 'list' ? args.length > 1 : !name || rest.length > 0 || (command !== 'create' && command !== 'revoke')) fail(usage);
 
-  const db = openDatabase(config.databasePath);
+  const db = openSqliteConnection(config.databasePath);
   const apiKeys = createApiKeyRepository(db);
   try {
     if (command === 'list') {

@@ -1,85 +1,77 @@
-import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { messageStates } from '../notifications/message-states.ts';
-
-export type Db = Database.Database;
-
-const migrationsDir = join(import.meta.dirname, 'migrations');
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type BetterSqlite3 from 'better-sqlite3';
 
 /**
- * The one place the database is opened. Orders and messages must survive a power cut, so commits
- * wait for the disk (synchronous = FULL) — https://www.sqlite.org/pragma.html#pragma_synchronous
+ * The one repository contract over two engines: SQLite (better-sqlite3, the default for one
+ * kitchen) and PostgreSQL (node-postgres, for several instances on one database).
+ *
+ * Repositories write their SQL once, in the subset both engines speak: `@name` or `?` parameters,
+ * camelCase aliases in double quotes, `RETURNING`, `ON CONFLICT … DO …`, ISO-8601 text times.
+ * Where the engines differ, `pick({ sqlite, postgres })` chooses the statement.
+ *
+ * Transactions are ambient: every query made inside `transaction(fn)` — by any repository, in any
+ * async step of `fn` — runs in it, and a transaction started inside another joins it. So a status
+ * change and the text about it commit together without passing a handle through every call.
  */
-export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  // First, so even the switch to WAL below waits for another process instead of failing with
-  // SQLITE_BUSY: a second writer waits up to 5 s.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
-  syncMessageStates(db);
-  return db;
+export type Engine = 'sqlite' | 'postgres';
+
+/** Positional (`?`) or named (`@name`) parameters. */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export type RunResult = { changes: number };
+
+export interface Database {
+  readonly engine: Engine;
+  /** Every row the query returns. */
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  /** The first row, or undefined. */
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  /** The first column of the first row, or undefined when there is no row. */
+  value<T = unknown>(sql: string, params?: Params): Promise<T | undefined>;
+  /**
+   * A write; how many rows it changed. `waitForDisk: false` commits without waiting for the disk,
+   * for writes whose loss in a power cut costs nothing but a repeat (a session's idle timer).
+   */
+  run(sql: string, params?: Params, options?: { waitForDisk?: boolean }): Promise<RunResult>;
+  /**
+   * Runs `fn` in one write transaction, committed when it resolves and rolled back when it throws.
+   * SQLite: BEGIN IMMEDIATE, so a read-then-write never races another writer (one writer at a
+   * time, in this process and every other). PostgreSQL: READ COMMITTED, where a read-then-write
+   * names what it must not share with `lock(key)` or reads with FOR UPDATE.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction holds `key`, and holds it until this
+   * one ends (pg_advisory_xact_lock). On SQLite, where transactions already run one at a time, it
+   * does nothing.
+   */
+  lock(key: string): Promise<void>;
+  /** True inside `transaction(fn)`. */
+  readonly inTransaction: boolean;
+  /** The statement for this engine. */
+  pick<T>(choices: Record<Engine, T>): T;
+  close(): Promise<void>;
 }
 
-/**
- * Runs `write` committing without waiting for the disk (synchronous = NORMAL, which in WAL mode
- * keeps the database consistent but may lose the latest such commits in a power cut), then goes
- * back to FULL. For writes whose loss costs nothing but a repeat — a session's flash message or
- * idle timer — so that a status change waits for one disk flush, not two. The next FULL commit
- * flushes these too. https://www.sqlite.org/pragma.html#pragma_synchronous
- */
-export function withoutWaitingForDisk<T>(db: Db, write: () => T): T {
-  let switches = synchronousSwitches.get(db);
-  if (!switches) {
-    // Prepared once per connection: db.pragma() would prepare the statement on every call.
-    switches = { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
-    synchronousSwitches.set(db, switches);
-  }
-  switches.normal.run();
-  try {
-    return write();
-  } finally {
-    switches.full.run();
-  }
+/** The open transaction of each database, carried through the async steps of its function. */
+export type TransactionScope<Tx> = AsyncLocalStorage<{ owner: object; tx: Tx }>;
+
+export function createTransactionScope<Tx>(): TransactionScope<Tx> {
+  return new AsyncLocalStorage();
 }
 
-const synchronousSwitches = new WeakMap<Db, { normal: Database.Statement; full: Database.Statement }>();
+/** SQLite's own connection: for repositories until they move to the async contract. */
+export type Db = BetterSqlite3.Database;
 
-/** The states a message row may take come from the one list in the code. */
-function syncMessageStates(db: Db): void {
-  const insert = db.prepare('INSERT OR IGNORE INTO message_states (name) VALUES (?)');
-  db.transaction(() => {
-    for (const state of messageStates) insert.run(state);
-  }).immediate();
-}
+/** Where a database lives: a SQLite file (or ':memory:'), or a PostgreSQL server. */
+export type DatabaseLocation = { path: string; url?: undefined } | { url: string; path?: undefined };
 
-/** Applies the numbered .sql files in order, each in its own transaction, and records them. */
-export function migrate(db: Db): string[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    name TEXT PRIMARY KEY,
-    applied_at TEXT NOT NULL
-  ) STRICT`);
-  const applied = new Set(
-    db.prepare('SELECT name FROM schema_migrations').pluck().all() as string[],
-  );
-  const pending = readdirSync(migrationsDir)
-    .filter((file) => /^\d+-.+\.sql$/.test(file) && !applied.has(file))
-    .sort();
-  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
-  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').pluck();
-  for (const file of pending) {
-    const sql = readFileSync(join(migrationsDir, file), 'utf8');
-    // Checked again under the write lock: a second process starting at the same time may have
-    // applied it a moment ago.
-    db.transaction(() => {
-      if (isApplied.get(file)) return;
-      db.exec(sql);
-      record.run(file, new Date().toISOString());
-    }).immediate();
+/** Opens the database and brings its schema up to date (migrations run under a lock). */
+export async function openDatabase(location: DatabaseLocation, options: { poolSize?: number } = {}): Promise<Database> {
+  if (location.url !== undefined) {
+    const { openPostgres } = await import('./postgres.ts');
+    return openPostgres(location.url, options);
   }
-  return pending;
+  const { openSqlite } = await import('./sqlite.ts');
+  return openSqlite(location.path);
 }

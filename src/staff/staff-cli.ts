@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfigOrExit, usernamePattern, usernameRule } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openSqliteConnection } from '../db/sqlite.ts';
 import { createPasswordHasher, passwordProblem } from './passwords.ts';
 import { createStaffRepository } from './staff-repository.ts';
 
@@ -46,7 +46,7 @@ async function main(argv: string[]) {
     fail(`There is no database at ${databaseFile} (DATABASE_PATH=${config.databasePath}).\nRun this in the folder Order Desk runs in, or set DATABASE_PATH to its database file.\nTo start a new, empty database there, add --new-database.`);
   }
   console.error(`${existsSync(databaseFile) ? 'Database' : 'New database'}: ${databaseFile}`);
-  const db = openDatabase(config.databasePath);
+  const db = openSqliteConnection(config.databasePath);
   const staff = createStaffRepository(db);
   const passwords = createPasswordHasher();
 

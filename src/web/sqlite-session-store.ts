@@ -1,7 +1,7 @@
 import session from 'express-session';
 import type { SessionData } from 'express-session';
 import type { Db } from '../db/database.ts';
-import { withoutWaitingForDisk } from '../db/database.ts';
+import { withoutWaitingForDisk } from '../db/sqlite.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 

@@ -2,7 +2,7 @@
 // read-then-write transactions on its own order and messages, as fast as it can. Prints the
 // database errors it met (none expected) as JSON.
 import { createHash } from 'node:crypto';
-import { openDatabase } from '../../src/db/database.ts';
+import { openSqliteConnection } from '../../src/db/sqlite.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { seedSampleOrders } from '../../src/orders/sample-orders.ts';
@@ -19,8 +19,8 @@ const attempt = (work: () => unknown) => {
   }
 };
 
-let db: ReturnType<typeof openDatabase> | undefined;
-attempt(() => { db = openDatabase(path); });
+let db: ReturnType<typeof openSqliteConnection> | undefined;
+attempt(() => { db = openSqliteConnection(path); });
 if (db) {
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);

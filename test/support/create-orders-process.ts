@@ -1,11 +1,11 @@
 // Run as its own process by the order tests: creates orders in a loop on a shared database file,
 // so several of these compete for the next number of the day, or for the same externalIds.
 // Usage: node create-orders-process.ts <database> <count> [externalId-prefix]
-import { openDatabase } from '../../src/db/database.ts';
+import { openSqliteConnection } from '../../src/db/sqlite.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 
 const [databasePath, count, externalIdPrefix] = process.argv.slice(2);
-const db = openDatabase(databasePath!);
+const db = openSqliteConnection(databasePath!);
 const orders = createOrderRepository(db);
 const outcomes: string[] = [];
 for (let i = 0; i < Number(count); i += 1) {

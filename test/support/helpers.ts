@@ -62,14 +62,14 @@ export const testPasswords = createPasswordHasher({ logN: 8 });
 export const testPassword = 'correct horse battery staple';
 
 /** A fresh in-memory database (or the given file) and app for one test. */
-export function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number } = {}) {
+export async function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number } = {}) {
   const config = options.config ?? testConfig(options.databasePath ? { DATABASE_PATH: options.databasePath } : {});
   const logger = options.logger ?? pino({ level: 'silent' });
-  const services = createServices(config, { logger, sender: options.sender ?? new FakeSmsSender(), random: seededRandom(1) });
+  const services = await createServices(config, { logger, sender: options.sender ?? new FakeSmsSender(), random: seededRandom(1) });
   openApps.push(() => services.close(1000));
-  const { db, messages, dispatcher, sender } = services;
+  const { database, db, messages, dispatcher, sender } = services;
   dispatcher.start();
-  const app = createApp({ config, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
+  const app = createApp({ config, database, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
   const orders = createOrderRepository(db);
   const staff = createStaffRepository(db);
 
@@ -87,7 +87,7 @@ export function createTestApp(options: { sender?: SmsSender; config?: Config; th
     return Object.assign(client, { account });
   }
 
-  return { app, db, orders, messages, staff, sender, dispatcher, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
+  return { app, database, db, orders, messages, staff, sender, dispatcher, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
 }
 
 /** A logger whose JSON lines the test can read: `lines` as parsed objects, `text` as written. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openDatabase } from '../../src/db/database.ts';
+import { openSqliteConnection } from '../../src/db/sqlite.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { messageStates } from '../../src/notifications/message-states.ts';
 import { createOptOutRepository } from '../../src/notifications/opt-out-repository.ts';
@@ -17,7 +17,7 @@ const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish',
  * out of texts. Returns the order ids, oldest first. Call before the server opens the file.
  */
 export function seedKitchenBoard(path: string, options: { orders?: number; oldestMinutes?: number } = {}): string[] {
-  const db = openDatabase(path);
+  const db = openSqliteConnection(path);
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
   const count = options.orders ?? messageStates.length + orderStatuses.length;
