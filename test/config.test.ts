@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       host: undefined,
       port: 3000,
       databasePath: './data/orders.db',
+      databaseUrl: undefined,
+      databasePoolSize: 10,
       logLevel: 'info',
       messagebird: { apiKey: undefined, originator: 'OmNomNom', timeoutMs: 5000, signingKey: undefined },
       publicUrl: undefined,
@@ -38,6 +40,14 @@ describe('loadConfig', () => {
   it('takes the first admin only with both username and password', () => {
     expect(loadConfig({ ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'x' }).firstAdmin).toEqual({ username: 'chef', password: 'x' });
     expect(() => loadConfig({ ADMIN_USERNAME: 'chef' })).toThrow(/ADMIN_USERNAME, ADMIN_PASSWORD: set both or neither/);
+  });
+
+  it('takes PostgreSQL only from a postgres:// URL, and refuses anything else naming DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://desk:secret@db.internal:5432/orders' }).databaseUrl).toBe('postgres://desk:secret@db.internal:5432/orders');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/orders' }).databaseUrl).toBe('postgresql://db/orders');
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/orders' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
   it('treats an empty API key as none', () => {
