@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
 import { isOrderId } from '../src/orders/order-id.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
@@ -36,7 +36,13 @@ const days = values.days === undefined ? Math.max(1, Math.ceil(total / 300)) : M
 
 const config = loadConfigOrExit(process.env);
 
-const db = openSqliteConnection(config.databasePath);
+// A bulk import straight into SQLite's own connection: indexes and triggers are dropped and rebuilt
+// around it, which only SQLite's schema table allows here.
+if (config.databaseUrl) {
+  console.error('db:fake fills a SQLite database (DATABASE_PATH); unset DATABASE_URL to use it.');
+  process.exit(1);
+}
+const db = openSqlite(config.databasePath).sqlite;
 // A large page cache: the order ids are random, so their index is written all over.
 db.pragma('cache_size = -262144');
 const existing = db.prepare('SELECT count(*) FROM orders').pluck().get() as number;

@@ -15,7 +15,7 @@ import { createApiKeysRouter } from './api/api-keys-router.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createRateLimiter } from './api/rate-limiter.ts';
 import type { Config } from './config.ts';
-import type { Database, Db } from './db/database.ts';
+import type { Database } from './db/database.ts';
 import type { Dispatcher } from './notifications/dispatcher.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
 import { createMessageStatsRepository } from './notifications/message-stats-repository.ts';
@@ -55,8 +55,6 @@ import { createSessionMiddleware } from './web/session.ts';
 export type AppDeps = {
   config: Config;
   database: Database;
-  /** SQLite's own connection, for the repositories not yet on the async contract. */
-  db: Db;
   /** Sends what the outbox holds; server.ts starts and stops it. */
   dispatcher: Dispatcher;
   logger: Logger;
@@ -71,14 +69,15 @@ export type AppDeps = {
 
 const root = join(import.meta.dirname, '..');
 
-export function createApp(deps: AppDeps): express.Express {
-  const { config, db, logger } = deps;
+/** Builds the app; async only for what it reads from the database first (the session secret). */
+export async function createApp(deps: AppDeps): Promise<express.Express> {
+  const { config, database: db, logger } = deps;
   const orders = createOrderRepository(db, { timeZone: config.timeZone });
   const messages = createMessageRepository(db);
   const formatTime = createTimeFormatter(config.timeZone);
   const templates = createTemplateRepository(db);
   const optOuts = createOptOutRepository(db);
-  const notifier = createNotifier({ db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime });
+  const notifier = createNotifier({ database: db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime });
   const settings = createSettingsRepository(db);
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
@@ -162,10 +161,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res, next) => (extname(req.path) ? staticFiles(req, res, next) : next()));
   app.use('/vendor/pico', express.static(join(root, 'node_modules/@picocss/pico/css'), { maxAge: '1d' }));
 
-  const healthCheck = db.prepare('SELECT 1 FROM orders LIMIT 1');
-  app.get('/healthz', (req, res) => {
+  app.get('/healthz', async (req, res) => {
     try {
-      healthCheck.get();
+      await db.value('SELECT 1 FROM orders LIMIT 1');
       res.json({ status: 'ok' });
     } catch (error) {
       req.log.error({ err: error }, 'health check failed');
@@ -188,7 +186,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Everything below needs a session; everything that changes state also needs a CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
-  const secret = resolveSessionSecret(db, config.session.secret);
+  const secret = await resolveSessionSecret(db, config.session.secret);
   const csrf = createCsrf(secret, { signedOut: sendSignedOutFormToSignIn });
   app.use(createSessionMiddleware(db, { ...config.session, secret }));
   app.use(loadCurrentStaff(staff, config.session));

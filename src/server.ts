@@ -30,14 +30,14 @@ process.on('uncaughtException', (error) => {
 });
 
 const services = await createServices(config, { logger });
-const { database, db, dispatcher } = services;
-const seeded = seedSampleOrders(createOrderRepository(db, { timeZone: config.timeZone }));
+const { database, dispatcher } = services;
+const seeded = await seedSampleOrders(createOrderRepository(database, { timeZone: config.timeZone }));
 if (seeded > 0) logger.info({ count: seeded }, 'seeded the sample orders into an empty database');
 
 const passwords = createPasswordHasher();
 try {
   await ensureFirstAdmin({
-    staff: createStaffRepository(db),
+    staff: createStaffRepository(database),
     passwords,
     configured: config.firstAdmin,
     logger,
@@ -57,8 +57,8 @@ if (isAlphanumericOriginator(config.messagebird.originator)) {
   logger[config.messagebird.apiKey ? 'warn' : 'info']({ originator: config.messagebird.originator }, 'MESSAGEBIRD_ORIGINATOR is a sender name, not a number: customers cannot reply to it (so STOP never arrives), and the US and Canada do not allow it. Use a two-way MessageBird number');
 }
 
-const liveBoard = createLiveBoard(db, { logger: logger.child({ component: 'live-board' }) });
-const app = createApp({ config, database, db, dispatcher, logger, passwords, liveBoard });
+const liveBoard = createLiveBoard(database, { logger: logger.child({ component: 'live-board' }) });
+const app = await createApp({ config, database, dispatcher, logger, passwords, liveBoard });
 const server = app.listen(config.port, config.host ?? '');
 try {
   await once(server, 'listening');

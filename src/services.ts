@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import type { SqliteDatabase } from './db/sqlite.ts';
 import { createDispatcher } from './notifications/dispatcher.ts';
 import { createLogOnlySender } from './notifications/log-only-sender.ts';
 import { createMessageRepository } from './notifications/message-repository.ts';
@@ -20,12 +19,10 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 export async function createServices(config: Config, deps: { logger: Logger; sender?: SmsSender; random?: () => number }) {
   const { logger } = deps;
   const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.databasePath }, { poolSize: config.databasePoolSize });
-  // Until every repository speaks the async contract, the ones that do not yet use SQLite's own connection.
-  const db = (database as SqliteDatabase).sqlite;
   const sender = deps.sender ?? (config.messagebird.apiKey
     ? createMessageBirdSender({ ...config.messagebird, apiKey: config.messagebird.apiKey })
     : createLogOnlySender(logger));
-  const messages = createMessageRepository(db);
+  const messages = createMessageRepository(database);
   const instanceId = randomUUID();
   const dispatcher = createDispatcher(
     { messages, sender, logger: logger.child({ component: 'dispatcher', instanceId }) },
@@ -40,7 +37,6 @@ export async function createServices(config: Config, deps: { logger: Logger; sen
   let closed: Promise<number> | undefined;
   return {
     database,
-    db,
     sender,
     messages,
     dispatcher,

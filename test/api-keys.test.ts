@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createTestApp } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
@@ -27,8 +27,8 @@ describe('the API keys page', () => {
   });
 
   it('revokes a key, after which the API answers 401', async () => {
-    const { app, db, signIn } = await createTestApp();
-    const { key, apiKey } = createApiKeyRepository(db).create({ name: 'till', createdBy: null })!;
+    const { app, database, signIn } = await createTestApp();
+    const { key, apiKey } = (await createApiKeyRepository(database).create({ name: 'till', createdBy: null }))!;
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
 
@@ -41,43 +41,43 @@ describe('the API keys page', () => {
   });
 
   it('refuses a second active key with the same name, keeping the name typed', async () => {
-    const { db, signIn } = await createTestApp();
-    createApiKeyRepository(db).create({ name: 'webshop', createdBy: null });
+    const { database, signIn } = await createTestApp();
+    await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null });
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
     const response = await admin.post('/api-keys').send({ name: 'WebShop' }).expect(409);
     expect(response.text).toContain('An active key is already named WebShop');
     expect(response.text).toContain('value="WebShop"');
-    expect(createApiKeyRepository(db).list()).toHaveLength(1);
+    expect(await createApiKeyRepository(database).list()).toHaveLength(1);
   });
 
   it('gives a revoked key’s name to a new key', async () => {
-    const { db, signIn } = await createTestApp();
-    const apiKeys = createApiKeyRepository(db);
-    apiKeys.revoke(apiKeys.create({ name: 'webshop', createdBy: null })!.apiKey.id);
+    const { database, signIn } = await createTestApp();
+    const apiKeys = createApiKeyRepository(database);
+    await apiKeys.revoke((await apiKeys.create({ name: 'webshop', createdBy: null }))!.apiKey.id);
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
     await admin.post('/api-keys').send({ name: 'webshop' }).expect(201);
   });
 
   it('refuses a bad name with a message', async () => {
-    const { db, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp();
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
     const response = await admin.post('/api-keys').send({ name: '<shop>' }).expect(400);
     expect(response.text).toContain('The name must be 1 to 50 letters');
     expect(response.text).toContain('value="&lt;shop&gt;"');
-    expect(createApiKeyRepository(db).list()).toHaveLength(0);
+    expect(await createApiKeyRepository(database).list()).toHaveLength(0);
   });
 
   it('is for admins only', async () => {
-    const { db, signIn } = await createTestApp();
-    const { apiKey } = createApiKeyRepository(db).create({ name: 'till', createdBy: null })!;
+    const { database, signIn } = await createTestApp();
+    const { apiKey } = (await createApiKeyRepository(database).create({ name: 'till', createdBy: null }))!;
     const cook = await signIn('cook', 'staff');
     await cook.get('/api-keys').expect(403);
     await cook.post('/api-keys').send({ name: 'sneaky' }).expect(403);
     await cook.post(`/api-keys/${apiKey.id}/revoke`).expect(403);
-    expect(createApiKeyRepository(db).list()).toEqual([expect.objectContaining({ name: 'till', revokedAt: null })]);
+    expect(await createApiKeyRepository(database).list()).toEqual([expect.objectContaining({ name: 'till', revokedAt: null })]);
   });
 });
 
@@ -92,15 +92,17 @@ function cli(path: string, args: string[]) {
 }
 
 describe('npm run api-key', () => {
-  it('creates a key, prints it once, lists it by prefix, and revokes it', () => {
+  it('creates a key, prints it once, lists it by prefix, and revokes it', async () => {
     const path = databasePath();
 
     const created = cli(path, ['create', 'webshop']);
     expect(created.code).toBe(0);
     const key = /^od_live_[A-Za-z0-9_-]{43}$/m.exec(created.stdout)![0];
 
-    const db = openSqliteConnection(path);
-    expect(createApiKeyRepository(db).authenticate(key)).toMatchObject({ name: 'webshop' });
+    const database = openSqlite(path);
+
+    const db = database.sqlite;
+    expect(await createApiKeyRepository(database).authenticate(key)).toMatchObject({ name: 'webshop' });
     db.close();
 
     const listed = cli(path, ['list']);
@@ -110,9 +112,9 @@ describe('npm run api-key', () => {
     const revoked = cli(path, ['revoke', 'webshop']);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain('Revoked API key webshop');
-    const db2 = openSqliteConnection(path);
-    expect(createApiKeyRepository(db2).authenticate(key)).toBeUndefined();
-    db2.close();
+    const database2 = openSqlite(path);
+    expect(await createApiKeyRepository(database2).authenticate(key)).toBeUndefined();
+    await database2.close();
     expect(cli(path, ['list']).stdout).toMatch(/^webshop\t.*\trevoked /m);
   });
 
@@ -140,29 +142,29 @@ describe('npm run api-key', () => {
 });
 
 describe('API key repository', () => {
-  it('records when a key was last used, to the minute, without a write on every request', () => {
-    const db = openSqliteConnection(':memory:');
+  it('records when a key was last used, to the minute, without a write on every request', async () => {
+    const database = openSqlite(':memory:');
     let now = new Date('2026-11-23T12:00:00.000Z');
-    const apiKeys = createApiKeyRepository(db, () => now);
-    const { key, apiKey } = apiKeys.create({ name: 'webshop', createdBy: null })!;
+    const apiKeys = createApiKeyRepository(database, () => now);
+    const { key, apiKey } = (await apiKeys.create({ name: 'webshop', createdBy: null }))!;
     expect(apiKey.lastUsedAt).toBeNull();
 
-    apiKeys.authenticate(key);
+    await apiKeys.authenticate(key);
     now = new Date('2026-11-23T12:00:30.000Z');
-    apiKeys.authenticate(key);
-    expect(apiKeys.findById(apiKey.id)!.lastUsedAt).toBe('2026-11-23T12:00:00.000Z');
+    await apiKeys.authenticate(key);
+    expect((await apiKeys.findById(apiKey.id))!.lastUsedAt).toBe('2026-11-23T12:00:00.000Z');
 
     now = new Date('2026-11-23T12:01:01.000Z');
-    apiKeys.authenticate(key);
-    expect(apiKeys.findById(apiKey.id)!.lastUsedAt).toBe('2026-11-23T12:01:01.000Z');
+    await apiKeys.authenticate(key);
+    expect((await apiKeys.findById(apiKey.id))!.lastUsedAt).toBe('2026-11-23T12:01:01.000Z');
   });
 
-  it('knows a key only by the whole key', () => {
-    const db = openSqliteConnection(':memory:');
-    const apiKeys = createApiKeyRepository(db);
-    const { key } = apiKeys.create({ name: 'webshop', createdBy: null })!;
-    expect(apiKeys.authenticate(key.slice(0, -1))).toBeUndefined();
-    expect(apiKeys.authenticate(`${key}x`)).toBeUndefined();
-    expect(apiKeys.authenticate(key.slice(0, 14))).toBeUndefined();
+  it('knows a key only by the whole key', async () => {
+    const database = openSqlite(':memory:');
+    const apiKeys = createApiKeyRepository(database);
+    const { key } = (await apiKeys.create({ name: 'webshop', createdBy: null }))!;
+    expect(await apiKeys.authenticate(key.slice(0, -1))).toBeUndefined();
+    expect(await apiKeys.authenticate(`${key}x`)).toBeUndefined();
+    expect(await apiKeys.authenticate(key.slice(0, 14))).toBeUndefined();
   });
 });

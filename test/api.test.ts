@@ -13,8 +13,8 @@ const body = { externalId: 'shop-1042', customer: { name: 'Ada', phone: '+316123
 
 async function apiApp(overrides: Record<string, string> = {}) {
   const test = await createTestApp({ config: testConfig(overrides) });
-  const apiKeys = createApiKeyRepository(test.db);
-  const { key, apiKey } = apiKeys.create({ name: 'webshop', createdBy: null })!;
+  const apiKeys = createApiKeyRepository(test.database);
+  const { key, apiKey } = (await apiKeys.create({ name: 'webshop', createdBy: null }))!;
   const api = supertest(test.app);
   const post = (payload: unknown = body, token = key) =>
     api.post('/api/orders').set('Authorization', `Bearer ${token}`).send(payload as object);
@@ -40,7 +40,7 @@ describe('POST /api/orders', () => {
     });
     expect(response.body.id).toMatch(/^[0-9a-f]{32}$/);
     expect(response.headers.location).toBe(`/api/orders/${response.body.id}`);
-    expect(orders.findById(response.body.id)).toMatchObject({ customerName: 'Ada', status: 'pending', externalId: 'shop-1042' });
+    expect(await orders.findById(response.body.id)).toMatchObject({ customerName: 'Ada', status: 'pending', externalId: 'shop-1042' });
   });
 
   it('reads a national number with DEFAULT_COUNTRY and answers it in E.164', async () => {
@@ -57,7 +57,7 @@ describe('POST /api/orders', () => {
 
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers.location).toBe(first.headers.location);
-    expect(orders.count()).toBe(1);
+    expect(await orders.count()).toBe(1);
   });
 
   it('makes one order from ten identical requests sent at once', async () => {
@@ -67,7 +67,7 @@ describe('POST /api/orders', () => {
 
     expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
-    expect(orders.count()).toBe(1);
+    expect(await orders.count()).toBe(1);
   });
 
   it('answers 409 problem+json to the same externalId with a different body, and changes nothing', async () => {
@@ -79,8 +79,8 @@ describe('POST /api/orders', () => {
     expectProblem(response, 409);
     expect(response.body.detail).toContain('shop-1042');
     expect(response.headers.location).toBe(first.headers.location);
-    expect(orders.findById(first.body.id)!.items).toBe('2 x Margherita');
-    expect(orders.count()).toBe(1);
+    expect((await orders.findById(first.body.id))!.items).toBe('2 x Margherita');
+    expect(await orders.count()).toBe(1);
   });
 
   it('refuses bad JSON with 400 problem+json', async () => {
@@ -88,7 +88,7 @@ describe('POST /api/orders', () => {
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('{"externalId": "shop-1042",');
     expectProblem(response, 400);
     expect(response.body.detail).toBe('The body is not valid JSON.');
-    expect(orders.count()).toBe(0);
+    expect(await orders.count()).toBe(0);
   });
 
   it('names the field path of every problem with 422 problem+json', async () => {
@@ -105,7 +105,7 @@ describe('POST /api/orders', () => {
       { pointer: '#/items/1', detail: 'An item cannot be empty.' },
       { pointer: '#/notes', detail: 'This field is not part of an order.' },
     ]);
-    expect(orders.count()).toBe(0);
+    expect(await orders.count()).toBe(0);
   });
 
   it.each([
@@ -118,7 +118,7 @@ describe('POST /api/orders', () => {
     const response = await post(payload);
     expectProblem(response, 422);
     expect(response.body.errors.map((error: { pointer: string }) => error.pointer)).toEqual(pointers);
-    expect(orders.count()).toBe(0);
+    expect(await orders.count()).toBe(0);
   });
 
   it('refuses JSON that is not an object with 422 pointing at the whole body', async () => {
@@ -132,14 +132,14 @@ describe('POST /api/orders', () => {
     const { post, orders } = await apiApp();
     const response = await post({ ...body, note: 'x'.repeat(17 * 1024) });
     expectProblem(response, 413);
-    expect(orders.count()).toBe(0);
+    expect(await orders.count()).toBe(0);
   });
 
   it('refuses a body that is not JSON with 415 problem+json', async () => {
     const { api, key, orders } = await apiApp();
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).type('form').send({ externalId: 'shop-1042' });
     expectProblem(response, 415);
-    expect(orders.count()).toBe(0);
+    expect(await orders.count()).toBe(0);
   });
 
   it('needs no session and no CSRF token', async () => {
@@ -161,21 +161,21 @@ describe('API keys on /api', () => {
     const response = await request;
     expectProblem(response, 401);
     expect(response.headers['www-authenticate']).toContain('Bearer');
-    expect(orders.count()).toBe(0);
+    expect(await orders.count()).toBe(0);
   });
 
   it('answers 401 to a revoked key', async () => {
     const { post, apiKeys, apiKey, orders } = await apiApp();
     await post({ ...body, externalId: 'before' }).expect(201);
-    apiKeys.revoke(apiKey.id);
+    await apiKeys.revoke(apiKey.id);
     const response = await post();
     expectProblem(response, 401);
     expect(response.body.detail).toBe('This API key is unknown or has been revoked.');
-    expect(orders.count()).toBe(1);
+    expect(await orders.count()).toBe(1);
   });
 
   it('stores only a hash of the key', async () => {
-    const { db, key } = await apiApp();
+    const { database: { sqlite: db }, key } = await apiApp();
     const stored = JSON.stringify(db.prepare('SELECT * FROM api_keys').all());
     expect(key).toMatch(/^od_live_[A-Za-z0-9_-]{43}$/);
     expect(stored).not.toContain(key.slice('od_live_'.length));
@@ -195,12 +195,12 @@ describe('API keys on /api', () => {
       expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(Number(response.headers['retry-after'])).toBeLessThanOrEqual(60);
     }
-    expect(orders.count()).toBe(5);
+    expect(await orders.count()).toBe(5);
   });
 
   it('counts each key on its own', async () => {
     const { post, apiKeys } = await apiApp({ API_RATE_LIMIT_PER_MINUTE: '1' });
-    const other = apiKeys.create({ name: 'till', createdBy: null })!;
+    const other = (await apiKeys.create({ name: 'till', createdBy: null }))!;
     await post({ ...body, externalId: 'a' }).expect(201);
     await post({ ...body, externalId: 'b' }).expect(429);
     await post({ ...body, externalId: 'c' }, other.key).expect(201);
@@ -224,8 +224,8 @@ describe('GET /api/orders/:id', () => {
   it('returns the order with its status history and message states', async () => {
     const { post, get, orders, messages } = await apiApp();
     const created = await post().expect(201);
-    orders.updateStatus(created.body.id, 'confirmed', null);
-    messages.queue({ orderId: created.body.id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'ref-1', requestedBy: null }, { resend: false });
+    await orders.updateStatus(created.body.id, 'confirmed', null);
+    await messages.queue({ orderId: created.body.id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'ref-1', requestedBy: null }, { resend: false });
 
     const response = await get(created.headers.location!).expect(200);
 
@@ -258,7 +258,7 @@ describe('other /api addresses', () => {
   });
 
   it('answers a failure with 500 problem+json without the internals in production', async () => {
-    const { post, db } = await apiApp({ NODE_ENV: 'production' });
+    const { post, database: { sqlite: db } } = await apiApp({ NODE_ENV: 'production' });
     db.exec('DROP TABLE order_status_changes');
     const response = await post();
     expectProblem(response, 500);
@@ -289,11 +289,10 @@ describe('logging', () => {
     const logger = pino({ level: 'info', redact: ['req.headers.authorization'] }, { write: (line: string) => { lines.push(line); } });
     const config = testConfig();
     const database = openSqlite(':memory:');
-    const db = database.sqlite;
-    const messages = createMessageRepository(db);
+    const messages = createMessageRepository(database);
     const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
-    const app = createApp({ config, database, db, dispatcher, logger, passwords: testPasswords });
-    const { key, apiKey } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
+    const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords });
+    const { key, apiKey } = (await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null }))!;
 
     await supertest(app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(body).expect(201);
     await supertest(app).post('/api/orders').set('Authorization', 'Bearer od_live_wrongwrongwrongwrong').send(body).expect(401);

@@ -13,7 +13,7 @@ function sessionId(cookies: string[] | string | undefined): string | undefined {
 describe('GET /login and signing in', () => {
   it('redirects a visitor without a session to the login page and back afterwards', async () => {
     const { anonymous, addAccount, orders } = await createTestApp();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await addAccount('cook');
     const client = anonymous();
 
@@ -87,7 +87,7 @@ describe('GET /login and signing in', () => {
   it('refuses a disabled account', async () => {
     const { anonymous, addAccount, staff } = await createTestApp();
     const account = await addAccount('cook');
-    staff.disable(account.id);
+    await staff.disable(account.id);
     const client = anonymous();
     await client.refreshToken('/login');
     const response = await client.post('/login').send({ username: 'cook', password: testPassword }).expect(401);
@@ -177,7 +177,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('stores no session for visitors who only load the login page: 500 of them leave no rows', async () => {
-    const { app, db } = await createTestApp();
+    const { app, database: { sqlite: db } } = await createTestApp();
     for (let visitor = 0; visitor < 500; visitor += 1) {
       const page = await supertest(app).get('/login').expect(200);
       expect(page.text).toMatch(/name="_csrf" value="[^"]+"/);
@@ -245,7 +245,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('ends a session at the absolute limit even when it is in use', async () => {
-    const { signIn, db } = await createTestApp({ config: testConfig({ SESSION_MAX_HOURS: '1' }) });
+    const { signIn, database: { sqlite: db } } = await createTestApp({ config: testConfig({ SESSION_MAX_HOURS: '1' }) });
     const cook = await signIn();
     // Pretend the sign-in happened two hours ago.
     const rows = db.prepare('SELECT sid, data FROM sessions WHERE staff_id IS NOT NULL').all() as Array<{ sid: string; data: string }>;
@@ -260,7 +260,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('keeps the idle limit in the cookie and the stored expiry', async () => {
-    const { signIn, db } = await createTestApp({ config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
+    const { signIn, database: { sqlite: db } } = await createTestApp({ config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
     const cook = await signIn();
     const response = await cook.get('/');
     const cookie = (response.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!;
@@ -301,14 +301,14 @@ describe('a board form posted after the session ended', () => {
   const id = '0000000000000000000000000000000b';
 
   it('changes nothing, sends the visitor to sign in, and afterwards names the choice that was not saved', async () => {
-    const { signIn, orders, db } = await createTestApp();
-    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    const { signIn, orders, database: { sqlite: db } } = await createTestApp();
+    await orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const cook = await signIn('cook');
     db.prepare('DELETE FROM sessions').run();
 
     await cook.post(`/orders/${id}/status`).send({ status: 'delayed', expectedStatus: 'pending' })
       .expect(303).expect('location', `/login?unsaved=status.${id}.delayed`);
-    expect(orders.findById(id)!.status).toBe('pending');
+    expect((await orders.findById(id))!.status).toBe('pending');
 
     const login = await cook.refreshToken(`/login?unsaved=status.${id}.delayed`);
     expect(login.text).toContain('You were signed out, so your last change on the board was not saved and nothing was sent.');
@@ -317,13 +317,13 @@ describe('a board form posted after the session ended', () => {
       .expect(303).expect('location', `/#order-${id}`);
     const board = await cook.get('/').expect(200);
     expect(board.text).toContain('You had been signed out, so Mike Madeater&#39;s order was not changed to delayed.');
-    expect(orders.findById(id)!.status).toBe('pending');
+    expect((await orders.findById(id))!.status).toBe('pending');
   });
 
   it('says nothing was sent for a Notify pressed while signed out', async () => {
     const sender = new FakeSmsSender();
-    const { signIn, orders, db } = await createTestApp({ sender });
-    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    const { signIn, orders, database: { sqlite: db } } = await createTestApp({ sender });
+    await orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const cook = await signIn('cook');
     db.prepare('DELETE FROM sessions').run();
 

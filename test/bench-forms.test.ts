@@ -9,13 +9,13 @@ describe('the benchmark\'s status changes', () => {
   it('are each accepted by the board\'s form as a real change, round the whole cycle', async () => {
     const { orders, signIn } = await createTestApp();
     const id = orderIdFor('bench');
-    orders.insert(makeOrder({ id, status: 'pending' }));
+    await orders.insert(makeOrder({ id, status: 'pending' }));
     const agent = await signIn();
     let status: BenchStatus = 'pending';
     for (let step = 0; step < 3; step += 1) {
       await agent.agent.post(`/orders/${id}/status`).type('form').send(statusFormFields(agent.token, status)).expect(303);
       status = nextBenchStatus(status);
-      expect(orders.findById(id)!.status).toBe(status);
+      expect((await orders.findById(id))!.status).toBe(status);
     }
     expect(status).toBe('pending');
   });

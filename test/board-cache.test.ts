@@ -8,7 +8,7 @@ import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSy
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import supertest from 'supertest';
 import { createLiveBoard } from '../src/board/live-board.ts';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testPassword } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
@@ -36,7 +36,7 @@ describe('the board’s shared rows', () => {
   it('show a status change on the very next request', async () => {
     const { orders, signIn } = await createTestApp();
     const id = orderIdFor('cached-status');
-    orders.insert(makeOrder({ id, status: 'pending' }));
+    await orders.insert(makeOrder({ id, status: 'pending' }));
     const agent = await signIn();
     expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('<b class="pending">pending</b>');
 
@@ -45,10 +45,10 @@ describe('the board’s shared rows', () => {
   });
 
   it('show a message’s new state on the very next request, however it was written', async () => {
-    const { db, orders, messages, signIn } = await createTestApp();
+    const { database: { sqlite: db }, orders, messages, signIn } = await createTestApp();
     const id = orderIdFor('cached-message');
-    orders.insert(makeOrder({ id, status: 'confirmed' }));
-    const queued = queuedMessage(messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'cached-message', requestedBy: null }, { resend: false }));
+    await orders.insert(makeOrder({ id, status: 'confirmed' }));
+    const queued = queuedMessage(await messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'cached-message', requestedBy: null }, { resend: false }));
     const agent = await signIn();
     await agent.get('/').expect(200);
 
@@ -60,7 +60,7 @@ describe('the board’s shared rows', () => {
     const path = tempDatabase();
     const { orders, signIn } = await createTestApp({ databasePath: path });
     const own = orderIdFor('this-process');
-    orders.insert(makeOrder({ id: own, customerName: 'Ada Lovelace' }));
+    await orders.insert(makeOrder({ id: own, customerName: 'Ada Lovelace' }));
     const agent = await signIn();
     expect((await agent.get('/').expect(200)).text).toContain('Ada Lovelace');
 
@@ -74,7 +74,7 @@ describe('the board’s shared rows', () => {
 
   it('give each session its own CSRF token in every row, never another session’s', async () => {
     const { orders, signIn } = await createTestApp();
-    for (const label of ['token-a', 'token-b', 'token-c']) orders.insert(makeOrder({ id: orderIdFor(label) }));
+    for (const label of ['token-a', 'token-b', 'token-c']) await orders.insert(makeOrder({ id: orderIdFor(label) }));
     const first = await signIn('first-cook');
     const second = await signIn('second-cook');
 
@@ -92,9 +92,9 @@ describe('the board’s shared rows', () => {
   it('show the age of the next minute once the minute has passed, with no write in between', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-23T12:00:30Z'));
-    const { db, orders, signIn } = await createTestApp();
+    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
     const id = orderIdFor('ageing');
-    orders.insert(makeOrder({ id }));
+    await orders.insert(makeOrder({ id }));
     db.prepare('UPDATE orders SET created_at = ? WHERE id = ?').run('2026-11-23T11:55:00.000Z', id);
     const agent = await signIn();
     expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('5 min');
@@ -125,7 +125,7 @@ describe('compression', () => {
 
   it('sends the board brotli-compressed at the fastest quality when the browser accepts it, gzip level 1 otherwise', async () => {
     const { app, orders, addAccount } = await createTestApp();
-    for (let index = 0; index < 20; index += 1) orders.insert(makeOrder());
+    for (let index = 0; index < 20; index += 1) await orders.insert(makeOrder());
     await addAccount('cook');
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -152,14 +152,14 @@ describe('compression', () => {
 });
 
 describe('the live hub', () => {
-  it('hands a change to the connected boards within 50 ms of its write', () => {
+  it('hands a change to the connected boards within 50 ms of its write', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const db = openSqliteConnection(':memory:');
-    const live = createLiveBoard(db);
+    const database = openSqlite(':memory:');
+    const live = createLiveBoard(database);
     const seen: string[] = [];
     const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
     const id = orderIdFor('live-hub');
-    createOrderRepository(db).insert(makeOrder({ id }));
+    await createOrderRepository(database).insert(makeOrder({ id }));
 
     vi.advanceTimersByTime(50);
     expect(seen).toContain(id);
@@ -169,12 +169,12 @@ describe('the live hub', () => {
 
   it('hands a change made in this process on at once when woken, without waiting for its next look', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const db = openSqliteConnection(':memory:');
-    const live = createLiveBoard(db);
+    const database = openSqlite(':memory:');
+    const live = createLiveBoard(database);
     const seen: string[] = [];
     const unsubscribe = live.subscribe((events) => seen.push(...events.map((event) => event.orderId)));
     const id = orderIdFor('live-wake');
-    createOrderRepository(db).insert(makeOrder({ id }));
+    await createOrderRepository(database).insert(makeOrder({ id }));
 
     live.wake();
     await new Promise((resolve) => setImmediate(resolve));

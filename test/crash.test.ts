@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
@@ -43,14 +43,15 @@ describe('crash safety of the outbox', () => {
     let inFlightAtKills = 0;
 
     // Between runs the test is the only one with the database open, as an operator would be.
-    const queueMore = () => {
-      const db = openSqliteConnection(path);
-      const orders = createOrderRepository(db);
-      const messages = createMessageRepository(db);
+    const queueMore = async () => {
+      const database = openSqlite(path);
+      const db = database.sqlite;
+      const orders = createOrderRepository(database);
+      const messages = createMessageRepository(database);
       for (let index = 0; index < perRound; index += 1) {
         const id = orderIdFor(`crash-${queued}`);
-        orders.insert({ id, customerName: `Customer ${queued}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
-        messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${queued}`, recipient: '+319876543211', reference: `ref-${queued}`, requestedBy: null }, { resend: false });
+        await orders.insert({ id, customerName: `Customer ${queued}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
+        await messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${queued}`, recipient: '+319876543211', reference: `ref-${queued}`, requestedBy: null }, { resend: false });
         queued += 1;
       }
       db.close();
@@ -63,7 +64,7 @@ describe('crash safety of the outbox', () => {
     };
 
     for (let round = 0; round < kills; round += 1) {
-      queueMore();
+      await queueMore();
       const server = await startServer(env, { fakeMessageBird: fake.url });
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
       await server.stop('SIGKILL');

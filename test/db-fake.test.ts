@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 
@@ -53,7 +53,7 @@ describe('npm run db:fake', () => {
     // History is not news: open boards get no events for it, and the triggers are back.
     expect(count('SELECT count(*) FROM board_events')).toBe(0);
     const boardTriggers = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'";
-    const fresh = openSqliteConnection(':memory:');
+    const fresh = openSqlite(':memory:').sqlite;
     expect(count(boardTriggers)).toBe(fresh.prepare(boardTriggers).pluck().get());
     fresh.close();
     db.close();

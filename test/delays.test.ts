@@ -12,7 +12,7 @@ const minute = 60_000;
 async function setup(orderStatus: 'pending' | 'confirmed' | 'delayed' = 'confirmed') {
   const sender = new FakeSmsSender();
   const context = await createTestApp({ sender, config: testConfig({ TIME_ZONE: timeZone, LATE_AFTER_MINUTES: '30' }) });
-  context.orders.insert(makeOrder({ id: mike, customerName: 'Mike Madeater', phone: '+319876543211', status: orderStatus }));
+  await context.orders.insert(makeOrder({ id: mike, customerName: 'Mike Madeater', phone: '+319876543211', status: orderStatus }));
   return { ...context, sender, agent: await context.signIn() };
 }
 
@@ -27,24 +27,24 @@ describe('a delay with an estimate', () => {
     ['a quick pick over typed minutes (the button pressed wins)', { delayMinutes: '45', quickDelay: '10' }, 10],
   ])('records %s and the new expected time: the time the order would count as late, plus the delay', async (_name, fields, minutes) => {
     const { agent, orders } = await setup();
-    const createdAt = Date.parse(orders.findById(mike)!.createdAt);
+    const createdAt = Date.parse((await orders.findById(mike))!.createdAt);
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', ...fields }).expect(303);
 
-    const order = orders.findById(mike)!;
+    const order = (await orders.findById(mike))!;
     expect(order.status).toBe('delayed');
     expect(order.delayMinutes).toBe(minutes);
     expect(order.expectedAt).toBe(new Date(createdAt + (30 + minutes) * minute).toISOString());
   });
 
   it('counts from now when the order is already past its expected time', async () => {
-    const { agent, orders, db } = await setup();
+    const { agent, orders, database: { sqlite: db } } = await setup();
     db.prepare('UPDATE orders SET created_at = ? WHERE id = ?').run(new Date(Date.now() - 90 * minute).toISOString(), mike);
     const before = Date.now();
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20' }).expect(303);
 
-    const expected = Date.parse(orders.findById(mike)!.expectedAt!);
+    const expected = Date.parse((await orders.findById(mike))!.expectedAt!);
     expect(expected).toBeGreaterThanOrEqual(before + 20 * minute);
     expect(expected).toBeLessThanOrEqual(Date.now() + 20 * minute);
   });
@@ -52,12 +52,12 @@ describe('a delay with an estimate', () => {
   it('counts a second delay from the time the first one gave', async () => {
     const { agent, orders } = await setup();
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20' }).expect(303);
-    const first = Date.parse(orders.findById(mike)!.expectedAt!);
+    const first = Date.parse((await orders.findById(mike))!.expectedAt!);
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '10' }).expect(303);
 
-    expect(orders.findById(mike)!).toMatchObject({ delayMinutes: 10, expectedAt: new Date(first + 10 * minute).toISOString() });
+    expect((await orders.findById(mike))!).toMatchObject({ delayMinutes: 10, expectedAt: new Date(first + 10 * minute).toISOString() });
   });
 
   it.each([
@@ -77,9 +77,9 @@ describe('a delay with an estimate', () => {
     const response = await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', text: 'on', ...fields }).expect(400);
 
     expect(response.text).toContain('Status of Mike Madeater&#39;s order not changed: Say how late it runs: +10, +20, +30 or 1–180 minutes.');
-    expect(orders.findById(mike)!).toMatchObject({ status: 'confirmed', delayMinutes: null, expectedAt: null });
-    expect(orders.history(mike)).toHaveLength(1);
-    expect(messages.forOrder(mike)).toHaveLength(0);
+    expect((await orders.findById(mike))!).toMatchObject({ status: 'confirmed', delayMinutes: null, expectedAt: null });
+    expect(await orders.history(mike)).toHaveLength(1);
+    expect(await messages.forOrder(mike)).toHaveLength(0);
     // The row comes back as it was left: delayed picked, the minutes as typed, the box ticked, and
     // the delay field with its quick picks, so a board without its script can finish the job.
     const row = rowOf(response.text);
@@ -93,7 +93,7 @@ describe('a delay with an estimate', () => {
   it('ignores minutes sent with another status', async () => {
     const { agent, orders } = await setup('pending');
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', delayMinutes: '20' }).expect(303);
-    expect(orders.findById(mike)!).toMatchObject({ status: 'confirmed', delayMinutes: null, expectedAt: null });
+    expect((await orders.findById(mike))!).toMatchObject({ status: 'confirmed', delayMinutes: null, expectedAt: null });
   });
 
   it('shows the expected time on the board and the order page in the kitchen\'s time zone, and texts it', async () => {
@@ -101,7 +101,7 @@ describe('a delay with an estimate', () => {
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20', text: 'on' }).expect(303);
 
-    const expectedAt = orders.findById(mike)!.expectedAt!;
+    const expectedAt = (await orders.findById(mike))!.expectedAt!;
     const board = (await agent.get('/').expect(200)).text;
     expect(board).toContain(`Mike Madeater&#39;s order is now delayed (20 minutes late, expected around ${clock(expectedAt)}) and Mike Madeater was texted.`);
     expect(rowOf(board)).toContain(`<b class="delayed">delayed</b><br>expected ${clock(expectedAt)}</td>`);
@@ -120,7 +120,7 @@ describe('a delay with an estimate', () => {
   it('keeps the expected time on the order page until delivery, but on the board only while delayed', async () => {
     const { agent, orders } = await setup();
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20' }).expect(303);
-    const expectedAt = orders.findById(mike)!.expectedAt!;
+    const expectedAt = (await orders.findById(mike))!.expectedAt!;
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     expect(rowOf((await agent.get('/').expect(200)).text)).not.toContain('<br>expected');
@@ -138,7 +138,7 @@ describe('a delay with an estimate', () => {
 
   it('shows the delay field only in a row whose list shows delayed before it is saved', async () => {
     const { agent, orders } = await setup();
-    orders.insert(makeOrder({ id: '0000000000000000000000000000000b', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: '0000000000000000000000000000000b', status: 'delayed' }));
     const board = (await agent.get('/').expect(200)).text;
     expect(rowOf(board)).not.toContain('quickDelay');
     expect(new RegExp('<tr id="order-0000000000000000000000000000000b"[^]*?</tr>').exec(board)![0]).not.toContain('quickDelay');

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionData } from 'express-session';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
-import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
+import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
 
 const minute = 60_000;
 
@@ -11,8 +11,9 @@ function sessionExpiringAt(ms: number): SessionData {
 
 describe('the session store’s idle timer (touch)', () => {
   it('writes nothing while the stored expiry is less than a minute behind, so a page view commits no write', () => {
-    const db = openSqliteConnection(':memory:');
-    const store = new SqliteSessionStore(db, () => 1_000_000);
+    const database = openSqlite(':memory:');
+    const db = database.sqlite;
+    const store = new DatabaseSessionStore(database, () => 1_000_000);
     const start = 2_000_000_000_000;
     store.set('sid-1', sessionExpiringAt(start));
     const writesBefore = db.prepare('SELECT total_changes()').pluck().get() as number;
@@ -23,8 +24,9 @@ describe('the session store’s idle timer (touch)', () => {
   });
 
   it('moves the expiry forward once it is a minute or more behind', () => {
-    const db = openSqliteConnection(':memory:');
-    const store = new SqliteSessionStore(db, () => 1_000_000);
+    const database = openSqlite(':memory:');
+    const db = database.sqlite;
+    const store = new DatabaseSessionStore(database, () => 1_000_000);
     const start = 2_000_000_000_000;
     store.set('sid-1', sessionExpiringAt(start));
 
@@ -35,7 +37,8 @@ describe('the session store’s idle timer (touch)', () => {
 
 describe('the session store’s writes', () => {
   it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', () => {
-    const db = openSqliteConnection(':memory:');
+    const database = openSqlite(':memory:');
+    const db = database.sqlite;
     // Every statement run on the connection, in order.
     const ran: string[] = [];
     const prepare = db.prepare.bind(db);
@@ -44,7 +47,7 @@ describe('the session store’s writes', () => {
       const run = statement.run.bind(statement);
       return Object.assign(statement, { run: (...parameters: unknown[]) => { ran.push(sql.split(' (')[0]!); return run(...parameters); } });
     }) as typeof db.prepare);
-    const store = new SqliteSessionStore(db);
+    const store = new DatabaseSessionStore(database);
     store.set('sid-1', sessionExpiringAt(2_000_000_000_000));
     expect(ran.slice(0, 3)).toEqual(['PRAGMA synchronous = NORMAL', 'INSERT INTO sessions', 'PRAGMA synchronous = FULL']);
     expect(db.pragma('synchronous', { simple: true })).toBe(2);

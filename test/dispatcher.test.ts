@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher, retryDelayMs } from '../src/notifications/dispatcher.ts';
 import type { DispatcherOptions } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
@@ -41,21 +41,22 @@ const options: DispatcherOptions = {
 };
 
 function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
-  const db = openSqliteConnection(':memory:');
-  const orders = createOrderRepository(db);
-  const messages = createMessageRepository(db);
+  const database = openSqlite(':memory:');
+  const db = database.sqlite;
+  const orders = createOrderRepository(database);
+  const messages = createMessageRepository(database);
   const sender = createMessageBirdSender({ apiKey: 'test_key123', originator: 'OmNomNom', timeoutMs });
   const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { random: seededRandom(7), instanceId: 'this-process', ...options, ...overrides });
   stops.push(async () => { await dispatcher.stop(2000); db.close(); });
-  const queue = (label: string) => {
+  const queue = async (label: string) => {
     const id = orderIdFor(label);
-    orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
-    const result = messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false });
+    await orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
+    const result = await messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false });
     return queuedMessage(result);
   };
   const reach = async (message: Message, states: MessageState[]) => {
-    await expect.poll(() => messages.findById(message.id)!.state, { timeout: 5000, interval: 5 }).toSatisfy((state: MessageState) => states.includes(state));
-    return messages.findById(message.id)!;
+    await expect.poll(async () => (await messages.findById(message.id))!.state, { timeout: 5000, interval: 5 }).toSatisfy((state: MessageState) => states.includes(state));
+    return (await messages.findById(message.id))!;
   };
   const settled = (message: Message) => reach(message, ['sent', 'failed', 'delivered']);
   /** What a process that died mid-send leaves behind: 'sending', claimed by it, lease run out. */
@@ -76,7 +77,7 @@ describe('retryDelayMs', () => {
 describe('the dispatcher, against a fake MessageBird', () => {
   it('sends a queued message once, with the exact request, and records the provider id', async () => {
     const { dispatcher, queue, settled } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     const done = await settled(message);
 
@@ -92,7 +93,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
   it('retries after a 500 with MessageBird\'s error body, and then succeeds', async () => {
     fake.reply({ status: 500, body: { errors: [{ code: 99, description: 'Internal error' }] } });
     const { dispatcher, queue, settled } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2, errorDescription: null });
     expect(fake.sends()).toHaveLength(2);
@@ -102,7 +103,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
   it('retries a 429 without looking anything up', async () => {
     fake.reply({ status: 429, body: { errors: [{ code: 429, description: 'Too many requests' }] } }, { status: 429 });
     const { dispatcher, queue, settled } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 3 });
     expect(fake.lookups()).toHaveLength(0);
@@ -111,7 +112,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
   it('gives up after the last attempt, keeps the reason, and waits within the backoff ceilings', async () => {
     fake.fallback = () => ({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } });
     const { dispatcher, queue, settled } = setup({ maxAttempts: 3 });
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'failed', attempts: 3, errorDescription: 'Service unavailable' });
     expect(fake.sends()).toHaveLength(3);
@@ -127,7 +128,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
       { code: 2, description: 'originator is too long', parameter: 'originator' },
     ] } });
     const { dispatcher, queue, settled } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9, errorDescription: 'no (correct) recipients found\noriginator is too long' });
     expect(fake.requests).toHaveLength(1);
@@ -136,9 +137,14 @@ describe('the dispatcher, against a fake MessageBird', () => {
   it('never has more sends in flight than the concurrency limit', async () => {
     fake.fallback = (request) => ({ status: 201, body: { id: request.body.reference }, delayMs: 60 });
     const { dispatcher, queue, settled, messages } = setup({ concurrency: 2 });
-    const queued = ['a', 'b', 'c', 'd', 'e'].map(queue);
+    const queued: Message[] = [];
+    for (const reference of ['a', 'b', 'c', 'd', 'e']) queued.push(await queue(reference));
     let peak = 0;
-    const watch = setInterval(() => { peak = Math.max(peak, queued.filter((m) => messages.findById(m.id)!.state === 'sending').length); }, 5);
+    const watch = setInterval(() => {
+      void Promise.all(queued.map((m) => messages.findById(m.id))).then((rows) => {
+        peak = Math.max(peak, rows.filter((row) => row!.state === 'sending').length);
+      });
+    }, 5);
     dispatcher.start();
     for (const message of queued) await settled(message);
     clearInterval(watch);
@@ -157,7 +163,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
   ] as const)('after %s, finds the message at MessageBird and records it as sent with its id', async (_name, reply) => {
     fake.reply(reply);
     const { dispatcher, queue, settled } = setup({}, 300);
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     const done = await settled(message);
     expect(done).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: fake.messages[0]!.id, errorDescription: null });
@@ -169,7 +175,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
     fake.reply({ reset: true, accept: true });
     fake.lookupReply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } }, { reset: true });
     const { dispatcher, queue, reach, settled } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     const checking = await reach(message, ['checking']);
     expect(checking.errorDescription).toBe('The connection to MessageBird was cut off before it answered');
@@ -188,7 +194,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
       looks += 1;
       return claimDue(...args);
     };
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     await settled(message);
     // About one look per poll interval (100 ms) during the 800 ms look-up, not one per millisecond.
@@ -198,7 +204,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
   it('sends again, once, only after the grace period when MessageBird has no record of it', async () => {
     fake.reply({ reset: true, accept: false });
     const { dispatcher, queue, settled } = setup({ checkGraceMs: 300 });
-    const message = queue('a');
+    const message = await queue('a');
     // The grace period runs from the start of the send, a little before MessageBird received it.
     const started = Date.now();
     dispatcher.start();
@@ -216,7 +222,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
   it('aborts the HTTP request at the timeout, so nothing can land after it gave up', async () => {
     fake.reply({ hang: true, accept: false });
     const { dispatcher, queue, reach } = setup({ checkGraceMs: 60_000 }, 300);
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     await reach(message, ['checking']);
     await expect.poll(() => fake.sends()[0]?.abandoned, { timeout: 2000, interval: 5 }).toBe(true);
@@ -226,7 +232,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
 describe('a send a crash left in "sending"', () => {
   it('is looked up once its lease ran out, and recorded as sent without a resend when MessageBird has it', async () => {
     const { dispatcher, queue, settled, leftSendingByACrash } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     leftSendingByACrash(message);
     const stored = fake.remember({ recipients: '+319876543211', body: 'Hello a', reference: 'ref-a' }, 'mb-from-before-the-crash');
     dispatcher.start();
@@ -236,7 +242,7 @@ describe('a send a crash left in "sending"', () => {
 
   it('is sent again, once, when MessageBird has no record of it after the grace period', async () => {
     const { dispatcher, queue, settled, leftSendingByACrash } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     leftSendingByACrash(message);
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2 });
@@ -246,10 +252,10 @@ describe('a send a crash left in "sending"', () => {
 
   it('is left alone while another process holds a live lease on it', async () => {
     const { dispatcher, queue, messages, leftSendingByACrash } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     leftSendingByACrash(message, new Date(Date.now() + 60_000));
     dispatcher.start(); // claims synchronously: anything it would take, it has taken now
-    expect(messages.findById(message.id)).toMatchObject({ state: 'sending', attempts: 1 });
+    expect(await messages.findById(message.id)).toMatchObject({ state: 'sending', attempts: 1 });
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -263,7 +269,7 @@ describe('the dispatcher when the database fails', () => {
       if (failures-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
       return markSent(...args);
     };
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1' });
     expect(failures).toBeLessThan(0);
@@ -278,7 +284,7 @@ describe('the dispatcher when the database fails', () => {
       if (failures-- > 0) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
       return claimDue(...args);
     };
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent' });
   });
@@ -288,30 +294,30 @@ describe('stopping the dispatcher', () => {
   it('waits for sends in flight, within the bound', async () => {
     fake.reply({ status: 201, body: { id: 'x' }, delayMs: 200 });
     const { dispatcher, queue, messages, reach } = setup();
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     await reach(message, ['sending']);
     expect(await dispatcher.stop(2000)).toBe(0);
-    expect(messages.findById(message.id)!.state).toBe('sent');
+    expect((await messages.findById(message.id))!.state).toBe('sent');
   });
 
   it('hands over a send still unfinished at the bound as "checking", for the next start to look up', async () => {
     fake.reply({ hang: true });
     const { dispatcher, queue, messages, reach } = setup({}, 800);
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.start();
     await reach(message, ['sending']);
     expect(await dispatcher.stop(50)).toBe(1);
-    expect(messages.findById(message.id)).toMatchObject({ state: 'checking' });
+    expect(await messages.findById(message.id)).toMatchObject({ state: 'checking' });
   });
 
   it('takes no new work after stopping', async () => {
     const { dispatcher, queue, messages } = setup();
     dispatcher.start();
     await dispatcher.stop(100);
-    const message = queue('a');
+    const message = await queue('a');
     dispatcher.kick(); // a running dispatcher claims synchronously, here
-    expect(messages.findById(message.id)!.state).toBe('queued');
+    expect((await messages.findById(message.id))!.state).toBe('queued');
     expect(fake.requests).toHaveLength(0);
   });
 });

@@ -106,9 +106,9 @@ describe('bad addresses', () => {
 describe('a server error', () => {
   it('shows an error id that is in the log line, and no stack or message', async () => {
     const logs = captureLogs();
-    const { send, db, orders } = await signedInServer({ logger: logs.logger, config: testConfig({ NODE_ENV: 'development' }) });
+    const { send, database: { sqlite: db }, orders } = await signedInServer({ logger: logs.logger, config: testConfig({ NODE_ENV: 'development' }) });
     // The board reads the latest message of every order it shows: a lost table breaks that read.
-    orders.insert(makeOrder());
+    await orders.insert(makeOrder());
     db.exec('DROP TABLE messages');
     const answer = await send('GET', '/');
     expect(answer.status).toBe(500);
@@ -123,8 +123,8 @@ describe('a server error', () => {
   });
 
   it('shows the stack when SHOW_ERROR_DETAILS is on', async () => {
-    const { send, db, orders } = await signedInServer({ config: testConfig({ SHOW_ERROR_DETAILS: 'true' }) });
-    orders.insert(makeOrder());
+    const { send, database: { sqlite: db }, orders } = await signedInServer({ config: testConfig({ SHOW_ERROR_DETAILS: 'true' }) });
+    await orders.insert(makeOrder());
     db.exec('DROP TABLE messages');
     const answer = await send('GET', '/');
     expect(answer.status).toBe(500);

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { createLiveBoard } from '../src/board/live-board.ts';
-import { openSqlite, openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
@@ -93,10 +93,10 @@ async function liveApp(options: { databasePath?: string; heartbeatMs?: number } 
   const database = openSqlite(options.databasePath ?? ':memory:');
   const db = database.sqlite;
   const logger = pino({ level: 'silent' });
-  const messages = createMessageRepository(db);
+  const messages = createMessageRepository(database);
   const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
-  const liveBoard = createLiveBoard(db, { pollMs: 20 });
-  const app = createApp({ config, database, db, dispatcher, logger, passwords: testPasswords, liveBoard, heartbeatMs: options.heartbeatMs ?? 100 });
+  const liveBoard = createLiveBoard(database, { pollMs: 20 });
+  const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords, liveBoard, heartbeatMs: options.heartbeatMs ?? 100 });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -104,11 +104,11 @@ async function liveApp(options: { databasePath?: string; heartbeatMs?: number } 
     liveBoard.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    db.close();
+    await database.close();
   });
-  const staff = createStaffRepository(db);
-  staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash(testPassword) });
-  return { url, db, liveBoard, orders: createOrderRepository(db), messages };
+  const staff = createStaffRepository(database);
+  await staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash(testPassword) });
+  return { url, db, liveBoard, orders: createOrderRepository(database), messages };
 }
 
 const cookieOf = (response: Response) => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
@@ -141,7 +141,7 @@ describe('GET /events', () => {
     expect(response.headers.get('content-encoding')).toBeNull();
 
     const started = Date.now();
-    orders.insert(makeOrder({ id: orderIdFor('new-one'), customerName: 'Ada Lovelace', status: 'pending' }));
+    await orders.insert(makeOrder({ id: orderIdFor('new-one'), customerName: 'Ada Lovelace', status: 'pending' }));
     const news = JSON.parse((await reader!.next(orderNews(orderIdFor('new-one')))).data);
 
     expect(Date.now() - started).toBeLessThan(1000);
@@ -155,7 +155,7 @@ describe('GET /events', () => {
 
   it('pushes a colleague’s status change and a message state, and moves a delivered order to the done rows', async () => {
     const { url, orders, messages } = await liveApp();
-    orders.insert(makeOrder({ id: orderIdFor('o1'), status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: orderIdFor('o1'), status: 'confirmed' }));
     const { cookie, token } = await signIn(url);
     const { reader } = await openStream(url, cookie);
 
@@ -165,14 +165,14 @@ describe('GET /events', () => {
     expect(delivered).toMatchObject({ place: 'done', created: false });
     expect(delivered.html).toContain('<option selected>delivered');
 
-    messages.queue({ orderId: orderIdFor('o1'), orderStatus: 'delivered', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    await messages.queue({ orderId: orderIdFor('o1'), orderStatus: 'delivered', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
     const queued = JSON.parse((await reader!.next(orderNews(orderIdFor('o1')))).data);
     expect(queued.html).toMatch(/message-(queued|sending|sent|not-sent)/);
   });
 
   it('tells the board to drop an order delivered longer ago than DONE_VISIBLE_MINUTES', async () => {
     const { url, db, orders } = await liveApp();
-    orders.insert(makeOrder({ id: orderIdFor('old'), status: 'delivered' }));
+    await orders.insert(makeOrder({ id: orderIdFor('old'), status: 'delivered' }));
     const { cookie } = await signIn(url);
     const { reader } = await openStream(url, cookie);
     db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(new Date(Date.now() - 11 * 60_000).toISOString(), orderIdFor('old'));
@@ -183,14 +183,14 @@ describe('GET /events', () => {
     const { url, orders } = await liveApp();
     const { cookie, liveAfter } = await signIn(url);
     // Changes between the page load and the stream's start are not lost.
-    orders.insert(makeOrder({ id: orderIdFor('before-connect'), status: 'pending' }));
+    await orders.insert(makeOrder({ id: orderIdFor('before-connect'), status: 'pending' }));
     const first = await openStream(url, cookie, {}, `/events?after=${liveAfter}`);
     const replayed = await first.reader!.next(orderNews(orderIdFor('before-connect')));
     first.close();
 
-    orders.insert(makeOrder({ id: orderIdFor('while-away-1'), status: 'pending' }));
-    orders.updateStatus(orderIdFor('before-connect'), 'confirmed', null);
-    orders.insert(makeOrder({ id: orderIdFor('while-away-2'), status: 'delayed' }));
+    await orders.insert(makeOrder({ id: orderIdFor('while-away-1'), status: 'pending' }));
+    await orders.updateStatus(orderIdFor('before-connect'), 'confirmed', null);
+    await orders.insert(makeOrder({ id: orderIdFor('while-away-2'), status: 'delayed' }));
 
     const again = await openStream(url, cookie, { 'last-event-id': replayed.id! });
     const ids: string[] = [];
@@ -201,8 +201,8 @@ describe('GET /events', () => {
   it('asks the board to reload when the events it missed were pruned', async () => {
     const { url, db, orders } = await liveApp();
     const { cookie } = await signIn(url);
-    orders.insert(makeOrder({ status: 'pending' }));
-    orders.insert(makeOrder({ status: 'pending' }));
+    await orders.insert(makeOrder({ status: 'pending' }));
+    await orders.insert(makeOrder({ status: 'pending' }));
     db.prepare('DELETE FROM board_events WHERE id < (SELECT max(id) FROM board_events)').run();
     const { reader } = await openStream(url, cookie, { 'last-event-id': '1' });
     await reader!.next((event) => event.event === 'reload');
@@ -296,21 +296,22 @@ describe('live updates across two processes', () => {
 });
 
 describe('board_events', () => {
-  it('records what boards show and nothing else: no event for message bookkeeping', () => {
-    const db = openSqliteConnection(':memory:');
-    const orders = createOrderRepository(db);
-    const messages = createMessageRepository(db);
+  it('records what boards show and nothing else: no event for message bookkeeping', async () => {
+    const database = openSqlite(':memory:');
+    const db = database.sqlite;
+    const orders = createOrderRepository(database);
+    const messages = createMessageRepository(database);
     const events = () => db.prepare('SELECT kind, order_id AS orderId FROM board_events ORDER BY id').all();
     const id = orderIdFor('o1');
-    orders.insert(makeOrder({ id, status: 'pending' }));
-    orders.updateStatus(id, 'confirmed', null);
-    messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
+    await orders.insert(makeOrder({ id, status: 'pending' }));
+    await orders.updateStatus(id, 'confirmed', null);
+    await messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
     const before = events().length;
     db.prepare("UPDATE messages SET next_attempt_at = ?, updated_at = ? WHERE reference = 'r1'").run(new Date().toISOString(), new Date().toISOString());
     expect(events()).toHaveLength(before);
     const claim = { owner: 'this-process', leaseMs: 30_000 };
-    expect(messages.claimDue(10, claim)).toHaveLength(1);
-    expect(messages.renewLeases(claim)).toBe(1);
+    expect(await messages.claimDue(10, claim)).toHaveLength(1);
+    expect(await messages.renewLeases(claim)).toBe(1);
     expect(events()).toEqual([
       { kind: 'order-created', orderId: id },
       { kind: 'order-changed', orderId: id },
@@ -332,7 +333,7 @@ describe('GET /events with the shared rows', () => {
     const firstStream = await openStream(url, first.cookie);
     const secondStream = await openStream(url, second.cookie);
 
-    orders.insert(makeOrder({ id: orderIdFor('shared-row') }));
+    await orders.insert(makeOrder({ id: orderIdFor('shared-row') }));
     const firstRow = JSON.parse((await firstStream.reader!.next(orderNews(orderIdFor('shared-row')))).data).html as string;
     const secondRow = JSON.parse((await secondStream.reader!.next(orderNews(orderIdFor('shared-row')))).data).html as string;
     expect(firstRow).toContain(`name="_csrf" value="${first.token}"`);

@@ -21,13 +21,13 @@ const rawHostile = /<script>alert\(1\)<\/script>|<img src=x onerror|<svg onload|
 async function setup() {
   const sender = new FakeSmsSender();
   const context = await createTestApp({ sender, throttleLimits: { windowMs: 60_000, perAccount: 1_000_000, perAddress: 1_000_000 } });
-  context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
+  await context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');
   const snapshot = () => JSON.stringify([
-    context.db.prepare('SELECT * FROM orders').all(),
-    context.db.prepare('SELECT * FROM order_status_changes').all(),
-    context.db.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
+    context.database.sqlite.prepare('SELECT * FROM orders').all(),
+    context.database.sqlite.prepare('SELECT * FROM order_status_changes').all(),
+    context.database.sqlite.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
   ]);
   return { ...context, sender, admin, cook, snapshot };
 }
@@ -50,7 +50,7 @@ describe('every form, under generated input', () => {
     await fc.assert(fc.asyncProperty(formOf(fields), async (form) => {
       const before = snapshot();
       const sentBefore = sender.sent.length;
-      const saved = orders.findById('00000000000000000000000000000001')!.status;
+      const saved = (await orders.findById('00000000000000000000000000000001'))!.status;
       const response = await admin.post('/orders/00000000000000000000000000000001/status').send(form);
       expectSafe(response);
       const valid = known(form.status) && known(form.expectedStatus) && minutesOk(form.delayMinutes) && minutesOk(form.quickDelay)
@@ -108,20 +108,20 @@ describe('every form, under generated input', () => {
     await fc.assert(fc.asyncProperty(
       formOf({ username: fc.stringMatching(/^[a-z0-9]{3,12}$/), password: fc.constant('a perfectly fine passphrase'), role: fc.constantFrom('staff', 'admin') }),
       async (form) => {
-        const before = staff.count();
+        const before = await staff.count();
         const response = await admin.post('/staff').send(form);
         expectSafe(response);
         if (response.status === 303) created += 1;
         else {
           expect([400, 409]).toContain(response.status);
-          expect(staff.count()).toBe(before);
+          expect(await staff.count()).toBe(before);
           if (typeof form.username === 'string' && form.username.length > 0 && form.username.length <= 32 && !form.username.includes('\r')) {
             expect(response.text).toContain('id="new-username"');
           }
         }
       },
     ), { numRuns });
-    expect(staff.count()).toBe(2 + created);
+    expect(await staff.count()).toBe(2 + created);
   }, 60_000);
 
   it('POST /staff/:staffId/password: never a 5xx, weak or malformed passwords change nothing', async () => {
@@ -155,7 +155,7 @@ describe('every form, under generated input', () => {
       const response = await admin.post(`/staff/${cook.id}/${action}`).send(form);
       expectSafe(response);
       expect(response.status).toBe(303);
-      expect(staff.findById(cook.id)!.disabledAt === null).toBe(action === 'enable');
+      expect((await staff.findById(cook.id))!.disabledAt === null).toBe(action === 'enable');
     }), { numRuns });
   }, 60_000);
 });

@@ -19,12 +19,12 @@ describe('the New order form, under generated input', () => {
     await fc.assert(fc.asyncProperty(
       fc.record({ customerName: value, phone: value, items: value, note: value }, { requiredKeys: [] }),
       async (form) => {
-        const before = orders.count();
+        const before = await orders.count();
         const response = await agent.post('/orders/new').send(form);
         expect(response.status).toBeLessThan(500);
         expect(response.text).not.toMatch(rawHostile);
         expect([303, 400]).toContain(response.status);
-        expect(orders.count()).toBe(before + (response.status === 303 ? 1 : 0));
+        expect(await orders.count()).toBe(before + (response.status === 303 ? 1 : 0));
       },
     ), { numRuns });
   }, 60_000);
@@ -36,15 +36,15 @@ const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 
 describe('POST /api/orders, under generated input', () => {
   it('never answers 5xx, and every refusal is problem+json with a pointer per field problem', async () => {
-    const { app, db, orders } = await createTestApp({ config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '100000' }) });
-    const { key } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
+    const { app, database, orders } = await createTestApp({ config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '100000' }) });
+    const { key } = (await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null }))!;
     const api = supertest(app);
     const body = fc.oneof(
       json,
       fc.record({ externalId: fc.oneof(text, json), customer: fc.oneof(json, fc.record({ name: fc.oneof(text, json), phone: fc.oneof(text, json) }, { requiredKeys: [] })), items: fc.oneof(fc.array(text, { maxLength: 3 }), json), note: fc.oneof(text, json) }, { requiredKeys: [] }),
     );
     await fc.assert(fc.asyncProperty(body, async (payload) => {
-      const before = orders.count();
+      const before = await orders.count();
       const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send(JSON.stringify(payload));
       expect(response.status).toBeLessThan(500);
       expect([200, 201, 409, 422]).toContain(response.status);
@@ -54,7 +54,7 @@ describe('POST /api/orders, under generated input', () => {
           for (const problem of response.body.errors) expect(problem.pointer).toMatch(/^#\//);
         }
       }
-      expect(orders.count()).toBe(before + (response.status === 201 ? 1 : 0));
+      expect(await orders.count()).toBe(before + (response.status === 201 ? 1 : 0));
     }), { numRuns });
   }, 60_000);
 });

@@ -92,7 +92,7 @@ describe('every time on the pages in the kitchen\'s zone', () => {
     vi.setSystemTime(new Date('2026-11-22T10:50:00Z'));
     // Delivered orders stay on the board for an hour here, so it still shows this one.
     const context = await createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland', DONE_VISIBLE_MINUTES: '60' }) });
-    context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', status: 'confirmed' }));
+    await context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await context.signIn('chef');
     await chef.post(`/orders/${don}/status`).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
     await chef.post(`/orders/${don}/notify`).send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);

@@ -48,7 +48,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
 
   beforeAll(async () => {
     // 60 active orders in every status, the oldest late, latest messages in every state.
-    setup = await startBrowserTest({}, { prepare: (databasePath) => { orderIds = seedKitchenBoard(databasePath, { orders: 60 }); } });
+    setup = await startBrowserTest({}, { prepare: async (databasePath) => { orderIds = await seedKitchenBoard(databasePath, { orders: 60 }); } });
     ({ browser, server } = setup);
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -149,7 +149,7 @@ describe.skipIf(!chromiumPath)('a board whose session ends', () => {
     const { app, orders, addAccount } = await createTestApp({ heartbeatMs: 100 });
     await addAccount('chef', 'staff', 'kitchen-door-blue-42');
     const id = '0000000000000000000000000000000c';
-    orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
+    await orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const server = createServer(app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -174,7 +174,7 @@ describe.skipIf(!chromiumPath)('a board whose session ends', () => {
       await row.getByRole('combobox').selectOption('delayed');
       await row.getByRole('button', { name: 'Update' }).click();
       await board.getByText('your last change on the board was not saved').waitFor();
-      expect(orders.findById(id)!.status).toBe('pending');
+      expect((await orders.findById(id))!.status).toBe('pending');
       await board.getByLabel('Username').fill('chef');
       await board.getByLabel('Password').fill('kitchen-door-blue-42');
       await board.getByRole('button', { name: 'Sign in' }).click();

@@ -9,12 +9,12 @@ import { seedMessages } from './support/seed-messages.ts';
 const amsterdam = () => createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
 const header = 'Requested (Europe/Amsterdam),Sent (Europe/Amsterdam),Delivered (Europe/Amsterdam),Order id,Order number,Customer,Recipient,Order status,Message state,Attempts,Error code,Error,Text\r\n';
 
-function seedDay(context: Awaited<ReturnType<typeof createTestApp>>) {
+async function seedDay(context: Awaited<ReturnType<typeof createTestApp>>) {
   const ada = orderIdFor('ada');
   const evil = orderIdFor('evil');
-  context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
-  context.orders.insert(makeOrder({ id: evil, customerName: '=HYPERLINK("http://evil.invalid","click")' }));
-  seedMessages(context.db, [
+  await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+  await context.orders.insert(makeOrder({ id: evil, customerName: '=HYPERLINK("http://evil.invalid","click")' }));
+  await seedMessages(context.database, [
     {
       orderId: ada, state: 'delivered', requestedAt: '2026-11-20T10:00:00.000Z', lastAttemptAt: '2026-11-20T10:00:01.000Z',
       providerStatusAt: '2026-11-20T10:00:10+00:00', body: 'Hello Ada, your order is "on its way", enjoy!\nOmNomNom',
@@ -33,7 +33,7 @@ function seedDay(context: Awaited<ReturnType<typeof createTestApp>>) {
 describe('GET /messages/log.csv', () => {
   it('writes a day of the log as RFC 4180 CSV, times on the kitchen\'s clock, formulas defused', async () => {
     const context = await amsterdam();
-    const { ada, evil } = seedDay(context);
+    const { ada, evil } = await seedDay(context);
     const cook = await context.signIn();
 
     const response = await cook.get('/messages/log.csv?from=2026-11-20&to=2026-11-20').expect(200);
@@ -48,7 +48,7 @@ describe('GET /messages/log.csv', () => {
 
   it('takes every message of the days from the first to the last, both included, and nothing around them', async () => {
     const context = await amsterdam();
-    seedDay(context);
+    await seedDay(context);
     const cook = await context.signIn();
     const texts = (csv: string) => csv.split('\r\n').slice(1, -1).map((line) => line.split(',').at(-1));
 
@@ -62,9 +62,9 @@ describe('GET /messages/log.csv', () => {
   it('covers the last 14 days up to today when no dates are given', async () => {
     const context = await amsterdam();
     const ada = orderIdFor('ada');
-    context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+    await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     const now = Date.now();
-    seedMessages(context.db, [
+    await seedMessages(context.database, [
       { orderId: ada, state: 'sent', requestedAt: new Date(now - 60_000).toISOString(), body: 'a minute ago' },
       { orderId: ada, state: 'sent', requestedAt: new Date(now - 15 * 86_400_000).toISOString(), body: 'fifteen days ago' },
     ]);
@@ -105,12 +105,12 @@ describe('GET /messages/log.csv', () => {
   it('streams a large export page by page: rows written meanwhile still arrive, and writes are not blocked', async () => {
     const context = await amsterdam();
     const ada = orderIdFor('ada');
-    context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+    await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     await context.addAccount('cook');
     // 6,000 messages of about 5 kB: some 30 MB in 12 pages, far more than the sockets' buffers hold.
     const rows = 6_000;
     const start = Date.parse('2026-11-20T06:00:00.000Z');
-    seedMessages(context.db, Array.from({ length: rows }, (_, index) => ({
+    await seedMessages(context.database, Array.from({ length: rows }, (_, index) => ({
       orderId: ada, state: 'delivered' as const, requestedAt: new Date(start + index * 1000).toISOString(), body: `${index} ${'x'.repeat(5000)}`,
     })));
     const server = context.app.listen(0, '127.0.0.1');
@@ -120,10 +120,10 @@ describe('GET /messages/log.csv', () => {
       const cookie = await signInOverHttp(port);
 
       const result = await new Promise<{ headers: Record<string, unknown>; text: string }>((resolve, reject) => {
-        const call = request({ host: '127.0.0.1', port, path: '/messages/log.csv?from=2026-11-20&to=2026-11-20', headers: { cookie } }, (response) => {
+        const call = request({ host: '127.0.0.1', port, path: '/messages/log.csv?from=2026-11-20&to=2026-11-20', headers: { cookie } }, async (response) => {
           // The first bytes are here: a message asked for now, the latest of the day, must still
           // make the export, and writing it must not meet a connection held by the export.
-          seedMessages(context.db, [{ orderId: ada, state: 'queued', requestedAt: '2026-11-20T22:59:59.000Z', body: 'written during the export' }]);
+          await seedMessages(context.database, [{ orderId: ada, state: 'queued', requestedAt: '2026-11-20T22:59:59.000Z', body: 'written during the export' }]);
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => resolve({ headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
@@ -149,10 +149,10 @@ describe('GET /messages/log.csv, cancelled half-way', () => {
     const logs = captureLogs();
     const context = await createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }), logger: logs.logger });
     const ada = orderIdFor('ada');
-    context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+    await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     await context.addAccount('cook');
     const start = Date.parse('2026-11-20T06:00:00.000Z');
-    seedMessages(context.db, Array.from({ length: 6_000 }, (_, index) => ({
+    await seedMessages(context.database, Array.from({ length: 6_000 }, (_, index) => ({
       orderId: ada, state: 'delivered' as const, requestedAt: new Date(start + index * 1000).toISOString(), body: 'x'.repeat(5000),
     })));
     const server = context.app.listen(0, '127.0.0.1');

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate } from '../src/db/sqlite.ts';
+import { migrate, wrapSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { messageStates } from '../src/notifications/message-states.ts';
 
@@ -23,7 +23,7 @@ function databaseBeforeStatusChangeIds() {
 }
 
 describe('migration 030: messages name the status change they announce', () => {
-  it('links earlier messages to the change they announced, so they still block a duplicate of it', () => {
+  it('links earlier messages to the change they announced, so they still block a duplicate of it', async () => {
     const db = databaseBeforeStatusChangeIds();
     db.exec(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
       VALUES ('mike', 'Mike Madeater', '+319876543211', 'Pizza', 'delayed', '2026-11-20T18:00:00.000Z', '2026-11-20T18:30:00.000Z')`);
@@ -40,7 +40,7 @@ describe('migration 030: messages name the status change they announce', () => {
     migrate(db);
 
     expect(db.prepare('SELECT status_change_id FROM messages ORDER BY id').pluck().all()).toEqual([2, 4]);
-    const again = createMessageRepository(db).queue({ orderId: 'mike', orderStatus: 'delayed', body: 'Hello', recipient: '+319876543211', reference: 'third', requestedBy: null }, { resend: false });
+    const again = await createMessageRepository(wrapSqlite(db)).queue({ orderId: 'mike', orderStatus: 'delayed', body: 'Hello', recipient: '+319876543211', reference: 'third', requestedBy: null }, { resend: false });
     expect(again).toMatchObject({ outcome: 'already-sent', message: { reference: 'second-delay' } });
   });
 });

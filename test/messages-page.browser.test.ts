@@ -10,7 +10,7 @@ describe.skipIf(!chromiumPath)('the Messages page in a real browser', () => {
 
   beforeAll(async () => {
     // Today's messages in every state, failed and expired ones with a reason.
-    setup = await startBrowserTest({}, { prepare: (databasePath) => { seedKitchenBoard(databasePath); } });
+    setup = await startBrowserTest({}, { prepare: async (databasePath) => { await seedKitchenBoard(databasePath); } });
     browser = setup.browser;
   });
 

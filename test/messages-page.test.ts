@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../src/db/database.ts';
+import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { chartScale } from '../src/notifications/message-chart.ts';
 import { createMessageStatsRepository } from '../src/notifications/message-stats-repository.ts';
 import { formatDuration } from '../src/notifications/messages-router.ts';
 import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
+import { recordingDatabase } from './support/recording-database.ts';
 import { seedMessages } from './support/seed-messages.ts';
 
 const amsterdam = () => createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
@@ -14,12 +15,12 @@ const failedReason = 'Bad request (phone number has unknown format)';
  * A known fortnight, 7–20 Nov 2026 in Amsterdam (UTC+1): messages on both sides of the kitchen's
  * midnights, every outcome, delivery times 10, 20, 60, 40 and 30 s, and some just outside.
  */
-function seedFortnight(context: Awaited<ReturnType<typeof createTestApp>>) {
+async function seedFortnight(context: Awaited<ReturnType<typeof createTestApp>>) {
   const ada = orderIdFor('ada');
   const bram = orderIdFor('bram');
-  context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
-  context.orders.insert(makeOrder({ id: bram, customerName: 'Bram <b>Bakker</b>' }));
-  seedMessages(context.db, [
+  await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
+  await context.orders.insert(makeOrder({ id: bram, customerName: 'Bram <b>Bakker</b>' }));
+  await seedMessages(context.database, [
     { orderId: ada, state: 'delivered', requestedAt: '2026-11-20T10:00:00.000Z', providerStatusAt: '2026-11-20T10:00:10+00:00' },
     { orderId: ada, state: 'delivered', requestedAt: '2026-11-20T11:00:00.000Z', providerStatusAt: '2026-11-20T11:00:20.000Z' },
     // MessageBird's time in another offset: 13:01+01:00 is 12:01 UTC, a minute after.
@@ -53,7 +54,7 @@ function tableRow(html: string, day: string): Record<string, number> {
 describe('GET /messages', () => {
   it('charts and tabulates a known fortnight by the kitchen\'s days', async () => {
     const context = await amsterdam();
-    seedFortnight(context);
+    await seedFortnight(context);
     const cook = await context.signIn();
 
     const page = await cook.get('/messages?until=2026-11-20').expect(200);
@@ -93,7 +94,7 @@ describe('GET /messages', () => {
 
   it('lists the most common failure reasons and the recent failures, linked to their orders', async () => {
     const context = await amsterdam();
-    const { ada, bram } = seedFortnight(context);
+    const { ada, bram } = await seedFortnight(context);
     const cook = await context.signIn();
 
     const html = (await cook.get('/messages?until=2026-11-20').expect(200)).text;
@@ -143,7 +144,7 @@ describe('GET /messages', () => {
 
   it('draws the chart without script or style attributes, under the strict policy', async () => {
     const context = await amsterdam();
-    seedFortnight(context);
+    await seedFortnight(context);
     const cook = await context.signIn();
 
     const page = await cook.get('/messages?until=2026-11-20').expect(200);
@@ -189,18 +190,25 @@ describe('formatDuration', () => {
 });
 
 describe('message statistics queries', () => {
-  function plans(db: Db): Array<{ sql: string; plan: string[] }> {
-    const sources: string[] = [];
-    const prepare = db.prepare.bind(db);
-    const spy = Object.assign(Object.create(db) as Db, { prepare: (sql: string) => (sources.push(sql), prepare(sql)) });
-    createMessageStatsRepository(spy);
+  async function plans(opened: SqliteDatabase): Promise<Array<{ sql: string; plan: string[] }>> {
+    const { database, sources } = recordingDatabase(opened);
+    const prepare = opened.sqlite.prepare.bind(opened.sqlite);
+    // Every query of the page and the export, on days with timed deliveries (for the median).
+    const stats = createMessageStatsRepository(database);
+    const from = new Date('2026-11-06T00:00:00Z');
+    const to = new Date('2026-11-21T00:00:00Z');
+    expect((await stats.summary([{ day: '2026-11-06', from, to }])).timedDeliveries).toBeGreaterThan(0);
+    let exported = 0;
+    for await (const page of stats.log(from, to, 2)) exported += page.length;
+    expect(exported).toBeGreaterThan(2);
     const parameters = { days: '[]', from: '', to: '', start: '', afterAt: '', afterId: 0, limit: 1, offset: 0 };
     return sources.map((sql) => ({ sql, plan: (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(parameters) as Array<{ detail: string }>).map((row) => row.detail) }));
   }
 
   it('reads messages only through an index range on requested_at, never a full scan', async () => {
     const context = await amsterdam();
-    const all = plans(context.db);
+    await seedFortnight(context);
+    const all = await plans(context.database);
 
     expect(all.length).toBeGreaterThanOrEqual(6);
     for (const { sql, plan } of all) {

@@ -10,7 +10,7 @@ const shows = (status: string) => ({ status, expectedStatus: status });
 async function setup(configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
   const context = await createTestApp({ sender, config: testConfig(configOverrides) });
-  context.orders.insert(makeOrder({ id: '0000000000000000000000000000000a', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
+  await context.orders.insert(makeOrder({ id: '0000000000000000000000000000000a', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
   return { ...context, sender, agent: await context.signIn() };
 }
 
@@ -27,7 +27,7 @@ describe('POST /orders/:orderId/notify', () => {
     });
     const board = await agent.get('/');
     expect(board.text).toMatch(/role="status"[^>]*>\s*<p>Mike Madeater was notified that their order is delayed<\/p>/);
-    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1', requestedBy: 'cook' });
+    expect((await messages.forOrder('0000000000000000000000000000000a'))[0]).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'mb-1', requestedBy: 'cook' });
   });
 
   it('does not text twice for the same status, and says when it was sent', async () => {
@@ -59,7 +59,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('texts about a second delay: an order that went delayed → confirmed → delayed is a new change', async () => {
-    const { agent, sender, db } = await setup();
+    const { agent, sender, database: { sqlite: db } } = await setup();
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '20' }).expect(303);
@@ -115,8 +115,8 @@ describe('POST /orders/:orderId/notify', () => {
     expect(board.text).toContain('Could not text Mike Madeater: the message failed');
     expect(board.text).toContain('<li>no (correct) recipients found</li>');
     expect(board.text).toContain('<li>Not enough balance</li>');
-    expect(orders.findById('0000000000000000000000000000000a')!.status).toBe('delayed');
-    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9 });
+    expect((await orders.findById('0000000000000000000000000000000a'))!.status).toBe('delayed');
+    expect((await messages.forOrder('0000000000000000000000000000000a'))[0]).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9 });
   });
 
   it.each<[string, SendOutcome]>([
@@ -131,8 +131,8 @@ describe('POST /orders/:orderId/notify', () => {
     const board = await agent.get('/');
     expect(board.text).toMatch(/Not sent yet to Mike Madeater; Order Desk will try again at \d\d:\d\d/);
     expect(board.text).toContain((outcome as { reasons: string[] }).reasons[0]);
-    expect(orders.findById('0000000000000000000000000000000a')!.status).toBe('delayed');
-    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'queued', attempts: 1 });
+    expect((await orders.findById('0000000000000000000000000000000a'))!.status).toBe('delayed');
+    expect((await messages.forOrder('0000000000000000000000000000000a'))[0]).toMatchObject({ state: 'queued', attempts: 1 });
   });
 
   it.each<[string, () => Promise<SendOutcome>]>([
@@ -149,7 +149,7 @@ describe('POST /orders/:orderId/notify', () => {
     const board = await agent.get('/');
     expect(board.text).toContain('No clear answer from MessageBird: checking with MessageBird whether Mike Madeater got the message');
     expect(board.text).toMatch(/message-checking[^>]*><small>SMS<\/small> Checking with MessageBird/);
-    expect(messages.forOrder('0000000000000000000000000000000a')[0]).toMatchObject({ state: 'checking', attempts: 1 });
+    expect((await messages.forOrder('0000000000000000000000000000000a'))[0]).toMatchObject({ state: 'checking', attempts: 1 });
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     expect(sender.sent).toHaveLength(1);
     const page = await agent.get('/orders/0000000000000000000000000000000a');
@@ -179,7 +179,7 @@ describe('POST /orders/:orderId/notify', () => {
     expect(response.text).toContain('Nothing was sent to Mike Madeater: the list shows delivered, but the saved status is delayed. Press Update to save delivered first, then notify — or set the list back to delayed.');
     expect(response.text).toMatch(/<option selected>delivered/);
     expect(sender.sent).toHaveLength(0);
-    expect(messages.forOrder('0000000000000000000000000000000a')).toHaveLength(0);
+    expect(await messages.forOrder('0000000000000000000000000000000a')).toHaveLength(0);
   });
 
   it('sends nothing when another tablet changed the order since the page was shown: 409 with who, what and when', async () => {
@@ -221,7 +221,7 @@ describe('POST /orders/:orderId/notify', () => {
 
   it('says plainly that nothing was sent when no API key is configured', async () => {
     const context = await createTestApp({ sender: createLogOnlySender(pino({ level: 'silent' })) });
-    context.orders.insert(makeOrder({ id: '0000000000000000000000000000000b', customerName: 'Hannah Hungry', status: 'pending' }));
+    await context.orders.insert(makeOrder({ id: '0000000000000000000000000000000b', customerName: 'Hannah Hungry', status: 'pending' }));
     const agent = await context.signIn();
 
     await agent.post('/orders/0000000000000000000000000000000b/notify').send(shows('pending')).expect(303);
@@ -229,7 +229,7 @@ describe('POST /orders/:orderId/notify', () => {
     const board = await agent.get('/');
     expect(board.text).toContain('Nothing was sent: no MessageBird API key is configured');
     expect(board.text).not.toContain('was notified');
-    expect(context.messages.forOrder('0000000000000000000000000000000b')[0]!.state).toBe('not-sent');
+    expect((await context.messages.forOrder('0000000000000000000000000000000b'))[0]!.state).toBe('not-sent');
   });
 });
 
@@ -242,7 +242,7 @@ describe('POST /orders/:orderId/resend', () => {
     expect(sender.sent).toHaveLength(2);
     expect(sender.sent[0]!.reference).toMatch(/^[0-9a-f-]{36}$/);
     expect(sender.sent[0]!.reference).not.toBe(sender.sent[1]!.reference);
-    expect(messages.forOrder('0000000000000000000000000000000a').map((message) => message.state)).toEqual(['sent', 'sent']);
+    expect((await messages.forOrder('0000000000000000000000000000000a')).map((message) => message.state)).toEqual(['sent', 'sent']);
   });
 
   it('answers 404 for an unknown order', async () => {

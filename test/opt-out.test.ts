@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOptOutRepository } from '../src/notifications/opt-out-repository.ts';
@@ -30,52 +30,52 @@ async function setup(overrides: Record<string, string> = {}) {
   const logs = captureLogs();
   const sender = new FakeSmsSender();
   const context = await createTestApp({ sender, logger: logs.logger, config: testConfig({ INBOUND_WEBHOOK_TOKEN: token, ...overrides }) });
-  context.orders.insert(makeOrder({ id: hannah, customerName: 'Hannah Hungry', phone: hannahPhone, status: 'confirmed' }));
-  const optOuts = createOptOutRepository(context.db);
+  await context.orders.insert(makeOrder({ id: hannah, customerName: 'Hannah Hungry', phone: hannahPhone, status: 'confirmed' }));
+  const optOuts = createOptOutRepository(context.database);
   const reply = (payload: string, path = inbound) => supertest(context.app).post(path).type('form').send({ originator: hannahOriginator, payload });
-  return { ...context, logs, sender, optOuts, reply, optedOut: () => optOuts.current(hannahPhone) !== undefined };
+  return { ...context, logs, sender, optOuts, reply, optedOut: async () => (await optOuts.current(hannahPhone)) !== undefined };
 }
 
 describe('POST /webhooks/messagebird/inbound/:token', () => {
   it('opts the number out on STOP, form-encoded, and back in on START', async () => {
     const { reply, optedOut, optOuts } = await setup();
     await reply('STOP').expect(200);
-    expect(optedOut()).toBe(true);
-    expect(optOuts.current(hannahPhone)).toMatchObject({ source: 'keyword', keyword: 'STOP', staffUsername: null });
+    expect(await optedOut()).toBe(true);
+    expect(await optOuts.current(hannahPhone)).toMatchObject({ source: 'keyword', keyword: 'STOP', staffUsername: null });
 
     await reply('START').expect(200);
-    expect(optedOut()).toBe(false);
-    expect(optOuts.history(hannahPhone).map((event) => [event.optedOut, event.keyword])).toEqual([[false, 'START'], [true, 'STOP']]);
+    expect(await optedOut()).toBe(false);
+    expect((await optOuts.history(hannahPhone)).map((event) => [event.optedOut, event.keyword])).toEqual([[false, 'START'], [true, 'STOP']]);
   });
 
   it('reads the originator as MessageBird sends it, international without "+", whatever DEFAULT_COUNTRY is', async () => {
     const { app, optOuts } = await setup();
     await supertest(app).post(inbound).type('form').send({ originator: '447911123456', payload: 'STOP' }).expect(200);
     await supertest(app).post(inbound).type('form').send({ originator: '+14127267380', payload: 'STOP' }).expect(200);
-    expect(optOuts.current('+447911123456')).toBeDefined();
-    expect(optOuts.current('+14127267380')).toBeDefined();
+    expect(await optOuts.current('+447911123456')).toBeDefined();
+    expect(await optOuts.current('+14127267380')).toBeDefined();
   });
 
   it('reads a JSON body, with the originator as a number', async () => {
     const { app, optedOut } = await setup();
     await supertest(app).post(inbound).send({ originator: 31612345678, payload: 'stop', receiver: '3197010260000' }).expect(200);
-    expect(optedOut()).toBe(true);
+    expect(await optedOut()).toBe(true);
   });
 
   it('ignores case and surrounding spaces, and knows every keyword', async () => {
     const { reply, optedOut } = await setup();
     for (const keyword of ['  stop ', 'StopAll', 'unsubscribe\n', 'Cancel', 'end', ' QUIT']) {
       await reply(keyword).expect(200);
-      expect(optedOut(), keyword).toBe(true);
+      expect(await optedOut(), keyword).toBe(true);
       await reply(keyword.includes('t') ? ' unstop ' : 'Start').expect(200);
-      expect(optedOut(), keyword).toBe(false);
+      expect(await optedOut(), keyword).toBe(false);
     }
   });
 
   it('answers 200 to any other text, changes nothing and logs it, so MessageBird does not retry', async () => {
     const { reply, optedOut, logs } = await setup();
     for (const text of ['Where is my pizza?', 'STOP please', 'S T O P', '', '🍕']) await reply(text).expect(200);
-    expect(optedOut()).toBe(false);
+    expect(await optedOut()).toBe(false);
     expect(logs.lines().filter((line) => line.msg === 'inbound message ignored: not an opt-out or opt-in keyword')).toHaveLength(5);
   });
 
@@ -84,7 +84,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     for (const originator of ['OmNomNom', '12', '+0000000000', '31201234567']) {
       await supertest(app).post(inbound).type('form').send({ originator, payload: 'STOP' }).expect(200);
     }
-    expect(optOuts.history('+31201234567')).toEqual([]);
+    expect(await optOuts.history('+31201234567')).toEqual([]);
   });
 
   it('keeps the token out of the request log', async () => {
@@ -101,7 +101,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     expect(response.status).toBe(401);
     await reply('STOP', `/webhooks/messagebird/inbound/${token}extra`).expect(401);
     await reply('STOP', '/webhooks/messagebird/inbound').expect(401);
-    expect(optedOut()).toBe(false);
+    expect(await optedOut()).toBe(false);
   });
 
   it('does not exist without INBOUND_WEBHOOK_TOKEN: 404, whatever the token or signature', async () => {
@@ -110,7 +110,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     const body = `originator=${hannahOriginator}&payload=STOP`;
     const jwt = await signWebhook(`${publicUrl}${inbound}`, signingKey, { payload: body });
     await supertest(app).post(inbound).type('form').set('MessageBird-Signature-JWT', jwt).send(body).expect(404);
-    expect(optedOut()).toBe(false);
+    expect(await optedOut()).toBe(false);
   });
 
   describe('with a MessageBird-Signature-JWT instead of the token', () => {
@@ -122,7 +122,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
       const { app, optedOut } = await setup(signed);
       const jwt = await signWebhook(`${publicUrl}${other}`, signingKey, { payload: body });
       await supertest(app).post(other).type('form').set('MessageBird-Signature-JWT', jwt).send(body).expect(200);
-      expect(optedOut()).toBe(true);
+      expect(await optedOut()).toBe(true);
     });
 
     it('refuses a signature made for another body, another key, or without the body', async () => {
@@ -133,14 +133,14 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
       for (const jwt of [forOtherBody, withOtherKey, withoutBody, 'not.a.jwt']) {
         await supertest(app).post(other).type('form').set('MessageBird-Signature-JWT', jwt).send(body).expect(401);
       }
-      expect(optedOut()).toBe(false);
+      expect(await optedOut()).toBe(false);
     });
 
     it('refuses a signature when no signing key is configured', async () => {
       const { app, optedOut } = await setup();
       const jwt = await signWebhook(`${publicUrl}${other}`, signingKey, { payload: body });
       await supertest(app).post(other).type('form').set('MessageBird-Signature-JWT', jwt).send(body).expect(401);
-      expect(optedOut()).toBe(false);
+      expect(await optedOut()).toBe(false);
     });
   });
 
@@ -163,7 +163,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
         const response = await send(supertest(app).post(inbound));
         expect([response.status, response.type]).toEqual([status, 'text/plain']);
         expect(response.text).toMatch(text);
-        expect(optedOut()).toBe(false);
+        expect(await optedOut()).toBe(false);
       });
     }
   });
@@ -176,7 +176,7 @@ describe('texts to a customer who opted out', () => {
     const agent = await signIn();
     const response = await agent.post(`/orders/${hannah}/notify`).send(shows('confirmed')).expect(409);
     expect(response.text).toMatch(/role="alert"[^>]*>\s*<p>Nothing was sent: Hannah Hungry replied STOP at \d\d:\d\d and gets no more texts\.<\/p>/);
-    expect(messages.forOrder(hannah)).toEqual([]);
+    expect(await messages.forOrder(hannah)).toEqual([]);
     expect(sender.sent).toEqual([]);
   });
 
@@ -189,16 +189,16 @@ describe('texts to a customer who opted out', () => {
 
     const response = await agent.post(`/orders/${hannah}/resend`).send(shows('confirmed')).expect(409);
     expect(response.text).toContain('Nothing was sent: Hannah Hungry replied STOP');
-    expect(messages.forOrder(hannah)).toHaveLength(1);
+    expect(await messages.forOrder(hannah)).toHaveLength(1);
     expect(sender.sent).toHaveLength(1);
   });
 
   it('queue() itself refuses, whoever calls it', async () => {
     const { messages, optOuts } = await setup();
-    optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
-    const result = messages.queue({ orderId: hannah, orderStatus: 'confirmed', body: 'Hello', recipient: hannahPhone, reference: 'r1', requestedBy: null }, { resend: true });
+    await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
+    const result = await messages.queue({ orderId: hannah, orderStatus: 'confirmed', body: 'Hello', recipient: hannahPhone, reference: 'r1', requestedBy: null }, { resend: true });
     expect(result).toMatchObject({ outcome: 'opted-out', optOut: { phone: hannahPhone, keyword: 'STOP' } });
-    expect(messages.forOrder(hannah)).toEqual([]);
+    expect(await messages.forOrder(hannah)).toEqual([]);
   });
 
   it('texts the customer again after START', async () => {
@@ -218,25 +218,25 @@ describe('a text queued before the opt-out', () => {
     for (const stop of stops.splice(0)) await stop();
   });
 
-  function outbox() {
-    const db = openSqliteConnection(':memory:');
-    createOrderRepository(db).insert(makeOrder({ id: hannah, phone: hannahPhone }));
-    const messages = createMessageRepository(db);
-    const optOuts = createOptOutRepository(db);
+  async function outbox() {
+    const database = openSqlite(':memory:');
+    await createOrderRepository(database).insert(makeOrder({ id: hannah, phone: hannahPhone }));
+    const messages = createMessageRepository(database);
+    const optOuts = createOptOutRepository(database);
     const sender = new FakeSmsSender();
     const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { ...options, random: seededRandom(3) });
-    stops.push(async () => { await dispatcher.stop(1000); db.close(); });
-    const queue = (reference: string) => queuedMessage(messages.queue({ orderId: hannah, orderStatus: 'pending', body: 'Hello', recipient: hannahPhone, reference, requestedBy: null }, { resend: true }));
-    return { db, messages, optOuts, sender, dispatcher, queue };
+    stops.push(async () => { await dispatcher.stop(1000); await database.close(); });
+    const queue = async (reference: string) => queuedMessage(await messages.queue({ orderId: hannah, orderStatus: 'pending', body: 'Hello', recipient: hannahPhone, reference, requestedBy: null }, { resend: true }));
+    return { db: database.sqlite, messages, optOuts, sender, dispatcher, queue };
   }
 
   it('is cancelled when the customer opts out, with the reason, and never sent', async () => {
-    const { messages, optOuts, sender, dispatcher, queue } = outbox();
-    const message = queue('r1');
-    expect(optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' })).toEqual({ changed: true, cancelled: 1 });
-    expect(messages.findById(message.id)).toMatchObject({ state: 'cancelled', errorDescription: 'Not sent: the customer opted out before it went out' });
+    const { messages, optOuts, sender, dispatcher, queue } = await outbox();
+    const message = await queue('r1');
+    expect(await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' })).toEqual({ changed: true, cancelled: 1 });
+    expect(await messages.findById(message.id)).toMatchObject({ state: 'cancelled', errorDescription: 'Not sent: the customer opted out before it went out' });
 
-    const other = queuedMessage(messages.queue({ orderId: hannah, orderStatus: 'pending', body: 'Hi', recipient: '+31687654321', reference: 'r2', requestedBy: null }, { resend: true }));
+    const other = queuedMessage(await messages.queue({ orderId: hannah, orderStatus: 'pending', body: 'Hi', recipient: '+31687654321', reference: 'r2', requestedBy: null }, { resend: true }));
     const attempted = dispatcher.waitForAttempt(other.id, 2000);
     dispatcher.start();
     await attempted;
@@ -244,30 +244,30 @@ describe('a text queued before the opt-out', () => {
   });
 
   it('is never claimed for sending once the number opted out, even before it is cancelled', async () => {
-    const { db, messages, queue } = outbox();
-    const message = queue('r1');
+    const { db, messages, queue } = await outbox();
+    const message = await queue('r1');
     // As if the opt-out landed between the dispatcher's cancelling and its claiming.
     db.prepare("INSERT INTO opt_out_events (id, phone, opted_out, source, keyword, at) VALUES (1, ?, 1, 'keyword', 'STOP', ?)").run(hannahPhone, new Date().toISOString());
     db.prepare('INSERT INTO opted_out_phones (phone, event_id) VALUES (?, 1)').run(hannahPhone);
-    expect(messages.claimDue(10, { owner: 'this-process', leaseMs: 30_000 })).toEqual([]);
-    expect(messages.cancelOptedOut()).toBe(1);
-    expect(messages.findById(message.id)!.state).toBe('cancelled');
+    expect(await messages.claimDue(10, { owner: 'this-process', leaseMs: 30_000 })).toEqual([]);
+    expect(await messages.cancelOptedOut()).toBe(1);
+    expect((await messages.findById(message.id))!.state).toBe('cancelled');
   });
 
   it('is not sent again when a retry comes due after the opt-out: the dispatcher cancels it', async () => {
-    const { messages, optOuts, sender, dispatcher, queue } = outbox();
+    const { messages, optOuts, sender, dispatcher, queue } = await outbox();
     let answer: (outcome: SendOutcome) => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = resolve; });
-    const message = queue('r1');
+    const message = await queue('r1');
     dispatcher.start();
     await expect.poll(() => sender.sent.length).toBe(1);
 
     // The opt-out arrives while MessageBird is slow; it answers "try later".
-    optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
+    await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
     sender.next = async () => ({ kind: 'accepted', providerMessageId: 'mb-late' });
     answer({ kind: 'try-later', statusCode: 429, code: undefined, reasons: ['Too many requests'] });
 
-    await expect.poll(() => messages.findById(message.id)!.state, { timeout: 3000, interval: 10 }).toBe('cancelled');
+    await expect.poll(async () => (await messages.findById(message.id))!.state, { timeout: 3000, interval: 10 }).toBe('cancelled');
     expect(sender.sent).toHaveLength(1);
   });
 });
@@ -289,8 +289,8 @@ describe('opting out by hand, from the order page', () => {
     expect(sender.sent).toEqual([]);
 
     await agent.post(`/orders/${hannah}/opt-in`).expect(303);
-    expect(optOuts.current(hannahPhone)).toBeUndefined();
-    expect(optOuts.history(hannahPhone).map((event) => [event.optedOut, event.source, event.staffUsername])).toEqual([[false, 'staff', 'waiter'], [true, 'staff', 'waiter']]);
+    expect(await optOuts.current(hannahPhone)).toBeUndefined();
+    expect((await optOuts.history(hannahPhone)).map((event) => [event.optedOut, event.source, event.staffUsername])).toEqual([[false, 'staff', 'waiter'], [true, 'staff', 'waiter']]);
     const after = (await agent.get(`/orders/${hannah}`).expect(200)).text;
     expect(after).toContain('can be texted again');
     expect(after).toMatch(/Opted back in<\/td><td>By waiter/);
@@ -305,7 +305,7 @@ describe('opting out by hand, from the order page', () => {
     await agent.post(`/orders/${hannah}/opt-out`).expect(303);
     await agent.post(`/orders/${hannah}/opt-out`).expect(303);
     expect((await agent.get(`/orders/${hannah}`)).text).toContain('was already opted out; nothing changed.');
-    expect(optOuts.history(hannahPhone)).toHaveLength(1);
+    expect(await optOuts.history(hannahPhone)).toHaveLength(1);
   });
 
   it('refuses a form without the CSRF token, and a signed-out request', async () => {
@@ -315,7 +315,7 @@ describe('opting out by hand, from the order page', () => {
     const stranger = anonymous();
     await stranger.refreshToken('/login');
     await stranger.post(`/orders/${hannah}/opt-out`).expect(303).expect('location', /^\/login/);
-    expect(optedOut()).toBe(false);
+    expect(await optedOut()).toBe(false);
   });
 
   it('answers 404 for an unknown order', async () => {
@@ -347,13 +347,13 @@ describe('the board', () => {
 
 describe('open boards', () => {
   it('learn of an opt-out and an opt-in on the customer\'s active orders, not on delivered ones', async () => {
-    const { db, orders, optOuts } = await setup();
+    const { database: { sqlite: db }, orders, optOuts } = await setup();
     const delivered = orderIdFor('delivered');
-    orders.insert(makeOrder({ id: delivered, phone: hannahPhone, status: 'delivered' }));
+    await orders.insert(makeOrder({ id: delivered, phone: hannahPhone, status: 'delivered' }));
     const events = () => db.prepare("SELECT order_id FROM board_events WHERE kind = 'order-changed' AND id > ? ORDER BY id").pluck();
     const before = db.prepare('SELECT max(id) FROM board_events').pluck().get() as number;
-    optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
-    optOuts.optIn(hannahPhone, { source: 'keyword', keyword: 'START' });
+    await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
+    await optOuts.optIn(hannahPhone, { source: 'keyword', keyword: 'START' });
     expect(events().all(before)).toEqual([hannah, hannah]);
   });
 });
@@ -362,7 +362,7 @@ describe('sender names and +1 numbers', () => {
   it('warns on Notify when a US or Canadian number would get an alphanumeric sender', async () => {
     const { signIn, orders, sender } = await setup({ MESSAGEBIRD_ORIGINATOR: 'OmNomNom' });
     const american = orderIdFor('american');
-    orders.insert(makeOrder({ id: american, phone: '+14127267380', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: american, phone: '+14127267380', status: 'confirmed' }));
     const agent = await signIn();
     await agent.post(`/orders/${american}/notify`).send(shows('confirmed')).expect(303);
     expect(sender.sent).toHaveLength(1);
@@ -372,7 +372,7 @@ describe('sender names and +1 numbers', () => {
   it('does not warn for other numbers, or with a phone number as the sender', async () => {
     const { signIn, orders } = await setup({ MESSAGEBIRD_ORIGINATOR: '+3197010260000' });
     const american = orderIdFor('american');
-    orders.insert(makeOrder({ id: american, phone: '+14127267380', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: american, phone: '+14127267380', status: 'confirmed' }));
     const agent = await signIn();
     await agent.post(`/orders/${american}/notify`).send(shows('confirmed')).expect(303);
     expect((await agent.get('/')).text).not.toContain('US or Canadian');

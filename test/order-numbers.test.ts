@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate, openSqliteConnection } from '../src/db/sqlite.ts';
+import { migrate, openSqlite } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
@@ -30,7 +30,7 @@ const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizz
 describe('orders with an externalId', () => {
   it('are made once when several processes send the same externalIds at the same time', async () => {
     const path = databasePath();
-    openSqliteConnection(path).close();
+    await openSqlite(path).close();
 
     const results = await runProcesses(path, 4, 40, 'shop');
 
@@ -38,46 +38,46 @@ describe('orders with an externalId', () => {
     const outcomes = results.flatMap((result) => result.outcomes);
     expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(40);
     expect(outcomes.filter((outcome) => outcome === 'same')).toHaveLength(120);
-    const db = openSqliteConnection(path);
-    expect(db.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(40);
-    db.close();
+    const database = openSqlite(path);
+    expect(await database.value('SELECT count(*) FROM orders')).toBe(40);
+    await database.close();
   });
 });
 
 describe('order numbers', () => {
-  it('start again at #1 at midnight in the kitchen\'s TIME_ZONE, not the server\'s or UTC\'s', () => {
-    const db = openSqliteConnection(':memory:');
+  it('start again at #1 at midnight in the kitchen\'s TIME_ZONE, not the server\'s or UTC\'s', async () => {
+    const db = openSqlite(':memory:');
     let now = new Date('2026-11-23T10:50:00Z'); // 23:50 in Auckland
     const orders = createOrderRepository(db, { timeZone: 'Pacific/Auckland', now: () => now });
-    const late = orders.create(newOrder).order;
+    const late = (await orders.create(newOrder)).order;
     now = new Date('2026-11-23T11:05:00Z'); // 00:05 the next day in Auckland
-    const early = orders.create(newOrder).order;
+    const early = (await orders.create(newOrder)).order;
     // UTC's midnight falls at 13:00 in Auckland: the same kitchen day, so the numbers go on.
     now = new Date('2026-11-23T23:50:00Z');
-    const beforeUtcMidnight = orders.create(newOrder).order;
+    const beforeUtcMidnight = (await orders.create(newOrder)).order;
     now = new Date('2026-11-24T00:10:00Z');
-    const afterUtcMidnight = orders.create(newOrder).order;
+    const afterUtcMidnight = (await orders.create(newOrder)).order;
     expect([late.number, early.number, beforeUtcMidnight.number, afterUtcMidnight.number]).toEqual([1, 1, 2, 3]);
   });
 
-  it('are given to the orders inserted by the seed as well', () => {
-    const db = openSqliteConnection(':memory:');
+  it('are given to the orders inserted by the seed as well', async () => {
+    const db = openSqlite(':memory:');
     const orders = createOrderRepository(db);
-    orders.insertIfEmpty([makeOrder({ id: orderIdFor('a') }), makeOrder({ id: orderIdFor('b') })]);
-    expect(orders.list().map((order) => order.number)).toEqual([1, 2]);
+    await orders.insertIfEmpty([makeOrder({ id: orderIdFor('a') }), makeOrder({ id: orderIdFor('b') })]);
+    expect((await orders.list()).map((order) => order.number)).toEqual([1, 2]);
   });
 
   it('stay unique and gap-free when several processes create orders at the same time', async () => {
     const path = databasePath();
-    openSqliteConnection(path).close(); // migrated once, before the processes race for it
+    await openSqlite(path).close(); // migrated once, before the processes race for it
 
     const results = await runProcesses(path, 4, 40);
 
     expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
-    const db = openSqliteConnection(path);
-    const numbers = (db.prepare('SELECT number FROM orders ORDER BY number').pluck().all() as number[]);
+    const database = openSqlite(path);
+    const numbers = (await database.all<{ number: number }>('SELECT number FROM orders ORDER BY number')).map((row) => row.number);
     expect(numbers).toEqual(Array.from({ length: 160 }, (_, index) => index + 1));
-    db.close();
+    await database.close();
   });
 
   it('are given by the migration to orders stored before numbers existed, per day, oldest first', () => {
@@ -100,11 +100,12 @@ describe('order numbers', () => {
     ]);
   });
 
-  it('cannot repeat within a day, whoever writes to the table', () => {
-    const db = openSqliteConnection(':memory:');
-    const orders = createOrderRepository(db);
-    orders.create(newOrder);
-    orders.create(newOrder);
+  it('cannot repeat within a day, whoever writes to the table', async () => {
+    const database = openSqlite(':memory:');
+    const db = database.sqlite;
+    const orders = createOrderRepository(database);
+    await orders.create(newOrder);
+    await orders.create(newOrder);
     expect(() => db.prepare('UPDATE orders SET number = 1').run()).toThrow(/UNIQUE constraint failed: orders.day, orders.number/);
   });
 });

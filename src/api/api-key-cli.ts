@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import { loadConfigOrExit } from '../config.ts';
-import { openSqliteConnection } from '../db/sqlite.ts';
+import { openDatabase } from '../db/database.ts';
 import { apiKeyNamePattern, apiKeyNameRule, createApiKeyRepository } from './api-key-repository.ts';
 
 const usage = `Usage:
@@ -13,33 +13,33 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function main(args: string[]) {
+async function main(args: string[]) {
   const [command, name, ...rest] = args;
   const config = loadConfigOrExit(process.env);
   if (command === 'list' ? args.length > 1 : !name || rest.length > 0 || (command !== 'create' && command !== 'revoke')) fail(usage);
 
-  const db = openSqliteConnection(config.databasePath);
+  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.databasePath }, { poolSize: 1 });
   const apiKeys = createApiKeyRepository(db);
   try {
     if (command === 'list') {
-      for (const key of apiKeys.list()) {
+      for (const key of await apiKeys.list()) {
         console.log([key.name, `${key.prefix}…`, key.revokedAt ? `revoked ${key.revokedAt}` : 'active', `last used ${key.lastUsedAt ?? 'never'}`].join('\t'));
       }
       return;
     }
     if (!apiKeyNamePattern.test(name!)) fail(`The name ${apiKeyNameRule}.`);
     if (command === 'create') {
-      const created = apiKeys.create({ name: name!, createdBy: null });
+      const created = await apiKeys.create({ name: name!, createdBy: null });
       if (!created) fail(`An active key is already named ${name}; revoke it first or choose another name.`);
       console.log(`Created API key ${created.apiKey.name}. It is shown only this once; give it to the shop now:\n${created.key}`);
     } else {
-      const key = apiKeys.findActiveByName(name!);
-      if (!key || !apiKeys.revoke(key.id)) fail(`There is no active key named ${name}.`);
+      const key = await apiKeys.findActiveByName(name!);
+      if (!key || !(await apiKeys.revoke(key.id))) fail(`There is no active key named ${name}.`);
       console.log(`Revoked API key ${key.name} (${key.prefix}…); requests with it are refused from now on.`);
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -25,34 +25,34 @@ export function createApiKeysRouter(deps: { apiKeys: ApiKeyRepository }): Router
     next();
   });
 
-  router.param('apiKeyId', (_req, res, next, value: string) => {
-    const apiKey = /^\d{1,12}$/.test(value) ? apiKeys.findById(Number(value)) : undefined;
+  router.param('apiKeyId', async (_req, res, next, value: string) => {
+    const apiKey = /^\d{1,12}$/.test(value) ? await apiKeys.findById(Number(value)) : undefined;
     if (!apiKey) throw createError(404, 'There is no API key with that id.');
     res.locals.apiKey = apiKey;
     next();
   });
 
-  const renderPage = (res: Response, form: { name?: string; error?: string; created?: { name: string; key: string } } = {}) =>
-    res.render('api-keys', { title: 'API keys', apiKeys: apiKeys.list(), form });
+  const renderPage = async (res: Response, form: { name?: string; error?: string; created?: { name: string; key: string } } = {}) =>
+    res.render('api-keys', { title: 'API keys', apiKeys: await apiKeys.list(), form });
 
   router.get('/api-keys', (_req, res) => renderPage(res));
 
-  router.post('/api-keys', (req, res) => {
+  router.post('/api-keys', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typed = typeof body.name === 'string' ? body.name.slice(0, 100) : '';
     const parsed = newKeyForm.safeParse(body);
     if (!parsed.success) return renderPage(res.status(400), { name: typed, error: parsed.error.issues[0]!.message });
-    const created = apiKeys.create({ name: parsed.data.name, createdBy: res.locals.currentStaff!.id });
+    const created = await apiKeys.create({ name: parsed.data.name, createdBy: res.locals.currentStaff!.id });
     if (!created) return renderPage(res.status(409), { name: typed, error: `An active key is already named ${parsed.data.name}; revoke it first or choose another name.` });
     req.log.info({ by: res.locals.currentStaff!.id, apiKeyName: created.apiKey.name, apiKeyPrefix: created.apiKey.prefix }, 'API key created');
     // The key is shown in this answer only: it is not stored, so no redirect could show it again.
     res.set('Cache-Control', 'no-store');
-    renderPage(res.status(201), { created: { name: created.apiKey.name, key: created.key } });
+    await renderPage(res.status(201), { created: { name: created.apiKey.name, key: created.key } });
   });
 
-  router.post('/api-keys/:apiKeyId/revoke', (req, res) => {
+  router.post('/api-keys/:apiKeyId/revoke', async (req, res) => {
     const apiKey = res.locals.apiKey!;
-    if (apiKeys.revoke(apiKey.id)) {
+    if (await apiKeys.revoke(apiKey.id)) {
       req.log.info({ by: res.locals.currentStaff!.id, apiKeyName: apiKey.name, apiKeyPrefix: apiKey.prefix }, 'API key revoked');
       setFlash(req, { kind: 'success', message: `API key ${apiKey.name} is revoked; requests with it are refused from now on.` });
     } else {

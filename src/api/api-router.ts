@@ -51,11 +51,11 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json(openApiDocument);
   });
 
-  router.use((req, res, next) => {
+  router.use(async (req, res, next) => {
     const match = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
     res.set('WWW-Authenticate', 'Bearer realm="Order Desk"');
     if (!match) return sendProblem(req, res, 401, 'Send an API key in the Authorization header: "Authorization: Bearer od_live_…". Admins make keys on the API keys page.');
-    const apiKey = apiKeys.authenticate(match[1]!);
+    const apiKey = await apiKeys.authenticate(match[1]!);
     if (!apiKey) {
       req.log.warn({ apiKeyPrefix: visiblePrefix(match[1]!) }, 'API request with an unknown or revoked key');
       return sendProblem(req, res, 401, 'This API key is unknown or has been revoked.');
@@ -81,24 +81,24 @@ export function createApiRouter(deps: ApiDeps): Router {
   // Not strict: a bare string or number is valid JSON, and is refused by the schema with a pointer.
   router.use(express.json({ limit: bodyLimit, strict: false }));
 
-  router.param('orderId', (req: Request, res: Response, next: NextFunction, orderId: string) => {
-    const order = orderIdPattern.test(orderId) ? orders.findById(orderId) : undefined;
+  router.param('orderId', async (req: Request, res: Response, next: NextFunction, orderId: string) => {
+    const order = orderIdPattern.test(orderId) ? await orders.findById(orderId) : undefined;
     if (!order) return sendProblem(req, res, 404, 'There is no order with that id.');
     res.locals.apiOrder = order;
     next();
   });
 
-  const sendOrder = (res: Response, status: number, order: Order) => {
-    res.status(status).location(`/api/orders/${order.id}`).json(toApiOrder(order, orders.history(order.id), messages.forOrder(order.id)));
+  const sendOrder = async (res: Response, status: number, order: Order) => {
+    res.status(status).location(`/api/orders/${order.id}`).json(toApiOrder(order, await orders.history(order.id), await messages.forOrder(order.id)));
   };
 
-  router.post('/orders', (req, res) => {
+  router.post('/orders', async (req, res) => {
     const parsed = bodySchema.safeParse(req.body);
     if (!parsed.success) {
       return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
     }
     const { customer, ...rest } = parsed.data;
-    const result = orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
+    const result = await orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
     if (result.outcome === 'created') {
       req.log.info({ orderId: result.order.id, number: result.order.number, externalId: result.order.externalId }, 'order received through the API');
       return sendOrder(res, 201, result.order);
@@ -108,8 +108,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     sendProblem(req, res, 409, `An order with externalId "${result.order.externalId}" already exists with different contents. Send a new externalId for a new order.`);
   });
 
-  router.get('/orders/:orderId', (_req, res) => {
-    sendOrder(res, 200, res.locals.apiOrder!);
+  router.get('/orders/:orderId', async (_req, res) => {
+    await sendOrder(res, 200, res.locals.apiOrder!);
   });
 
   router.use((req, res) => sendProblem(req, res, 404, `There is no ${req.method} ${req.originalUrl.split('?')[0]} in this API; see /api/openapi.json.`));

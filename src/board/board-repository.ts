@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { orderColumns } from '../orders/order-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
@@ -13,12 +13,12 @@ export type DonePage = { orders: DoneOrder[]; next: DoneCursor | undefined };
 
 export const donePageSize = 50;
 
-// A search matches a part of the customer's name, a run of the phone number's digits (so the
-// national "06 1234 5678" finds "+31612345678"), the order's number of the day ("#17" or "17"),
-// or the start of the order id.
-const matches = `(@search IS NULL
-  OR customer_name LIKE @nameLike ESCAPE '\\'
-  OR (@digits IS NOT NULL AND phone LIKE @digits ESCAPE '\\')
+// A search matches a part of the customer's name (in any case), a run of the phone number's digits
+// (so the national "06 1234 5678" finds "+31612345678"), the order's number of the day ("#17" or
+// "17"), or the start of the order id. The casts give PostgreSQL the parameters' types.
+const matches = (like: string) => `(CAST(@search AS TEXT) IS NULL
+  OR customer_name ${like} @nameLike ESCAPE '\\'
+  OR (CAST(@digits AS TEXT) IS NOT NULL AND phone LIKE @digits ESCAPE '\\')
   OR number = @number
   OR id LIKE @idPrefix ESCAPE '\\')`;
 
@@ -46,54 +46,58 @@ export type BoardRepository = ReturnType<typeof createBoardRepository>;
  * The board's and the Done view's reads. Each one runs on an index (orders_active, orders_done, the
  * primary key): the board's cost follows the active orders, the Done view's the day it shows.
  */
-export function createBoardRepository(db: Db) {
-  const statements = {
-    active: db.prepare(`SELECT ${orderColumns} FROM orders INDEXED BY orders_active
-      WHERE status <> 'delivered' AND ${matches} ORDER BY created_at, rowid`),
-    recentlyDone: db.prepare(`SELECT ${orderColumns} FROM orders INDEXED BY orders_done
-      WHERE status = 'delivered' AND updated_at >= @since AND ${matches} ORDER BY updated_at, rowid`),
-    activeCounts: db.prepare(`SELECT status, count(*) AS count FROM orders WHERE status <> 'delivered' GROUP BY status`),
-    doneCount: db.prepare(`SELECT count(*) FROM orders WHERE status = 'delivered' AND updated_at >= @from AND updated_at < @to`).pluck(),
-    done: db.prepare(`SELECT ${orderColumns}, rowid AS position FROM orders INDEXED BY orders_done
+export function createBoardRepository(db: Database) {
+  // SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does. SQLite is told which
+  // index to use (its planner, without statistics, may pick another); PostgreSQL plans by its own.
+  const search = matches(db.pick({ sqlite: 'LIKE', postgres: 'ILIKE' }));
+  const indexedBy = (index: string) => db.pick({ sqlite: `INDEXED BY ${index}`, postgres: '' });
+  const sql = {
+    active: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_active')}
+      WHERE status <> 'delivered' AND ${search} ORDER BY created_at, rowid`,
+    recentlyDone: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_done')}
+      WHERE status = 'delivered' AND updated_at >= @since AND ${search} ORDER BY updated_at, rowid`,
+    activeCounts: `SELECT status, count(*) AS "count" FROM orders WHERE status <> 'delivered' GROUP BY status`,
+    doneCount: `SELECT count(*) FROM orders WHERE status = 'delivered' AND updated_at >= @from AND updated_at < @to`,
+    done: `SELECT ${orderColumns}, rowid AS "position" FROM orders ${indexedBy('orders_done')}
       WHERE status = 'delivered' AND updated_at >= @from AND updated_at < @to AND updated_at <= @beforeAt
-        AND (updated_at, rowid) < (@beforeAt, @beforePosition) AND ${matches}
-      ORDER BY updated_at DESC, rowid DESC LIMIT @limit`),
-    byId: db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`),
+        AND (updated_at, rowid) < (@beforeAt, @beforePosition) AND ${search}
+      ORDER BY updated_at DESC, rowid DESC LIMIT @limit`,
+    byId: `SELECT ${orderColumns} FROM orders WHERE id = ?`,
   };
 
   return {
     /** Orders not yet delivered, oldest first, and those delivered since `doneSince`. */
-    board(options: { doneSince: Date; search?: string }): { active: Order[]; recentlyDone: Order[] } {
+    async board(options: { doneSince: Date; search?: string }): Promise<{ active: Order[]; recentlyDone: Order[] }> {
       const search = searchParameters(options.search);
       return {
-        active: statements.active.all(search) as Order[],
-        recentlyDone: statements.recentlyDone.all({ ...search, since: options.doneSince.toISOString() }) as Order[],
+        active: await db.all<Order>(sql.active, search),
+        recentlyDone: await db.all<Order>(sql.recentlyDone, { ...search, since: options.doneSince.toISOString() }),
       };
     },
 
     /** How many orders are in each status; delivered counts those delivered in [from, to). */
-    counts(day: { from: Date; to: Date }): Record<OrderStatus, number> {
+    async counts(day: { from: Date; to: Date }): Promise<Record<OrderStatus, number>> {
       const counts = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Record<OrderStatus, number>;
-      for (const row of statements.activeCounts.all() as Array<{ status: OrderStatus; count: number }>) counts[row.status] = row.count;
-      counts.delivered = statements.doneCount.get({ from: day.from.toISOString(), to: day.to.toISOString() }) as number;
+      for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.activeCounts)) counts[row.status] = row.count;
+      counts.delivered = (await db.value<number>(sql.doneCount, { from: day.from.toISOString(), to: day.to.toISOString() }))!;
       return counts;
     },
 
     /** Orders delivered in [from, to), newest first, a page at a time after `cursor`. */
-    done(options: { from: Date; to: Date; search?: string; cursor?: DoneCursor }): DonePage {
-      const rows = statements.done.all({
+    async done(options: { from: Date; to: Date; search?: string; cursor?: DoneCursor }): Promise<DonePage> {
+      const rows = await db.all<DoneOrder>(sql.done, {
         ...searchParameters(options.search),
         from: options.from.toISOString(),
         to: options.to.toISOString(),
         beforeAt: options.cursor?.at ?? options.to.toISOString(),
         beforePosition: options.cursor?.position ?? Number.MAX_SAFE_INTEGER,
         limit: donePageSize + 1,
-      }) as DoneOrder[];
+      });
       const orders = rows.slice(0, donePageSize);
       const last = orders.at(-1);
       return { orders, next: rows.length > donePageSize && last ? { at: last.updatedAt, position: last.position } : undefined };
     },
 
-    findById: (id: string) => statements.byId.get(id) as Order | undefined,
+    findById: (id: string) => db.get<Order>(sql.byId, [id]),
   };
 }

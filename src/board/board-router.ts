@@ -40,13 +40,13 @@ type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<Or
  * app's settings only — never from a request's locals — with a marker where a form's CSRF token
  * goes; each response splices in its own session's token.
  */
-export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => ReadonlySet<OrderStatus>; now?: () => Date }) {
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => Promise<ReadonlySet<OrderStatus>>; now?: () => Date }) {
   const { board, messages, live, settings, days, textDefaults } = deps;
   const now = deps.now ?? (() => new Date());
   // Random per process, so no text typed into an order can pose as the marker.
   const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
-  let cached: { key: string; board: RenderedBoard } | undefined;
-  const liveUpdates = new Map<string, string>();
+  let cached: { key: string; board: Promise<RenderedBoard> } | undefined;
+  const liveUpdates = new Map<string, Promise<string>>();
 
   /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
@@ -60,11 +60,12 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     return renderNow(app, 'partials/order-row', { order, message, now: at.getTime(), choices, textDefaults: defaults, csrfToken: () => csrfMarker });
   }
 
-  function renderBoard(app: Application, at: Date, defaults: ReadonlySet<OrderStatus>, searchText?: string, choices?: ReadonlyMap<string, RowChoice>): RenderedBoard {
-    const { active, recentlyDone } = board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
-    const latestMessages = messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
+  async function renderBoard(app: Application, at: Date, defaults: ReadonlySet<OrderStatus>, searchText?: string, choices?: ReadonlyMap<string, RowChoice>): Promise<RenderedBoard> {
+    const { active, recentlyDone } = await board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+    const latestMessages = await messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
+    const counts = await board.counts(days.of(at));
     const rows = (orders: Order[]) => orders.map((order) => `${renderRow(app, order, latestMessages.get(order.id), at, defaults, choices)}\n`).join('');
-    return { active, recentlyDone, counts: board.counts(days.of(at)), rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
+    return { active, recentlyDone, counts, rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
   }
 
   /** The session's own token in place of every marker. */
@@ -83,18 +84,25 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
      * Renders the board, optionally narrowed by a search; `choices` keeps what a row's form had but
      * did not save, so a refused form loses nothing. A search or unsaved choices render afresh.
      */
-    render(res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) {
+    async render(res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>): Promise<void> {
       const at = now();
       // Read before the rows, so a change between the two is sent again rather than missed.
-      const lastEventId = live.newestEventId();
-      const defaults = textDefaults();
+      const lastEventId = await live.newestEventId();
+      const defaults = await textDefaults();
       let shown: RenderedBoard;
       if (searchText || (choices && choices.size > 0)) {
-        shown = renderBoard(res.app, at, defaults, searchText, choices);
+        shown = await renderBoard(res.app, at, defaults, searchText, choices);
       } else {
         const key = versionKey(lastEventId, at, defaults);
-        if (cached?.key !== key) cached = { key, board: renderBoard(res.app, at, defaults) };
-        shown = cached.board;
+        // The promise is cached, so requests arriving while the board renders share that rendering.
+        if (cached?.key !== key) {
+          const rendering = { key, board: renderBoard(res.app, at, defaults) };
+          cached = rendering;
+          rendering.board.catch(() => {
+            if (cached === rendering) cached = undefined;
+          });
+        }
+        shown = await cached.board;
       }
       res.render('board', {
         title: 'Orders',
@@ -118,23 +126,28 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
      * counts — as one text, written once for all of them per batch and minute; each stream splices
      * in its session's token (withToken).
      */
-    liveUpdate(app: Application, events: BoardEvent[], at: Date): string {
-      const defaults = textDefaults();
+    async liveUpdate(app: Application, events: BoardEvent[], at: Date): Promise<string> {
+      const defaults = await textDefaults();
       const key = `${events[0]!.id}-${events.at(-1)!.id}:${versionKey(live.lastSeenEventId(), at, defaults)}`;
       let text = liveUpdates.get(key);
       if (text === undefined) {
-        text = '';
-        for (const news of coalesce(events)) {
-          const order = board.findById(news.orderId);
-          const place = order ? placeOf(order, at) : 'gone';
-          const html = order && place !== 'gone' ? renderRow(app, order, messages.latestFor([order.id]).get(order.id), at, defaults) : '';
-          text += `id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`;
-        }
-        const counts = renderNow(app, 'partials/board-counts', { counts: board.counts(days.of(at)) });
-        text += `event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`;
-        // Only the newest few are asked for again: every stream gets the same batches.
+        const writing = (async () => {
+          let written = '';
+          for (const news of coalesce(events)) {
+            const order = await board.findById(news.orderId);
+            const place = order ? placeOf(order, at) : 'gone';
+            const html = order && place !== 'gone' ? renderRow(app, order, (await messages.latestFor([order.id])).get(order.id), at, defaults) : '';
+            written += `id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`;
+          }
+          const counts = renderNow(app, 'partials/board-counts', { counts: await board.counts(days.of(at)) });
+          return `${written}event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`;
+        })();
+        text = writing;
+        // Only the newest few are asked for again: every stream gets the same batches (the
+        // promise is kept, so streams asking at the same moment share one rendering).
         if (liveUpdates.size >= 64) liveUpdates.delete(liveUpdates.keys().next().value!);
-        liveUpdates.set(key, text);
+        liveUpdates.set(key, writing);
+        writing.catch(() => liveUpdates.delete(key));
       }
       return text;
     },
@@ -158,17 +171,17 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
   const heartbeatMs = deps.heartbeatMs ?? 20_000;
   const router = Router();
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const query = boardQuery.safeParse(req.query);
     if (!query.success) {
       res.status(400);
       res.locals.flash = { kind: 'error', message: `${query.error.issues[0]!.message}.` };
       return view.render(res);
     }
-    view.render(res, query.data.q || undefined);
+    await view.render(res, query.data.q || undefined);
   });
 
-  router.get('/done', (req, res) => {
+  router.get('/done', async (req, res) => {
     const at = view.now();
     const query = doneQuery.safeParse(req.query);
     const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : view.days.dayOf(at) };
@@ -182,7 +195,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     if (!day) return res.status(400).render('done', { ...empty, dayError: 'Choose a day as year-month-day, e.g. 2026-11-23.' });
 
     const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
-    const page = board.done({ ...day, search: query.data.q || undefined, cursor });
+    const page = await board.done({ ...day, search: query.data.q || undefined, cursor });
     const link = (before?: DoneCursor) => `/done?${new URLSearchParams({
       day: view.days.dayOf(day.from),
       ...(query.data.q ? { q: query.data.q } : {}),
@@ -193,18 +206,18 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       search: query.data.q ?? '',
       day: view.days.dayOf(day.from),
       orders: page.orders,
-      latestMessages: messages.latestFor(page.orders.map((order) => order.id)),
+      latestMessages: await messages.latestFor(page.orders.map((order) => order.id)),
       cursor,
       nextPage: page.next ? link(page.next) : undefined,
       firstPage: link(),
-      textDefaults: view.textDefaults(),
+      textDefaults: await view.textDefaults(),
       now: at.getTime(),
     });
   });
 
   // Server-Sent Events: the board's rows as they change, rendered by the same partial as the page.
   // https://html.spec.whatwg.org/multipage/server-sent-events.html
-  router.get('/events', keepIdleTimer, (req, res) => {
+  router.get('/events', keepIdleTimer, async (req, res) => {
     const { staffId, signedInAt } = req.session;
     const resumeFrom = eventIdFrom(req);
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
@@ -215,8 +228,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       sending = sending.then(() => send(events)).catch((error: unknown) => req.log.warn({ err: error }, 'could not send a board update'));
     };
 
-    const send = (events: BoardEvent[]) => {
-      write(view.withToken(view.liveUpdate(req.app, events, view.now()), res));
+    const send = async (events: BoardEvent[]) => {
+      write(view.withToken(await view.liveUpdate(req.app, events, view.now()), res));
     };
     const write = (text: string) => {
       if (!res.writableEnded && !res.destroyed) res.write(text);
@@ -228,17 +241,27 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       sentUpTo = fresh.at(-1)!.id;
       push(fresh);
     });
+    // Until this is known, batches from the hub are sent as they come (a row sent twice is the
+    // same row); afterwards only what is newer.
+    let closed = false;
+    req.on('close', () => {
+      closed = true;
+    });
     if (resumeFrom === undefined) {
-      sentUpTo = live.newestEventId();
+      sentUpTo = Math.max(sentUpTo, await live.newestEventId());
     } else {
-      const missed = live.replay(resumeFrom);
+      const missed = await live.replay(resumeFrom);
       if (missed) {
-        sentUpTo = missed.at(-1)?.id ?? resumeFrom;
+        sentUpTo = Math.max(sentUpTo, missed.at(-1)?.id ?? resumeFrom);
         if (missed.length > 0) push(missed);
       } else {
-        sentUpTo = live.newestEventId();
+        sentUpTo = Math.max(sentUpTo, await live.newestEventId());
         write('event: reload\ndata: {}\n\n');
       }
+    }
+    if (closed) {
+      unsubscribe();
+      return;
     }
     // Only now does the board learn the stream is open: a change written (by any process) after it
     // hears so is after the point fixed above, so it is sent, never skipped.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 
 export type BoardEvent = { id: number; kind: 'order-created' | 'order-changed' | 'message-changed'; orderId: string };
 
@@ -34,51 +34,59 @@ export type LiveBoard = ReturnType<typeof createLiveBoard>;
  * last one it saw, a few times a second, and hands them to every stream. With nobody connected it
  * does nothing.
  */
-export function createLiveBoard(db: Db, options: LiveBoardOptions = {}) {
+export function createLiveBoard(db: Database, options: LiveBoardOptions = {}) {
   // 20 times a second: a change reaches every board well within 100 ms, and a look at the newest
   // events by their primary key costs microseconds.
   const pollMs = options.pollMs ?? 50;
   const keepEvents = options.keepEvents ?? 10_000;
   const maxReplay = options.maxReplay ?? 500;
-  const statements = {
-    after: db.prepare('SELECT id, kind, order_id AS orderId FROM board_events WHERE id > ? ORDER BY id LIMIT ?'),
-    newest: db.prepare('SELECT coalesce(max(id), 0) FROM board_events').pluck(),
-    oldest: db.prepare('SELECT min(id) FROM board_events').pluck(),
-    prune: db.prepare('DELETE FROM board_events WHERE id <= ?'),
+  const sql = {
+    after: 'SELECT id, kind, order_id AS "orderId" FROM board_events WHERE id > ? ORDER BY id LIMIT ?',
+    newest: 'SELECT coalesce(max(id), 0) FROM board_events',
+    oldest: 'SELECT min(id) FROM board_events',
+    prune: 'DELETE FROM board_events WHERE id <= ?',
   };
+  const newest = async () => (await db.value<number>(sql.newest))!;
   const listeners = new Set<(events: BoardEvent[]) => void>();
   const closers = new Set<() => void>();
   let last = 0;
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = 0;
+  // Where the first subscriber starts: read once, before the first look for events.
+  let starting: Promise<void> | undefined;
 
-  function poll() {
+  async function poll() {
+    await starting;
     let events: BoardEvent[];
     do {
-      events = statements.after.all(last, 1000) as BoardEvent[];
+      events = await db.all<BoardEvent>(sql.after, [last, 1000]);
       if (events.length === 0) break;
       last = events.at(-1)!.id;
       for (const listener of listeners) listener(events);
     } while (events.length === 1000);
     if (Date.now() - lastPrune > 60_000) {
       lastPrune = Date.now();
-      statements.prune.run(last - keepEvents);
+      await db.run(sql.prune, [last - keepEvents]);
     }
   }
 
+  // One look at a time: a tick that comes while the last one still waits for the database is skipped.
+  let polling = false;
   function tick() {
-    try {
-      poll();
-    } catch (error) {
+    if (polling) return;
+    polling = true;
+    poll().catch((error: unknown) => {
       // A busy database: the next tick tries again; the events stay in the table.
       options.logger?.warn({ err: error }, 'could not read board events');
-    }
+    }).finally(() => {
+      polling = false;
+    });
   }
 
   let waking = false;
 
   return {
-    newestEventId: () => statements.newest.get() as number,
+    newestEventId: newest,
 
     /** The newest event this hub has handed out (no query): what its listeners have seen. */
     lastSeenEventId: () => last,
@@ -100,20 +108,24 @@ export function createLiveBoard(db: Db, options: LiveBoardOptions = {}) {
      * The events after `eventId`, for a board that reconnects; undefined when some were pruned or
      * there are too many, and the board should load the page afresh.
      */
-    replay(eventId: number): BoardEvent[] | undefined {
-      const newest = statements.newest.get() as number;
-      if (eventId > newest) return undefined;
-      if (eventId === newest) return [];
-      const oldest = statements.oldest.get() as number | null;
+    async replay(eventId: number): Promise<BoardEvent[] | undefined> {
+      const newestId = await newest();
+      if (eventId > newestId) return undefined;
+      if (eventId === newestId) return [];
+      const oldest = (await db.value<number | null>(sql.oldest)) ?? null;
       if (oldest === null || oldest > eventId + 1) return undefined;
-      const events = statements.after.all(eventId, maxReplay + 1) as BoardEvent[];
+      const events = await db.all<BoardEvent>(sql.after, [eventId, maxReplay + 1]);
       return events.length > maxReplay ? undefined : events;
     },
 
     /** Calls `listener` with each batch of new events until the returned function is called. */
     subscribe(listener: (events: BoardEvent[]) => void): () => void {
       if (listeners.size === 0) {
-        last = statements.newest.get() as number;
+        starting = newest().then((id) => {
+          last = id;
+        }, (error: unknown) => {
+          options.logger?.warn({ err: error }, 'could not read board events');
+        });
         timer = setInterval(tick, pollMs);
         timer.unref();
       }

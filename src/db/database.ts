@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type BetterSqlite3 from 'better-sqlite3';
 
 /**
  * The one repository contract over two engines: SQLite (better-sqlite3, the default for one
@@ -59,9 +58,6 @@ export type TransactionScope<Tx> = AsyncLocalStorage<{ owner: object; tx: Tx }>;
 export function createTransactionScope<Tx>(): TransactionScope<Tx> {
   return new AsyncLocalStorage();
 }
-
-/** SQLite's own connection: for repositories until they move to the async contract. */
-export type Db = BetterSqlite3.Database;
 
 /** Where a database lives: a SQLite file (or ':memory:'), or a PostgreSQL server. */
 export type DatabaseLocation = { path: string; url?: undefined } | { url: string; path?: undefined };

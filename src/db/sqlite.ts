@@ -169,33 +169,3 @@ export function migrate(connection: BetterSqlite3.Database): string[] {
   }
   return pending;
 }
-
-/** SQLite's own connection to a migrated database: for SQLite-only tools and tests. */
-export function openSqliteConnection(path: string): BetterSqlite3.Database {
-  return openSqlite(path).sqlite;
-}
-
-/**
- * Runs `write` committing without waiting for the disk (synchronous = NORMAL, which in WAL mode
- * keeps the database consistent but may lose the latest such commits in a power cut), then goes
- * back to FULL. For writes whose loss costs nothing but a repeat — a session's flash message or
- * idle timer — so that a status change waits for one disk flush, not two. The next FULL commit
- * flushes these too. https://www.sqlite.org/pragma.html#pragma_synchronous
- */
-export function withoutWaitingForDisk<T>(db: BetterSqlite3.Database, write: () => T): T {
-  let switches = synchronousSwitches.get(db);
-  if (!switches) {
-    // Prepared once per connection: db.pragma() would prepare the statement on every call.
-    switches = { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
-    synchronousSwitches.set(db, switches);
-  }
-  switches.normal.run();
-  try {
-    return write();
-  } finally {
-    switches.full.run();
-  }
-}
-
-const synchronousSwitches = new WeakMap<BetterSqlite3.Database, { normal: BetterSqlite3.Statement; full: BetterSqlite3.Statement }>();
-

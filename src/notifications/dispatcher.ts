@@ -58,10 +58,10 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
    * happened at MessageBird, so it is never turned into a resend. After stop, it gives up; the
    * row's lease then runs out and the next owner looks the message up.
    */
-  async function record(write: () => void, log: Logger): Promise<void> {
+  async function record(write: () => Promise<unknown>, log: Logger): Promise<void> {
     for (let tries = 1; ; tries += 1) {
       try {
-        write();
+        await write();
         return;
       } catch (error) {
         if (!running && tries >= 3) {
@@ -74,9 +74,9 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
     }
   }
 
-  function retryOrFail(message: Message, problem: Problem, delayMs: number): void {
-    if (message.attempts < options.maxAttempts) messages.reschedule(message.id, claim.owner, new Date(Date.now() + delayMs), problem);
-    else messages.markFailed(message.id, claim.owner, problem);
+  async function retryOrFail(message: Message, problem: Problem, delayMs: number): Promise<void> {
+    if (message.attempts < options.maxAttempts) await messages.reschedule(message.id, claim.owner, new Date(Date.now() + delayMs), problem);
+    else await messages.markFailed(message.id, claim.owner, problem);
   }
 
   async function send(message: Message): Promise<void> {
@@ -137,37 +137,60 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
     inFlight.add(task);
   }
 
+  // One look at the outbox at a time; a kick that comes meanwhile asks for one more right after.
+  let pumping: Promise<void> | undefined;
+  let again = false;
+
   function pump(): void {
     if (!running) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
     clearTimeout(timer);
     timer = undefined;
+    pumping = lookAtOutbox().then((wait) => {
+      pumping = undefined;
+      if (!running) return;
+      if (again) {
+        again = false;
+        pump();
+      } else if (wait !== undefined) {
+        timer = setTimeout(pump, wait);
+        timer.unref();
+      }
+    }, (error: unknown) => {
+      pumping = undefined;
+      logger.error({ err: error }, 'unexpected error in the dispatcher');
+    });
+  }
+
+  /** Claims what is due and starts it; returns how long to wait before the next look (undefined: until a send ends). */
+  async function lookAtOutbox(): Promise<number | undefined> {
     let wait = pollMs;
     try {
-      const expired = messages.expireLeases();
+      const expired = await messages.expireLeases();
       if (expired > 0) logger.warn({ expired }, 'found sends whose process stopped; checking them with MessageBird before any resend');
-      const cancelled = messages.cancelOptedOut();
+      const cancelled = await messages.cancelOptedOut();
       if (cancelled > 0) logger.info({ cancelled }, 'cancelled queued messages to customers who opted out');
       // Look-ups first: a message with an unknown outcome is settled before anything is sent again.
-      const checks = messages.claimChecks(Math.max(0, options.concurrency - inFlight.size), claim);
+      const checks = await messages.claimChecks(Math.max(0, options.concurrency - inFlight.size), claim);
       for (const message of checks) track(message, check(message));
-      const due = messages.claimDue(Math.max(0, options.concurrency - inFlight.size), claim);
+      const due = await messages.claimDue(Math.max(0, options.concurrency - inFlight.size), claim);
       for (const message of due) track(message, send(message));
-      if (inFlight.size >= options.concurrency) return;
-      const nextDue = messages.nextDueAt();
+      if (inFlight.size >= options.concurrency) return undefined;
+      const nextDue = await messages.nextDueAt();
       if (nextDue) wait = Math.max(0, Math.min(pollMs, Date.parse(nextDue) - Date.now()));
     } catch (error) {
       logger.error({ err: error }, 'could not read the outbox; trying again shortly');
     }
-    timer = setTimeout(pump, wait);
-    timer.unref();
+    return wait;
   }
 
   function renewLeases(): void {
-    try {
-      messages.renewLeases(claim);
-    } catch (error) {
+    messages.renewLeases(claim).catch((error: unknown) => {
       logger.error({ err: error }, 'could not renew the leases on messages in flight');
-    }
+    });
   }
 
   return {
@@ -202,6 +225,8 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
     async stop(timeoutMs: number): Promise<number> {
       running = false;
       clearTimeout(timer);
+      // A look at the outbox under way finishes first: what it claims is in flight below.
+      await pumping;
       let bound: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...inFlight]),
@@ -210,7 +235,7 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
       clearTimeout(bound);
       clearInterval(renewal);
       try {
-        messages.releaseClaims(claim.owner);
+        await messages.releaseClaims(claim.owner);
       } catch (error) {
         logger.error({ err: error }, 'could not hand over the messages in flight; their leases will run out');
       }

@@ -114,10 +114,10 @@ export function createInboundRouter(deps: {
       }
       const how = { source: 'keyword' as const, keyword: meaning.keyword };
       if (meaning.optOut) {
-        const { changed, cancelled } = deps.optOuts.optOut(phone.e164, how);
+        const { changed, cancelled } = await deps.optOuts.optOut(phone.e164, how);
         req.log.info({ phone: phone.e164, keyword: meaning.keyword, changed, cancelled }, 'customer opted out');
       } else {
-        const { changed } = deps.optOuts.optIn(phone.e164, how);
+        const { changed } = await deps.optOuts.optIn(phone.e164, how);
         req.log.info({ phone: phone.e164, keyword: meaning.keyword, changed }, 'customer opted back in');
       }
       res.type('text').send('OK');

@@ -40,8 +40,8 @@ export function messageLogColumns(calendar: ZonedCalendar) {
  * (see the router's pipeline): a year of messages never sits in memory. It starts with a UTF-8
  * byte order mark, which Excel needs to read names such as "Chloé" right; other readers skip it.
  */
-export function* messageLogCsv(pages: Iterable<readonly MessageLogRow[]>, calendar: ZonedCalendar): Generator<string> {
+export async function* messageLogCsv(pages: AsyncIterable<readonly MessageLogRow[]>, calendar: ZonedCalendar): AsyncGenerator<string> {
   const columns = messageLogColumns(calendar);
   yield `\uFEFF${csvLine(columns.header)}`;
-  for (const page of pages) yield page.map((row) => csvLine(columns.cells(row))).join('');
+  for await (const page of pages) yield page.map((row) => csvLine(columns.cells(row))).join('');
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { ZonedDay } from '../web/zoned-days.ts';
 import { messageStates, stateRank } from './message-states.ts';
 import type { MessageState } from './message-states.ts';
@@ -49,57 +49,66 @@ export type MessageStatsRepository = ReturnType<typeof createMessageStatsReposit
  * What the Messages page and the export read. Every query is a range of the messages_requested_at
  * index (the days asked for), so its cost follows the messages of those days, not the whole log.
  */
-export function createMessageStatsRepository(db: Db) {
+export function createMessageStatsRepository(db: Database) {
   const inRange = 'message.requested_at >= @from AND message.requested_at < @to';
-  const statements = {
+  const sql = {
     // One index range per day: the days come as a JSON array of [from, to) pairs.
-    perDay: db.prepare(`SELECT span.key AS position, message.state AS state, count(*) AS count
-      FROM json_each(@days) AS span
-      JOIN messages AS message ON message.requested_at >= span.value ->> 0 AND message.requested_at < span.value ->> 1
-      GROUP BY span.key, message.state`),
-    timedDeliveries: db.prepare(`SELECT count(*) FROM messages AS message
-      WHERE ${inRange} AND message.state = 'delivered' AND message.provider_status_at IS NOT NULL`).pluck(),
-    deliverySeconds: db.prepare(`SELECT unixepoch(message.provider_status_at, 'subsec') - unixepoch(message.requested_at, 'subsec') AS seconds
+    perDay: db.pick({
+      sqlite: `SELECT span.key AS "position", message.state AS "state", count(*) AS "count"
+        FROM json_each(@days) AS span
+        JOIN messages AS message ON message.requested_at >= span.value ->> 0 AND message.requested_at < span.value ->> 1
+        GROUP BY span.key, message.state`,
+      postgres: `SELECT span.position - 1 AS "position", message.state AS "state", count(*) AS "count"
+        FROM jsonb_array_elements(CAST(@days AS jsonb)) WITH ORDINALITY AS span (value, position)
+        JOIN messages AS message ON message.requested_at >= span.value ->> 0 AND message.requested_at < span.value ->> 1
+        GROUP BY span.position, message.state`,
+    }),
+    timedDeliveries: `SELECT count(*) FROM messages AS message
+      WHERE ${inRange} AND message.state = 'delivered' AND message.provider_status_at IS NOT NULL`,
+    deliverySeconds: `SELECT ${db.pick({
+      sqlite: "unixepoch(message.provider_status_at, 'subsec') - unixepoch(message.requested_at, 'subsec')",
+      postgres: 'extract(epoch FROM CAST(message.provider_status_at AS timestamptz) - CAST(message.requested_at AS timestamptz))',
+    })} AS "seconds"
       FROM messages AS message WHERE ${inRange} AND message.state = 'delivered' AND message.provider_status_at IS NOT NULL
-      ORDER BY seconds LIMIT @limit OFFSET @offset`).pluck(),
-    failureReasons: db.prepare(`SELECT message.error_code AS code, message.error_description AS description, count(*) AS count
+      ORDER BY 1 LIMIT @limit OFFSET @offset`,
+    failureReasons: `SELECT message.error_code AS "code", message.error_description AS "description", count(*) AS "count"
       FROM messages AS message WHERE ${inRange} AND message.state IN (${sqlList(failureStates)})
-      GROUP BY message.error_code, message.error_description ORDER BY count DESC, description LIMIT 5`),
-    recentFailures: db.prepare(`SELECT message.id, message.order_id AS orderId, orders.number AS orderNumber, orders.day AS orderDay,
-        orders.customer_name AS customerName, message.recipient, message.state, message.error_code AS errorCode,
-        message.error_description AS errorDescription, message.requested_at AS requestedAt, message.updated_at AS updatedAt
+      GROUP BY message.error_code, message.error_description ORDER BY 3 DESC, 2 LIMIT 5`,
+    recentFailures: `SELECT message.id, message.order_id AS "orderId", orders.number AS "orderNumber", orders.day AS "orderDay",
+        orders.customer_name AS "customerName", message.recipient, message.state, message.error_code AS "errorCode",
+        message.error_description AS "errorDescription", message.requested_at AS "requestedAt", message.updated_at AS "updatedAt"
       FROM messages AS message JOIN orders ON orders.id = message.order_id
       WHERE ${inRange} AND message.state IN (${sqlList(failureStates)})
-      ORDER BY message.requested_at DESC, message.id DESC LIMIT @limit`),
-    // Keyset paging in the index's order (requested_at, then rowid): each page starts its index
+      ORDER BY message.requested_at DESC, message.id DESC LIMIT @limit`,
+    // Keyset paging in the index's order (requested_at, then id): each page starts its index
     // range where the last one ended (@start), so a long export does not rescan what it has sent.
-    logPage: db.prepare(`SELECT message.id, message.requested_at AS requestedAt, message.last_attempt_at AS sentAt,
-        CASE WHEN message.state = 'delivered' THEN coalesce(message.provider_status_at, message.updated_at) END AS deliveredAt,
-        message.order_id AS orderId, orders.number AS orderNumber, orders.customer_name AS customerName, message.recipient,
-        message.order_status AS orderStatus, message.state, message.attempts, message.error_code AS errorCode,
-        message.error_description AS errorDescription, message.body
+    logPage: `SELECT message.id, message.requested_at AS "requestedAt", message.last_attempt_at AS "sentAt",
+        CASE WHEN message.state = 'delivered' THEN coalesce(message.provider_status_at, message.updated_at) END AS "deliveredAt",
+        message.order_id AS "orderId", orders.number AS "orderNumber", orders.customer_name AS "customerName", message.recipient,
+        message.order_status AS "orderStatus", message.state, message.attempts, message.error_code AS "errorCode",
+        message.error_description AS "errorDescription", message.body
       FROM messages AS message JOIN orders ON orders.id = message.order_id
       WHERE message.requested_at >= @start AND message.requested_at < @to AND (message.requested_at > @afterAt OR message.id > @afterId)
-      ORDER BY message.requested_at, message.id LIMIT @limit`),
+      ORDER BY message.requested_at, message.id LIMIT @limit`,
   };
 
   const range = (from: Date, to: Date) => ({ from: from.toISOString(), to: to.toISOString() });
 
-  function median(from: Date, to: Date): { seconds: number | undefined; count: number } {
-    const count = statements.timedDeliveries.get(range(from, to)) as number;
+  async function median(from: Date, to: Date): Promise<{ seconds: number | undefined; count: number }> {
+    const count = (await db.value<number>(sql.timedDeliveries, range(from, to)))!;
     if (count === 0) return { seconds: undefined, count };
     // The middle one, or the mean of the middle two.
-    const middle = statements.deliverySeconds.all({ ...range(from, to), limit: 2 - (count % 2), offset: Math.floor((count - 1) / 2) }) as number[];
-    return { seconds: middle.reduce((sum, value) => sum + value, 0) / middle.length, count };
+    const middle = await db.all<{ seconds: number }>(sql.deliverySeconds, { ...range(from, to), limit: 2 - (count % 2), offset: Math.floor((count - 1) / 2) });
+    return { seconds: middle.reduce((sum, row) => sum + row.seconds, 0) / middle.length, count };
   }
 
   return {
     /** Messages asked for on each of the days, by outcome, and the figures beside them. */
-    summary(days: readonly ZonedDay[], options: { recentFailures?: number } = {}): MessageSummary {
+    async summary(days: readonly ZonedDay[], options: { recentFailures?: number } = {}): Promise<MessageSummary> {
       const from = days[0]!.from;
       const to = days.at(-1)!.to;
       const perDay = days.map((zoned) => ({ day: zoned.day, counts: new Map(outcomes.map((outcome) => [outcome, 0])), total: 0 }));
-      const rows = statements.perDay.all({ days: JSON.stringify(days.map((zoned) => [zoned.from.toISOString(), zoned.to.toISOString()])) }) as Array<{ position: number; state: MessageState; count: number }>;
+      const rows = await db.all<{ position: number; state: MessageState; count: number }>(sql.perDay, { days: JSON.stringify(days.map((zoned) => [zoned.from.toISOString(), zoned.to.toISOString()])) });
       for (const row of rows) {
         const day = perDay[row.position]!;
         const outcome = outcomeOf(row.state);
@@ -108,7 +117,7 @@ export function createMessageStatsRepository(db: Db) {
       }
       const totals = new Map(outcomes.map((outcome) => [outcome, perDay.reduce((sum, day) => sum + day.counts.get(outcome)!, 0)]));
       const settled = settledStates.reduce((sum, state) => sum + (totals.get(state) ?? 0), 0);
-      const { seconds, count } = median(from, to);
+      const { seconds, count } = await median(from, to);
       return {
         days: perDay,
         totals,
@@ -116,8 +125,8 @@ export function createMessageStatsRepository(db: Db) {
         settled,
         medianDeliverySeconds: seconds,
         timedDeliveries: count,
-        failureReasons: statements.failureReasons.all(range(from, to)) as FailureReason[],
-        recentFailures: statements.recentFailures.all({ ...range(from, to), limit: options.recentFailures ?? 20 }) as RecentFailure[],
+        failureReasons: await db.all<FailureReason>(sql.failureReasons, range(from, to)),
+        recentFailures: await db.all<RecentFailure>(sql.recentFailures, { ...range(from, to), limit: options.recentFailures ?? 20 }),
       };
     },
 
@@ -127,10 +136,10 @@ export function createMessageStatsRepository(db: Db) {
      * one while a slow download drains would make every write meanwhile (status changes, the
      * dispatcher) fail with "This database connection is busy executing a query".
      */
-    *log(from: Date, to: Date, pageSize = 500): Generator<MessageLogRow[]> {
+    async *log(from: Date, to: Date, pageSize = 500): AsyncGenerator<MessageLogRow[]> {
       let after = { start: from.toISOString(), afterAt: '', afterId: 0 };
       for (;;) {
-        const page = statements.logPage.all({ to: to.toISOString(), ...after, limit: pageSize }) as MessageLogRow[];
+        const page = await db.all<MessageLogRow>(sql.logPage, { to: to.toISOString(), ...after, limit: pageSize });
         if (page.length > 0) yield page;
         if (page.length < pageSize) return;
         const last = page.at(-1)!;

@@ -26,7 +26,7 @@ export const delayedWithoutEstimate = 'Hello, {name}, sometimes good things take
 
 /** Where the notifier gets the text for a status: the admin's latest saved version, or the guide's. */
 export interface TemplateSource {
-  textFor(status: OrderStatus): string;
+  textFor(status: OrderStatus): Promise<string>;
 }
 
 /**

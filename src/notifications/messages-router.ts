@@ -43,9 +43,9 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
   const now = deps.now ?? (() => new Date());
   const router = Router();
 
-  function render(res: Response, until: string, form: ExportForm, error?: string) {
+  async function render(res: Response, until: string, form: ExportForm, error?: string) {
     const days = Array.from({ length: chartDays }, (_, index) => calendar.bounds(addDays(until, index - chartDays + 1)));
-    const summary = stats.summary(days);
+    const summary = await stats.summary(days);
     const today = calendar.dayOf(now());
     const next = addDays(until, chartDays);
     res.render('messages', {
@@ -65,7 +65,7 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
     });
   }
 
-  router.get('/messages', (req, res) => {
+  router.get('/messages', async (req, res) => {
     const today = calendar.dayOf(now());
     const defaults = { from: addDays(today, -chartDays + 1), to: today };
     const until = req.query.until;
@@ -74,7 +74,7 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
       res.status(400);
       return render(res, today, defaults, 'Choose the last day to show as year-month-day, e.g. 2026-11-23.');
     }
-    render(res, until, defaults);
+    await render(res, until, defaults);
   });
 
   // Without dates, the export covers the days the page shows by default: the last 14.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { delayText } from '../orders/delays.ts';
 import type { Delay, Order, OrderRepository, StatusUpdate } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
@@ -32,7 +32,7 @@ export type StatusChangeRequest = {
 
 export type Notifier = ReturnType<typeof createNotifier>;
 
-export function createNotifier(deps: { db: Db; orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource; restaurantName: string; formatTime: TimeFormatter }) {
+export function createNotifier(deps: { database: Database; orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource; restaurantName: string; formatTime: TimeFormatter }) {
   const { orders, messages, dispatcher } = deps;
   const valuesFor = (order: Order): TemplateValues => ({
     name: order.customerName,
@@ -42,18 +42,18 @@ export function createNotifier(deps: { db: Db; orders: OrderRepository; messages
     restaurant: deps.restaurantName,
     orderNumber: order.number === null ? '' : String(order.number),
   });
-  const textFor = (order: Order): string => {
-    const template = deps.templates.textFor(order.status);
+  const textFor = async (order: Order): Promise<string> => {
+    const template = await deps.templates.textFor(order.status);
     // A delayed order from before delays had minutes (or from another source) has no estimate to
     // tell: "running about  late" would be worse than the guide's own words.
     const noEstimate = order.status === 'delayed' && order.expectedAt === null && /\{(?:delay|eta)\}/.test(template);
     return renderTemplate(noEstimate ? delayedWithoutEstimate : template, valuesFor(order));
   };
 
-  const queueText = (order: Order, requestedBy: number | null, resend: boolean): QueueResult => messages.queue({
+  const queueText = async (order: Order, requestedBy: number | null, resend: boolean): Promise<QueueResult> => messages.queue({
     orderId: order.id,
     orderStatus: order.status,
-    body: textFor(order),
+    body: await textFor(order),
     recipient: order.phone,
     reference: randomUUID(),
     requestedBy,
@@ -66,14 +66,14 @@ export function createNotifier(deps: { db: Db; orders: OrderRepository; messages
     const attempted = dispatcher.waitForAttempt(queued.message.id, deps.waitMs);
     dispatcher.kick();
     await attempted;
-    return { outcome: 'queued', order, message: messages.findById(queued.message.id)! };
+    return { outcome: 'queued', order, message: (await messages.findById(queued.message.id))! };
   };
 
   // The status change and its text commit together or not at all; the text is sent after commit.
-  const changeAndQueue = deps.db.transaction((orderId: string, change: StatusChangeRequest, requestedBy: number | null) => {
-    const update = orders.updateStatus(orderId, change.status, requestedBy, change.expectedStatus, change.delay);
+  const changeAndQueue = (orderId: string, change: StatusChangeRequest, requestedBy: number | null) => deps.database.transaction(async () => {
+    const update = await orders.updateStatus(orderId, change.status, requestedBy, change.expectedStatus, change.delay);
     if (!update) return undefined;
-    const queued = update.outcome === 'changed' && change.textCustomer ? queueText(update.order, requestedBy, false) : undefined;
+    const queued = update.outcome === 'changed' && change.textCustomer ? await queueText(update.order, requestedBy, false) : undefined;
     return { update, queued };
   });
 
@@ -84,19 +84,19 @@ export function createNotifier(deps: { db: Db; orders: OrderRepository; messages
      * already texted is not texted again; a customer who opted out is never texted.
      */
     async notify(orderId: string, requestedBy: number | null, options: { resend?: boolean } = {}): Promise<NotifyResult | undefined> {
-      const order = orders.findById(orderId);
+      const order = await orders.findById(orderId);
       if (!order) return undefined;
-      return firstAttempt(order, queueText(order, requestedBy, options.resend ?? false));
+      return firstAttempt(order, await queueText(order, requestedBy, options.resend ?? false));
     },
 
     /**
-     * Changes the status and, when asked, queues the text about it in the same immediate
+     * Changes the status and, when asked, queues the text about it in the same
      * transaction: a page out of date (conflict) or a status that was already set queues nothing,
      * and the outbox still holds one text per status change. Then waits for the first attempt as
      * notify() does. Returns undefined for an unknown order.
      */
     async changeStatus(orderId: string, change: StatusChangeRequest, requestedBy: number | null): Promise<ChangeResult | undefined> {
-      const result = changeAndQueue.immediate(orderId, change, requestedBy);
+      const result = await changeAndQueue(orderId, change, requestedBy);
       if (!result) return undefined;
       const { update, queued } = result;
       return { update, text: queued && update.outcome === 'changed' ? await firstAttempt(update.order, queued) : undefined };

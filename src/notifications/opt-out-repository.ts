@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 
 /** How an opt-out or opt-in came about: the customer's reply, or staff by hand (a customer who called). */
 export type OptOutSource = { source: 'keyword'; keyword: string } | { source: 'staff'; staffId: number };
@@ -33,57 +33,57 @@ export type OptOutRepository = ReturnType<typeof createOptOutRepository>;
  * The numbers that get no more texts, and the history of every opt-out and opt-in. Numbers are
  * E.164, as orders and messages store them.
  */
-export function createOptOutRepository(db: Db, now: () => Date = () => new Date()) {
-  const statements = {
-    current: db.prepare(`SELECT event.phone, event.at AS optedOutAt, event.source, event.keyword, staff.username AS staffUsername
+export function createOptOutRepository(db: Database, now: () => Date = () => new Date()) {
+  const sql = {
+    current: `SELECT event.phone, event.at AS "optedOutAt", event.source, event.keyword, staff.username AS "staffUsername"
       FROM opted_out_phones AS opted JOIN opt_out_events AS event ON event.id = opted.event_id
-      LEFT JOIN staff ON staff.id = event.staff_id WHERE opted.phone = ?`),
-    history: db.prepare(`SELECT event.id, event.phone, event.opted_out AS optedOut, event.source, event.keyword,
-        staff.username AS staffUsername, event.at
-      FROM opt_out_events AS event LEFT JOIN staff ON staff.id = event.staff_id WHERE event.phone = ? ORDER BY event.id DESC`),
-    isOptedOut: db.prepare('SELECT 1 FROM opted_out_phones WHERE phone = ?').pluck(),
-    insertEvent: db.prepare(`INSERT INTO opt_out_events (phone, opted_out, source, keyword, staff_id, at)
-      VALUES (@phone, @optedOut, @source, @keyword, @staffId, @at)`),
-    insertOptedOut: db.prepare('INSERT INTO opted_out_phones (phone, event_id) VALUES (?, ?)'),
-    deleteOptedOut: db.prepare('DELETE FROM opted_out_phones WHERE phone = ?'),
+      LEFT JOIN staff ON staff.id = event.staff_id WHERE opted.phone = ?`,
+    history: `SELECT event.id, event.phone, event.opted_out AS "optedOut", event.source, event.keyword,
+        staff.username AS "staffUsername", event.at
+      FROM opt_out_events AS event LEFT JOIN staff ON staff.id = event.staff_id WHERE event.phone = ? ORDER BY event.id DESC`,
+    isOptedOut: 'SELECT 1 FROM opted_out_phones WHERE phone = ?',
+    insertEvent: `INSERT INTO opt_out_events (phone, opted_out, source, keyword, staff_id, at)
+      VALUES (@phone, @optedOut, @source, @keyword, @staffId, @at) RETURNING id`,
+    insertOptedOut: 'INSERT INTO opted_out_phones (phone, event_id) VALUES (?, ?)',
+    deleteOptedOut: 'DELETE FROM opted_out_phones WHERE phone = ?',
     // Texts queued before the opt-out never go out; one being sent right now cannot be stopped.
-    cancelQueued: db.prepare(`UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
-      WHERE state = 'queued' AND recipient = @phone`),
+    cancelQueued: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
+      WHERE state = 'queued' AND recipient = @phone`,
   };
 
-  const record = (phone: string, optedOut: boolean, how: OptOutSource, at: string) => Number(statements.insertEvent.run({
+  const record = async (phone: string, optedOut: boolean, how: OptOutSource, at: string) => (await db.value<number>(sql.insertEvent, {
     phone,
     optedOut: optedOut ? 1 : 0,
     source: how.source,
     keyword: how.source === 'keyword' ? how.keyword : null,
     staffId: how.source === 'staff' ? how.staffId : null,
     at,
-  }).lastInsertRowid);
+  }))!;
+  const isOptedOut = async (phone: string) => (await db.value(sql.isOptedOut, [phone])) !== undefined;
 
-  // Each is one immediate transaction: check, history row and current list change together.
-  const optOut = db.transaction((phone: string, how: OptOutSource): { changed: boolean; cancelled: number } => {
-    if (statements.isOptedOut.get(phone)) return { changed: false, cancelled: 0 };
-    const at = now().toISOString();
-    statements.insertOptedOut.run(phone, record(phone, true, how, at));
-    const cancelled = statements.cancelQueued.run({ phone, reason: optedOutReason, at }).changes;
-    return { changed: true, cancelled };
-  });
-  const optIn = db.transaction((phone: string, how: OptOutSource): { changed: boolean } => {
-    if (!statements.isOptedOut.get(phone)) return { changed: false };
-    record(phone, false, how, now().toISOString());
-    statements.deleteOptedOut.run(phone);
-    return { changed: true };
-  });
-
+  // Each is one transaction under the number's lock: check, history row and current list change together.
   return {
     /** The opt-out in force for this number, or undefined when it may be texted. */
-    current: (phone: string) => statements.current.get(phone) as OptOut | undefined,
+    current: (phone: string) => db.get<OptOut>(sql.current, [phone]),
     /** Every opt-out and opt-in of the number, newest first. */
-    history: (phone: string) => (statements.history.all(phone) as Array<Omit<OptOutEvent, 'optedOut'> & { optedOut: number }>)
+    history: async (phone: string) => (await db.all<Omit<OptOutEvent, 'optedOut'> & { optedOut: number }>(sql.history, [phone]))
       .map((event) => ({ ...event, optedOut: event.optedOut === 1 })),
     /** Opts the number out and cancels its queued texts; `changed` is false when it already was. */
-    optOut: (phone: string, how: OptOutSource) => optOut.immediate(phone, how),
+    optOut: (phone: string, how: OptOutSource) => db.transaction(async (): Promise<{ changed: boolean; cancelled: number }> => {
+      await db.lock(`phone:${phone}`);
+      if (await isOptedOut(phone)) return { changed: false, cancelled: 0 };
+      const at = now().toISOString();
+      await db.run(sql.insertOptedOut, [phone, await record(phone, true, how, at)]);
+      const cancelled = (await db.run(sql.cancelQueued, { phone, reason: optedOutReason, at })).changes;
+      return { changed: true, cancelled };
+    }),
     /** Lets the number be texted again; `changed` is false when it was not opted out. */
-    optIn: (phone: string, how: OptOutSource) => optIn.immediate(phone, how),
+    optIn: (phone: string, how: OptOutSource) => db.transaction(async (): Promise<{ changed: boolean }> => {
+      await db.lock(`phone:${phone}`);
+      if (!(await isOptedOut(phone))) return { changed: false };
+      await record(phone, false, how, now().toISOString());
+      await db.run(sql.deleteOptedOut, [phone]);
+      return { changed: true };
+    }),
   };
 }

@@ -6,7 +6,7 @@ import { orderStatuses } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { setFlash } from '../web/flash.ts';
 import { defaultTemplates, normalizeTemplate, placeholders, renderTemplate, sampleValues, templateMaxLength, templateProblem } from './message-templates.ts';
-import type { TemplateRepository } from './template-repository.ts';
+import type { TemplateRepository, TemplateVersion } from './template-repository.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -48,14 +48,17 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
   };
 
   /** The page with every status's current text, except `typed` (what an admin sent) for one. */
-  const renderPage = (res: Response, typed?: { status: OrderStatus; text: string; error?: string; previewed?: boolean }) => {
-    const editors = orderStatuses.map((status) => (typed?.status === status
-      ? editorFor(status, typed.text, typed.error)
-      : editorFor(status, templates.textFor(status))));
+  const renderPage = async (res: Response, typed?: { status: OrderStatus; text: string; error?: string; previewed?: boolean }) => {
+    const editors: Editor[] = [];
+    const versions = new Map<OrderStatus, TemplateVersion[]>();
+    for (const status of orderStatuses) {
+      editors.push(typed?.status === status ? editorFor(status, typed.text, typed.error) : editorFor(status, await templates.textFor(status)));
+      versions.set(status, await templates.versions(status));
+    }
     res.render('templates', {
       title: 'Message templates',
       editors,
-      versions: new Map(orderStatuses.map((status) => [status, templates.versions(status)])),
+      versions,
       previewed: typed?.previewed ? typed.status : undefined,
       placeholders,
       sample: sampleValues('delayed', restaurantName),
@@ -72,12 +75,12 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
 
   router.get('/templates', (_req, res) => renderPage(res));
 
-  router.post('/templates/:status', (req, res) => {
+  router.post('/templates/:status', async (req, res) => {
     const status = res.locals.templateStatus!;
     const text = typedText(req);
     const error = templateProblem(text);
     if (error) return renderPage(res.status(400), { status, text, error });
-    if (!templates.save({ status, body: text, savedBy: res.locals.currentStaff!.id })) {
+    if (!(await templates.save({ status, body: text, savedBy: res.locals.currentStaff!.id }))) {
       setFlash(req, { kind: 'info', message: `The ${status} text is unchanged: that is already the text customers get.` });
       return res.redirect(303, `/templates#template-${status}`);
     }
@@ -86,16 +89,16 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
     res.redirect(303, `/templates#template-${status}`);
   });
 
-  router.post('/templates/:status/preview', (req, res) => {
+  router.post('/templates/:status/preview', async (req, res) => {
     const status = res.locals.templateStatus!;
     const text = typedText(req);
     const error = templateProblem(text);
-    renderPage(res.status(error ? 400 : 200), { status, text, error, previewed: true });
+    await renderPage(res.status(error ? 400 : 200), { status, text, error, previewed: true });
   });
 
-  router.post('/templates/:status/restore', (req, res) => {
+  router.post('/templates/:status/restore', async (req, res) => {
     const status = res.locals.templateStatus!;
-    if (!templates.save({ status, body: defaultTemplates[status], savedBy: res.locals.currentStaff!.id })) {
+    if (!(await templates.save({ status, body: defaultTemplates[status], savedBy: res.locals.currentStaff!.id }))) {
       setFlash(req, { kind: 'info', message: `The ${status} text already is the guide’s text.` });
       return res.redirect(303, `/templates#template-${status}`);
     }

@@ -72,7 +72,7 @@ export function createWebhookRouter(deps: { messages: MessageRepository; signing
       return res.status(400).type('text').send('A report needs a status and a reference or id.');
     }
     const errorCode = text('statusErrorCode');
-    const outcome = deps.messages.applyReport({
+    const outcome = await deps.messages.applyReport({
       reference: text('reference'),
       providerMessageId: text('id'),
       status,

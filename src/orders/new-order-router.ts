@@ -41,7 +41,7 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
     renderForm(res, { customerName: '', phone: '', items: '', note: '', formToken: newFormToken() });
   });
 
-  router.post('/orders/new', (req, res) => {
+  router.post('/orders/new', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
     const typed = {
@@ -59,7 +59,7 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
       }
       return renderForm(res.status(400), typed, errors);
     }
-    const result = orders.create({ ...parsed.data, externalId: null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
+    const result = await orders.create({ ...parsed.data, externalId: null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
     const { order } = result;
     if (result.outcome === 'exists' && result.sameOrder) {
       setFlash(req, { kind: 'info', message: `Order #${order.number} for ${order.customerName} was already added by this form; nothing new was added.` });

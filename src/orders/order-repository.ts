@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { createZonedCalendar } from '../web/zoned-days.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
 import type { OrderInput } from './order-input.ts';
@@ -66,11 +66,11 @@ export type StatusUpdate =
   | { outcome: 'conflict'; order: Order; latestChange: StatusChange };
 
 /** The columns of an Order row, for every query that returns one (the board's too). */
-export const orderColumns = `id, number, customer_name AS customerName, phone, items, note, external_id AS externalId, status,
-  created_at AS createdAt, updated_at AS updatedAt, delivered_at AS deliveredAt,
-  delay_minutes AS delayMinutes, expected_at AS expectedAt,
-  (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS statusChangeId,
-  EXISTS (SELECT 1 FROM opted_out_phones AS opted WHERE opted.phone = orders.phone) AS optedOut`;
+export const orderColumns = `id, number, customer_name AS "customerName", phone, items, note, external_id AS "externalId", status,
+  created_at AS "createdAt", updated_at AS "updatedAt", delivered_at AS "deliveredAt",
+  delay_minutes AS "delayMinutes", expected_at AS "expectedAt",
+  (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS "statusChangeId",
+  CASE WHEN EXISTS (SELECT 1 FROM opted_out_phones AS opted WHERE opted.phone = orders.phone) THEN 1 ELSE 0 END AS "optedOut"`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 
@@ -80,124 +80,120 @@ export type OrderRepositoryOptions = {
   now?: () => Date;
 };
 
-export function createOrderRepository(db: Db, options: OrderRepositoryOptions = {}) {
+const changeColumns = `change.id, change.order_id AS "orderId", change.status,
+  change.changed_at AS "changedAt", staff.username AS "changedBy"
+  FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by`;
+
+export function createOrderRepository(db: Database, options: OrderRepositoryOptions = {}) {
   const now = options.now ?? (() => new Date());
   const calendar = createZonedCalendar(options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const selectAll = db.prepare(`SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`);
-  const selectById = db.prepare(`SELECT ${orderColumns} FROM orders WHERE id = ?`);
-  const countAll = db.prepare('SELECT count(*) FROM orders').pluck();
-  const selectExisting = db.prepare(`SELECT ${orderColumns} FROM orders WHERE external_id = @externalId
-    UNION ALL SELECT ${orderColumns} FROM orders WHERE form_token = @formToken LIMIT 1`);
-  const nextNumber = db.prepare('SELECT coalesce(max(number), 0) + 1 FROM orders WHERE day = ?').pluck();
-  // The unique indexes on external_id and form_token decide which of two identical requests makes
-  // the order; any other conflict (an order number) is an error, never a silently dropped order.
-  const insertOrder = db.prepare(`INSERT INTO orders
-      (id, number, day, customer_name, phone, items, note, external_id, form_token, api_key_id, status, created_at, updated_at)
-    VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @externalId, @formToken, @apiKeyId, @status, @at, @at)
-    ON CONFLICT (external_id) DO NOTHING
-    ON CONFLICT (form_token) DO NOTHING`);
-  const setStatus = db.prepare(`UPDATE orders
-    SET status = @status, updated_at = @at,
-        delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
-    WHERE id = @id`);
-  const setDelay = db.prepare('UPDATE orders SET delay_minutes = @minutes, expected_at = @expectedAt WHERE id = @id');
-  const insertChange = db.prepare(
-    'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
-  );
-  const selectChanges = db.prepare(`SELECT change.id, change.order_id AS orderId, change.status,
-      change.changed_at AS changedAt, staff.username AS changedBy
-    FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
-    WHERE change.order_id = ? ORDER BY change.id`);
-  const selectLatestChange = db.prepare(`SELECT change.id, change.order_id AS orderId, change.status,
-      change.changed_at AS changedAt, staff.username AS changedBy
-    FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
-    WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`);
+  const sql = {
+    selectAll: `SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`,
+    selectById: `SELECT ${orderColumns} FROM orders WHERE id = ?`,
+    countAll: 'SELECT count(*) FROM orders',
+    selectExisting: `SELECT ${orderColumns} FROM orders WHERE external_id = @externalId
+      UNION ALL SELECT ${orderColumns} FROM orders WHERE form_token = @formToken LIMIT 1`,
+    nextNumber: 'SELECT coalesce(max(number), 0) + 1 FROM orders WHERE day = ?',
+    // The unique indexes on external_id and form_token decide which of two identical requests
+    // makes the order. PostgreSQL takes one ON CONFLICT clause only: there any unique index counts,
+    // and create() below still refuses to drop an order silently when neither key matches.
+    insertOrder: `INSERT INTO orders
+        (id, number, day, customer_name, phone, items, note, external_id, form_token, api_key_id, status, created_at, updated_at)
+      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @externalId, @formToken, @apiKeyId, @status, @at, @at)
+      ${db.pick({ sqlite: 'ON CONFLICT (external_id) DO NOTHING ON CONFLICT (form_token) DO NOTHING', postgres: 'ON CONFLICT DO NOTHING' })}`,
+    setStatus: `UPDATE orders
+      SET status = @status, updated_at = @at,
+          delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
+      WHERE id = @id`,
+    setDelay: 'UPDATE orders SET delay_minutes = @minutes, expected_at = @expectedAt WHERE id = @id',
+    insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
+    selectChanges: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id`,
+    selectLatestChange: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`,
+  };
 
-  const findById = (id: string) => selectById.get(id) as Order | undefined;
-  const latestChange = (orderId: string) => selectLatestChange.get(orderId) as StatusChange | undefined;
+  const findById = (id: string) => db.get<Order>(sql.selectById, [id]);
+  const latestChange = (orderId: string) => db.get<StatusChange>(sql.selectLatestChange, [orderId]);
+  const count = async () => (await db.value<number>(sql.countAll))!;
 
   /**
-   * Writes the order with the next number of the day; false when its externalId is taken. Callers
-   * run it in a BEGIN IMMEDIATE transaction: that takes the write lock before the number is read,
-   * so two processes can never read the same "next" number.
+   * Writes the order with the next number of the day; false when its externalId or form token is
+   * taken. Callers run it in a transaction: the day's lock is taken before the number is read, so
+   * two writers (processes, instances) can never read the same "next" number.
    */
-  const insertRow = (order: NewOrder & { externalId?: string | null; formToken?: string | null; apiKeyId?: number | null }, changedBy: number | null) => {
+  const insertRow = async (order: NewOrder & { externalId?: string | null; formToken?: string | null; apiKeyId?: number | null }, changedBy: number | null) => {
     if (!isOrderId(order.id)) throw new TypeError(`Order id ${JSON.stringify(order.id)} ${orderIdRule}`);
     const moment = now();
     const at = moment.toISOString();
     const day = calendar.dayOf(moment);
-    const inserted = insertOrder.run({
-      note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number: nextNumber.get(day), day, at,
+    await db.lock(`order-numbers:${day}`);
+    const number = await db.value<number>(sql.nextNumber, [day]);
+    const inserted = await db.run(sql.insertOrder, {
+      note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number, day, at,
     });
     if (inserted.changes === 0) return false;
-    insertChange.run(order.id, order.status, at, changedBy);
+    await db.run(sql.insertChange, [order.id, order.status, at, changedBy]);
     return true;
   };
 
-  const insert = db.transaction((order: NewOrder) => {
-    insertRow(order, null);
-  });
-  const insertIfEmpty = db.transaction((newOrders: NewOrder[]) => {
-    if ((countAll.get() as number) > 0) return 0;
-    for (const order of newOrders) insertRow(order, null);
-    return newOrders.length;
-  });
-  const create = db.transaction((input: CreateOrder): CreateResult => {
-    // 128 random bits: an order's address cannot be guessed from another's.
-    const id = newOrderId();
-    const items = input.items.join('\n');
-    const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note };
-    const keys = { externalId: input.externalId, formToken: input.formToken };
-    if (insertRow({ id, status: 'pending', ...fields, ...keys, apiKeyId: input.apiKeyId }, input.createdBy)) {
-      return { outcome: 'created', order: findById(id)! };
-    }
-    const existing = selectExisting.get(keys) as Order;
-    const sameOrder = existing.customerName === fields.customerName && existing.phone === fields.phone
-      && existing.items === fields.items && existing.note === fields.note;
-    return { outcome: 'exists', order: existing, sameOrder };
-  });
-
-  // Read-then-write transactions start IMMEDIATE: they take the write lock first, so a second
-  // process waits (busy_timeout) instead of failing with SQLITE_BUSY when it tries to write.
-  // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
-  const updateStatus = db.transaction((id: string, status: OrderStatus, staffId: number | null, expectedStatus: OrderStatus | undefined, delay: Delay | undefined): StatusUpdate | undefined => {
-    const current = findById(id);
-    if (!current) return undefined;
-    if (current.status === status) return { outcome: 'unchanged', order: current };
-    if (expectedStatus !== undefined && current.status !== expectedStatus) {
-      return { outcome: 'conflict', order: current, latestChange: latestChange(id)! };
-    }
-    const moment = now();
-    const at = moment.toISOString();
-    setStatus.run({ id, status, at });
-    if (delay) {
-      setDelay.run({ id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
-    }
-    insertChange.run(id, status, at, staffId);
-    return { outcome: 'changed', order: findById(id)!, previousStatus: current.status };
-  });
-
   return {
-    list: () => selectAll.all() as Order[],
+    list: () => db.all<Order>(sql.selectAll),
     findById,
-    count: () => countAll.get() as number,
-    insert: (order: NewOrder) => insert.immediate(order),
+    count,
+    insert: (order: NewOrder) => db.transaction(async () => {
+      await insertRow(order, null);
+    }),
     /** Inserts the orders only when the table is empty, checked and written in one transaction. */
-    insertIfEmpty: (newOrders: NewOrder[]) => insertIfEmpty.immediate(newOrders),
+    insertIfEmpty: (newOrders: NewOrder[]) => db.transaction(async () => {
+      await db.lock('sample-orders');
+      if ((await count()) > 0) return 0;
+      for (const order of newOrders) await insertRow(order, null);
+      return newOrders.length;
+    }),
     /** A new pending order with a random id and the next number of the day. */
-    create: (input: CreateOrder) => create.immediate(input),
+    create: (input: CreateOrder) => db.transaction(async (): Promise<CreateResult> => {
+      // 128 random bits: an order's address cannot be guessed from another's.
+      const id = newOrderId();
+      const items = input.items.join('\n');
+      const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note };
+      const keys = { externalId: input.externalId, formToken: input.formToken };
+      if (await insertRow({ id, status: 'pending', ...fields, ...keys, apiKeyId: input.apiKeyId }, input.createdBy)) {
+        return { outcome: 'created', order: (await findById(id))! };
+      }
+      const existing = await db.get<Order>(sql.selectExisting, keys);
+      // Only the two keys may turn an insert into "exists": anything else must not lose an order.
+      if (!existing) throw new Error('The order was not stored, though no order has its externalId or form token');
+      const sameOrder = existing.customerName === fields.customerName && existing.phone === fields.phone
+        && existing.items === fields.items && existing.note === fields.note;
+      return { outcome: 'exists', order: existing, sameOrder };
+    }),
     /**
      * Records the new status and when it happened; a repeat of the current status changes nothing.
      * With `expectedStatus` (the status the page showed), an order changed since is left alone and
-     * the change that overtook it is returned. Check and write share one immediate transaction, so
-     * a second writer (another tablet, another process) waits instead of reading a stale status.
-     * A `delay` (with a change to delayed) also records its minutes and the new expected time,
-     * computed from the row read under the same lock. Inside another transaction it joins that one.
+     * the change that overtook it is returned. Check and write share one transaction under the
+     * order's lock, so a second writer (another tablet, process or instance) waits instead of
+     * reading a stale status. A `delay` (with a change to delayed) also records its minutes and the
+     * new expected time, computed from the row read under the same lock. Inside another
+     * transaction it joins that one.
      */
     updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus, delay?: Delay) =>
-      updateStatus.immediate(id, status, staffId, expectedStatus, delay),
+      db.transaction(async (): Promise<StatusUpdate | undefined> => {
+        await db.lock(`order:${id}`);
+        const current = await findById(id);
+        if (!current) return undefined;
+        if (current.status === status) return { outcome: 'unchanged', order: current };
+        if (expectedStatus !== undefined && current.status !== expectedStatus) {
+          return { outcome: 'conflict', order: current, latestChange: (await latestChange(id))! };
+        }
+        const moment = now();
+        const at = moment.toISOString();
+        await db.run(sql.setStatus, { id, status, at });
+        if (delay) {
+          await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
+        }
+        await db.run(sql.insertChange, [id, status, at, staffId]);
+        return { outcome: 'changed', order: (await findById(id))!, previousStatus: current.status };
+      }),
     latestChange,
-    history: (orderId: string) => selectChanges.all(orderId) as StatusChange[],
+    history: (orderId: string) => db.all<StatusChange>(sql.selectChanges, [orderId]),
   };
 }
-

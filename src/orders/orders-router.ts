@@ -23,7 +23,7 @@ declare module 'express-serve-static-core' {
 }
 
 /** Renders the board (see the board router); `choices` keeps unsaved picks in the rows' forms. */
-type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) => void;
+type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) => Promise<void>;
 
 const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
@@ -67,7 +67,7 @@ export function createOrdersRouter(deps: {
    * saved status while another choice sits in the list, or after another tablet changed the order.
    * Renders the refusal and returns false otherwise.
    */
-  const notifyAllowed = (req: Request, res: Response): boolean => {
+  const notifyAllowed = async (req: Request, res: Response): Promise<boolean> => {
     const order = res.locals.order!;
     const parsed = notifyForm.safeParse(req.body ?? {});
     let message: string | undefined;
@@ -77,7 +77,7 @@ export function createOrdersRouter(deps: {
       message = `Nothing was sent to ${order.customerName}: the form did not say which status the board showed; reload the board and try again.`;
     } else if (parsed.data.expectedStatus !== order.status) {
       res.status(409);
-      message = `Nothing was sent. ${changedSince(order, orders.latestChange(order.id)!)}`;
+      message = `Nothing was sent. ${changedSince(order, (await orders.latestChange(order.id))!)}`;
     } else if (parsed.data.status !== order.status) {
       res.status(409);
       message = `Nothing was sent to ${order.customerName}: the list shows ${parsed.data.status}, but the saved status is ${order.status}. Press Update to save ${parsed.data.status} first, then notify — or set the list back to ${order.status}.`;
@@ -85,32 +85,32 @@ export function createOrdersRouter(deps: {
     }
     if (!message) return true;
     res.locals.flash = { kind: 'error', message };
-    renderBoard(res, undefined, choices);
+    await renderBoard(res, undefined, choices);
     return false;
   };
 
   // Load or 404 in one place for every route with an :orderId.
-  router.param('orderId', (_req, res, next, orderId: string) => {
-    const order = isOrderId(orderId) ? orders.findById(orderId) : undefined;
+  router.param('orderId', async (_req, res, next, orderId: string) => {
+    const order = isOrderId(orderId) ? await orders.findById(orderId) : undefined;
     if (!order) throw createError(404, 'There is no order with that id.');
     res.locals.order = order;
     next();
   });
 
-  router.get('/orders/:orderId', (_req, res) => {
+  router.get('/orders/:orderId', async (_req, res) => {
     const order = res.locals.order!;
-    const optOut = optOuts.current(order.phone);
+    const optOut = await optOuts.current(order.phone);
     res.render('order', {
-      title: `Order for ${order.customerName}`, order, history: orders.history(order.id), messages: messages.forOrder(order.id),
+      title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: await messages.forOrder(order.id),
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
-      optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: optOuts.history(order.phone),
+      optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
     });
   });
 
   // By hand, for a customer who called: any signed-in staff, recorded with who did it.
-  router.post('/orders/:orderId/opt-out', (req, res) => {
+  router.post('/orders/:orderId/opt-out', async (req, res) => {
     const order = res.locals.order!;
-    const { changed, cancelled } = optOuts.optOut(order.phone, { source: 'staff', staffId: res.locals.currentStaff!.id });
+    const { changed, cancelled } = await optOuts.optOut(order.phone, { source: 'staff', staffId: res.locals.currentStaff!.id });
     const unsent = cancelled > 0 ? ` ${cancelled === 1 ? 'A text still queued was' : `${cancelled} texts still queued were`} cancelled.` : '';
     setFlash(req, changed
       ? { kind: 'success', message: `${order.customerName} (${order.phone}) gets no more texts.${unsent}` }
@@ -118,9 +118,9 @@ export function createOrdersRouter(deps: {
     res.redirect(303, orderPage(order));
   });
 
-  router.post('/orders/:orderId/opt-in', (req, res) => {
+  router.post('/orders/:orderId/opt-in', async (req, res) => {
     const order = res.locals.order!;
-    const { changed } = optOuts.optIn(order.phone, { source: 'staff', staffId: res.locals.currentStaff!.id });
+    const { changed } = await optOuts.optIn(order.phone, { source: 'staff', staffId: res.locals.currentStaff!.id });
     setFlash(req, changed
       ? { kind: 'success', message: `${order.customerName} (${order.phone}) can be texted again.` }
       : { kind: 'info', message: `${order.customerName} (${order.phone}) was not opted out; nothing changed.` });
@@ -134,7 +134,7 @@ export function createOrdersRouter(deps: {
   };
 
   /** Sends the outcome back to the order's row, or refuses (409) when the customer opted out. */
-  const answerNotify = (req: Request, res: Response, result: NotifyResult) => {
+  const answerNotify = async (req: Request, res: Response, result: NotifyResult) => {
     if (result.outcome === 'opted-out') {
       res.status(409);
       res.locals.flash = { kind: 'error', message: `Nothing was sent: ${describeOptOut(result.order.customerName, result.optOut, formatTime)} and gets no more texts.` };
@@ -150,7 +150,7 @@ export function createOrdersRouter(deps: {
     const refuse = (reason: string) => {
       res.status(400);
       res.locals.flash = { kind: 'error', message: `Status of ${order.customerName}'s order not changed: ${reason}.` };
-      renderBoard(res, undefined, new Map([[order.id, typedChoice(body, order)]]));
+      return renderBoard(res, undefined, new Map([[order.id, typedChoice(body, order)]]));
     };
     const parsed = statusForm.safeParse(body);
     if (!parsed.success) return refuse(parsed.error.issues[0]!.message);
@@ -173,14 +173,14 @@ export function createOrdersRouter(deps: {
   });
 
   router.post('/orders/:orderId/notify', async (req, res) => {
-    if (!notifyAllowed(req, res)) return;
-    answerNotify(req, res, (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!);
+    if (!(await notifyAllowed(req, res))) return;
+    await answerNotify(req, res, (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id))!);
   });
 
   // "Send again" is its own button and route, so a double click on Notify can never text twice.
   router.post('/orders/:orderId/resend', async (req, res) => {
-    if (!notifyAllowed(req, res)) return;
-    answerNotify(req, res, (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!);
+    if (!(await notifyAllowed(req, res))) return;
+    await answerNotify(req, res, (await notifier.notify(res.locals.order!.id, res.locals.currentStaff!.id, { resend: true }))!);
   });
 
   return router;

@@ -8,6 +8,6 @@ export const sampleOrders: NewOrder[] = [
 ];
 
 /** Seeds the sample orders into an empty orders table only; existing data is never touched. */
-export function seedSampleOrders(orders: OrderRepository): number {
+export function seedSampleOrders(orders: OrderRepository): Promise<number> {
   return orders.insertIfEmpty(sampleOrders);
 }

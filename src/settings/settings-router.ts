@@ -23,17 +23,17 @@ export function createSettingsRouter(deps: { settings: SettingsRepository }): Ro
   const render = (res: Response, ticked: ReadonlySet<string>) =>
     res.render('settings', { title: 'Settings', statuses: orderStatuses, ticked });
 
-  router.get('/settings', (_req, res) => render(res, settings.textDefaults()));
+  router.get('/settings', async (_req, res) => render(res, await settings.textDefaults()));
 
-  router.post('/settings', (req, res) => {
+  router.post('/settings', async (req, res) => {
     const parsed = settingsForm.safeParse(req.body ?? {});
     if (!parsed.success) {
       res.status(400);
       res.locals.flash = { kind: 'error', message: `Settings not saved: ${parsed.error.issues[0]!.message}.` };
-      return render(res, settings.textDefaults());
+      return render(res, await settings.textDefaults());
     }
     const ticked = new Set<OrderStatus>(parsed.data.textCustomer);
-    settings.setTextDefaults(ticked);
+    await settings.setTextDefaults(ticked);
     const list = orderStatuses.filter((status) => ticked.has(status));
     setFlash(req, { kind: 'success', message: `Saved. “Text the customer” now starts ticked for ${list.length > 0 ? list.join(', ') : 'no status'}.` });
     res.redirect(303, '/settings');

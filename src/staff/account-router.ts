@@ -24,7 +24,7 @@ export function createAccountRouter(deps: { staff: StaffRepository; passwords: P
     const account = res.locals.currentStaff!;
     const parsed = changePasswordForm.safeParse(req.body ?? {});
     if (!parsed.success) return renderAccount(res.status(400), parsed.error.issues[0]!.message);
-    const stored = staff.findForLogin(account.username)!;
+    const stored = (await staff.findForLogin(account.username))!;
     if (!(await passwords.verify(parsed.data.currentPassword, stored.passwordHash))) {
       req.log.warn({ staffId: account.id }, 'password change refused: wrong current password');
       return renderAccount(res.status(400), 'Your current password is not right. Nothing was changed.');
@@ -32,7 +32,7 @@ export function createAccountRouter(deps: { staff: StaffRepository; passwords: P
     const problem = passwordProblem(parsed.data.newPassword, account.username);
     if (problem) return renderAccount(res.status(400), problem);
 
-    staff.setPassword(account.id, await passwords.hash(parsed.data.newPassword));
+    await staff.setPassword(account.id, await passwords.hash(parsed.data.newPassword));
     req.log.info({ staffId: account.id }, 'password changed by its owner');
     // Every session of the account ends, this one included: sign in again with the new password.
     await signOut(req, res, 'password-changed');

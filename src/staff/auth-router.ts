@@ -38,8 +38,8 @@ export function createAuthRouter(deps: { staff: StaffRepository; orders: OrderRe
     });
 
   /** Says, on the board after sign-in, what the form sent while signed out asked for and that it was not done. */
-  const unsavedFlash = (choice: UnsavedChoice) => {
-    const name = orders.findById(choice.orderId)?.customerName;
+  const unsavedFlash = async (choice: UnsavedChoice) => {
+    const name = (await orders.findById(choice.orderId))?.customerName;
     if (!name) return { kind: 'error' as const, message: 'You had been signed out, so your last change was not saved and nothing was sent.' };
     return {
       kind: 'error' as const,
@@ -70,7 +70,7 @@ export function createAuthRouter(deps: { staff: StaffRepository; orders: OrderRe
     const { username, password } = parsed.data;
     const address = req.ip ?? 'unknown';
 
-    const attempt = throttle.attempt(username, address);
+    const attempt = await throttle.attempt(username, address);
     if (!attempt.allowed) {
       const { retryAt } = attempt;
       const minutes = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000));
@@ -86,7 +86,7 @@ export function createAuthRouter(deps: { staff: StaffRepository; orders: OrderRe
       await wait(attempt.delayMs);
     }
 
-    const account = staff.findForLogin(username);
+    const account = await staff.findForLogin(username);
     const passwordMatches = account
       ? await passwords.verify(password, account.passwordHash)
       : (await passwords.waste(password), false);
@@ -98,13 +98,14 @@ export function createAuthRouter(deps: { staff: StaffRepository; orders: OrderRe
       return renderLogin(res.status(401), { username, next: returnTo, unsaved, error });
     }
 
-    attempt.succeeded();
+    await attempt.succeeded();
+    const flash = unsaved ? await unsavedFlash(unsaved) : undefined;
     // A new session id at sign-in, so an id planted before it is worthless (session fixation).
     req.session.regenerate((error) => {
       if (error) return next(error);
       req.session.staffId = account.id;
       req.session.signedInAt = Date.now();
-      if (unsaved) setFlash(req, unsavedFlash(unsaved));
+      if (flash) setFlash(req, flash);
       req.session.save((saveError) => {
         if (saveError) return next(saveError);
         req.log.info({ username: account.username, staffId: account.id, address }, 'signed in');

@@ -17,10 +17,10 @@ declare module 'express-serve-static-core' {
  */
 export function loadCurrentStaff(staff: StaffRepository, options: { maxHours: number; now?: () => number }) {
   const now = options.now ?? Date.now;
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const { staffId, signedInAt } = req.session;
     if (staffId === undefined) return next();
-    const account = staff.findById(staffId);
+    const account = await staff.findById(staffId);
     const expired = signedInAt === undefined || now() - signedInAt > options.maxHours * 3_600_000;
     const voided = !account || account.disabledAt !== null || (signedInAt ?? 0) < account.sessionsValidAfter;
     if (!expired && !voided) {

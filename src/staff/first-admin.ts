@@ -17,16 +17,16 @@ export async function ensureFirstAdmin(deps: {
   /** Shows lines to whoever started the server, set apart from the log. */
   announce: (lines: string[]) => void;
 }): Promise<void> {
-  if (deps.staff.count() > 0) return;
+  if ((await deps.staff.count()) > 0) return;
   if (deps.configured) {
     const problem = passwordProblem(deps.configured.password, deps.configured.username);
     if (problem) throw new FirstAdminError(`ADMIN_PASSWORD: ${problem}`);
-    deps.staff.create({ username: deps.configured.username, role: 'admin', passwordHash: await deps.passwords.hash(deps.configured.password) });
+    await deps.staff.create({ username: deps.configured.username, role: 'admin', passwordHash: await deps.passwords.hash(deps.configured.password) });
     deps.logger.info({ username: deps.configured.username }, 'created the first admin from ADMIN_USERNAME');
     return;
   }
   const password = generatePassword();
-  deps.staff.create({ username: 'admin', role: 'admin', passwordHash: await deps.passwords.hash(password) });
+  await deps.staff.create({ username: 'admin', role: 'admin', passwordHash: await deps.passwords.hash(password) });
   deps.logger.info({ username: 'admin' }, 'created the first admin with a generated password');
   deps.announce([
     'Order Desk: first admin account created',

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 
 export type ThrottleLimits = {
   windowMs: number;
@@ -22,41 +22,42 @@ export const defaultThrottleLimits: Required<ThrottleLimits> = {
 
 export type LoginAttempt =
   | { allowed: false; retryAt: Date }
-  | { allowed: true; delayMs: number; succeeded: () => void };
+  | { allowed: true; delayMs: number; succeeded: () => Promise<void> };
 
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
 
-/** Counts failed sign-ins in the database, so limits hold across restarts and processes. */
-export function createLoginThrottle(db: Db, limits: ThrottleLimits = defaultThrottleLimits, now: () => number = Date.now) {
+/** Counts failed sign-ins in the database, so limits hold across restarts, processes and instances. */
+export function createLoginThrottle(db: Database, limits: ThrottleLimits = defaultThrottleLimits, now: () => number = Date.now) {
   const { windowMs, perAccount, perAddress } = limits;
   const addressDelayMs = limits.addressDelayMs ?? defaultThrottleLimits.addressDelayMs;
   const maxAddressDelayMs = limits.maxAddressDelayMs ?? defaultThrottleLimits.maxAddressDelayMs;
-  const statements = {
-    recent: db.prepare(`SELECT count(*) AS failures, min(failed_at) AS oldest FROM login_failures
-      WHERE scope = ? AND key = ? AND failed_at > ?`),
-    record: db.prepare('INSERT INTO login_failures (scope, key, failed_at) VALUES (?, ?, ?)'),
-    remove: db.prepare('DELETE FROM login_failures WHERE id IN (?, ?)'),
-    clearAccount: db.prepare("DELETE FROM login_failures WHERE scope = 'account' AND key = ?"),
-    sweep: db.prepare('DELETE FROM login_failures WHERE failed_at <= ?'),
+  const sql = {
+    recent: `SELECT count(*) AS "failures", min(failed_at) AS "oldest" FROM login_failures
+      WHERE scope = ? AND key = ? AND failed_at > ?`,
+    record: 'INSERT INTO login_failures (scope, key, failed_at) VALUES (?, ?, ?) RETURNING id',
+    remove: 'DELETE FROM login_failures WHERE id IN (?, ?)',
+    clearAccount: "DELETE FROM login_failures WHERE scope = 'account' AND key = ?",
+    sweep: 'DELETE FROM login_failures WHERE failed_at <= ?',
   };
-  const recent = (scope: 'account' | 'address', key: string, since: number) =>
-    statements.recent.get(scope, key, since) as { failures: number; oldest: number | null };
+  const recent = async (scope: 'account' | 'address', key: string, since: number) =>
+    (await db.get<{ failures: number; oldest: number | null }>(sql.recent, [scope, key, since]))!;
 
-  // Check and reserve in one immediate transaction: the attempt counts as a failure before the
-  // password is checked, so parallel requests cannot all slip under the limit.
-  const reserve = db.transaction((account: string, address: string) => {
+  // Check and reserve in one transaction under the account's lock: the attempt counts as a failure
+  // before the password is checked, so parallel requests cannot all slip under the limit.
+  const reserve = (account: string, address: string) => db.transaction(async () => {
+    await db.lock(`login:${account}`);
     const at = now();
     const since = at - windowMs;
-    const forAccount = recent('account', account, since);
+    const forAccount = await recent('account', account, since);
     if (forAccount.failures >= perAccount && forAccount.oldest !== null) {
       return { allowed: false as const, retryAt: forAccount.oldest + windowMs };
     }
-    const fromAddress = recent('address', address, since).failures;
+    const fromAddress = (await recent('address', address, since)).failures;
     const over = fromAddress - perAddress;
     const delayMs = over < 0 ? 0 : Math.min(maxAddressDelayMs, addressDelayMs * 2 ** Math.min(over, 30));
-    statements.sweep.run(since);
-    const accountRow = statements.record.run('account', account, at).lastInsertRowid;
-    const addressRow = statements.record.run('address', address, at).lastInsertRowid;
+    await db.run(sql.sweep, [since]);
+    const accountRow = await db.value<number>(sql.record, ['account', account, at]);
+    const addressRow = await db.value<number>(sql.record, ['address', address, at]);
     return { allowed: true as const, delayMs, rows: [accountRow, addressRow] as const };
   });
 
@@ -66,16 +67,16 @@ export function createLoginThrottle(db: Db, limits: ThrottleLimits = defaultThro
      * failure until `succeeded()` settles it, with the delay to wait first when the address is over
      * its limit.
      */
-    attempt(username: string, address: string): LoginAttempt {
+    async attempt(username: string, address: string): Promise<LoginAttempt> {
       const account = username.toLowerCase();
-      const reservation = reserve.immediate(account, address);
+      const reservation = await reserve(account, address);
       if (!reservation.allowed) return { allowed: false, retryAt: new Date(reservation.retryAt) };
       return {
         allowed: true,
         delayMs: reservation.delayMs,
-        succeeded: db.transaction(() => {
-          statements.remove.run(...reservation.rows);
-          statements.clearAccount.run(account);
+        succeeded: () => db.transaction(async () => {
+          await db.run(sql.remove, reservation.rows);
+          await db.run(sql.clearAccount, [account]);
         }),
       };
     },

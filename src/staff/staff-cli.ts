@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfigOrExit, usernamePattern, usernameRule } from '../config.ts';
-import { openSqliteConnection } from '../db/sqlite.ts';
+import { openDatabase } from '../db/database.ts';
 import { createPasswordHasher, passwordProblem } from './passwords.ts';
 import { createStaffRepository } from './staff-repository.ts';
 
@@ -42,16 +42,19 @@ async function main(argv: string[]) {
   // Run from another folder, a relative DATABASE_PATH names another file: an account added to a new,
   // empty database there could never sign in to the real board.
   const databaseFile = resolve(config.databasePath);
-  if (!existsSync(databaseFile) && !newDatabase) {
-    fail(`There is no database at ${databaseFile} (DATABASE_PATH=${config.databasePath}).\nRun this in the folder Order Desk runs in, or set DATABASE_PATH to its database file.\nTo start a new, empty database there, add --new-database.`);
+  if (!config.databaseUrl) {
+    if (!existsSync(databaseFile) && !newDatabase) {
+      fail(`There is no database at ${databaseFile} (DATABASE_PATH=${config.databasePath}).\nRun this in the folder Order Desk runs in, or set DATABASE_PATH to its database file.\nTo start a new, empty database there, add --new-database.`);
+    }
+    console.error(`${existsSync(databaseFile) ? 'Database' : 'New database'}: ${databaseFile}`);
   }
-  console.error(`${existsSync(databaseFile) ? 'Database' : 'New database'}: ${databaseFile}`);
-  const db = openSqliteConnection(config.databasePath);
+  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.databasePath }, { poolSize: 1 });
   const staff = createStaffRepository(db);
   const passwords = createPasswordHasher();
 
   if (command === 'list') {
-    for (const account of staff.list()) console.log(`${account.username}\t${account.role}${account.disabledAt ? '\tdisabled' : ''}`);
+    for (const account of await staff.list()) console.log(`${account.username}\t${account.role}${account.disabledAt ? '\tdisabled' : ''}`);
+    await db.close();
     return;
   }
   if ((command !== 'add' && command !== 'reset-password') || !username) fail(usage);
@@ -59,7 +62,7 @@ async function main(argv: string[]) {
   const unknownFlags = flags.filter((flag) => flag !== '--admin');
   if (unknownFlags.length > 0 || (command === 'reset-password' && flags.length > 0)) fail(`Unknown option: ${flags.join(' ')}\n${usage}`);
 
-  const existing = staff.findForLogin(username);
+  const existing = await staff.findForLogin(username);
   if (command === 'add' && existing) fail(`The username ${username} is taken.`);
   if (command === 'reset-password' && !existing) fail(`There is no account named ${username}.`);
 
@@ -70,13 +73,13 @@ async function main(argv: string[]) {
 
   if (command === 'add') {
     const role = flags.includes('--admin') ? 'admin' : 'staff';
-    if (!staff.create({ username, passwordHash, role })) fail(`The username ${username} is taken.`);
+    if (!(await staff.create({ username, passwordHash, role }))) fail(`The username ${username} is taken.`);
     console.log(`Created ${role} account ${username}.`);
   } else {
-    staff.setPassword(existing!.id, passwordHash);
+    await staff.setPassword(existing!.id, passwordHash);
     console.log(`New password set for ${username}; their sessions have ended.`);
   }
-  db.close();
+  await db.close();
 }
 
 await main(process.argv.slice(2));

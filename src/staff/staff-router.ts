@@ -30,15 +30,15 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
   const router = Router();
   router.use('/staff', requireAdmin);
 
-  router.param('staffId', (_req, res, next, value: string) => {
-    const account = /^\d{1,12}$/.test(value) ? staff.findById(Number(value)) : undefined;
+  router.param('staffId', async (_req, res, next, value: string) => {
+    const account = /^\d{1,12}$/.test(value) ? await staff.findById(Number(value)) : undefined;
     if (!account) throw createError(404, 'There is no staff account with that id.');
     res.locals.account = account;
     next();
   });
 
-  const renderList = (res: Response, form: { username?: string; role?: string; error?: string } = {}) =>
-    res.render('staff', { title: 'Staff accounts', accounts: staff.list(), roles: staffRoles, form });
+  const renderList = async (res: Response, form: { username?: string; role?: string; error?: string } = {}) =>
+    res.render('staff', { title: 'Staff accounts', accounts: await staff.list(), roles: staffRoles, form });
 
   router.get('/staff', (_req, res) => renderList(res));
 
@@ -50,26 +50,26 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
     const problem = passwordProblem(parsed.data.password, parsed.data.username);
     if (problem) return renderList(res.status(400), { ...typed, error: problem });
 
-    const account = staff.create({ username: parsed.data.username, role: parsed.data.role, passwordHash: await passwords.hash(parsed.data.password) });
+    const account = await staff.create({ username: parsed.data.username, role: parsed.data.role, passwordHash: await passwords.hash(parsed.data.password) });
     if (!account) return renderList(res.status(409), { ...typed, error: `The username ${parsed.data.username} is taken.` });
     req.log.info({ by: res.locals.currentStaff!.id, staffId: account.id, role: account.role }, 'staff account created');
     setFlash(req, { kind: 'success', message: `Account ${account.username} (${account.role}) created.` });
     res.redirect(303, '/staff');
   });
 
-  router.post('/staff/:staffId/disable', (req: Request, res: Response) => {
+  router.post('/staff/:staffId/disable', async (req: Request, res: Response) => {
     const account = res.locals.account!;
     // The acting admin is active, so refusing self-disabling also keeps at least one admin.
     if (account.id === res.locals.currentStaff!.id) throw createError(409, 'You cannot disable your own account.');
-    staff.disable(account.id);
+    await staff.disable(account.id);
     req.log.info({ by: res.locals.currentStaff!.id, staffId: account.id }, 'staff account disabled');
     setFlash(req, { kind: 'success', message: `${account.username} is disabled and signed out everywhere.` });
     res.redirect(303, '/staff');
   });
 
-  router.post('/staff/:staffId/enable', (req, res) => {
+  router.post('/staff/:staffId/enable', async (req, res) => {
     const account = res.locals.account!;
-    staff.enable(account.id);
+    await staff.enable(account.id);
     req.log.info({ by: res.locals.currentStaff!.id, staffId: account.id }, 'staff account enabled');
     setFlash(req, { kind: 'success', message: `${account.username} can sign in again.` });
     res.redirect(303, '/staff');
@@ -82,7 +82,7 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
     if (problem || !parsed.success) {
       return renderList(res.status(400), { error: `Password for ${account.username} not changed: ${problem}` });
     }
-    staff.setPassword(account.id, await passwords.hash(parsed.data.password));
+    await staff.setPassword(account.id, await passwords.hash(parsed.data.password));
     req.log.info({ by: res.locals.currentStaff!.id, staffId: account.id }, 'staff password reset');
     if (account.id === res.locals.currentStaff!.id) return signOut(req, res, 'password-changed');
     setFlash(req, { kind: 'success', message: `New password set for ${account.username}; their sessions have ended.` });

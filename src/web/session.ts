@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
-import type { Db } from '../db/database.ts';
-import { resolveSessionSecret } from './session-secret.ts';
-import { SqliteSessionStore } from './sqlite-session-store.ts';
+import type { Database } from '../db/database.ts';
+import { DatabaseSessionStore } from './database-session-store.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -14,11 +13,12 @@ declare module 'express-session' {
 
 export const sessionCookieName = 'order_desk.sid';
 
-export function createSessionMiddleware(db: Db, options: { secret: string | undefined; idleMinutes: number }) {
+/** Sessions kept in the database; `secret` is the resolved one (resolveSessionSecret). */
+export function createSessionMiddleware(db: Database, options: { secret: string; idleMinutes: number }) {
   return session({
     name: sessionCookieName,
-    secret: resolveSessionSecret(db, options.secret),
-    store: new SqliteSessionStore(db),
+    secret: options.secret,
+    store: new DatabaseSessionStore(db),
     resave: false,
     saveUninitialized: false,
     // Each request pushes expiry forward: the idle timeout. The absolute limit is checked on sign-in time.

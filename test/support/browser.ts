@@ -41,10 +41,10 @@ export async function signIn(page: Page, url: string, username = 'chef', passwor
  * password signIn uses), a browser, and with `fakeMessageBird` a fake MessageBird the server's SDK
  * reaches. `prepare` fills the database before the server starts. close() stops all of it.
  */
-export async function startBrowserTest(env: Record<string, string> = {}, options: { fakeMessageBird?: boolean; prepare?: (databasePath: string) => void } = {}) {
+export async function startBrowserTest(env: Record<string, string> = {}, options: { fakeMessageBird?: boolean; prepare?: (databasePath: string) => Promise<void> } = {}) {
   const folder = mkdtempSync(join(tmpdir(), 'order-desk-browser-'));
   const databasePath = join(folder, 'orders.db');
-  options.prepare?.(databasePath);
+  await options.prepare?.(databasePath);
   const fake = options.fakeMessageBird ? new FakeMessageBird() : undefined;
   await fake?.start();
   const [server, browser]: [ServerProcess, Browser] = await Promise.all([

@@ -2,7 +2,7 @@
 // read-then-write transactions on its own order and messages, as fast as it can. Prints the
 // database errors it met (none expected) as JSON.
 import { createHash } from 'node:crypto';
-import { openSqliteConnection } from '../../src/db/sqlite.ts';
+import { openSqlite } from '../../src/db/sqlite.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { seedSampleOrders } from '../../src/orders/sample-orders.ts';
@@ -11,27 +11,27 @@ const [path, name, countText] = process.argv.slice(2) as [string, string, string
 // Order ids are 32 hex digits; the writer's name picks its own.
 const orderId = createHash('md5').update(name).digest('hex');
 const errors: string[] = [];
-const attempt = (work: () => unknown) => {
+const attempt = async (work: () => unknown) => {
   try {
-    work();
+    await work();
   } catch (error) {
     errors.push((error as { code?: string }).code ?? String(error));
   }
 };
 
-let db: ReturnType<typeof openSqliteConnection> | undefined;
-attempt(() => { db = openSqliteConnection(path); });
+let db: ReturnType<typeof openSqlite> | undefined;
+await attempt(() => { db = openSqlite(path); });
 if (db) {
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
-  attempt(() => seedSampleOrders(orders));
-  attempt(() => orders.insert({ id: orderId, customerName: name, phone: '+319876543211', items: 'Pizza', status: 'pending' }));
+  await attempt(() => seedSampleOrders(orders));
+  await attempt(() => orders.insert({ id: orderId, customerName: name, phone: '+319876543211', items: 'Pizza', status: 'pending' }));
   for (let index = 0; index < Number(countText); index += 1) {
-    attempt(() => orders.updateStatus(orderId, index % 2 === 0 ? 'confirmed' : 'pending', null));
+    await attempt(() => orders.updateStatus(orderId, index % 2 === 0 ? 'confirmed' : 'pending', null));
     const reference = `${name}-${index}`;
-    attempt(() => messages.queue({ orderId, orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference, requestedBy: null }, { resend: true }));
-    attempt(() => messages.applyReport({ reference, providerMessageId: undefined, status: 'delivered', statusAt: undefined, reason: undefined, errorCode: undefined }));
+    await attempt(() => messages.queue({ orderId, orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference, requestedBy: null }, { resend: true }));
+    await attempt(() => messages.applyReport({ reference, providerMessageId: undefined, status: 'delivered', statusAt: undefined, reason: undefined, errorCode: undefined }));
   }
-  db.close();
+  await db.close();
 }
 process.stdout.write(`${JSON.stringify({ errors })}\n`);

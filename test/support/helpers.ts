@@ -7,6 +7,7 @@ import { afterEach } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
+import type { SqliteDatabase } from '../../src/db/sqlite.ts';
 import type { LookupOutcome, LookupQuery, SendOutcome, SmsMessage, SmsSender } from '../../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { newOrderId } from '../../src/orders/order-id.ts';
@@ -67,19 +68,21 @@ export async function createTestApp(options: { sender?: SmsSender; config?: Conf
   const logger = options.logger ?? pino({ level: 'silent' });
   const services = await createServices(config, { logger, sender: options.sender ?? new FakeSmsSender(), random: seededRandom(1) });
   openApps.push(() => services.close(1000));
-  const { database, db, messages, dispatcher, sender } = services;
+  const { messages, dispatcher, sender } = services;
+  // The tests run on SQLite: those that need its own connection (pragmas, query plans, seeding) take database.sqlite.
+  const database = services.database as SqliteDatabase;
   dispatcher.start();
-  const app = createApp({ config, database, db, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
-  const orders = createOrderRepository(db);
-  const staff = createStaffRepository(db);
+  const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
+  const orders = createOrderRepository(database);
+  const staff = createStaffRepository(database);
 
   async function addAccount(username: string, role: StaffRole = 'staff', password = testPassword) {
-    return staff.create({ username, role, passwordHash: await testPasswords.hash(password) })!;
+    return (await staff.create({ username, role, passwordHash: await testPasswords.hash(password) }))!;
   }
 
   /** Creates an account (unless it exists) and returns a client signed in as it. */
   async function signIn(username = 'cook', role: StaffRole = 'staff') {
-    const account = staff.findForLogin(username) ?? (await addAccount(username, role));
+    const account = (await staff.findForLogin(username)) ?? (await addAccount(username, role));
     const client = new TestClient(supertest.agent(app));
     await client.refreshToken('/login');
     await client.post('/login').send({ username, password: testPassword }).expect(303);
@@ -87,7 +90,7 @@ export async function createTestApp(options: { sender?: SmsSender; config?: Conf
     return Object.assign(client, { account });
   }
 
-  return { app, database, db, orders, messages, staff, sender, dispatcher, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
+  return { app, database, orders, messages, staff, sender, dispatcher, config, addAccount, signIn, anonymous: () => new TestClient(supertest.agent(app)) };
 }
 
 /** A logger whose JSON lines the test can read: `lines` as parsed objects, `text` as written. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openSqliteConnection } from '../../src/db/sqlite.ts';
+import { openSqlite } from '../../src/db/sqlite.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { messageStates } from '../../src/notifications/message-states.ts';
 import { createOptOutRepository } from '../../src/notifications/opt-out-repository.ts';
@@ -16,8 +16,8 @@ const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish',
  * latest messages in every state (with a reason on the failed ones), and the fourth customer opted
  * out of texts. Returns the order ids, oldest first. Call before the server opens the file.
  */
-export function seedKitchenBoard(path: string, options: { orders?: number; oldestMinutes?: number } = {}): string[] {
-  const db = openSqliteConnection(path);
+export async function seedKitchenBoard(path: string, options: { orders?: number; oldestMinutes?: number } = {}): Promise<string[]> {
+  const db = openSqlite(path);
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);
   const count = options.orders ?? messageStates.length + orderStatuses.length;
@@ -29,22 +29,22 @@ export function seedKitchenBoard(path: string, options: { orders?: number; oldes
     const id = createHash('md5').update(`kitchen-board-${index}`).digest('hex');
     const status = orderStatuses[index % orderStatuses.length]!;
     const name = `${names[index % names.length]} ${index + 1}`;
-    orders.insert({ id, customerName: name, phone: `+3161234${String(index).padStart(4, '0')}`, items: `${1 + (index % 3)} x Chef Special Mozzarella Pizza\n1 x Fries`, status, note: index % 5 === 0 ? 'Ring twice' : null });
+    await orders.insert({ id, customerName: name, phone: `+3161234${String(index).padStart(4, '0')}`, items: `${1 + (index % 3)} x Chef Special Mozzarella Pizza\n1 x Fries`, status, note: index % 5 === 0 ? 'Ring twice' : null });
     // Oldest first, spread over the last `oldest` minutes, so the first ones are late.
     const createdAt = new Date(now - (oldest - (index * oldest) / count) * 60_000).toISOString();
-    db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?').run(createdAt, new Date(now - 60_000).toISOString(), id);
+    await db.run('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?', [createdAt, new Date(now - 60_000).toISOString(), id]);
     ids.push(id);
     if (index < messageStates.length) {
       const state: MessageState = messageStates[index]!;
-      const queued = messages.queue({ orderId: id, orderStatus: status, body: `Hello, ${name}`, recipient: '+31612340000', reference: `kitchen-board-${index}`, requestedBy: null }, { resend: false });
+      const queued = await messages.queue({ orderId: id, orderStatus: status, body: `Hello, ${name}`, recipient: '+31612340000', reference: `kitchen-board-${index}`, requestedBy: null }, { resend: false });
       const failedReason = state === 'failed' || state === 'expired' ? 'Bad request (phone number has unknown format)' : null;
       // Due tomorrow and leased elsewhere: the server's outbox leaves these states as they are.
-      db.prepare('UPDATE messages SET state = ?, error_description = ?, next_attempt_at = ?, claimed_by = ?, lease_until = ? WHERE id = ?')
-        .run(state, failedReason, tomorrow, 'elsewhere', tomorrow, queuedMessage(queued).id);
+      await db.run('UPDATE messages SET state = ?, error_description = ?, next_attempt_at = ?, claimed_by = ?, lease_until = ? WHERE id = ?',
+        [state, failedReason, tomorrow, 'elsewhere', tomorrow, queuedMessage(queued).id]);
     }
   }
   // One customer replied STOP: their row and order page say "opted out".
-  if (count > 3) createOptOutRepository(db).optOut(`+3161234${String(3).padStart(4, '0')}`, { source: 'keyword', keyword: 'STOP' });
-  db.close();
+  if (count > 3) await createOptOutRepository(db).optOut(`+3161234${String(3).padStart(4, '0')}`, { source: 'keyword', keyword: 'STOP' });
+  await db.close();
   return ids;
 }

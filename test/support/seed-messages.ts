@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/database.ts';
 import type { MessageState } from '../../src/notifications/message-states.ts';
 
 export type SeedMessage = {
@@ -18,14 +18,14 @@ export type SeedMessage = {
 };
 
 /** Writes messages as they would stand after their history, straight into the log. */
-export function seedMessages(db: Db, messages: readonly SeedMessage[]): void {
-  const insert = db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts, error_code,
+export async function seedMessages(db: Database, messages: readonly SeedMessage[]): Promise<void> {
+  const insert = `INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts, error_code,
       error_description, requested_at, updated_at, provider_status, provider_status_at, last_attempt_at)
     VALUES (@orderId, @orderStatus, @body, @recipient, @reference, @state, @attempts, @errorCode, @errorDescription, @requestedAt,
-      @requestedAt, @providerStatus, @providerStatusAt, @lastAttemptAt)`);
-  db.transaction(() => {
+      @requestedAt, @providerStatus, @providerStatusAt, @lastAttemptAt)`;
+  await db.transaction(async () => {
     for (const message of messages) {
-      insert.run({
+      await db.run(insert, {
         orderStatus: 'confirmed', body: 'Your order is confirmed.', recipient: '+31612345678', attempts: 1,
         errorCode: null, errorDescription: null, providerStatusAt: null, lastAttemptAt: null,
         ...message,
@@ -33,5 +33,5 @@ export function seedMessages(db: Db, messages: readonly SeedMessage[]): void {
         reference: randomUUID(),
       });
     }
-  })();
+  });
 }
