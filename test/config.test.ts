@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       host: undefined,
       port: 3000,
       databasePath: './data/orders.db',
+      databaseUrl: undefined,
+      databasePoolSize: 10,
       logLevel: 'info',
       messagebird: { apiKey: undefined, originator: 'OmNomNom', timeoutMs: 5000, signingKey: undefined },
       publicUrl: undefined,
