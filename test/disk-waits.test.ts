@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionData } from 'express-session';
-import { openSqlite } from '../src/db/sqlite.ts';
+import { openSqlite, wrapSqlite } from '../src/db/sqlite.ts';
 import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
 
 const minute = 60_000;
@@ -9,36 +9,39 @@ function sessionExpiringAt(ms: number): SessionData {
   return { cookie: { expires: new Date(ms), originalMaxAge: 240 * minute } } as unknown as SessionData;
 }
 
+/** The store's callbacks as promises. */
+const settled = (write: (callback: (error?: unknown) => void) => void) =>
+  new Promise<void>((resolve, reject) => write((error) => (error ? reject(error as Error) : resolve())));
+
 describe('the session store’s idle timer (touch)', () => {
-  it('writes nothing while the stored expiry is less than a minute behind, so a page view commits no write', () => {
+  it('writes nothing while the stored expiry is less than a minute behind, so a page view commits no write', async () => {
     const database = openSqlite(':memory:');
     const db = database.sqlite;
     const store = new DatabaseSessionStore(database, () => 1_000_000);
     const start = 2_000_000_000_000;
-    store.set('sid-1', sessionExpiringAt(start));
+    await settled((done) => store.set('sid-1', sessionExpiringAt(start), done));
     const writesBefore = db.prepare('SELECT total_changes()').pluck().get() as number;
 
-    store.touch('sid-1', sessionExpiringAt(start + 59_000));
+    await settled((done) => store.touch('sid-1', sessionExpiringAt(start + 59_000), done));
     expect(db.prepare('SELECT total_changes()').pluck().get()).toBe(writesBefore);
     expect(db.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start);
   });
 
-  it('moves the expiry forward once it is a minute or more behind', () => {
+  it('moves the expiry forward once it is a minute or more behind', async () => {
     const database = openSqlite(':memory:');
     const db = database.sqlite;
     const store = new DatabaseSessionStore(database, () => 1_000_000);
     const start = 2_000_000_000_000;
-    store.set('sid-1', sessionExpiringAt(start));
+    await settled((done) => store.set('sid-1', sessionExpiringAt(start), done));
 
-    store.touch('sid-1', sessionExpiringAt(start + minute));
+    await settled((done) => store.touch('sid-1', sessionExpiringAt(start + minute), done));
     expect(db.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start + minute);
   });
 });
 
 describe('the session store’s writes', () => {
-  it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', () => {
-    const database = openSqlite(':memory:');
-    const db = database.sqlite;
+  it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', async () => {
+    const db = openSqlite(':memory:').sqlite;
     // Every statement run on the connection, in order.
     const ran: string[] = [];
     const prepare = db.prepare.bind(db);
@@ -47,8 +50,9 @@ describe('the session store’s writes', () => {
       const run = statement.run.bind(statement);
       return Object.assign(statement, { run: (...parameters: unknown[]) => { ran.push(sql.split(' (')[0]!); return run(...parameters); } });
     }) as typeof db.prepare);
-    const store = new DatabaseSessionStore(database);
-    store.set('sid-1', sessionExpiringAt(2_000_000_000_000));
+    // Wrapped after the spy is in place, so the adapter's own statements are seen too.
+    const store = new DatabaseSessionStore(wrapSqlite(db));
+    await settled((done) => store.set('sid-1', sessionExpiringAt(2_000_000_000_000), done));
     expect(ran.slice(0, 3)).toEqual(['PRAGMA synchronous = NORMAL', 'INSERT INTO sessions', 'PRAGMA synchronous = FULL']);
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
   });

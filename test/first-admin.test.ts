@@ -33,6 +33,15 @@ describe('ensureFirstAdmin', () => {
     expect(announced).toHaveLength(1);
   });
 
+  it('shows one working password when two instances start on an empty database at once', async () => {
+    const { staff, announced, run } = setup();
+    await Promise.all([run(), run()]);
+    expect(announced).toHaveLength(1);
+    const password = /password: (\S+)/.exec(announced[0]!)![1]!;
+    expect(await testPasswords.verify(password, (await staff.findForLogin('admin'))!.passwordHash)).toBe(true);
+    expect(await staff.count()).toBe(1);
+  });
+
   it('does nothing when any account exists', async () => {
     const { staff, run } = setup();
     await staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash('whatever long one') });

@@ -21,12 +21,15 @@ export async function ensureFirstAdmin(deps: {
   if (deps.configured) {
     const problem = passwordProblem(deps.configured.password, deps.configured.username);
     if (problem) throw new FirstAdminError(`ADMIN_PASSWORD: ${problem}`);
-    await deps.staff.create({ username: deps.configured.username, role: 'admin', passwordHash: await deps.passwords.hash(deps.configured.password) });
+    const created = await deps.staff.create({ username: deps.configured.username, role: 'admin', passwordHash: await deps.passwords.hash(deps.configured.password) });
+    if (!created) return anotherMadeIt(deps.logger);
     deps.logger.info({ username: deps.configured.username }, 'created the first admin from ADMIN_USERNAME');
     return;
   }
   const password = generatePassword();
-  await deps.staff.create({ username: 'admin', role: 'admin', passwordHash: await deps.passwords.hash(password) });
+  // Another instance starting at the same moment may have made it first: then this password was
+  // never stored, and showing it would only mislead.
+  if (!(await deps.staff.create({ username: 'admin', role: 'admin', passwordHash: await deps.passwords.hash(password) }))) return anotherMadeIt(deps.logger);
   deps.logger.info({ username: 'admin' }, 'created the first admin with a generated password');
   deps.announce([
     'Order Desk: first admin account created',
@@ -35,4 +38,8 @@ export async function ensureFirstAdmin(deps: {
     'This is shown only once. Sign in and keep it somewhere safe, or',
     'reset it later with: npm run staff -- reset-password admin',
   ]);
+}
+
+function anotherMadeIt(logger: Logger): void {
+  logger.info('the first admin was created by another instance starting at the same time');
 }
