@@ -126,13 +126,14 @@ export async function openTestDatabase(engine: TestEngine, options: { file?: boo
   }
   if (engine.name === 'sqlite') return (await createTestLocation(engine)).open();
   const schema = `test_${randomBytes(8).toString('hex')}`;
-  let db: Database | undefined;
+  // Dropped even when opening fails half-way (openPostgres creates the schema first).
+  const opened: { db?: Database } = {};
   onTestFinished(async () => {
-    await db?.close();
+    await opened.db?.close();
     await adminQuery(engine.url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
-  db = await openPostgres(engine.url, { schema, ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
-  return db;
+  opened.db = await openPostgres(engine.url, { schema, ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
+  return opened.db;
 }
 
 /** The URL with every connection's search_path set to `schema` (libpq's `options` parameter). */
