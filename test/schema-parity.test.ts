@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { describeEngines, openTestDatabase, testEngines } from './support/engines.ts';
+import { describeEngines, describePostgres, openTestDatabase } from './support/engines.ts';
 
 // Both engines' migrations must build the same schema: a table, column, index or trigger added to
 // one folder and not the other fails here.
@@ -52,25 +52,23 @@ async function postgresSchema(db: Database): Promise<Schema> {
   };
 }
 
-const postgres = testEngines().find((engine) => engine.name === 'postgres');
-
-describe.skipIf(!postgres)('the PostgreSQL migrations build the schema of the SQLite ones', () => {
+describePostgres('the PostgreSQL migrations build the schema of the SQLite ones', (postgres) => {
   it('has the same tables, with the same columns and nullability (plus the orders.rowid SQLite keeps implicitly)', async () => {
     const expected = sqliteSchema();
-    const actual = await postgresSchema(await openTestDatabase(postgres!));
+    const actual = await postgresSchema(await openTestDatabase(postgres));
     expected.columns.set('orders', [...expected.columns.get('orders')!, 'rowid not null'].sort());
     expect(Object.fromEntries(actual.columns)).toEqual(Object.fromEntries(expected.columns));
   });
 
   it('has the same indexes by name, on the same tables, unique and partial alike', async () => {
     const expected = sqliteSchema();
-    const actual = await postgresSchema(await openTestDatabase(postgres!));
+    const actual = await postgresSchema(await openTestDatabase(postgres));
     expect(Object.fromEntries(actual.indexes)).toEqual(Object.fromEntries(expected.indexes));
   });
 
   it('has the same triggers on the same tables', async () => {
     const expected = sqliteSchema();
-    const actual = await postgresSchema(await openTestDatabase(postgres!));
+    const actual = await postgresSchema(await openTestDatabase(postgres));
     expect(Object.fromEntries(actual.triggers)).toEqual(Object.fromEntries(expected.triggers));
   });
 });

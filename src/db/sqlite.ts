@@ -142,7 +142,8 @@ export function wrapSqlite(connection: BetterSqlite3.Database): SqliteDatabase {
       }
     },
     async lock() {
-      // Transactions here already run one at a time.
+      // Transactions here already run one at a time; outside one it is a mistake on either engine.
+      if (!inTransaction()) throw new Error('lock() is only for use inside a transaction');
     },
     get inTransaction() {
       return inTransaction();

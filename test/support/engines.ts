@@ -52,6 +52,17 @@ export function describeEngines(name: string, suite: (engine: TestEngine) => voi
   });
 }
 
+/** A suite for PostgreSQL alone (real concurrency, its own locks); skipped, visibly, without a server. */
+export function describePostgres(name: string, suite: (engine: TestEngine & { name: 'postgres' }) => void): void {
+  if (postgresUrl) {
+    describe(`${name} (postgres)`, () => suite({ name: 'postgres', url: postgresUrl }));
+    return;
+  }
+  describe.skip(`${name} (${skipReason})`, () => {
+    it('runs when TEST_DATABASE_URL names a PostgreSQL server', () => {});
+  });
+}
+
 /** Where a fresh database lives, for opening it more than once (two pools, server processes). */
 export type TestLocation = {
   engine: TestEngine;
