@@ -233,11 +233,14 @@ describePostgres('Database on PostgreSQL, two pools on one database', (engine) =
       await second.lock('order:1');
       events.push('second holds the key');
     });
-    await until(async () => (await waitingFor(first, 'order:1')) === 1, 'the second transaction waits for the key');
-    // Another key is free meanwhile.
-    await second.transaction(() => second.lock('order:2'));
-    events.push('second waits');
-    finish.resolve();
+    try {
+      await until(async () => (await waitingFor(first, 'order:1')) === 1, 'the second transaction waits for the key');
+      // Another key is free meanwhile.
+      await second.transaction(() => second.lock('order:2'));
+      events.push('second waits');
+    } finally {
+      finish.resolve();
+    }
     await Promise.all([holder, waiter]);
     expect(events).toEqual(['second waits', 'first ends', 'second holds the key']);
   });
