@@ -197,9 +197,8 @@ function wrapPool(pool: pg.Pool, connection: pg.ClientConfig): PostgresDatabase 
 
 /** The states a message row may take come from the one list in the code. */
 async function syncMessageStates(pool: pg.Pool): Promise<void> {
-  for (const state of messageStates) {
-    await pool.query('INSERT INTO message_states (name) VALUES ($1) ON CONFLICT DO NOTHING', [state]);
-  }
+  // One statement, one commit: every instance (and every test's fresh schema) does this at start-up.
+  await pool.query('INSERT INTO message_states (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [[...messageStates]]);
 }
 
 /**
