@@ -71,3 +71,13 @@ export async function openDatabase(location: DatabaseLocation, options: { poolSi
   const { openSqlite } = await import('./sqlite.ts');
   return openSqlite(location.path);
 }
+
+/** Brings the database's schema up to date, as opening it does, and closes it: the migrations it applied. */
+export async function migrateDatabase(location: DatabaseLocation): Promise<string[]> {
+  if (location.url !== undefined) {
+    const { migratePostgres } = await import('./postgres.ts');
+    return migratePostgres(location.url);
+  }
+  const { migrateSqlite } = await import('./sqlite.ts');
+  return migrateSqlite(location.path);
+}

@@ -35,8 +35,11 @@ const types = {
 // Errors after which running the whole transaction again is safe: it was rolled back.
 const retryable = new Set(['40001', '40P01']);
 
-// A fixed key for the migration lock: instances starting at the same moment take turns.
+// A fixed key for the migration lock, with the schema's as the second: instances starting at the
+// same moment on one schema take turns, while other schemas (one per test) migrate side by side.
 const migrationLockKey = 7_204_115;
+const migrationLock = "SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '')))";
+const migrationUnlock = "SELECT pg_advisory_unlock($1, hashtext(coalesce(current_schema(), '')))";
 
 export type PostgresOptions = {
   /** Connections per instance. */
@@ -69,6 +72,19 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     throw error;
   }
   return wrapPool(pool, connection);
+}
+
+/** Brings the database's schema up to date and disconnects; returns the migrations it applied. */
+export async function migratePostgres(url: string): Promise<string[]> {
+  const pool = new pg.Pool({ connectionString: url, types, max: 1 });
+  pool.on('error', () => {});
+  try {
+    const applied = await migrate(pool);
+    await syncMessageStates(pool);
+    return applied;
+  } finally {
+    await pool.end();
+  }
 }
 
 function wrapPool(pool: pg.Pool, connection: pg.ClientConfig): PostgresDatabase {
@@ -181,9 +197,8 @@ function wrapPool(pool: pg.Pool, connection: pg.ClientConfig): PostgresDatabase 
 
 /** The states a message row may take come from the one list in the code. */
 async function syncMessageStates(pool: pg.Pool): Promise<void> {
-  for (const state of messageStates) {
-    await pool.query('INSERT INTO message_states (name) VALUES ($1) ON CONFLICT DO NOTHING', [state]);
-  }
+  // One statement, one commit: every instance (and every test's fresh schema) does this at start-up.
+  await pool.query('INSERT INTO message_states (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [[...messageStates]]);
 }
 
 /**
@@ -191,21 +206,21 @@ async function syncMessageStates(pool: pg.Pool): Promise<void> {
  * and records them. A session advisory lock makes instances starting together take turns: the
  * second finds the first's migrations recorded and runs none of them again.
  */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
+export async function migrate(pool: pg.Pool, directory = migrationsDir): Promise<string[]> {
   const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+    await client.query(migrationLock, [migrationLockKey]);
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         name TEXT PRIMARY KEY,
         applied_at TEXT NOT NULL
       )`);
       const applied = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((row) => row.name));
-      const pending = readdirSync(migrationsDir)
+      const pending = readdirSync(directory)
         .filter((file) => /^\d+-.+\.sql$/.test(file) && !applied.has(file))
         .sort();
       for (const file of pending) {
-        const sql = readFileSync(join(migrationsDir, file), 'utf8');
+        const sql = readFileSync(join(directory, file), 'utf8');
         await client.query('BEGIN');
         try {
           await client.query(sql);
@@ -218,7 +233,7 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
       }
       return pending;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]);
+      await client.query(migrationUnlock, [migrationLockKey]);
     }
   } finally {
     client.release();

@@ -18,6 +18,30 @@ const migrationsDir = join(import.meta.dirname, 'migrations');
  * commits wait for the disk (synchronous = FULL) — https://www.sqlite.org/pragma.html#pragma_synchronous
  */
 export function openSqlite(path: string): SqliteDatabase {
+  const connection = connect(path);
+  try {
+    migrate(connection);
+    syncMessageStates(connection);
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+  return wrapSqlite(connection);
+}
+
+/** Brings the database file's schema up to date and closes it; returns the migrations it applied. */
+export function migrateSqlite(path: string): string[] {
+  const connection = connect(path);
+  try {
+    const applied = migrate(connection);
+    syncMessageStates(connection);
+    return applied;
+  } finally {
+    connection.close();
+  }
+}
+
+function connect(path: string): BetterSqlite3.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const connection = new BetterSqlite3(path);
   // First, so even the switch to WAL below waits for another process instead of failing with
@@ -26,9 +50,7 @@ export function openSqlite(path: string): SqliteDatabase {
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
-  migrate(connection);
-  syncMessageStates(connection);
-  return wrapSqlite(connection);
+  return connection;
 }
 
 /**
@@ -120,7 +142,8 @@ export function wrapSqlite(connection: BetterSqlite3.Database): SqliteDatabase {
       }
     },
     async lock() {
-      // Transactions here already run one at a time.
+      // Transactions here already run one at a time; outside one it is a mistake on either engine.
+      if (!inTransaction()) throw new Error('lock() is only for use inside a transaction');
     },
     get inTransaction() {
       return inTransaction();
@@ -143,8 +166,11 @@ function syncMessageStates(connection: BetterSqlite3.Database): void {
   }).immediate();
 }
 
-/** Applies the numbered .sql files in order, each in its own transaction, and records them. */
-export function migrate(connection: BetterSqlite3.Database): string[] {
+/**
+ * Applies the numbered .sql files in order, each in its own transaction, and records them. A file
+ * that fails is rolled back whole, and the error names it.
+ */
+export function migrate(connection: BetterSqlite3.Database, directory = migrationsDir): string[] {
   connection.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY,
     applied_at TEXT NOT NULL
@@ -152,20 +178,24 @@ export function migrate(connection: BetterSqlite3.Database): string[] {
   const applied = new Set(
     connection.prepare('SELECT name FROM schema_migrations').pluck().all() as string[],
   );
-  const pending = readdirSync(migrationsDir)
+  const pending = readdirSync(directory)
     .filter((file) => /^\d+-.+\.sql$/.test(file) && !applied.has(file))
     .sort();
   const record = connection.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
   const isApplied = connection.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').pluck();
   for (const file of pending) {
-    const sql = readFileSync(join(migrationsDir, file), 'utf8');
+    const sql = readFileSync(join(directory, file), 'utf8');
     // Checked again under the write lock: a second process starting at the same time may have
     // applied it a moment ago.
-    connection.transaction(() => {
-      if (isApplied.get(file)) return;
-      connection.exec(sql);
-      record.run(file, new Date().toISOString());
-    }).immediate();
+    try {
+      connection.transaction(() => {
+        if (isApplied.get(file)) return;
+        connection.exec(sql);
+        record.run(file, new Date().toISOString());
+      }).immediate();
+    } catch (error) {
+      throw new Error(`Migration ${file} failed: ${(error as Error).message}`, { cause: error });
+    }
   }
   return pending;
 }
