@@ -5,8 +5,8 @@ describe('GET /', () => {
   it('lists the active orders with name, phone, items and status', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '000000000000000000000000000000a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
-    orders.insert(makeOrder({ id: '000000000000000000000000000000b2', customerName: 'Don Cheetos', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: '000000000000000000000000000000a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: '000000000000000000000000000000b2', customerName: 'Don Cheetos', status: 'confirmed' }));
 
     const response = await agent.get('/').expect(200);
 
@@ -21,7 +21,7 @@ describe('GET /', () => {
   it('escapes HTML in every field', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
+    await orders.insert(makeOrder({ customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
 
     const response = await agent.get('/').expect(200);
 
@@ -34,18 +34,18 @@ describe('GET /', () => {
   it.each(['../../staff/4/disable?x=', 'x"><script>1</script>', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', 'c2972b5b4eef349fb1e5cc3e3150a2b', ''])(
     'refuses to store an order whose id %j is not 32 lowercase hex digits', async (id) => {
       const { orders } = await createTestApp();
-      expect(() => orders.insert(makeOrder({ id }))).toThrow(/must be 32 lowercase hexadecimal digits/);
-      expect(orders.count()).toBe(0);
+      await expect(orders.insert(makeOrder({ id }))).rejects.toThrow(/must be 32 lowercase hexadecimal digits/);
+      expect(await orders.count()).toBe(0);
     },
   );
 
   it('puts every id into its URLs encoded, so even an id from an older database cannot redirect a form', async () => {
-    const { db, orders, signIn } = await createTestApp();
+    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
     const agent = await signIn();
     const hostileId = '../../staff/4/disable?x=';
     db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
       VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(hostileId);
-    orders.insert(makeOrder());
+    await orders.insert(makeOrder());
     const board = (await agent.get('/').expect(200)).text;
     const targets = [...board.matchAll(/(?:action|href)="(\/orders\/[^"]*)"/g)].map((match) => match[1]!);
     expect(targets.length).toBeGreaterThanOrEqual(6);
@@ -55,7 +55,7 @@ describe('GET /', () => {
   });
 
   it.each(['order-1', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', '../x'])('answers 404 for the malformed order id %j, even if an older database holds it', async (id) => {
-    const { db, signIn } = await createTestApp();
+    const { database: { sqlite: db }, signIn } = await createTestApp();
     const agent = await signIn();
     db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
       VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(id);
@@ -91,12 +91,12 @@ describe('POST /orders/:orderId/status', () => {
   it('changes the status, records when, and redirects back to the order\'s row on the board with a flash', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
 
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303).expect('location', '/#order-00000000000000000000000000000001');
 
-    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('confirmed');
-    expect(orders.history('00000000000000000000000000000001').map((change) => change.status)).toEqual(['delayed', 'confirmed']);
+    expect((await orders.findById('00000000000000000000000000000001'))!.status).toBe('confirmed');
+    expect((await orders.history('00000000000000000000000000000001')).map((change) => change.status)).toEqual(['delayed', 'confirmed']);
     const board = await agent.get('/').expect(200);
     expect(board.text).toMatch(/role="status"[^>]*>\s*<p>Mike Madeater&#39;s order is now confirmed\.<\/p>/);
     const again = await agent.get('/').expect(200);
@@ -106,22 +106,22 @@ describe('POST /orders/:orderId/status', () => {
   it('answers 400 with a clear message for a status outside the list, and changes nothing', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
 
     const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'eaten', expectedStatus: 'pending' }).expect(400);
 
     expect(response.text).toContain('role="alert"');
     expect(response.text).toContain('Choose a status: pending, confirmed, delayed, delivered');
-    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
-    expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
+    expect((await orders.findById('00000000000000000000000000000001'))!.status).toBe('pending');
+    expect(await orders.history('00000000000000000000000000000001')).toHaveLength(1);
   });
 
   it('answers 400 when the status is missing', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ expectedStatus: 'pending' }).expect(400);
-    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
+    expect((await orders.findById('00000000000000000000000000000001'))!.status).toBe('pending');
   });
 
   it('answers a 404 page for an unknown order', async () => {
@@ -134,23 +134,23 @@ describe('POST /orders/:orderId/status', () => {
   it('keeps the time an order was first delivered when it is delivered again', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
 
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
-    const firstDelivery = orders.findById('00000000000000000000000000000001')!.deliveredAt;
+    const firstDelivery = (await orders.findById('00000000000000000000000000000001'))!.deliveredAt;
     expect(firstDelivery).toBeTruthy();
     await new Promise((resolve) => setTimeout(resolve, 5));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delayed', expectedStatus: 'delivered', delayMinutes: '20' }).expect(303);
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'delivered' }).expect(303);
 
-    expect(orders.findById('00000000000000000000000000000001')!.deliveredAt).toBe(firstDelivery);
+    expect((await orders.findById('00000000000000000000000000000001'))!.deliveredAt).toBe(firstDelivery);
   });
 
   it('shows "first delivered" only while the order is delivered; the history keeps the time', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
     expect((await agent.get('/')).text).toContain('class="age">done ');
     expect((await agent.get('/orders/00000000000000000000000000000001')).text).toContain('First delivered');
@@ -166,24 +166,24 @@ describe('POST /orders/:orderId/status', () => {
   it('says nothing changed when the status is already the chosen one', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
     const board = await agent.get('/');
     expect(board.text).toContain('was already confirmed; nothing changed');
-    expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
+    expect(await orders.history('00000000000000000000000000000001')).toHaveLength(1);
   });
 
   it('renders the status the board showed into each status form', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'delayed' }));
     const board = await agent.get('/').expect(200);
     expect(board.text).toMatch(/action="\/orders\/00000000000000000000000000000001\/status"[^]*?<input type="hidden" name="expectedStatus" value="delayed">/);
   });
 
   it('refuses a change from a stale page with 409, says who changed the order to what and when, and changes nothing', async () => {
     const { orders, signIn } = await createTestApp();
-    orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await signIn('chef');
     const cook = await signIn('cook');
     // Both tablets show "confirmed"; the chef marks it delivered first.
@@ -194,13 +194,13 @@ describe('POST /orders/:orderId/status', () => {
     expect(response.text).toContain('role="alert"');
     expect(response.text).toMatch(/Don Cheetos&#39;s order was changed to delivered by chef at \d\d:\d\d — check the board and try again\. Your choice, pending, was not saved\./);
     expect(response.text).toMatch(/<option selected>delivered/);
-    expect(orders.findById('000000000000000000000000000000d0')!.status).toBe('delivered');
-    expect(orders.history('000000000000000000000000000000d0').map((change) => change.status)).toEqual(['confirmed', 'delivered']);
+    expect((await orders.findById('000000000000000000000000000000d0'))!.status).toBe('delivered');
+    expect((await orders.history('000000000000000000000000000000d0')).map((change) => change.status)).toEqual(['confirmed', 'delivered']);
   });
 
   it('lets only the first of two tablets showing the same status change it when both press Update at once', async () => {
     const { orders, signIn } = await createTestApp();
-    orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await signIn('chef');
     const cook = await signIn('cook');
 
@@ -211,26 +211,26 @@ describe('POST /orders/:orderId/status', () => {
 
     expect(responses.map((response) => response.status).sort()).toEqual([303, 409]);
     const winner = responses[0]!.status === 303 ? 'delivered' : 'pending';
-    expect(orders.findById('000000000000000000000000000000d0')!.status).toBe(winner);
-    expect(orders.history('000000000000000000000000000000d0').map((change) => change.status)).toEqual(['confirmed', winner]);
+    expect((await orders.findById('000000000000000000000000000000d0'))!.status).toBe(winner);
+    expect((await orders.history('000000000000000000000000000000d0')).map((change) => change.status)).toEqual(['confirmed', winner]);
   });
 
   it('answers 400 when the form does not say which status the board showed, and changes nothing', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
     const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(400);
     expect(response.text).toContain('Status of Mike Madeater&#39;s order not changed: the form did not say which status the board showed; reload the board and try again.');
-    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
-    expect(orders.history('00000000000000000000000000000001')).toHaveLength(1);
+    expect((await orders.findById('00000000000000000000000000000001'))!.status).toBe('pending');
+    expect(await orders.history('00000000000000000000000000000001')).toHaveLength(1);
   });
 
   it('refuses an oversized body with 413', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'x'.repeat(20_000) }).expect(413);
-    expect(orders.findById('00000000000000000000000000000001')!.status).toBe('pending');
+    expect((await orders.findById('00000000000000000000000000000001'))!.status).toBe('pending');
   });
 });
 
@@ -238,8 +238,8 @@ describe('GET /orders/:orderId', () => {
   it('shows the status history', async () => {
     const { orders, signIn } = await createTestApp();
     const agent = await signIn();
-    orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', status: 'pending' }));
-    orders.updateStatus('00000000000000000000000000000001', 'confirmed', null);
+    await orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', status: 'pending' }));
+    await orders.updateStatus('00000000000000000000000000000001', 'confirmed', null);
     const page = await agent.get('/orders/00000000000000000000000000000001').expect(200);
     expect(page.text).toContain('Order for Don Cheetos');
     expect(page.text.indexOf('<td>pending</td>')).toBeLessThan(page.text.indexOf('<td>confirmed</td>'));
@@ -267,7 +267,7 @@ describe('errors and health', () => {
   });
 
   it('reports 503 when the database is gone', async () => {
-    const { db, signIn } = await createTestApp();
+    const { database: { sqlite: db }, signIn } = await createTestApp();
     const agent = await signIn();
     db.close();
     await agent.get('/healthz').expect(503);
@@ -276,7 +276,7 @@ describe('errors and health', () => {
 
 describe('error pages', () => {
   it('hides a 5xx message and stack in production', async () => {
-    const { db, signIn } = await createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
+    const { database: { sqlite: db }, signIn } = await createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
     const agent = await signIn();
     db.close();
     const response = await agent.get('/').expect(500);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
@@ -34,11 +34,12 @@ afterEach(async () => {
 const baseEnv = (path: string) => ({ DATABASE_PATH: path, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42', MESSAGEBIRD_API_KEY: 'test_twoprocesses' });
 
 /** Queues a message for a new order, from outside the servers, as a second tablet would. */
-function queueMessage(path: string, label: string) {
+async function queueMessage(path: string, label: string) {
   const id = orderIdFor(label);
-  const db = openSqliteConnection(path);
-  createOrderRepository(db).insert({ id, customerName: `Customer ${label}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
-  const message = queuedMessage(createMessageRepository(db).queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false }));
+  const database = openSqlite(path);
+  const db = database.sqlite;
+  await createOrderRepository(database).insert({ id, customerName: `Customer ${label}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
+  const message = queuedMessage(await createMessageRepository(database).queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false }));
   db.close();
   return message;
 }
@@ -58,7 +59,7 @@ describe('two server processes on one database', () => {
     const env = { ...baseEnv(path), SMS_LEASE_MS: '300', SMS_CHECK_GRACE_MS: '300', MESSAGEBIRD_TIMEOUT_MS: '20000' };
     const first = await startServer(env, { fakeMessageBird: fake.url });
     servers.push(first);
-    const message = queueMessage(path, 'busy');
+    const message = await queueMessage(path, 'busy');
     await expect.poll(() => fake.sends().length, { timeout: 10_000, interval: 20 }).toBe(1);
 
     const second = await startServer(env, { fakeMessageBird: fake.url });
@@ -75,9 +76,9 @@ describe('two server processes on one database', () => {
     const env = { ...baseEnv(path), SMS_CONCURRENCY: '1', MESSAGEBIRD_TIMEOUT_MS: '60000' };
     const first = await startServer(env, { fakeMessageBird: fake.url });
     servers.push(first);
-    const held = queueMessage(path, 'held');
+    const held = await queueMessage(path, 'held');
     await expect.poll(() => fake.sends().length, { timeout: 10_000, interval: 20 }).toBe(1);
-    const waiting = queueMessage(path, 'waiting');
+    const waiting = await queueMessage(path, 'waiting');
     const firstOwner = readMessage(path, held.id).claimedBy;
 
     const port = new URL(first.url).port;

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../src/db/database.ts';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
+import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
-import { SqliteSessionStore } from '../src/web/sqlite-session-store.ts';
+import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
+import { recordingDatabase } from './support/recording-database.ts';
 
 // The board's and the Done view's reads are checked in board.test.ts; these are the outbox's claim
 // and the per-request session look-up, which run constantly on a table that only grows.
 
-/** Every statement the factory prepares, with the plan SQLite picks for it. */
-function plansOf(build: (db: Db) => unknown): Array<{ sql: string; details: string[] }> {
-  const db = openSqliteConnection(':memory:');
-  const sources: string[] = [];
-  const recording = { prepare: (sql: string) => { sources.push(sql); return db.prepare(sql); }, transaction: db.transaction.bind(db), pragma: db.pragma.bind(db) } as unknown as Db;
-  build(recording);
+/** Every statement `use` runs, with the plan SQLite picks for it. */
+async function plansOf(use: (database: SqliteDatabase) => Promise<unknown>): Promise<Array<{ sql: string; details: string[] }>> {
+  const opened = openSqlite(':memory:');
+  const db = opened.sqlite;
+  const { database, sources } = recordingDatabase(opened);
+  await use(database);
   return sources.map((sql) => {
     const named = [...sql.matchAll(/@(\w+)/g)].map((match) => match[1]!);
     const parameters = named.length > 0 ? [Object.fromEntries(named.map((name) => [name, name === 'limit' ? 1 : 'x']))] : [...sql.matchAll(/\?/g)].map(() => 'x');
@@ -22,8 +23,26 @@ function plansOf(build: (db: Db) => unknown): Array<{ sql: string; details: stri
 }
 
 describe('indexes', () => {
-  it('the outbox’s claims, look-ups of what is due and lease handling never scan the messages', () => {
-    const plans = plansOf((db) => createMessageRepository(db));
+  it('the outbox’s claims, look-ups of what is due and lease handling never scan the messages', async () => {
+    // Every step of the dispatcher's round and of a send's outcome.
+    const plans = await plansOf(async (database) => {
+      const messages = createMessageRepository(database);
+      const claim = { owner: 'x', leaseMs: 1000 };
+      const problem = { code: undefined, reasons: ['x'] };
+      await messages.expireLeases();
+      await messages.cancelOptedOut();
+      await messages.claimChecks(1, claim);
+      await messages.claimDue(1, claim);
+      await messages.nextDueAt();
+      await messages.renewLeases(claim);
+      await messages.markSent(1, 'mb-1');
+      await messages.markNotSent(1, 'x');
+      await messages.markFailed(1, 'x', problem);
+      await messages.reschedule(1, 'x', new Date(), problem);
+      await messages.markChecking(1, 'x', problem);
+      await messages.checkAgainAt(1, 'x', new Date());
+      await messages.releaseClaims('x');
+    });
     const outbox = plans.filter(({ sql }) => /state = '(queued|checking|sending)'|claimed_by = @owner/.test(sql));
     expect(outbox.length).toBeGreaterThanOrEqual(6);
     for (const { sql, details } of outbox) {
@@ -32,8 +51,8 @@ describe('indexes', () => {
     }
   });
 
-  it('a request’s session is found by its primary key', () => {
-    const plans = plansOf((db) => new SqliteSessionStore(db));
+  it('a request’s session is found by its primary key', async () => {
+    const plans = await plansOf((database) => new Promise((resolve) => new DatabaseSessionStore(database).get('sid', resolve)));
     const get = plans.find(({ sql }) => sql.startsWith('SELECT data FROM sessions'))!;
     expect(get.details.join('\n')).toMatch(/SEARCH sessions USING INDEX sqlite_autoindex_sessions_1 \(sid=\?\)/);
   });

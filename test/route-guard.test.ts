@@ -19,16 +19,16 @@ const sessionRoute = (route: Route) => !apiRoute(route) && !publicRoutes.has(`${
 async function setup() {
   const sender = new FakeSmsSender();
   const context = await createTestApp({ sender });
-  context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
+  await context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
   const admin = await context.signIn('boss', 'admin');
   const cook = await context.addAccount('cook');
   const fill = (path: string) => path.replace(':orderId', '00000000000000000000000000000001').replace(':staffId', String(cook.id)).replace(':status', 'delayed');
   const snapshot = () => JSON.stringify([
-    context.db.prepare('SELECT * FROM orders').all(),
-    context.db.prepare('SELECT * FROM order_status_changes').all(),
-    context.db.prepare('SELECT * FROM messages').all(),
-    context.db.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
-    context.db.prepare('SELECT * FROM message_template_versions').all(),
+    context.database.sqlite.prepare('SELECT * FROM orders').all(),
+    context.database.sqlite.prepare('SELECT * FROM order_status_changes').all(),
+    context.database.sqlite.prepare('SELECT * FROM messages').all(),
+    context.database.sqlite.prepare('SELECT id, username, password_hash, role, disabled_at FROM staff').all(),
+    context.database.sqlite.prepare('SELECT * FROM message_template_versions').all(),
   ]);
   const fields = { status: 'confirmed', username: 'newcook', password: 'a long enough new password', role: 'staff', text: 'Hi {name}' };
   return { ...context, sender, admin, fill, snapshot, fields };
@@ -116,8 +116,8 @@ describe('every API route', () => {
   });
 
   it('answers with Cache-Control: no-store, so orders and phone numbers stay out of shared caches', async () => {
-    const { app, db, fill } = await setup();
-    const { key } = createApiKeyRepository(db).create({ name: 'webshop', createdBy: null })!;
+    const { app, database, fill } = await setup();
+    const { key } = (await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null }))!;
     const reads = routesOf(app).filter((route) => apiRoute(route) && route.method === 'GET');
     expect(reads.length).toBeGreaterThanOrEqual(2);
     for (const route of reads) {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createServices } from '../src/services.ts';
 import { FakeSmsSender, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
@@ -14,15 +15,15 @@ describe('createServices', () => {
   it('builds a stopped dispatcher: nothing is sent until it is started', async () => {
     const sender = new FakeSmsSender();
     const services = await createServices(testConfig(), { logger, sender });
-    createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
-    const message = queuedMessage(services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
+    await createOrderRepository(services.database).insert(makeOrder({ id: orderIdFor('a') }));
+    const message = queuedMessage(await services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.kick();
-    expect(services.messages.findById(message.id)!.state).toBe('queued');
+    expect((await services.messages.findById(message.id))!.state).toBe('queued');
 
     const attempted = services.dispatcher.waitForAttempt(message.id, 5000);
     services.dispatcher.start();
     await attempted;
-    expect(services.messages.findById(message.id)!.state).toBe('sent');
+    expect((await services.messages.findById(message.id))!.state).toBe('sent');
     await services.close();
   });
 
@@ -32,16 +33,17 @@ describe('createServices', () => {
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'mb-late' }); });
     const services = await createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
-    createOrderRepository(services.db).insert(makeOrder({ id: orderIdFor('a') }));
-    const message = queuedMessage(services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
+    await createOrderRepository(services.database).insert(makeOrder({ id: orderIdFor('a') }));
+    const message = queuedMessage(await services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.start();
-    expect(sender.sent).toHaveLength(1);
+    // The dispatcher's first look at the outbox reads the database before it sends.
+    await vi.waitFor(() => expect(sender.sent).toHaveLength(1));
 
     const closing = services.close(5000);
-    expect(services.db.open).toBe(true);
+    expect((services.database as SqliteDatabase).sqlite.open).toBe(true);
     answer();
     expect(await closing).toBe(0);
-    expect(services.db.open).toBe(false);
+    expect((services.database as SqliteDatabase).sqlite.open).toBe(false);
     expect(services.close()).toBe(closing);
 
     const db = new Database(path, { readonly: true });

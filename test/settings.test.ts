@@ -33,8 +33,8 @@ describe('GET /settings', () => {
 describe('POST /settings', () => {
   it('saves the defaults, and the board\'s boxes start ticked by them', async () => {
     const { signIn, orders } = await createTestApp();
-    orders.insert(makeOrder({ id: orderIdFor('pending'), status: 'pending' }));
-    orders.insert(makeOrder({ id: orderIdFor('confirmed'), status: 'confirmed' }));
+    await orders.insert(makeOrder({ id: orderIdFor('pending'), status: 'pending' }));
+    await orders.insert(makeOrder({ id: orderIdFor('confirmed'), status: 'confirmed' }));
     const admin = await signIn('boss', 'admin');
     const before = (await admin.get('/').expect(200)).text;
     expect([boxTicked(before, orderIdFor('pending')), boxTicked(before, orderIdFor('confirmed'))]).toEqual([false, true]);

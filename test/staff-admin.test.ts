@@ -6,7 +6,7 @@ describe('GET /staff', () => {
     const { signIn, addAccount, staff } = await createTestApp();
     const admin = await signIn('boss', 'admin');
     const cook = await addAccount('cook');
-    staff.disable(cook.id);
+    await staff.disable(cook.id);
     const page = await admin.get('/staff').expect(200);
     expect(page.text).toMatch(/<th scope="row">cook<\/th>\s*<td>staff<\/td>\s*<td>disabled<\/td>/);
     expect(page.text).toMatch(/<th scope="row">boss<\/th>\s*<td>admin<\/td>\s*<td>active<\/td>/);
@@ -41,7 +41,7 @@ describe('POST /staff', () => {
     const response = await admin.post('/staff').send(fields).expect(400);
     expect(response.text).toContain(message);
     expect(response.text).toContain(`value="${fields.username}"`);
-    expect(staff.count()).toBe(1);
+    expect(await staff.count()).toBe(1);
   });
 
   it('refuses a taken username, whatever its case, with 409', async () => {
@@ -50,7 +50,7 @@ describe('POST /staff', () => {
     await addAccount('grill');
     const response = await admin.post('/staff').send({ username: 'GRILL', password: 'sizzling steaks all day', role: 'staff' }).expect(409);
     expect(response.text).toContain('is taken');
-    expect(staff.count()).toBe(2);
+    expect(await staff.count()).toBe(2);
   });
 });
 
@@ -60,9 +60,9 @@ describe('disabling and enabling', () => {
     const admin = await signIn('boss', 'admin');
     const cook = await addAccount('cook');
     await admin.post(`/staff/${cook.id}/disable`).expect(303);
-    expect(staff.findById(cook.id)!.disabledAt).not.toBeNull();
+    expect((await staff.findById(cook.id))!.disabledAt).not.toBeNull();
     await admin.post(`/staff/${cook.id}/enable`).expect(303);
-    expect(staff.findById(cook.id)!.disabledAt).toBeNull();
+    expect((await staff.findById(cook.id))!.disabledAt).toBeNull();
 
     const client = anonymous();
     await client.refreshToken('/login');
@@ -74,7 +74,7 @@ describe('disabling and enabling', () => {
     const admin = await signIn('boss', 'admin');
     const response = await admin.post(`/staff/${admin.account.id}/disable`).expect(409);
     expect(response.text).toContain('You cannot disable your own account.');
-    expect(staff.findById(admin.account.id)!.disabledAt).toBeNull();
+    expect((await staff.findById(admin.account.id))!.disabledAt).toBeNull();
   });
 
   it('answers 404 for an unknown account', async () => {
@@ -121,13 +121,13 @@ describe('POST /staff/:staffId/password', () => {
 describe('the audit trail', () => {
   it('records who changed a status and who asked for a message, and shows both on the order page', async () => {
     const { signIn, orders } = await createTestApp();
-    orders.insert({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
+    await orders.insert({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
     const cook = await signIn('cook');
     await cook.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
     const waiter = await signIn('waiter');
     await waiter.post('/orders/00000000000000000000000000000001/notify').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
 
-    expect(orders.history('00000000000000000000000000000001').map((change) => [change.status, change.changedBy])).toEqual([['pending', null], ['confirmed', 'cook']]);
+    expect((await orders.history('00000000000000000000000000000001')).map((change) => [change.status, change.changedBy])).toEqual([['pending', null], ['confirmed', 'cook']]);
     const page = await waiter.get('/orders/00000000000000000000000000000001').expect(200);
     expect(page.text).toMatch(/<td>confirmed<\/td><td>cook<\/td>/);
     expect(page.text).toMatch(/<td>waiter<\/td>\s*<td>confirmed<\/td>/);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createPasswordHasher } from '../src/staff/passwords.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { createTestApp } from './support/helpers.ts';
@@ -21,7 +21,7 @@ const temporaryPath = useTempDatabases();
 /** A database as the server leaves it after its first start. */
 function databasePath(): string {
   const path = temporaryPath();
-  openSqliteConnection(path).close();
+  openSqlite(path).sqlite.close();
   return path;
 }
 
@@ -31,20 +31,22 @@ describe('npm run staff', () => {
     const result = cli(path, ['add', 'chef', '--admin'], 'stir the pot slowly\n');
     expect(result.output).toContain('Created admin account chef.');
     expect(result.code).toBe(0);
-    const db = openSqliteConnection(path);
-    const account = createStaffRepository(db).findForLogin('chef')!;
+    const database = openSqlite(path);
+    const db = database.sqlite;
+    const account = (await createStaffRepository(database).findForLogin('chef'))!;
     expect(account.role).toBe('admin');
     expect(await createPasswordHasher().verify('stir the pot slowly', account.passwordHash)).toBe(true);
     db.close();
   });
 
-  it('refuses a weak password and creates nothing', () => {
+  it('refuses a weak password and creates nothing', async () => {
     const path = databasePath();
     const result = cli(path, ['add', 'chef'], 'password\n');
     expect(result.code).toBe(1);
     expect(result.output).toContain('at least 12 characters');
-    const db = openSqliteConnection(path);
-    expect(createStaffRepository(db).count()).toBe(0);
+    const database = openSqlite(path);
+    const db = database.sqlite;
+    expect(await createStaffRepository(database).count()).toBe(0);
     db.close();
   });
 

@@ -1,6 +1,7 @@
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
+import type { Database } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { defaultTemplates } from '../src/notifications/message-templates.ts';
 import { createTemplateRepository } from '../src/notifications/template-repository.ts';
@@ -18,10 +19,10 @@ async function setup(options: { databasePath?: string; config?: Record<string, s
   const context = await createTestApp({ sender, config });
   const admin = await context.signIn('boss', 'admin');
   await admin.refreshToken('/templates');
-  return { ...context, sender, admin, templates: createTemplateRepository(context.db) };
+  return { ...context, sender, admin, templates: createTemplateRepository(context.database) };
 }
 
-const versionCount = (db: Awaited<ReturnType<typeof createTestApp>>['db']) => db.prepare('SELECT count(*) FROM message_template_versions').pluck().get();
+const versionCount = (database: Database) => database.value<number>('SELECT count(*) FROM message_template_versions');
 
 /** The text in one status's field, as the page shows it (EJS-escaped). */
 const fieldText = (html: string, status: string) => new RegExp(`<textarea id="template-${status}-text"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
@@ -43,7 +44,7 @@ describe('the Templates page', () => {
   });
 
   it('is for admins only: staff get 403, no nav link, and change nothing', async () => {
-    const { signIn, db } = await setup();
+    const { signIn, database } = await setup();
     const cook = await signIn('cook', 'staff');
     const board = await cook.get('/').expect(200);
     expect(board.text).not.toContain('href="/templates"');
@@ -51,13 +52,13 @@ describe('the Templates page', () => {
     await cook.post('/templates/delayed').send({ text: 'Hacked {name}' }).expect(403);
     await cook.post('/templates/delayed/preview').send({ text: 'Hacked {name}' }).expect(403);
     await cook.post('/templates/delayed/restore').expect(403);
-    expect(versionCount(db)).toBe(0);
+    expect(await versionCount(database)).toBe(0);
   });
 
   it('refuses a save without a valid CSRF token and keeps the text', async () => {
-    const { admin, db } = await setup();
+    const { admin, database } = await setup();
     await admin.agent.post('/templates/delayed').type('form').send({ text: newDelayedText, _csrf: 'forged' }).expect(403);
-    expect(versionCount(db)).toBe(0);
+    expect(await versionCount(database)).toBe(0);
   });
 
   it('answers 404 for a status that does not exist', async () => {
@@ -70,7 +71,7 @@ describe('the Templates page', () => {
 describe('saving a template', () => {
   it('keeps the version with who and when, and the next message uses it', async () => {
     const { admin, orders, sender, templates } = await setup();
-    orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'delayed' }));
 
     const saved = await admin.post('/templates/delayed').send({ text: `  ${newDelayedText}\r\n` }).expect(303);
     expect(saved.headers.location).toBe('/templates#template-delayed');
@@ -79,7 +80,7 @@ describe('saving a template', () => {
     expect(page.text).toContain('Saved the delayed text; the next delayed message uses it.');
     expect(page.text).toContain('For a sample order: GSM-7: 75 characters, 1 SMS part.');
     expect(fieldText(page.text, 'delayed')).toBe(newDelayedText);
-    const [version] = templates.versions('delayed');
+    const [version] = await templates.versions('delayed');
     expect(version).toMatchObject({ body: newDelayedText, savedBy: 'boss' });
     expect(Date.now() - Date.parse(version!.savedAt)).toBeLessThan(60_000);
     expect(page.text).toMatch(/<time datetime="[^"]+">\d\d:\d\d<\/time> by boss — <strong>in use<\/strong>/);
@@ -97,21 +98,21 @@ describe('saving a template', () => {
     ['a text of spaces and line breaks', '  \r\n \n ', 'The text is empty'],
     ['a text over 1000 characters', `{name} ${'x'.repeat(1000)}`, 'The text is 1007 characters long; at most 1000 are allowed.'],
   ])('refuses %s with 400, keeps what was typed and saves nothing', async (_name, text, message) => {
-    const { admin, db, templates } = await setup();
+    const { admin, database, templates } = await setup();
     const refused = await admin.post('/templates/delayed').send({ text }).expect(400);
 
     expect(refused.text).toContain(message);
     expect(refused.text).toContain('id="template-delayed-error"');
     expect(fieldText(refused.text, 'delayed')).toBe(text.trim());
-    expect(versionCount(db)).toBe(0);
-    expect(templates.textFor('delayed')).toBe(defaultTemplates.delayed);
+    expect(await versionCount(database)).toBe(0);
+    expect(await templates.textFor('delayed')).toBe(defaultTemplates.delayed);
   });
 
   it('keeps a long text in the field even when every character is a three-byte one', async () => {
-    const { admin, db } = await setup();
+    const { admin, database } = await setup();
     const text = `{name} ${'’'.repeat(993)}`;
     await admin.post('/templates/delayed').send({ text }).expect(303);
-    expect(versionCount(db)).toBe(1);
+    expect(await versionCount(database)).toBe(1);
   });
 
   it('warns when the text for a sample order needs more than 3 parts', async () => {
@@ -131,37 +132,37 @@ describe('saving a template', () => {
   });
 
   it('does not record a version when the text is unchanged', async () => {
-    const { admin, db } = await setup();
+    const { admin, database } = await setup();
     await admin.post('/templates/pending').send({ text: defaultTemplates.pending }).expect(303);
-    expect(versionCount(db)).toBe(0);
+    expect(await versionCount(database)).toBe(0);
     expect((await admin.get('/templates')).text).toContain('The pending text is unchanged');
   });
 
   it('does not change the text of messages already queued or sent', async () => {
     const { admin, orders, messages, sender } = await setup();
     const waitingId = '0000000000000000000000000000000b';
-    orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'delayed' }));
-    orders.insert(makeOrder({ id: waitingId, customerName: 'Don Cheetos', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: waitingId, customerName: 'Don Cheetos', status: 'delayed' }));
     await admin.refreshToken('/');
     await admin.post(`/orders/${orderId}/notify`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
     // MessageBird is down for the second one: it stays queued for a later attempt.
     sender.next = async () => ({ kind: 'not-sent', reasons: ['connection refused'], code: undefined, statusCode: undefined });
     await admin.post(`/orders/${waitingId}/notify`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
-    const sent = messages.forOrder(orderId);
-    const queued = messages.forOrder(waitingId);
+    const sent = await messages.forOrder(orderId);
+    const queued = await messages.forOrder(waitingId);
     expect([sent[0]!.state, queued[0]!.state]).toEqual(['sent', 'queued']);
 
     await admin.refreshToken('/templates');
     await admin.post('/templates/delayed').send({ text: newDelayedText }).expect(303);
 
     // The dispatcher may retry the queued one meanwhile; what it sends is the text it was queued with.
-    expect(messages.forOrder(orderId).map((message) => message.body)).toEqual([sent[0]!.body]);
-    expect(messages.forOrder(waitingId).map((message) => message.body)).toEqual([queued[0]!.body]);
+    expect((await messages.forOrder(orderId)).map((message) => message.body)).toEqual([sent[0]!.body]);
+    expect((await messages.forOrder(waitingId)).map((message) => message.body)).toEqual([queued[0]!.body]);
     expect(queued[0]!.body).toMatch(/^Hello, Don Cheetos, sometimes good things take time!/);
   });
   it('retries a message queued before the edit with the text it was queued with', async () => {
     const { admin, orders, messages, sender } = await setup({ config: { SMS_RETRY_BASE_MS: '10', SMS_RETRY_MAX_MS: '20', SMS_MAX_ATTEMPTS: '50' } });
-    orders.insert(makeOrder({ id: orderId, customerName: 'Don Cheetos', status: 'delayed' }));
+    await orders.insert(makeOrder({ id: orderId, customerName: 'Don Cheetos', status: 'delayed' }));
     let messageBirdIsUp = false;
     sender.next = async () => (messageBirdIsUp
       ? { kind: 'accepted', providerMessageId: 'mb-late' }
@@ -173,7 +174,7 @@ describe('saving a template', () => {
     await admin.post('/templates/delayed').send({ text: newDelayedText }).expect(303);
     messageBirdIsUp = true;
 
-    await expect.poll(() => messages.forOrder(orderId)[0]!.state).toBe('sent');
+    await expect.poll(async () => (await messages.forOrder(orderId))[0]!.state).toBe('sent');
     const bodies = new Set(sender.sent.map((message) => message.body));
     expect(bodies.size).toBe(1);
     expect([...bodies][0]).toMatch(/^Hello, Don Cheetos, sometimes good things take time!/);
@@ -183,11 +184,11 @@ describe('saving a template', () => {
 
 describe('previewing a template', () => {
   it('renders the typed text for the sample order without saving it', async () => {
-    const { admin, db } = await setup();
+    const { admin, database } = await setup();
     const preview = await admin.post('/templates/delayed/preview').send({ text: 'Hi {name}, new time {eta} ({delay} late), order {orderNumber}: {status}.' }).expect(200);
     expect(preview.text).toContain('Hi Alexandra Richardson, new time 19:45 (20 minutes late), order 123: delayed.');
     expect(preview.text).toContain('Preview for the sample order (not saved yet)');
-    expect(versionCount(db)).toBe(0);
+    expect(await versionCount(database)).toBe(0);
   });
 
   it('shows why a text could not be saved', async () => {
@@ -204,8 +205,8 @@ describe('restoring the guide’s text', () => {
     await admin.post('/templates/delayed').send({ text: newDelayedText }).expect(303);
     await admin.post('/templates/delayed/restore').expect(303).expect('location', '/templates#template-delayed');
 
-    expect(templates.textFor('delayed')).toBe(defaultTemplates.delayed);
-    expect(templates.versions('delayed').map((version) => [version.body, version.savedBy])).toEqual([
+    expect(await templates.textFor('delayed')).toBe(defaultTemplates.delayed);
+    expect((await templates.versions('delayed')).map((version) => [version.body, version.savedBy])).toEqual([
       [defaultTemplates.delayed, 'boss'],
       [newDelayedText, 'boss'],
     ]);
@@ -215,9 +216,9 @@ describe('restoring the guide’s text', () => {
   });
 
   it('says so when the text already is the guide’s', async () => {
-    const { admin, db } = await setup();
+    const { admin, database } = await setup();
     await admin.post('/templates/pending/restore').expect(303);
-    expect(versionCount(db)).toBe(0);
+    expect(await versionCount(database)).toBe(0);
     expect((await admin.get('/templates')).text).toContain('The pending text already is the guide’s text.');
   });
 });
@@ -229,7 +230,7 @@ describe('two apps on one database', () => {
     const path = databasePath();
     const kitchen = await setup({ databasePath: path });
     const office = await setup({ databasePath: path });
-    kitchen.orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'confirmed' }));
+    await kitchen.orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'confirmed' }));
     await kitchen.admin.refreshToken('/');
     // The kitchen's app has read the confirmed text once already.
     await kitchen.admin.post(`/orders/${orderId}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
@@ -274,10 +275,11 @@ describe('two server processes on one database', () => {
     const [officeAdmin, kitchenAdmin] = [await signedIn(office), await signedIn(kitchen)];
     // One of the sample orders, delayed.
     const mike = '1b992e39dc55f0c79dbe613b3ad02f29';
-    const bodies = () => {
-      const db = openSqliteConnection(path);
+    const bodies = async () => {
+      const database = openSqlite(path);
+      const db = database.sqlite;
       try {
-        return createMessageRepository(db).forOrder(mike).map((message) => message.body).reverse();
+        return (await createMessageRepository(database).forOrder(mike)).map((message) => message.body).reverse();
       } finally {
         db.close();
       }
@@ -291,7 +293,7 @@ describe('two server processes on one database', () => {
     await officeAdmin.post('/templates/delayed/restore').expect(303);
     await kitchenAdmin.post(`/orders/${mike}/resend`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
 
-    const [before, edited, restored] = bodies();
+    const [before, edited, restored] = await bodies();
     expect(before).toMatch(/^Hello, Mike Madeater, sometimes good things take time!/);
     expect(edited).toMatch(/^Sorry Mike Madeater, order #\d+ from OmNomNom Foods is running late\.$/);
     expect(restored).toBe(before);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteConnection } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
@@ -48,10 +48,11 @@ describe('two processes on one database', () => {
 
   it('let exactly one of two status updates from pages showing the same status through per order, and never answer 5xx', async () => {
     const path = tempDatabase();
-    const db = openSqliteConnection(path);
-    const orders = createOrderRepository(db);
+    const database = openSqlite(path);
+    const db = database.sqlite;
+    const orders = createOrderRepository(database);
     const ids = Array.from({ length: 40 }, (_, index) => orderIdFor(`race-${index}`));
-    for (const id of ids) orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
+    for (const id of ids) await orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
 
     const env = { DATABASE_PATH: path, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password };
     // One after the other, so the second finds the first's session secret and admin.
@@ -69,25 +70,26 @@ describe('two processes on one database', () => {
     for (const id of ids) {
       const winners = answers.filter((answer) => answer.id === id && answer.code === 303);
       expect(winners).toHaveLength(1);
-      expect(orders.findById(id)!.status).toBe(winners[0]!.status);
-      expect(orders.history(id).map((change) => change.status)).toEqual(['pending', winners[0]!.status]);
+      expect((await orders.findById(id))!.status).toBe(winners[0]!.status);
+      expect((await orders.history(id)).map((change) => change.status)).toEqual(['pending', winners[0]!.status]);
     }
     db.close();
   }, 60_000);
 
   it('text a new change to an already texted status once per order, however many Notify presses reach both at once', async () => {
     const path = tempDatabase();
-    const db = openSqliteConnection(path);
-    const orders = createOrderRepository(db);
-    const messages = createMessageRepository(db);
+    const database = openSqlite(path);
+    const db = database.sqlite;
+    const orders = createOrderRepository(database);
+    const messages = createMessageRepository(database);
     const ids = Array.from({ length: 20 }, (_, index) => orderIdFor(`again-${index}`));
     for (const id of ids) {
-      orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'delayed' });
+      await orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'delayed' });
       // The first delay was texted; then the order was confirmed and delayed again.
-      const first = messages.queue({ orderId: id, orderStatus: 'delayed', body: `First delay ${id}`, recipient: '+319876543211', reference: `first-${id}`, requestedBy: null }, { resend: false });
+      const first = await messages.queue({ orderId: id, orderStatus: 'delayed', body: `First delay ${id}`, recipient: '+319876543211', reference: `first-${id}`, requestedBy: null }, { resend: false });
       db.prepare("UPDATE messages SET state = 'sent' WHERE id = ?").run(queuedMessage(first).id);
-      orders.updateStatus(id, 'confirmed', null);
-      orders.updateStatus(id, 'delayed', null);
+      await orders.updateStatus(id, 'confirmed', null);
+      await orders.updateStatus(id, 'delayed', null);
     }
 
     const fake = new FakeMessageBird();
@@ -117,11 +119,12 @@ describe('two processes on one database', () => {
 
   it('text once per order, and only the winning change, when Update with "Text the customer" reaches both at once', async () => {
     const path = tempDatabase();
-    const db = openSqliteConnection(path);
-    const orders = createOrderRepository(db);
-    const messages = createMessageRepository(db);
+    const database = openSqlite(path);
+    const db = database.sqlite;
+    const orders = createOrderRepository(database);
+    const messages = createMessageRepository(database);
     const ids = Array.from({ length: 20 }, (_, index) => orderIdFor(`update-and-text-${index}`));
-    for (const id of ids) orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
+    for (const id of ids) await orders.insert({ id, customerName: `Customer ${id}`, phone: '+319876543211', items: 'Pizza', status: 'pending' });
 
     const fake = new FakeMessageBird();
     fakes.push(fake);
@@ -144,9 +147,9 @@ describe('two processes on one database', () => {
     await expect.poll(() => unsettled.get(), { timeout: 10_000 }).toBe(0);
     expect(fake.requests).toHaveLength(ids.length);
     for (const id of ids) {
-      const order = orders.findById(id)!;
-      expect(orders.history(id).map((change) => change.status)).toEqual(['pending', order.status]);
-      const texts = messages.forOrder(id);
+      const order = (await orders.findById(id))!;
+      expect((await orders.history(id)).map((change) => change.status)).toEqual(['pending', order.status]);
+      const texts = await messages.forOrder(id);
       expect(texts).toHaveLength(1);
       // Its state depends on how fast the fake answered under load (sent, or checking after a timeout): not asserted.
       expect(texts[0]).toMatchObject({ orderStatus: order.status, statusChangeId: order.statusChangeId });

@@ -11,7 +11,7 @@ const status = `/orders/${don}/status`;
 async function setup(options: { sender?: SmsSender; orderStatus?: 'pending' | 'confirmed' } = {}) {
   const sender = options.sender ?? new FakeSmsSender();
   const context = await createTestApp({ sender });
-  context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', phone: '+31612345678', status: options.orderStatus ?? 'pending' }));
+  await context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', phone: '+31612345678', status: options.orderStatus ?? 'pending' }));
   return { ...context, agent: await context.signIn() };
 }
 
@@ -27,24 +27,24 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303).expect('location', `/#order-${don}`);
 
-    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect((await orders.findById(don))!.status).toBe('confirmed');
     expect((sender as FakeSmsSender).sent.map((message) => message.body)).toEqual([
       'Hello, Don Cheetos, thanks for ordering at OmNomNom Foods! We are now preparing your food with love and fresh ingredients and will keep you updated.',
     ]);
     // The text names the change it announces: the outbox's one text per status change holds.
-    const [message] = messages.forOrder(don);
-    expect(message).toMatchObject({ state: 'sent', orderStatus: 'confirmed', statusChangeId: orders.latestChange(don)!.id, requestedBy: 'cook' });
+    const [message] = await messages.forOrder(don);
+    expect(message).toMatchObject({ state: 'sent', orderStatus: 'confirmed', statusChangeId: (await orders.latestChange(don))!.id, requestedBy: 'cook' });
     expect(await flashOn(agent)).toBe('Don Cheetos&#39;s order is now confirmed and Don Cheetos was texted.');
   });
 
   it('writes the change and the queued text in one transaction: when the text cannot be queued, the status is not changed either', async () => {
-    const { agent, db, orders } = await setup();
+    const { agent, database: { sqlite: db }, orders } = await setup();
     db.exec("CREATE TRIGGER outbox_broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'outbox broken'); END");
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(500);
 
-    expect(orders.findById(don)!.status).toBe('pending');
-    expect(orders.history(don)).toHaveLength(1);
+    expect((await orders.findById(don))!.status).toBe('pending');
+    expect(await orders.history(don)).toHaveLength(1);
   });
 
   it('changes the status without texting when the box is not ticked (or the page has no box)', async () => {
@@ -52,9 +52,9 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
 
-    expect(orders.findById(don)!.status).toBe('confirmed');
+    expect((await orders.findById(don))!.status).toBe('confirmed');
     expect((sender as FakeSmsSender).sent).toHaveLength(0);
-    expect(messages.forOrder(don)).toHaveLength(0);
+    expect(await messages.forOrder(don)).toHaveLength(0);
     expect(await flashOn(agent)).toBe('Don Cheetos&#39;s order is now confirmed.');
   });
 
@@ -62,8 +62,8 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
     const { agent, messages, orders } = await setup();
     const response = await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'yes please' }).expect(400);
     expect(response.text).toContain('the &#34;Text the customer&#34; box sent an unexpected value');
-    expect(orders.findById(don)!.status).toBe('pending');
-    expect(messages.forOrder(don)).toHaveLength(0);
+    expect((await orders.findById(don))!.status).toBe('pending');
+    expect(await messages.forOrder(don)).toHaveLength(0);
   });
 
   it('says the status changed but nothing was sent when no MessageBird key is configured', async () => {
@@ -71,20 +71,20 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
 
-    expect(orders.findById(don)!.status).toBe('confirmed');
-    expect(messages.forOrder(don)[0]!.state).toBe('not-sent');
+    expect((await orders.findById(don))!.status).toBe('confirmed');
+    expect((await messages.forOrder(don))[0]!.state).toBe('not-sent');
     expect(await flashOn(agent)).toMatch(/^Don Cheetos&#39;s order is now confirmed, but nothing was sent: no MessageBird API key is configured\. Don Cheetos would have received: “Hello, Don Cheetos, thanks/);
   });
 
   it('changes the status but queues no text for a customer who replied STOP, and says why', async () => {
-    const { agent, sender, messages, orders, db } = await setup();
-    createOptOutRepository(db).optOut('+31612345678', { source: 'keyword', keyword: 'STOP' });
+    const { agent, sender, messages, orders, database } = await setup();
+    await createOptOutRepository(database).optOut('+31612345678', { source: 'keyword', keyword: 'STOP' });
 
     // A page from before the opt-out still has the box ticked.
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
 
-    expect(orders.findById(don)!.status).toBe('confirmed');
-    expect(messages.forOrder(don)).toEqual([]);
+    expect((await orders.findById(don))!.status).toBe('confirmed');
+    expect(await messages.forOrder(don)).toEqual([]);
     expect((sender as FakeSmsSender).sent).toEqual([]);
     expect(await flashOn(agent)).toMatch(/^Don Cheetos&#39;s order is now confirmed, but nothing was sent: Don Cheetos replied STOP at \d\d:\d\d and gets no more texts\.$/);
   });
@@ -96,8 +96,8 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
 
-    expect(orders.findById(don)!.status).toBe('confirmed');
-    expect(messages.forOrder(don)[0]).toMatchObject({ state: 'failed', errorCode: 25 });
+    expect((await orders.findById(don))!.status).toBe('confirmed');
+    expect((await messages.forOrder(don))[0]).toMatchObject({ state: 'failed', errorCode: 25 });
     const page = (await agent.get('/').expect(200)).text;
     expect(page).toContain('role="alert"');
     expect(page).toContain('Don Cheetos&#39;s order is now confirmed, but MessageBird refused it: Not enough balance.');
@@ -111,8 +111,8 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
     const response = await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(409);
 
     expect(response.text).toMatch(/Don Cheetos&#39;s order was changed to delivered by chef at \d\d:\d\d — check the board and try again\. Your choice, confirmed, was not saved and nothing was sent\./);
-    expect(orders.findById(don)!.status).toBe('delivered');
-    expect(messages.forOrder(don)).toHaveLength(0);
+    expect((await orders.findById(don))!.status).toBe('delivered');
+    expect(await messages.forOrder(don)).toHaveLength(0);
   });
 
   it('does not text when the order already had that status', async () => {
@@ -120,7 +120,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'confirmed', text: 'on' }).expect(303);
 
-    expect(messages.forOrder(don)).toHaveLength(0);
+    expect(await messages.forOrder(don)).toHaveLength(0);
     expect(await flashOn(agent)).toBe('Don Cheetos&#39;s order was already confirmed; nothing changed and nothing was sent.');
   });
 
@@ -132,8 +132,8 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
 
     expect(answers.map((answer) => answer.status)).toEqual([303, 303, 303, 303, 303]);
     expect((sender as FakeSmsSender).sent).toHaveLength(1);
-    expect(messages.forOrder(don)).toHaveLength(1);
-    expect(orders.history(don).map((change) => change.status)).toEqual(['pending', 'confirmed']);
+    expect(await messages.forOrder(don)).toHaveLength(1);
+    expect((await orders.history(don)).map((change) => change.status)).toEqual(['pending', 'confirmed']);
   });
 
   it('leaves Notify as it was: after update-and-notify it says the customer was already texted', async () => {

@@ -16,10 +16,10 @@ const sign = (url: string, options: { key?: string; expiresAt?: number; payload?
 
 async function setup(overrides: Record<string, string> = {}, logs = captureLogs()) {
   const context = await createTestApp({ logger: logs.logger, config: testConfig({ MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl, ...overrides }) });
-  context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater' }));
+  await context.orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater' }));
   const agent = await context.signIn();
   await agent.post('/orders/00000000000000000000000000000001/notify').send({ status: 'pending', expectedStatus: 'pending' }).expect(303);
-  const message = context.messages.forOrder('00000000000000000000000000000001')[0]!;
+  const message = (await context.messages.forOrder('00000000000000000000000000000001'))[0]!;
   expect(message.state).toBe('sent');
   const query = (status: string, extra: Record<string, string> = {}) =>
     `${path}?${new URLSearchParams({ id: message.providerMessageId!, reference: message.reference, recipient: '319876543211', status, statusDatetime: '2026-11-22T10:00:00+00:00', ...extra })}`;
@@ -27,7 +27,7 @@ async function setup(overrides: Record<string, string> = {}, logs = captureLogs(
     const target = query(status, extra);
     return supertest(context.app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`));
   };
-  const state = () => context.messages.findById(message.id)!.state;
+  const state = async () => (await context.messages.findById(message.id))!.state;
   return { ...context, agent, message, query, report, state, logs };
 }
 
@@ -39,15 +39,15 @@ describe('GET /webhooks/messagebird/status', () => {
     const { report, state, agent, messages, message } = await setup();
     const response = await report('delivered');
     expect([response.status, response.text]).toEqual([200, 'OK']);
-    expect(state()).toBe('delivered');
-    expect(messages.findById(message.id)).toMatchObject({ providerStatus: 'delivered', providerStatusAt: '2026-11-22T10:00:00+00:00' });
+    expect(await state()).toBe('delivered');
+    expect(await messages.findById(message.id)).toMatchObject({ providerStatus: 'delivered', providerStatusAt: '2026-11-22T10:00:00+00:00' });
     expect((await agent.get('/')).text).toMatch(/message-delivered[^>]*><small>SMS<\/small> Delivered/);
   });
 
   it('records a delivery failure with its reason', async () => {
     const { report, messages, message } = await setup();
     expect((await report('delivery_failed', { statusReason: 'unknown subscriber', statusErrorCode: '1' })).status).toBe(200);
-    expect(messages.findById(message.id)).toMatchObject({ state: 'failed', errorDescription: 'unknown subscriber', errorCode: 1 });
+    expect(await messages.findById(message.id)).toMatchObject({ state: 'failed', errorDescription: 'unknown subscriber', errorCode: 1 });
   });
 
   it('never moves a message back: a late "sent" leaves it delivered', async () => {
@@ -55,27 +55,27 @@ describe('GET /webhooks/messagebird/status', () => {
     expect((await report('delivered')).status).toBe(200);
     expect((await report('sent')).status).toBe(200);
     expect((await report('buffered')).status).toBe(200);
-    expect(state()).toBe('delivered');
+    expect(await state()).toBe('delivered');
   });
 
   it('acknowledges a report for an unknown message and changes nothing', async () => {
     const { app, state } = await setup();
     const target = `${path}?reference=nobody&id=x&status=delivered`;
     await supertest(app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`)).expect(200);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('refuses a report without the signature header', async () => {
     const { app, query, state } = await setup();
     await supertest(app).get(query('delivered')).expect(401);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('refuses a report signed with another key', async () => {
     const { app, query, state } = await setup();
     const target = query('delivered');
     await supertest(app).get(target).set('MessageBird-Signature-JWT', await sign(`${publicUrl}${target}`, { key: 'someone-elses-key' })).expect(401);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('refuses an expired signature', async () => {
@@ -83,14 +83,14 @@ describe('GET /webhooks/messagebird/status', () => {
     const target = query('delivered');
     const expired = await sign(`${publicUrl}${target}`, { expiresAt: Math.floor(Date.now() / 1000) - 600 });
     await supertest(app).get(target).set('MessageBird-Signature-JWT', expired).expect(401);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('refuses a report whose URL was changed after signing', async () => {
     const { app, query, state } = await setup();
     const token = await sign(`${publicUrl}${query('delivery_failed')}`);
     await supertest(app).get(query('delivered')).set('MessageBird-Signature-JWT', token).expect(401);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('refuses a signature made for a body the request does not have', async () => {
@@ -98,7 +98,7 @@ describe('GET /webhooks/messagebird/status', () => {
     const target = query('delivered');
     const token = await sign(`${publicUrl}${target}`, { payload: '{"status":"delivered"}' });
     await supertest(app).get(target).set('MessageBird-Signature-JWT', token).expect(401);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('refuses a garbled token', async () => {
@@ -117,7 +117,7 @@ describe('GET /webhooks/messagebird/status', () => {
     const target = query('delivered');
     const token = await sign(`https://proxy.example${target}`);
     await supertest(app).get(target).set('Host', 'proxy.example').set('X-Forwarded-Proto', 'https').set('MessageBird-Signature-JWT', token).expect(200);
-    expect(state()).toBe('delivered');
+    expect(await state()).toBe('delivered');
   });
 
   it('ignores proxy headers it does not trust', async () => {
@@ -125,7 +125,7 @@ describe('GET /webhooks/messagebird/status', () => {
     const target = query('delivered');
     const token = await sign(`https://proxy.example${target}`);
     await supertest(app).get(target).set('Host', 'proxy.example').set('X-Forwarded-Proto', 'https').set('MessageBird-Signature-JWT', token).expect(401);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
   });
 
   it('answers 503 when no signing key is configured', async () => {
@@ -137,7 +137,7 @@ describe('GET /webhooks/messagebird/status', () => {
     const { report, state, logs } = await setup();
     const response = await report(status);
     expect(response.status).toBe(200);
-    expect(state()).toBe('sent');
+    expect(await state()).toBe('sent');
     expect(logs.lines()).toContainEqual(expect.objectContaining({ msg: 'delivery report ignored: unknown status', status }));
   });
 
@@ -150,7 +150,7 @@ describe('GET /webhooks/messagebird/status', () => {
       async (status) => {
         const response = await report(status);
         expect(response.status, status).toBe(200);
-        const now = state();
+        const now = await state();
         expect(Object.hasOwn(rank, now), now).toBe(true);
         expect(rank[now]!).toBeGreaterThanOrEqual(highest);
         highest = rank[now]!;
