@@ -44,7 +44,8 @@ describe('createServices', () => {
     answer();
     expect(await closing).toBe(0);
     expect((services.database as SqliteDatabase).sqlite.open).toBe(false);
-    expect(services.close()).toBe(closing);
+    // The same promise again (identity, not its value): a second close() waits for the first.
+    expect(services.close() === closing).toBe(true);
 
     const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT state, provider_message_id AS id FROM messages WHERE id = ?').get(message.id)).toEqual({ state: 'sent', id: 'mb-late' });
