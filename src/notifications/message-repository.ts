@@ -87,6 +87,9 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
   // processes can never claim the same row; PostgreSQL's inner SELECT locks the rows it picks and
   // skips those another instance is claiming at that moment.
   // https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE
+  // The pick is a MATERIALIZED CTE, run once: written as `WHERE id IN (SELECT … LIMIT … SKIP
+  // LOCKED)`, PostgreSQL may run the sub-select again for rows it re-checks after waiting on a
+  // concurrent update, and one claim of 2 took all 60 due messages in a test.
   const skipLocked = db.pick({ sqlite: '', postgres: 'FOR UPDATE SKIP LOCKED' });
   const sql = {
     insert: `INSERT INTO messages (order_id, order_status, status_change_id, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
@@ -110,19 +113,19 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     liveForChange: `SELECT ${columns} ${from}
       WHERE message.order_id = ? AND message.order_status = ? AND message.status_change_id IS NOT DISTINCT FROM ? AND message.state IN (${live})
       ORDER BY message.id DESC LIMIT 1`,
-    claimDue: `UPDATE messages SET state = 'sending', attempts = attempts + 1, claimed_by = @owner,
-        lease_until = @leaseUntil, last_attempt_at = @at, updated_at = @at
-      WHERE id IN (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at
+    claimDue: `WITH picked AS MATERIALIZED (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at
         AND NOT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) ORDER BY next_attempt_at, id LIMIT @limit ${skipLocked})
-        AND state = 'queued'
+      UPDATE messages SET state = 'sending', attempts = attempts + 1, claimed_by = @owner,
+        lease_until = @leaseUntil, last_attempt_at = @at, updated_at = @at
+      WHERE id IN (SELECT id FROM picked) AND state = 'queued'
       RETURNING id`,
     // A text queued (or put back for a retry) for a number that has opted out since is never sent.
     cancelOptedOut: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE state = 'queued' AND recipient IN (SELECT phone FROM opted_out_phones)`,
-    claimChecks: `UPDATE messages SET claimed_by = @owner, lease_until = @leaseUntil
-      WHERE id IN (SELECT id FROM messages WHERE state = 'checking' AND next_attempt_at <= @at
+    claimChecks: `WITH picked AS MATERIALIZED (SELECT id FROM messages WHERE state = 'checking' AND next_attempt_at <= @at
         AND (lease_until IS NULL OR lease_until < @at) ORDER BY next_attempt_at, id LIMIT @limit ${skipLocked})
-        AND state = 'checking'
+      UPDATE messages SET claimed_by = @owner, lease_until = @leaseUntil
+      WHERE id IN (SELECT id FROM picked) AND state = 'checking'
       RETURNING id`,
     // A look-up in progress (a live lease) is not due: counting it would make the dispatcher spin.
     nextDue: `SELECT min(due) FROM (
