@@ -1,4 +1,4 @@
-// Fills the database at DATABASE_PATH with a realistic history of orders, for trying the board and
+// Fills the database (SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL) with a realistic history of orders, for trying the board and
 // for benchmarks: `npm run db:fake -- --orders 100000 [--days 365] [--active 12] [--force]`.
 // Most orders are delivered, spread over many days; a handful from the last hour are still active.
 import 'dotenv/config';
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
+import { openDatabase } from '../src/db/database.ts';
 import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
 import { isOrderId } from '../src/orders/order-id.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
@@ -35,21 +36,7 @@ const active = Math.min(total, positiveInteger('active', values.active));
 const days = values.days === undefined ? Math.max(1, Math.ceil(total / 300)) : Math.max(1, positiveInteger('days', values.days));
 
 const config = loadConfigOrExit(process.env);
-
-// A bulk import straight into SQLite's own connection: indexes and triggers are dropped and rebuilt
-// around it, which only SQLite's schema table allows here.
-if (config.databaseUrl) {
-  console.error('db:fake fills a SQLite database (DATABASE_PATH); unset DATABASE_URL to use it.');
-  process.exit(1);
-}
-const db = openSqlite(config.databasePath).sqlite;
-// A large page cache: the order ids are random, so their index is written all over.
-db.pragma('cache_size = -262144');
-const existing = db.prepare('SELECT count(*) FROM orders').pluck().get() as number;
-if (existing > 0 && !values.force) {
-  console.error(`${config.databasePath} already holds ${existing} orders; add --force to add ${total} more.`);
-  process.exit(1);
-}
+const target = config.databaseUrl ? 'the PostgreSQL database at DATABASE_URL' : config.databasePath;
 
 const firstNames = ['Ada', 'Bram', 'Chloé', 'Daan', 'Emma', 'Finn', 'Grace', 'Hugo', 'Iris', 'Jens', 'Kiki', 'Lars', 'Mila', 'Noah', 'Olivia', 'Pieter', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wout', 'Xena', 'Yara', 'Zoë', 'Hannah', 'Mike', 'Don', 'Fatima', 'Mohammed', 'Sofia', 'Lucas', 'Julia', 'Milan', 'Sara'];
 const lastNames = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'de Boer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'van Dijk', 'Dekker', 'Brouwer', 'Yılmaz', 'El Amrani', 'Hungry', 'Madeater', 'Cheetos', 'Kowalski', 'Nguyen', 'Rossi', 'Okafor'];
@@ -78,14 +65,21 @@ function items(): string {
   return [...lines].map((item) => `${between(1, 3)} x ${item}`).join('\n');
 }
 
-const statements = {
-  order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-  lastNumbers: db.prepare('SELECT day, max(number) AS number FROM orders GROUP BY day'),
-  change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
-  message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
-      provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`),
+type OrderRow = [id: string, number: number, day: string, name: string, phone: string, items: string, status: string, createdAt: string, updatedAt: string, deliveredAt: string | null];
+type ChangeRow = [orderId: string, status: string, changedAt: string];
+type MessageRow = [orderId: string, status: string, body: string, recipient: string, reference: string, state: string, providerMessageId: string | null,
+  providerStatus: string | null, providerStatusAt: string | null, errorCode: number | null, errorDescription: string | null, requestedAt: string, updatedAt: string];
+
+/** Where the rows go: SQLite's own connection, or batches to PostgreSQL. */
+type Sink = {
+  existingOrders(): Promise<number>;
+  lastNumbers(): Promise<Map<string, number>>;
+  order(row: OrderRow): Promise<void>;
+  change(row: ChangeRow): void;
+  message(row: MessageRow): void;
+  /** Runs the import in one transaction, with what the engine sets aside for a bulk load. */
+  import(write: () => Promise<void>): Promise<void>;
+  close(): Promise<void>;
 };
 
 /** One order's life: statuses with their times, ending delivered unless it is still active. */
@@ -118,13 +112,13 @@ function addMessages(orderId: string, name: string, phone: string, steps: Array<
     const roll = Math.random();
     const state = roll < 0.02 ? 'failed' : roll < 0.05 ? 'sent' : 'delivered';
     const done = new Date(sentAt + between(2, 30) * 1000).toISOString();
-    statements.message.run(
+    sink.message([
       orderId, status, renderTemplate(defaultTemplates[status as OrderStatus], { name, status, delay: '20 minutes', eta: '', restaurant: config.restaurantName, orderNumber: '' }), phone, nextReference(), state,
       state === 'failed' ? null : `mb-${randomHex(8)}`,
       state === 'failed' ? null : state, state === 'failed' ? null : done,
       state === 'failed' ? 21 : null, state === 'failed' ? 'Bad request (phone number has unknown format)' : null,
       new Date(at).toISOString(), done,
-    );
+    ]);
   }
 }
 
@@ -139,25 +133,15 @@ function pastOrderTime(): number {
   return at > now - 90 * minute ? at - 24 * 60 * minute : at;
 }
 
+const sink = config.databaseUrl ? await postgresSink(config.databaseUrl) : sqliteSink(config.databasePath);
+const existing = await sink.existingOrders();
+if (existing > 0 && !values.force) {
+  console.error(`${target} already holds ${existing} orders; add --force to add ${total} more.`);
+  await sink.close();
+  process.exit(1);
+}
+
 const started = performance.now();
-// A bulk import is history, not news for open boards: the board_events triggers are set aside for
-// it and put back in the same transaction.
-const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'").all() as Array<{ name: string; sql: string }>;
-// Building an index once from the finished table is far faster than keeping it up to date through
-// a million inserts (https://www.sqlite.org/faq.html#q19): the tables' own indexes are set aside
-// too and built again at the end of the same transaction.
-const indexes = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
-  AND tbl_name IN ('orders', 'order_status_changes', 'messages')`).all() as Array<{ name: string; sql: string }>;
-// In WAL mode every page of a large import is written twice (log, then checkpoint); a rollback
-// journal writes new pages once. Only possible while no other connection has the file open: then
-// the import stays in WAL mode.
-const journal = (() => {
-  try {
-    return db.pragma('journal_mode = DELETE', { simple: true }) as string;
-  } catch {
-    return 'wal';
-  }
-})();
 // Older orders spread over the days, today included, at lunch and dinner hours; the active ones
 // from the last 45 minutes. Written oldest first, so each day's numbers follow the clock.
 const arrivals = Array.from({ length: total }, (_, index) => {
@@ -171,11 +155,9 @@ for (let index = 1; index < arrivals.length; index += 1) {
   if (arrivals[index]!.createdAt <= arrivals[index - 1]!.createdAt) arrivals[index]!.createdAt = arrivals[index - 1]!.createdAt + 1;
 }
 
-db.transaction(() => {
-  for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
-  for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
+await sink.import(async () => {
   // Each day's orders are numbered #1, #2, … as the app numbers them, after any already stored (--force).
-  const lastNumbers = new Map((statements.lastNumbers.all() as Array<{ day: string; number: number }>).map((row) => [row.day, row.number]));
+  const lastNumbers = await sink.lastNumbers();
   const calendar = createZonedCalendar(config.timeZone);
   const numbered = arrivals.map(({ stillActive, createdAt }) => {
     // 128 random bits, as the app's own ids (newOrderId).
@@ -194,15 +176,125 @@ db.transaction(() => {
     const steps = lifeOf(createdAt, stillActive, now);
     const [status, lastAt] = steps.at(-1)!;
     const deliveredAt = status === 'delivered' ? new Date(lastAt).toISOString() : null;
-    statements.order.run(id, number, day, name, phone, items(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt);
-    for (const [stepStatus, at] of steps) statements.change.run(id, stepStatus, new Date(at).toISOString());
+    // Its status changes and messages go in after the order, which they refer to.
+    const changes = steps.map(([stepStatus, at]): ChangeRow => [id, stepStatus, new Date(at).toISOString()]);
+    await sink.order([id, number, day, name, phone, items(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt]);
+    for (const change of changes) sink.change(change);
     addMessages(id, name, phone, steps);
   }
-  for (const index of indexes) db.exec(index.sql);
-  for (const trigger of triggers) db.exec(trigger.sql);
-})();
-if (journal !== 'wal') db.pragma('journal_mode = WAL');
-db.pragma('optimize');
-db.close();
+});
+await sink.close();
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`Added ${total} orders over ${days} days (${active} active) to ${config.databasePath} in ${seconds} s.`);
+console.log(`Added ${total} orders over ${days} days (${active} active) to ${target} in ${seconds} s.`);
+
+function sqliteSink(path: string): Sink {
+  // A bulk import straight into SQLite's own connection: indexes and triggers are dropped and
+  // rebuilt around it, which only SQLite's schema table allows here.
+  const db = openSqlite(path).sqlite;
+  // A large page cache: the order ids are random, so their index is written all over.
+  db.pragma('cache_size = -262144');
+  const statements = {
+    order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
+    message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
+        provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`),
+  };
+  return {
+    existingOrders: async () => db.prepare('SELECT count(*) FROM orders').pluck().get() as number,
+    lastNumbers: async () => new Map((db.prepare('SELECT day, max(number) AS number FROM orders GROUP BY day').all() as Array<{ day: string; number: number }>)
+      .map((row) => [row.day, row.number])),
+    order: async (row) => { statements.order.run(...row); },
+    change: (row) => { statements.change.run(...row); },
+    message: (row) => { statements.message.run(...row); },
+    async import(write) {
+      // A bulk import is history, not news for open boards: the board_events triggers are set aside
+      // for it and put back in the same transaction.
+      const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'board_events_%'").all() as Array<{ name: string; sql: string }>;
+      // Building an index once from the finished table is far faster than keeping it up to date through
+      // a million inserts (https://www.sqlite.org/faq.html#q19): the tables' own indexes are set aside
+      // too and built again at the end of the same transaction.
+      const indexes = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
+        AND tbl_name IN ('orders', 'order_status_changes', 'messages')`).all() as Array<{ name: string; sql: string }>;
+      // In WAL mode every page of a large import is written twice (log, then checkpoint); a rollback
+      // journal writes new pages once. Only possible while no other connection has the file open: then
+      // the import stays in WAL mode.
+      const journal = (() => {
+        try {
+          return db.pragma('journal_mode = DELETE', { simple: true }) as string;
+        } catch {
+          return 'wal';
+        }
+      })();
+      // better-sqlite3's transactions are synchronous; the writes below never wait on anything else,
+      // so BEGIN and COMMIT are issued by hand around them.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
+        for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
+        await write();
+        for (const index of indexes) db.exec(index.sql);
+        for (const trigger of triggers) db.exec(trigger.sql);
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+      if (journal !== 'wal') db.pragma('journal_mode = WAL');
+      db.pragma('optimize');
+    },
+    close: async () => { db.close(); },
+  };
+}
+
+async function postgresSink(url: string): Promise<Sink> {
+  const db = await openDatabase({ url }, { poolSize: 1 });
+  // Rows go in batches, each one INSERT … SELECT FROM unnest(arrays): a round trip per few
+  // thousand rows instead of one per row.
+  const batchSize = 2_000;
+  const pending = { orders: [] as OrderRow[], changes: [] as ChangeRow[], messages: [] as MessageRow[] };
+  const columns = <T extends unknown[]>(rows: T[], width: number) => Array.from({ length: width }, (_, column) => rows.map((row) => row[column]));
+  const flush = async () => {
+    if (pending.orders.length > 0) {
+      await db.run(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+        SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),
+          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.orders.splice(0), 10));
+    }
+    if (pending.changes.length > 0) {
+      await db.run(`INSERT INTO order_status_changes (order_id, status, changed_at)
+        SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.changes.splice(0), 3));
+    }
+    if (pending.messages.length > 0) {
+      await db.run(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, provider_message_id, provider_status,
+          provider_status_at, error_code, error_description, requested_at, updated_at, attempts)
+        SELECT *, 1 FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),
+          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`,
+      columns(pending.messages.splice(0), 13));
+    }
+  };
+  const tables = ['orders', 'order_status_changes', 'messages'];
+  return {
+    existingOrders: async () => (await db.value<number>('SELECT count(*) FROM orders')) ?? 0,
+    lastNumbers: async () => new Map((await db.all<{ day: string; number: number }>('SELECT day, max(number) AS number FROM orders GROUP BY day'))
+      .map((row) => [row.day, row.number])),
+    async order(row) {
+      pending.orders.push(row);
+      if (pending.orders.length >= batchSize) await flush();
+    },
+    change: (row) => { pending.changes.push(row); },
+    message: (row) => { pending.messages.push(row); },
+    async import(write) {
+      await db.transaction(async () => {
+        // History is not news for open boards: the tables' triggers (board events) are switched
+        // off for this transaction's inserts and on again before it commits.
+        for (const table of tables) await db.run(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+        await write();
+        await flush();
+        for (const table of tables) await db.run(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+      });
+      for (const table of tables) await db.run(`ANALYZE ${table}`);
+    },
+    close: () => db.close(),
+  };
+}

@@ -6,13 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
+import { createTestLocation, describePostgres } from './support/engines.ts';
 
 const root = join(import.meta.dirname, '..');
 // db:fake runs with the default TIME_ZONE, the machine's own.
 const days = createZonedCalendar(Intl.DateTimeFormat().resolvedOptions().timeZone);
 
-async function dbFake(databasePath: string, ...args: string[]) {
-  const child = spawn(process.execPath, ['scripts/db-fake.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_PATH: databasePath } });
+async function dbFake(database: string | Record<string, string>, ...args: string[]) {
+  const location = typeof database === 'string' ? { DATABASE_PATH: database } : database;
+  const child = spawn(process.execPath, ['scripts/db-fake.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...location } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -82,5 +84,49 @@ describe('npm run db:fake', () => {
     const { code, output } = await dbFake(databasePath(), '--orders', 'many');
     expect(code).toBe(1);
     expect(output).toContain('--orders must be a whole number');
+  });
+});
+
+describePostgres('npm run db:fake', (engine) => {
+  it('fills a PostgreSQL database as it fills SQLite: numbered days, histories, messages, no board events, triggers back on', async () => {
+    const location = await createTestLocation(engine);
+    const { code, output } = await dbFake(location.env, '--orders', '600', '--days', '20', '--active', '8');
+    expect(code, output).toBe(0);
+    expect(output).toContain('Added 600 orders');
+
+    const db = await location.open();
+    const count = async (sql: string) => Number(await db.value(sql));
+    expect(await count('SELECT count(*) FROM orders')).toBe(600);
+    expect(await count("SELECT count(*) FROM orders WHERE status <> 'delivered'")).toBe(8);
+    expect(await count('SELECT count(DISTINCT substr(created_at, 1, 10)) FROM orders')).toBeGreaterThan(10);
+    expect(await count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);
+    expect(await count("SELECT count(*) FROM orders WHERE status = 'delivered' AND delivered_at IS NULL")).toBe(0);
+    expect(await count('SELECT count(*) FROM messages')).toBeGreaterThan(300);
+    expect(await count("SELECT count(*) FROM orders WHERE id !~ '^[0-9a-f]{32}$'")).toBe(0);
+    const rows = await db.all<{ day: string; number: number; createdAt: string }>('SELECT day, number, created_at AS "createdAt" FROM orders ORDER BY created_at, rowid');
+    const lastNumbers = new Map<string, number>();
+    for (const row of rows) {
+      expect(row.day).toBe(days.dayOf(new Date(row.createdAt)));
+      expect(row.number).toBe((lastNumbers.get(row.day) ?? 0) + 1);
+      lastNumbers.set(row.day, row.number);
+    }
+    expect(await count('SELECT count(*) FROM board_events')).toBe(0);
+    // The board's triggers are on again: a change made now is news.
+    expect(await count(`SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'O'
+      AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = to_regnamespace('${location.schema!}'))`)).toBe(0);
+    await db.run("UPDATE orders SET status = 'confirmed' WHERE id = (SELECT id FROM orders WHERE status = 'pending' LIMIT 1)");
+    expect(await count('SELECT count(*) FROM board_events')).toBeGreaterThan(0);
+  });
+
+  it('refuses a PostgreSQL database that already holds orders unless --force, and then continues each day\'s numbers', async () => {
+    const location = await createTestLocation(engine);
+    expect((await dbFake(location.env, '--orders', '20')).code).toBe(0);
+    const refused = await dbFake(location.env, '--orders', '20');
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('already holds 20 orders; add --force');
+    expect((await dbFake(location.env, '--orders', '20', '--force')).code).toBe(0);
+    const db = await location.open();
+    expect(Number(await db.value('SELECT count(*) FROM orders'))).toBe(40);
+    expect(Number(await db.value('SELECT count(*) FROM (SELECT day FROM orders GROUP BY day HAVING max(number) <> count(*)) AS gaps'))).toBe(0);
   });
 });
