@@ -5,6 +5,7 @@
 // docs/performance.svg. It never fails a build: a missed goal is printed as "miss".
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ import { nextBenchStatus, statusFormFields } from './status-cycle.ts';
 import type { BenchStatus } from './status-cycle.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
-// `--only board,million,post,notify,live` runs just those (million includes memory and cold start).
+// `--only board,million,post,pg,notify,live` runs just those (million includes memory and cold start).
 const only = values.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 const quick = values.quick;
@@ -283,6 +284,87 @@ if (wanted('post')) {
     unexpected: app.reduce((sum, result) => sum + result.unexpected, 0),
   });
   report(rows.at(-1)!);
+}
+
+// ---- 3b. Status POST: two instances on one PostgreSQL database vs one on SQLite -----------------
+// Runs when BENCH_DATABASE_URL (or TEST_DATABASE_URL) names a PostgreSQL server; the benchmark
+// works in a schema of its own, dropped at the end. PostgreSQL itself is not pinned: it takes CPU
+// from both cores, as it would from the machines beside it.
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (wanted('pg') && !postgresUrl) console.log('status POST, two PostgreSQL instances: skipped (set BENCH_DATABASE_URL to a PostgreSQL server)');
+if (wanted('pg') && postgresUrl) {
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const schemaUrl = new URL(postgresUrl);
+  schemaUrl.searchParams.set('options', `-c search_path=${schema}`);
+  try {
+    execFileSync(process.execPath, ['scripts/db-fake.ts', '--orders', '2000', '--active', '1000'], {
+      cwd: root, env: { ...process.env, DATABASE_URL: schemaUrl.toString() }, stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const sqliteDb = join(folder, 'post-one.db');
+    fakeDatabase(sqliteDb, 2000, 1000);
+    const postgresEnv = { DATABASE_URL: schemaUrl.toString() };
+    // One after the other: the first creates the admin and the session secret, the second finds them.
+    const first = await startServer(pinning, { databasePath: join(folder, 'unused.db'), logPath: join(folder, 'pg-a.log'), env: postgresEnv });
+    const second = await startServer(pinning, { databasePath: join(folder, 'unused.db'), logPath: join(folder, 'pg-b.log'), env: postgresEnv });
+    const sqliteServer = await startServer(pinning, { databasePath: sqliteDb, logPath: join(folder, 'pg-sqlite.log') });
+    const sessions = await Promise.all([first, second, sqliteServer].map((server) => signIn(server.url)));
+
+    const reader = new Database(sqliteDb, { readonly: true });
+    const sqliteOrders = reader.prepare("SELECT id, status FROM orders WHERE status <> 'delivered'");
+    const postgresOrders = async () => (await admin.query<{ id: string; status: BenchStatus }>(
+      `SELECT id, status FROM ${schema}.orders WHERE status <> 'delivered' ORDER BY id`)).rows;
+    /** autocannon on one server, walking its own orders through the status cycle. */
+    const cycleStatuses = (server: { url: string }, session: SignedIn, orders: Array<{ id: string; status: BenchStatus }>, connections: number) => {
+      let position = 0;
+      return load({
+        url: server.url,
+        connections,
+        headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        requests: [{
+          method: 'POST',
+          setupRequest: (req) => {
+            const order = orders[position % orders.length]!;
+            position += 1;
+            const fields = statusFormFields(session.csrfToken, order.status);
+            order.status = nextBenchStatus(order.status);
+            return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams(fields).toString() };
+          },
+        }],
+      }, 303);
+    };
+    const two: LoadResult[][] = [];
+    const one: LoadResult[] = [];
+    for (let round = 0; round < settings.rounds; round += 1) {
+      one.push(await cycleStatuses(sqliteServer, sessions[2]!, sqliteOrders.all() as Array<{ id: string; status: BenchStatus }>, settings.connections));
+      // The same 20 connections split over the two instances, each changing its own half of the orders.
+      const orders = await postgresOrders();
+      two.push(await Promise.all([
+        cycleStatuses(first, sessions[0]!, orders.filter((_, index) => index % 2 === 0), settings.connections / 2),
+        cycleStatuses(second, sessions[1]!, orders.filter((_, index) => index % 2 === 1), settings.connections / 2),
+      ]));
+    }
+    reader.close();
+    await Promise.all([first.stop(), second.stop(), sqliteServer.stop()]);
+    const twoRate = median(two.map((pair) => pair[0]!.perSecond + pair[1]!.perSecond));
+    const oneRate = median(one.map((result) => result.perSecond));
+    rows.push({
+      benchmark: 'status update POST, two instances on one PostgreSQL database',
+      measured: `${fixed(twoRate, 0)} changes/s`,
+      comparedWith: `one instance on SQLite, same load: ${fixed(oneRate, 0)}/s`,
+      ratio: `${fixed((twoRate / oneRate) * 100)}%`,
+      goal: '— (a comparison)',
+      pass: true,
+      score: twoRate / oneRate,
+      unexpected: two.flat().reduce((sum, result) => sum + result.unexpected, 0) + one.reduce((sum, result) => sum + result.unexpected, 0),
+    });
+    report(rows.at(-1)!);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
 }
 
 // ---- 4. Notify dispatch against a fake MessageBird with 50 ms latency ---------------------------
