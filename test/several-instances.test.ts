@@ -18,6 +18,7 @@ async function twoInstances(engine: TestEngine) {
   const location = await createTestLocation(engine);
   // Migrated once up front, so the two instances start on the same schema without racing for it.
   await location.open();
+  // createTestApp opens its database from the config (DATABASE_URL or DATABASE_PATH), one pool per app.
   const env: Record<string, string> = { ...location.env };
   const a = await createTestApp({ config: testConfig(env) });
   const b = await createTestApp({ config: testConfig(env) });
