@@ -88,6 +88,21 @@ describePostgres('the live hub fed by LISTEN/NOTIFY', (postgres) => {
     expect(seen.map((event) => event.orderId)).toEqual([orderIdFor('while-down'), orderIdFor('after-reconnect')]);
   });
 
+  it('does not hand out the events that were there before its first subscriber', async () => {
+    const location = await createTestLocation(postgres);
+    const hubDb = await location.open();
+    const writer = await location.open();
+    for (const label of ['earlier-1', 'earlier-2', 'earlier-3']) await writer.run(insertOrder.replace('$1', '@id'), { id: orderIdFor(label) });
+    const hub = createLiveBoard(hubDb, noPolling);
+    cleanups.push(() => hub.close());
+    const { seen, arrival } = collect(hub);
+    await listenerPid(writer, location.schema!);
+
+    await writer.run(insertOrder.replace('$1', '@id'), { id: orderIdFor('now') });
+    await arrival(orderIdFor('now'));
+    expect(seen.map((event) => event.orderId)).toEqual([orderIdFor('now')]);
+  });
+
   it('hands out each event once, also one that commits after a later id', async () => {
     const location = await createTestLocation(postgres);
     const hubDb = await location.open();
@@ -176,5 +191,24 @@ describePostgres('live boards across two server processes on one database', (pos
     console.log(`status change through A reached B's board in ${latency.toFixed(1)} ms`);
     expect(JSON.parse(news.data).html).toContain('Ada Lovelace');
     expect(latency).toBeLessThan(1000);
+
+    // A transaction that took a smaller board_events id and commits after the change above was
+    // sent: B's board still gets it.
+    const slow = new pg.Client({ connectionString: (location.location as { url: string }).url });
+    await slow.connect();
+    cleanups.push(() => slow.end());
+    await slow.query('BEGIN');
+    await slow.query(insertOrder, [orderIdFor('committed-late')]);
+    const later = await fetch(`${a.url}/orders/${orderId}/status`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: onA.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: onA.token, status: 'delivered', expectedStatus: 'confirmed' }),
+    });
+    expect(later.status).toBe(303);
+    await reader.next((event: StreamEvent) => event.event === 'order' && JSON.parse(event.data).id === orderId, 1000);
+    await slow.query('COMMIT');
+    const late = await reader.next((event: StreamEvent) => event.event === 'order' && JSON.parse(event.data).id === orderIdFor('committed-late'), 1000);
+    expect(JSON.parse(late.data).html).toContain('Grace Hopper');
   }, 60_000);
 });

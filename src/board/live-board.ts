@@ -107,8 +107,10 @@ export function createLiveBoard(db: Database, options: LiveBoardOptions = {}) {
     polling = true;
     again = false;
     poll().catch((error: unknown) => {
-      // A busy database: the next tick tries again; the events stay in the table.
+      // A busy database: the next tick tries again; the events stay in the table. On PostgreSQL the
+      // next notification may be far off, so a tick of its own comes a second later.
       options.logger?.warn({ err: error }, 'could not read board events');
+      if (postgres) setTimeout(() => { if (running) tick(); }, 1000).unref();
     }).finally(() => {
       polling = false;
       if (again && running) tick();
@@ -196,13 +198,17 @@ export function createLiveBoard(db: Database, options: LiveBoardOptions = {}) {
     /** Calls `listener` with each batch of new events until the returned function is called. */
     subscribe(listener: (events: BoardEvent[]) => void): () => void {
       if (listeners.size === 0) {
-        starting = newest().then((id) => {
+        delivered.clear();
+        starting = newest().then(async (id) => {
           last = id;
-        }, (error: unknown) => {
+          // What is already committed within the margin was there before this board: not news.
+          if (margin > 0) {
+            for (const row of await db.all<{ id: number }>('SELECT id FROM board_events WHERE id > ? AND id <= ?', [id - margin, id])) delivered.add(row.id);
+          }
+        }).catch((error: unknown) => {
           options.logger?.warn({ err: error }, 'could not read board events');
         });
         running = true;
-        delivered.clear();
         if (postgres) {
           unlisten = startListening(postgres);
         } else {
