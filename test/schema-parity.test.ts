@@ -67,9 +67,13 @@ describePostgres('the PostgreSQL migrations build the schema of the SQLite ones'
     expect(Object.fromEntries(actual.indexes)).toEqual(Object.fromEntries(expected.indexes));
   });
 
-  it('has the same triggers on the same tables', async () => {
+  it('has the same triggers on the same tables (but the PostgreSQL-only NOTIFY one)', async () => {
     const expected = sqliteSchema();
     const actual = await postgresSchema(await openTestDatabase(postgres));
+    // Migration 010 wakes other instances' live boards with NOTIFY; SQLite boards poll the table
+    // instead, so it has no counterpart. Left out by name: any other extra trigger still fails.
+    expect(actual.triggers.get('board_events_notify')).toBe('board_events');
+    actual.triggers.delete('board_events_notify');
     expect(Object.fromEntries(actual.triggers)).toEqual(Object.fromEntries(expected.triggers));
   });
 });

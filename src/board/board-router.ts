@@ -235,10 +235,14 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       if (!res.writableEnded && !res.destroyed) res.write(text);
     };
 
+    // Fixed once the point below is known; from then on the hub hands each event once, and on
+    // PostgreSQL may hand a smaller id after a larger one (its transaction committed later), so only
+    // what the page or the replay already covered is left out, not everything below the last sent.
+    let floor: number | undefined = undefined;
     const unsubscribe = live.subscribe((events) => {
-      const fresh = events.filter((event) => event.id > sentUpTo);
+      const fresh = events.filter((event) => event.id > (floor ?? sentUpTo));
       if (fresh.length === 0) return;
-      sentUpTo = fresh.at(-1)!.id;
+      if (floor === undefined) sentUpTo = Math.max(sentUpTo, fresh.at(-1)!.id);
       push(fresh);
     });
     // Until this is known, batches from the hub are sent as they come (a row sent twice is the
@@ -259,6 +263,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
         write('event: reload\ndata: {}\n\n');
       }
     }
+    floor = sentUpTo;
     if (closed) {
       unsubscribe();
       return;

@@ -160,30 +160,59 @@ function wrapPool(pool: pg.Pool, connection: pg.ClientConfig): PostgresDatabase 
     async listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void) {
       let stopped = false;
       let client: pg.Client | undefined;
+      // Failed attempts in a row: the wait before the next doubles from half a second to ten, so a
+      // database that is down for a while is not hammered, and one that blipped is back at once.
+      let failures = 0;
+      const forget = (lost: pg.Client) => {
+        const index = listeners.indexOf(lost);
+        if (index >= 0) listeners.splice(index, 1);
+      };
+      const retry = () => {
+        if (stopped) return;
+        const delay = Math.min(500 * 2 ** failures, 10_000);
+        failures++;
+        setTimeout(() => {
+          if (stopped) return;
+          connect().then(() => {
+            failures = 0;
+            onReconnect?.();
+          }, retry);
+        }, delay).unref();
+      };
       const connect = async (): Promise<void> => {
         const next = new pg.Client(connection);
         next.on('notification', (message) => {
           if (message.channel === channel) onMessage(message.payload ?? '');
         });
+        let lost = false;
         next.on('error', () => {
-          // Lost: connect again after a moment, and say so (notifications may have been missed).
-          const index = listeners.indexOf(next);
-          if (index >= 0) listeners.splice(index, 1);
-          if (stopped) return;
-          setTimeout(() => {
-            if (!stopped) connect().then(() => onReconnect?.(), () => next.emit('error', new Error('reconnect failed')));
-          }, 500).unref();
+          // Lost (killed, restarted, network): connect again, and say so, for notifications may
+          // have been missed meanwhile.
+          if (lost) return;
+          lost = true;
+          forget(next);
+          next.end().catch(() => {});
+          if (client === next) retry();
         });
-        await next.connect();
-        await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        try {
+          await next.connect();
+          await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        } catch (error) {
+          lost = true;
+          await next.end().catch(() => {});
+          throw error;
+        }
+        if (stopped) {
+          await next.end().catch(() => {});
+          return;
+        }
         client = next;
         listeners.push(next);
       };
       await connect();
       return async () => {
         stopped = true;
-        const index = client ? listeners.indexOf(client) : -1;
-        if (index >= 0) listeners.splice(index, 1);
+        if (client) forget(client);
         await client?.end().catch(() => {});
       };
     },
