@@ -76,7 +76,8 @@ type TestApp<D extends Database> = Omit<Awaited<ReturnType<typeof openTestApp>>,
 export async function createTestApp(options: TestAppOptions & { engine: TestEngine }): Promise<TestApp<Database>>;
 export async function createTestApp(options?: TestAppOptions & { engine?: undefined }): Promise<TestApp<SqliteDatabase>>;
 export async function createTestApp(options: TestAppOptions & { engine?: TestEngine } = {}) {
-  if (options.engine?.name !== 'postgres') return openTestApp(options);
+  // SQLite opens as without an engine; a config that names a database (two apps on one) is kept.
+  if (options.engine?.name !== 'postgres' || options.config?.databaseUrl) return openTestApp(options);
   // The app opens the database itself, as in production: point its config at the test's schema.
   // Imported here, not above: engines.ts warns (or, on CI, throws) without TEST_DATABASE_URL, which
   // concerns only the suites over both engines, not every suite that imports these helpers.
