@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { createLiveBoard } from '../src/board/live-board.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
@@ -11,10 +10,9 @@ import { createMessageRepository } from '../src/notifications/message-repository
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { csrfTokenIn, FakeSmsSender, makeOrder, orderIdFor, testConfig, testPassword, testPasswords } from './support/helpers.ts';
-import { describeEngines, openTestDatabase } from './support/engines.ts';
+import { createTestLocation, describeEngines, openTestDatabase } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
 import { startServer } from './support/server-process.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
 
 type StreamEvent = { id?: string; event: string; data: string };
 
@@ -270,24 +268,21 @@ describeEngines('GET /events', (engine) => {
   });
 });
 
-describe('live updates across two processes', () => {
-  const databasePath = useTempDatabases();
-
+describeEngines('live updates across two processes', (engine) => {
   it('reaches a board on a real server from an order another process writes, and the server stops promptly with the stream open', async () => {
-    const path = databasePath();
-    const server = await startServer({ DATABASE_PATH: path, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' });
+    const location = await createTestLocation(engine);
+    const server = await startServer({ ...location.env, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' });
     cleanups.push(async () => { await server.stop('SIGKILL'); });
     const login = await fetch(`${server.url}/login`);
     const form = new URLSearchParams({ _csrf: csrfTokenIn(await login.text()), username: 'chef', password: 'kitchen-door-blue-42' });
     const signedIn = await fetch(`${server.url}/login`, { method: 'POST', body: form, headers: { cookie: cookieOf(login) }, redirect: 'manual' });
     const { reader } = await openStream(server.url, cookieOf(signedIn));
 
-    // Another process: this test's own connection to the same file.
-    const other = new Database(path);
-    other.pragma('busy_timeout = 5000');
-    other.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
-      VALUES (?, 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`).run(orderIdFor('from-the-shop'), new Date().toISOString(), new Date().toISOString());
-    other.close();
+    // Another process: this test's own connection to the same database.
+    const other = await location.open();
+    await other.run(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES (?, 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`, [orderIdFor('from-the-shop'), new Date().toISOString(), new Date().toISOString()]);
+    await other.close();
     expect(JSON.parse((await reader!.next(orderNews(orderIdFor('from-the-shop')), 10_000)).data).html).toContain('Grace Hopper');
 
     const stopping = Date.now();
