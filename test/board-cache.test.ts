@@ -10,14 +10,13 @@ import supertest from 'supertest';
 import { createLiveBoard } from '../src/board/live-board.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
-import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testPassword } from './support/helpers.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
+import { createTestLocation, describeEngines } from './support/engines.ts';
+import { createTestApp, csrfTokenIn, makeOrder, orderIdFor, testConfig, testPassword } from './support/helpers.ts';
 import { queuedMessage } from './support/queued-message.ts';
 
 // The board renders its rows once per board version and minute and shares them between requests
 // (createBoardView). These prove the shared rows are never stale and never carry a session's token.
 
-const tempDatabase = useTempDatabases();
 const run = promisify(execFile);
 
 function rowOf(html: string, id: string): string {
@@ -32,9 +31,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('the board’s shared rows', () => {
+describeEngines('the board’s shared rows', (engine) => {
   it('show a status change on the very next request', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const id = orderIdFor('cached-status');
     await orders.insert(makeOrder({ id, status: 'pending' }));
     const agent = await signIn();
@@ -45,20 +44,21 @@ describe('the board’s shared rows', () => {
   });
 
   it('show a message’s new state on the very next request, however it was written', async () => {
-    const { database: { sqlite: db }, orders, messages, signIn } = await createTestApp();
+    const { database: db, orders, messages, signIn } = await createTestApp({ engine });
     const id = orderIdFor('cached-message');
     await orders.insert(makeOrder({ id, status: 'confirmed' }));
     const queued = queuedMessage(await messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'cached-message', requestedBy: null }, { resend: false }));
     const agent = await signIn();
     await agent.get('/').expect(200);
 
-    db.prepare("UPDATE messages SET state = 'failed', error_description = 'No balance' WHERE id = ?").run(queued.id);
+    await db.run("UPDATE messages SET state = 'failed', error_description = 'No balance' WHERE id = ?", [queued.id]);
     expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('No balance');
   });
 
   it('show an order another process added or changed on this process’s next board', async () => {
-    const path = tempDatabase();
-    const { orders, signIn } = await createTestApp({ databasePath: path });
+    const location = await createTestLocation(engine);
+    const path = 'url' in location.location ? location.location.url : location.location.path;
+    const { orders, signIn } = await createTestApp({ engine, config: testConfig(location.env) });
     const own = orderIdFor('this-process');
     await orders.insert(makeOrder({ id: own, customerName: 'Ada Lovelace' }));
     const agent = await signIn();
@@ -73,7 +73,7 @@ describe('the board’s shared rows', () => {
   }, 30_000);
 
   it('give each session its own CSRF token in every row, never another session’s', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     for (const label of ['token-a', 'token-b', 'token-c']) await orders.insert(makeOrder({ id: orderIdFor(label) }));
     const first = await signIn('first-cook');
     const second = await signIn('second-cook');
@@ -92,10 +92,10 @@ describe('the board’s shared rows', () => {
   it('show the age of the next minute once the minute has passed, with no write in between', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-23T12:00:30Z'));
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
+    const { database: db, orders, signIn } = await createTestApp({ engine });
     const id = orderIdFor('ageing');
     await orders.insert(makeOrder({ id }));
-    db.prepare('UPDATE orders SET created_at = ? WHERE id = ?').run('2026-11-23T11:55:00.000Z', id);
+    await db.run('UPDATE orders SET created_at = ? WHERE id = ?', ['2026-11-23T11:55:00.000Z', id]);
     const agent = await signIn();
     expect(rowOf((await agent.get('/').expect(200)).text, id)).toContain('5 min');
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createBoardRepository } from '../src/board/board-repository.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Database } from '../src/db/database.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import type { OrderStatus } from '../src/orders/order-status.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
+import { describeEngines } from './support/engines.ts';
 import { recordingDatabase } from './support/recording-database.ts';
 
 // The tests' apps run in the default TIME_ZONE, the machine's own.
@@ -14,9 +15,9 @@ const days = createZonedCalendar(testConfig().timeZone);
 const minutes = (count: number) => count * 60_000;
 
 /** Puts an order at a given age and, for delivered ones, a given delivery time. */
-function age(db: BetterSqlite3.Database, id: string, createdMinutesAgo: number, updatedMinutesAgo = createdMinutesAgo, now = Date.now()) {
-  db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?')
-    .run(new Date(now - minutes(createdMinutesAgo)).toISOString(), new Date(now - minutes(updatedMinutesAgo)).toISOString(), id);
+async function age(database: Database, id: string, createdMinutesAgo: number, updatedMinutesAgo = createdMinutesAgo, now = Date.now()) {
+  await database.run('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?',
+    [new Date(now - minutes(createdMinutesAgo)).toISOString(), new Date(now - minutes(updatedMinutesAgo)).toISOString(), id]);
 }
 
 function rowOf(html: string, id: string): string {
@@ -29,9 +30,9 @@ const idsIn = (html: string) => [...html.matchAll(/<tr id="order-([^"]+)"/g)].ma
 /** The ids of the orders made with these labels (see orderIdFor), for comparing with idsIn. */
 const idsOf = (...labels: string[]) => labels.map(orderIdFor);
 
-describe('GET / (the kitchen queue)', () => {
+describeEngines('GET / (the kitchen queue)', (engine) => {
   it('shows active orders of every status oldest first with their age, marks late ones, and counts per status', async () => {
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp({ config: testConfig({ LATE_AFTER_MINUTES: '30', DONE_VISIBLE_MINUTES: '10' }) });
+    const { database: db, orders, signIn } = await createTestApp({ engine, config: testConfig({ LATE_AFTER_MINUTES: '30', DONE_VISIBLE_MINUTES: '10' }) });
     const agent = await signIn();
     const statuses: Array<[string, OrderStatus, number, number?]> = [
       ['fresh', 'pending', 2],
@@ -43,7 +44,7 @@ describe('GET / (the kitchen queue)', () => {
     ];
     for (const [label, status, created, updated] of statuses) {
       await orders.insert(makeOrder({ id: orderIdFor(label), status }));
-      age(db, orderIdFor(label), created, updated);
+      await age(db, orderIdFor(label), created, updated);
     }
 
     const page = (await agent.get('/').expect(200)).text;
@@ -69,7 +70,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('shows each order’s number of the day and its note in the row', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: orderIdFor('first'), customerName: 'Ada Lovelace' }));
     await orders.insert(makeOrder({ id: orderIdFor('second'), customerName: 'Grace Hopper', note: 'No onions, ring twice' }));
@@ -82,7 +83,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('keeps an active row within 940 bytes of HTML, and one with a message and Send again within 1,160', async () => {
-    const { orders, messages, signIn } = await createTestApp();
+    const { orders, messages, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const order = makeOrder({ id: 'c2972b5b4eef349fb1e5cc3e3150a2b6', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Chef Special Mozzarella Pizza', status: 'delayed' });
     await orders.insert(order);
@@ -104,7 +105,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('finds active orders by part of the name, a national phone number or the start of the id', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const hannah = 'aaaa1111000000000000000000000000';
     const don = 'bbbb2222000000000000000000000000';
@@ -121,7 +122,7 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('finds an order by its number of the day, typed with or without #', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const labels = ['first', 'second', 'third'];
     for (const label of labels) await orders.insert(makeOrder({ id: orderIdFor(label), customerName: `Guest ${label}` }));
@@ -132,14 +133,14 @@ describe('GET / (the kitchen queue)', () => {
   });
 
   it('answers 400 to an overlong search and keeps the board', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const response = await agent.get('/').query({ q: 'x'.repeat(101) }).expect(400);
     expect(response.text).toContain('Search for at most 100 characters');
   });
 
   it('serves the page, its stylesheet and its script compressed', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     for (const path of ['/', '/app.css', '/board.js', '/vendor/pico/pico.min.css']) {
       const response = await agent.get(path).set('Accept-Encoding', 'gzip').expect(200);
@@ -148,14 +149,14 @@ describe('GET / (the kitchen queue)', () => {
   });
 });
 
-describe('GET /done', () => {
-  async function deliveredOn(db: BetterSqlite3.Database, orders: Awaited<ReturnType<typeof createTestApp>>['orders'], id: string, at: Date, customerName = 'Ada Lovelace', phone = '+31611111111') {
+describeEngines('GET /done', (engine) => {
+  async function deliveredOn(db: Database, orders: Awaited<ReturnType<typeof createTestApp>>['orders'], id: string, at: Date, customerName = 'Ada Lovelace', phone = '+31611111111') {
     await orders.insert(makeOrder({ id, customerName, phone, status: 'delivered' }));
-    db.prepare('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?').run(new Date(at.getTime() - minutes(30)).toISOString(), at.toISOString(), id);
+    await db.run('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?', [new Date(at.getTime() - minutes(30)).toISOString(), at.toISOString(), id]);
   }
 
   it('pages through a day’s delivered orders, newest first, 50 a page, without gaps or repeats', async () => {
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
+    const { database: db, orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 12, 0);
     // 120 orders; groups of three share a delivery time, so the page boundaries fall inside ties.
@@ -187,7 +188,7 @@ describe('GET /done', () => {
   });
 
   it('searches the day by name, phone or number and keeps what was typed, across pages', async () => {
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
+    const { database: db, orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const day = new Date(2026, 10, 20, 18, 0);
     for (let index = 0; index < 60; index += 1) await deliveredOn(db, orders, orderIdFor(`ada ${index}`), new Date(day.getTime() + minutes(index)), 'Ada Lovelace', '+31611111111');
@@ -207,7 +208,7 @@ describe('GET /done', () => {
   });
 
   it('shows today by default', async () => {
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
+    const { database: db, orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await deliveredOn(db, orders, orderIdFor('today'), new Date());
     const page = (await agent.get('/done').expect(200)).text;
@@ -216,7 +217,7 @@ describe('GET /done', () => {
   });
 
   it('counts a day from midnight to midnight in the kitchen\'s TIME_ZONE', async () => {
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp({ config: testConfig({ TIME_ZONE: 'Pacific/Auckland' }) });
+    const { database: db, orders, signIn } = await createTestApp({ engine, config: testConfig({ TIME_ZONE: 'Pacific/Auckland' }) });
     const agent = await signIn();
     // 00:30 on 23 Nov in Auckland, though still 22 Nov in UTC; and 23:30 on 23 Nov in Auckland.
     await deliveredOn(db, orders, orderIdFor('just after midnight'), new Date('2026-11-22T11:30:00Z'));
@@ -227,7 +228,7 @@ describe('GET /done', () => {
   });
 
   it('answers 400 with a clear message to a day that does not exist or a broken page link, keeping the search', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const badDay = await agent.get('/done').query({ day: '2026-02-30', q: 'ada' }).expect(400);
     expect(badDay.text).toContain('Choose a day as year-month-day');

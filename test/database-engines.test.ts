@@ -146,6 +146,13 @@ describeEngines('Database', (engine) => {
     });
   });
 
+  it('closes once: a second close() resolves too, and the database answers no more', async () => {
+    const db = await openTestDatabase(engine);
+    await db.close();
+    await expect(db.close()).resolves.toBeUndefined();
+    await expect(db.value('SELECT 1')).rejects.toThrow();
+  });
+
   describe('migrations', () => {
     it('migrates a fresh database once when two instances open it at the same moment', async () => {
       const place = await createTestLocation(engine);

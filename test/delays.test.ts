@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedAfterDelay } from '../src/orders/delays.ts';
+import type { TestEngine } from './support/engines.ts';
+import { describeEngines } from './support/engines.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 
 const mike = '0000000000000000000000000000000a';
@@ -9,16 +11,16 @@ const timeZone = 'Asia/Kathmandu';
 const clock = (at: string | number) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(at));
 const minute = 60_000;
 
-async function setup(orderStatus: 'pending' | 'confirmed' | 'delayed' = 'confirmed') {
+async function setup(engine: TestEngine, orderStatus: 'pending' | 'confirmed' | 'delayed' = 'confirmed') {
   const sender = new FakeSmsSender();
-  const context = await createTestApp({ sender, config: testConfig({ TIME_ZONE: timeZone, LATE_AFTER_MINUTES: '30' }) });
+  const context = await createTestApp({ engine, sender, config: testConfig({ TIME_ZONE: timeZone, LATE_AFTER_MINUTES: '30' }) });
   await context.orders.insert(makeOrder({ id: mike, customerName: 'Mike Madeater', phone: '+319876543211', status: orderStatus }));
   return { ...context, sender, agent: await context.signIn() };
 }
 
 const rowOf = (html: string) => new RegExp(`<tr id="order-${mike}"[^]*?</tr>`).exec(html)![0];
 
-describe('a delay with an estimate', () => {
+describeEngines('a delay with an estimate', (engine) => {
   it.each([
     ['+10', { quickDelay: '10' }, 10],
     ['+20', { quickDelay: '20' }, 20],
@@ -26,7 +28,7 @@ describe('a delay with an estimate', () => {
     ['a custom 45 minutes', { delayMinutes: '45' }, 45],
     ['a quick pick over typed minutes (the button pressed wins)', { delayMinutes: '45', quickDelay: '10' }, 10],
   ])('records %s and the new expected time: the time the order would count as late, plus the delay', async (_name, fields, minutes) => {
-    const { agent, orders } = await setup();
+    const { agent, orders } = await setup(engine);
     const createdAt = Date.parse((await orders.findById(mike))!.createdAt);
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', ...fields }).expect(303);
@@ -38,8 +40,8 @@ describe('a delay with an estimate', () => {
   });
 
   it('counts from now when the order is already past its expected time', async () => {
-    const { agent, orders, database: { sqlite: db } } = await setup();
-    db.prepare('UPDATE orders SET created_at = ? WHERE id = ?').run(new Date(Date.now() - 90 * minute).toISOString(), mike);
+    const { agent, orders, database } = await setup(engine);
+    await database.run('UPDATE orders SET created_at = ? WHERE id = ?', [new Date(Date.now() - 90 * minute).toISOString(), mike]);
     const before = Date.now();
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20' }).expect(303);
@@ -50,7 +52,7 @@ describe('a delay with an estimate', () => {
   });
 
   it('counts a second delay from the time the first one gave', async () => {
-    const { agent, orders } = await setup();
+    const { agent, orders } = await setup(engine);
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20' }).expect(303);
     const first = Date.parse((await orders.findById(mike))!.expectedAt!);
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
@@ -72,7 +74,7 @@ describe('a delay with an estimate', () => {
     ['two values for one field', { delayMinutes: ['10', '20'] }],
     ['a quick pick out of range', { quickDelay: '999' }],
   ])('answers 400 for %s, changes nothing and keeps what was picked and typed', async (_name, fields) => {
-    const { agent, orders, messages } = await setup();
+    const { agent, orders, messages } = await setup(engine);
 
     const response = await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', text: 'on', ...fields }).expect(400);
 
@@ -91,13 +93,13 @@ describe('a delay with an estimate', () => {
   });
 
   it('ignores minutes sent with another status', async () => {
-    const { agent, orders } = await setup('pending');
+    const { agent, orders } = await setup(engine, 'pending');
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', delayMinutes: '20' }).expect(303);
     expect((await orders.findById(mike))!).toMatchObject({ status: 'confirmed', delayMinutes: null, expectedAt: null });
   });
 
   it('shows the expected time on the board and the order page in the kitchen\'s time zone, and texts it', async () => {
-    const { agent, orders, sender } = await setup();
+    const { agent, orders, sender } = await setup(engine);
 
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20', text: 'on' }).expect(303);
 
@@ -112,13 +114,13 @@ describe('a delay with an estimate', () => {
   });
 
   it('says "1 minute" for a delay of one minute', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '1', text: 'on' }).expect(303);
     expect(sender.sent[0]!.body).toContain('running about 1 minute late;');
   });
 
   it('keeps the expected time on the order page until delivery, but on the board only while delayed', async () => {
-    const { agent, orders } = await setup();
+    const { agent, orders } = await setup(engine);
     await agent.post(status).send({ status: 'delayed', expectedStatus: 'confirmed', quickDelay: '20' }).expect(303);
     const expectedAt = (await orders.findById(mike))!.expectedAt!;
 
@@ -131,13 +133,13 @@ describe('a delay with an estimate', () => {
   });
 
   it('texts the guide\'s delay sentence for a delayed order that has no estimate', async () => {
-    const { agent, sender } = await setup('delayed');
+    const { agent, sender } = await setup(engine, 'delayed');
     await agent.post(`/orders/${mike}/notify`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
     expect(sender.sent[0]!.body).toBe('Hello, Mike Madeater, sometimes good things take time! Unfortunately your order is slightly delayed but will be delivered as soon as possible.');
   });
 
   it('shows the delay field only in a row whose list shows delayed before it is saved', async () => {
-    const { agent, orders } = await setup();
+    const { agent, orders } = await setup(engine);
     await orders.insert(makeOrder({ id: '0000000000000000000000000000000b', status: 'delayed' }));
     const board = (await agent.get('/').expect(200)).text;
     expect(rowOf(board)).not.toContain('quickDelay');

@@ -1,6 +1,5 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher, retryDelayMs } from '../src/notifications/dispatcher.ts';
 import type { DispatcherOptions } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
@@ -8,6 +7,8 @@ import type { Message } from '../src/notifications/message-repository.ts';
 import type { MessageState } from '../src/notifications/message-states.ts';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { describeEngines, openTestDatabase } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
 import { bridgeMessageBirdTo, removeMessageBirdBridge } from './support/messagebird-bridge.ts';
 import { makeOrder, orderIdFor, seededRandom } from './support/helpers.ts';
@@ -40,14 +41,14 @@ const options: DispatcherOptions = {
   checkGraceMs: 300,
 };
 
-function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
-  const database = openSqlite(':memory:');
-  const db = database.sqlite;
+/** A dispatcher over a fresh database of the engine (closed after the test), against the fake MessageBird. */
+async function setup(engine: TestEngine, overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
+  const database = await openTestDatabase(engine);
   const orders = createOrderRepository(database);
   const messages = createMessageRepository(database);
   const sender = createMessageBirdSender({ apiKey: 'test_key123', originator: 'OmNomNom', timeoutMs });
   const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { random: seededRandom(7), instanceId: 'this-process', ...options, ...overrides });
-  stops.push(async () => { await dispatcher.stop(2000); db.close(); });
+  stops.push(() => dispatcher.stop(2000));
   const queue = async (label: string) => {
     const id = orderIdFor(label);
     await orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
@@ -61,9 +62,9 @@ function setup(overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
   const settled = (message: Message) => reach(message, ['sent', 'failed', 'delivered']);
   /** What a process that died mid-send leaves behind: 'sending', claimed by it, lease run out. */
   const leftSendingByACrash = (message: Message, leaseUntil = new Date(Date.now() - 1000)) =>
-    db.prepare("UPDATE messages SET state = 'sending', attempts = 1, claimed_by = 'dead-process', lease_until = ?, last_attempt_at = ? WHERE id = ?")
-      .run(leaseUntil.toISOString(), new Date(Date.now() - 5000).toISOString(), message.id);
-  return { db, messages, dispatcher, queue, reach, settled, leftSendingByACrash };
+    database.run("UPDATE messages SET state = 'sending', attempts = 1, claimed_by = 'dead-process', lease_until = ?, last_attempt_at = ? WHERE id = ?",
+      [leaseUntil.toISOString(), new Date(Date.now() - 5000).toISOString(), message.id]);
+  return { database, messages, dispatcher, queue, reach, settled, leftSendingByACrash };
 }
 
 describe('retryDelayMs', () => {
@@ -74,9 +75,9 @@ describe('retryDelayMs', () => {
   });
 });
 
-describe('the dispatcher, against a fake MessageBird', () => {
+describeEngines('the dispatcher, against a fake MessageBird', (engine) => {
   it('sends a queued message once, with the exact request, and records the provider id', async () => {
-    const { dispatcher, queue, settled } = setup();
+    const { dispatcher, queue, settled } = await setup(engine);
     const message = await queue('a');
     dispatcher.start();
     const done = await settled(message);
@@ -92,7 +93,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
 
   it('retries after a 500 with MessageBird\'s error body, and then succeeds', async () => {
     fake.reply({ status: 500, body: { errors: [{ code: 99, description: 'Internal error' }] } });
-    const { dispatcher, queue, settled } = setup();
+    const { dispatcher, queue, settled } = await setup(engine);
     const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2, errorDescription: null });
@@ -102,7 +103,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
 
   it('retries a 429 without looking anything up', async () => {
     fake.reply({ status: 429, body: { errors: [{ code: 429, description: 'Too many requests' }] } }, { status: 429 });
-    const { dispatcher, queue, settled } = setup();
+    const { dispatcher, queue, settled } = await setup(engine);
     const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 3 });
@@ -111,7 +112,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
 
   it('gives up after the last attempt, keeps the reason, and waits within the backoff ceilings', async () => {
     fake.fallback = () => ({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } });
-    const { dispatcher, queue, settled } = setup({ maxAttempts: 3 });
+    const { dispatcher, queue, settled } = await setup(engine, { maxAttempts: 3 });
     const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'failed', attempts: 3, errorDescription: 'Service unavailable' });
@@ -127,7 +128,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
       { code: 9, description: 'no (correct) recipients found', parameter: 'recipients' },
       { code: 2, description: 'originator is too long', parameter: 'originator' },
     ] } });
-    const { dispatcher, queue, settled } = setup();
+    const { dispatcher, queue, settled } = await setup(engine);
     const message = await queue('a');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'failed', attempts: 1, errorCode: 9, errorDescription: 'no (correct) recipients found\noriginator is too long' });
@@ -136,7 +137,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
 
   it('never has more sends in flight than the concurrency limit', async () => {
     fake.fallback = (request) => ({ status: 201, body: { id: request.body.reference }, delayMs: 60 });
-    const { dispatcher, queue, settled, messages } = setup({ concurrency: 2 });
+    const { dispatcher, queue, settled, messages } = await setup(engine, { concurrency: 2 });
     const queued: Message[] = [];
     for (const reference of ['a', 'b', 'c', 'd', 'e']) queued.push(await queue(reference));
     let peak = 0;
@@ -154,7 +155,7 @@ describe('the dispatcher, against a fake MessageBird', () => {
   });
 });
 
-describe('an unknown outcome is checked with MessageBird, not sent again', () => {
+describeEngines('an unknown outcome is checked with MessageBird, not sent again', (engine) => {
   it.each([
     ['no answer within the time limit', { hang: true, accept: true }],
     ['a connection cut after MessageBird took the message', { reset: true, accept: true }],
@@ -162,7 +163,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
     ['a 201 with an empty body', { status: 201 }],
   ] as const)('after %s, finds the message at MessageBird and records it as sent with its id', async (_name, reply) => {
     fake.reply(reply);
-    const { dispatcher, queue, settled } = setup({}, 300);
+    const { dispatcher, queue, settled } = await setup(engine, {}, 300);
     const message = await queue('a');
     dispatcher.start();
     const done = await settled(message);
@@ -174,7 +175,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
   it('shows "checking" with the reason while MessageBird cannot be asked, and never sends again meanwhile', async () => {
     fake.reply({ reset: true, accept: true });
     fake.lookupReply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } }, { reset: true });
-    const { dispatcher, queue, reach, settled } = setup();
+    const { dispatcher, queue, reach, settled } = await setup(engine);
     const message = await queue('a');
     dispatcher.start();
     const checking = await reach(message, ['checking']);
@@ -187,7 +188,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
   it('waits calmly while a look-up is under way, instead of spinning', async () => {
     fake.reply({ reset: true, accept: true });
     fake.lookupReply({ status: 200, body: { offset: 0, limit: 50, count: 0, totalCount: 0, links: {}, items: [] }, delayMs: 800 });
-    const { dispatcher, queue, settled, messages } = setup({ pollMs: 100, checkGraceMs: 0 });
+    const { dispatcher, queue, settled, messages } = await setup(engine, { pollMs: 100, checkGraceMs: 0 });
     const claimDue = messages.claimDue;
     let looks = 0;
     messages.claimDue = (...args) => {
@@ -203,7 +204,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
 
   it('sends again, once, only after the grace period when MessageBird has no record of it', async () => {
     fake.reply({ reset: true, accept: false });
-    const { dispatcher, queue, settled } = setup({ checkGraceMs: 300 });
+    const { dispatcher, queue, settled } = await setup(engine, { checkGraceMs: 300 });
     const message = await queue('a');
     // The grace period runs from the start of the send, a little before MessageBird received it.
     const started = Date.now();
@@ -221,7 +222,7 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
 
   it('aborts the HTTP request at the timeout, so nothing can land after it gave up', async () => {
     fake.reply({ hang: true, accept: false });
-    const { dispatcher, queue, reach } = setup({ checkGraceMs: 60_000 }, 300);
+    const { dispatcher, queue, reach } = await setup(engine, { checkGraceMs: 60_000 }, 300);
     const message = await queue('a');
     dispatcher.start();
     await reach(message, ['checking']);
@@ -229,11 +230,11 @@ describe('an unknown outcome is checked with MessageBird, not sent again', () =>
   });
 });
 
-describe('a send a crash left in "sending"', () => {
+describeEngines('a send a crash left in "sending"', (engine) => {
   it('is looked up once its lease ran out, and recorded as sent without a resend when MessageBird has it', async () => {
-    const { dispatcher, queue, settled, leftSendingByACrash } = setup();
+    const { dispatcher, queue, settled, leftSendingByACrash } = await setup(engine);
     const message = await queue('a');
-    leftSendingByACrash(message);
+    await leftSendingByACrash(message);
     const stored = fake.remember({ recipients: '+319876543211', body: 'Hello a', reference: 'ref-a' }, 'mb-from-before-the-crash');
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: stored.id });
@@ -241,9 +242,9 @@ describe('a send a crash left in "sending"', () => {
   });
 
   it('is sent again, once, when MessageBird has no record of it after the grace period', async () => {
-    const { dispatcher, queue, settled, leftSendingByACrash } = setup();
+    const { dispatcher, queue, settled, leftSendingByACrash } = await setup(engine);
     const message = await queue('a');
-    leftSendingByACrash(message);
+    await leftSendingByACrash(message);
     dispatcher.start();
     expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2 });
     expect(fake.sends()).toHaveLength(1);
@@ -251,18 +252,28 @@ describe('a send a crash left in "sending"', () => {
   });
 
   it('is left alone while another process holds a live lease on it', async () => {
-    const { dispatcher, queue, messages, leftSendingByACrash } = setup();
+    const { dispatcher, queue, messages, leftSendingByACrash } = await setup(engine);
     const message = await queue('a');
-    leftSendingByACrash(message, new Date(Date.now() + 60_000));
-    dispatcher.start(); // claims synchronously: anything it would take, it has taken now
+    await leftSendingByACrash(message, new Date(Date.now() + 60_000));
+    // The claims are async (a round trip on PostgreSQL): wait until the first look has claimed what
+    // it would, then see that the message was not among it.
+    const claimDue = messages.claimDue;
+    let looked = false;
+    messages.claimDue = async (...args) => {
+      const claimed = await claimDue(...args);
+      looked = true;
+      return claimed;
+    };
+    dispatcher.start();
+    await expect.poll(() => looked, { timeout: 5000, interval: 5 }).toBe(true);
     expect(await messages.findById(message.id)).toMatchObject({ state: 'sending', attempts: 1 });
     expect(fake.requests).toHaveLength(0);
   });
 });
 
-describe('the dispatcher when the database fails', () => {
+describeEngines('the dispatcher when the database fails', (engine) => {
   it('never sends again a message MessageBird took when recording it fails: it writes again', async () => {
-    const { dispatcher, queue, settled, messages } = setup();
+    const { dispatcher, queue, settled, messages } = await setup(engine);
     const markSent = messages.markSent;
     let failures = 2;
     messages.markSent = (...args) => {
@@ -277,7 +288,7 @@ describe('the dispatcher when the database fails', () => {
   });
 
   it('keeps going when reading the outbox fails, without an unhandled rejection', async () => {
-    const { dispatcher, queue, settled, messages } = setup();
+    const { dispatcher, queue, settled, messages } = await setup(engine);
     const claimDue = messages.claimDue;
     let failures = 2;
     messages.claimDue = (...args) => {
@@ -290,10 +301,10 @@ describe('the dispatcher when the database fails', () => {
   });
 });
 
-describe('stopping the dispatcher', () => {
+describeEngines('stopping the dispatcher', (engine) => {
   it('waits for sends in flight, within the bound', async () => {
     fake.reply({ status: 201, body: { id: 'x' }, delayMs: 200 });
-    const { dispatcher, queue, messages, reach } = setup();
+    const { dispatcher, queue, messages, reach } = await setup(engine);
     const message = await queue('a');
     dispatcher.start();
     await reach(message, ['sending']);
@@ -303,7 +314,7 @@ describe('stopping the dispatcher', () => {
 
   it('hands over a send still unfinished at the bound as "checking", for the next start to look up', async () => {
     fake.reply({ hang: true });
-    const { dispatcher, queue, messages, reach } = setup({}, 800);
+    const { dispatcher, queue, messages, reach } = await setup(engine, {}, 800);
     const message = await queue('a');
     dispatcher.start();
     await reach(message, ['sending']);
@@ -312,11 +323,19 @@ describe('stopping the dispatcher', () => {
   });
 
   it('takes no new work after stopping', async () => {
-    const { dispatcher, queue, messages } = setup();
+    const { dispatcher, queue, messages } = await setup(engine);
     dispatcher.start();
     await dispatcher.stop(100);
     const message = await queue('a');
-    dispatcher.kick(); // a running dispatcher claims synchronously, here
+    // A look at the outbox starts synchronously in kick() with its first query: count those.
+    let looks = 0;
+    const expireLeases = messages.expireLeases;
+    messages.expireLeases = (...args) => {
+      looks += 1;
+      return expireLeases(...args);
+    };
+    dispatcher.kick();
+    expect(looks).toBe(0);
     expect((await messages.findById(message.id))!.state).toBe('queued');
     expect(fake.requests).toHaveLength(0);
   });

@@ -1,12 +1,10 @@
-import Database from 'better-sqlite3';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { createLiveBoard } from '../src/board/live-board.ts';
-import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
@@ -14,8 +12,9 @@ import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { csrfTokenIn, FakeSmsSender, makeOrder, orderIdFor, testConfig, testPassword, testPasswords } from './support/helpers.ts';
 import { EventReader } from './support/event-stream.ts';
 import type { StreamEvent } from './support/event-stream.ts';
+import { createTestLocation, describeEngines, openTestDatabase } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { startServer } from './support/server-process.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
 
 const orderNews = (orderId: string) => (event: StreamEvent) => event.event === 'order' && JSON.parse(event.data).id === orderId;
 
@@ -25,10 +24,9 @@ afterEach(async () => {
 });
 
 /** A real listening app on a fresh database, with a fast hub and heartbeat for tests. */
-async function liveApp(options: { databasePath?: string; heartbeatMs?: number } = {}) {
+async function liveApp(engine: TestEngine, options: { heartbeatMs?: number } = {}) {
   const config = testConfig();
-  const database = openSqlite(options.databasePath ?? ':memory:');
-  const db = database.sqlite;
+  const database = await openTestDatabase(engine);
   const logger = pino({ level: 'silent' });
   const messages = createMessageRepository(database);
   const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
@@ -41,11 +39,10 @@ async function liveApp(options: { databasePath?: string; heartbeatMs?: number } 
     liveBoard.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await database.close();
   });
   const staff = createStaffRepository(database);
   await staff.create({ username: 'cook', role: 'staff', passwordHash: await testPasswords.hash(testPassword) });
-  return { url, db, liveBoard, orders: createOrderRepository(database), messages };
+  return { url, database, liveBoard, orders: createOrderRepository(database), messages };
 }
 
 const cookieOf = (response: Response) => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
@@ -68,9 +65,9 @@ async function openStream(url: string, cookie: string, headers: Record<string, s
   return { response, reader: response.body ? new EventReader(response.body) : undefined, close: () => controller.abort() };
 }
 
-describe('GET /events', () => {
+describeEngines('GET /events', (engine) => {
   it('pushes a new order, written straight to the database, as a rendered row within a second', async () => {
-    const { url, orders } = await liveApp();
+    const { url, orders } = await liveApp(engine);
     const { cookie } = await signIn(url);
     const { response, reader } = await openStream(url, cookie);
     expect(response.status).toBe(200);
@@ -91,7 +88,7 @@ describe('GET /events', () => {
   });
 
   it('pushes a colleague’s status change and a message state, and moves a delivered order to the done rows', async () => {
-    const { url, orders, messages } = await liveApp();
+    const { url, orders, messages } = await liveApp(engine);
     await orders.insert(makeOrder({ id: orderIdFor('o1'), status: 'confirmed' }));
     const { cookie, token } = await signIn(url);
     const { reader } = await openStream(url, cookie);
@@ -108,16 +105,16 @@ describe('GET /events', () => {
   });
 
   it('tells the board to drop an order delivered longer ago than DONE_VISIBLE_MINUTES', async () => {
-    const { url, db, orders } = await liveApp();
+    const { url, database, orders } = await liveApp(engine);
     await orders.insert(makeOrder({ id: orderIdFor('old'), status: 'delivered' }));
     const { cookie } = await signIn(url);
     const { reader } = await openStream(url, cookie);
-    db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(new Date(Date.now() - 11 * 60_000).toISOString(), orderIdFor('old'));
+    await database.run('UPDATE orders SET updated_at = ? WHERE id = ?', [new Date(Date.now() - 11 * 60_000).toISOString(), orderIdFor('old')]);
     expect(JSON.parse((await reader!.next(orderNews(orderIdFor('old')))).data)).toMatchObject({ place: 'gone', html: '' });
   });
 
   it('replays what a board missed from its Last-Event-ID, and from the page’s own event id on the first connect', async () => {
-    const { url, orders } = await liveApp();
+    const { url, orders } = await liveApp(engine);
     const { cookie, liveAfter } = await signIn(url);
     // Changes between the page load and the stream's start are not lost.
     await orders.insert(makeOrder({ id: orderIdFor('before-connect'), status: 'pending' }));
@@ -136,21 +133,24 @@ describe('GET /events', () => {
   });
 
   it('asks the board to reload when the events it missed were pruned', async () => {
-    const { url, db, orders } = await liveApp();
+    const { url, database, orders } = await liveApp(engine);
     const { cookie } = await signIn(url);
     await orders.insert(makeOrder({ status: 'pending' }));
     await orders.insert(makeOrder({ status: 'pending' }));
-    db.prepare('DELETE FROM board_events WHERE id < (SELECT max(id) FROM board_events)').run();
+    await database.run('DELETE FROM board_events WHERE id < (SELECT max(id) FROM board_events)');
     const { reader } = await openStream(url, cookie, { 'last-event-id': '1' });
     await reader!.next((event) => event.event === 'reload');
   });
 
   it('sends a heartbeat, and does not extend the session’s idle timeout', async () => {
-    const { url, db } = await liveApp({ heartbeatMs: 50 });
+    const { url, database } = await liveApp(engine, { heartbeatMs: 50 });
     const { cookie } = await signIn(url);
     // The session was last used a while ago: it expires in five minutes.
     const expiresAt = Date.now() + 5 * 60_000;
-    db.prepare("UPDATE sessions SET expires_at = ?, data = json_set(data, '$.cookie.expires', ?)").run(expiresAt, new Date(expiresAt).toISOString());
+    await database.run(database.pick({
+      sqlite: "UPDATE sessions SET expires_at = ?, data = json_set(data, '$.cookie.expires', ?)",
+      postgres: "UPDATE sessions SET expires_at = ?, data = jsonb_set(data::jsonb, '{cookie,expires}', to_jsonb(?::text))::text",
+    }), [expiresAt, new Date(expiresAt).toISOString()]);
 
     const { response, reader, close } = await openStream(url, cookie);
     await reader!.next((event) => event.event === ':');
@@ -161,26 +161,26 @@ describe('GET /events', () => {
     const setCookie = response.headers.getSetCookie().join('\n');
     const cookieExpiry = /Expires=([^;]+)/.exec(setCookie)?.[1];
     if (cookieExpiry) expect(Date.parse(cookieExpiry)).toBeLessThanOrEqual(expiresAt);
-    await expect.poll(() => db.prepare('SELECT expires_at FROM sessions').pluck().get()).toBe(expiresAt);
+    await expect.poll(async () => Number(await database.value('SELECT expires_at FROM sessions'))).toBe(expiresAt);
     // A real page view does extend it.
     await fetch(`${url}/`, { headers: { cookie } });
-    expect(db.prepare('SELECT expires_at FROM sessions').pluck().get()).toBeGreaterThan(expiresAt);
+    expect(Number(await database.value('SELECT expires_at FROM sessions'))).toBeGreaterThan(expiresAt);
   });
 
   it('ends the stream with session-ended when the session ends, e.g. by the idle timeout', async () => {
-    const { url, db } = await liveApp({ heartbeatMs: 50 });
+    const { url, database } = await liveApp(engine, { heartbeatMs: 50 });
     const { cookie } = await signIn(url);
     const { reader } = await openStream(url, cookie);
     await reader!.next((event) => event.event === ':');
 
-    db.prepare('UPDATE sessions SET expires_at = ?').run(Date.now() - 1);
+    await database.run('UPDATE sessions SET expires_at = ?', [Date.now() - 1]);
 
     await reader!.next((event) => event.event === 'session-ended');
     await reader!.end();
   });
 
   it('ends the stream when the staff member signs out in another tab', async () => {
-    const { url } = await liveApp({ heartbeatMs: 50 });
+    const { url } = await liveApp(engine, { heartbeatMs: 50 });
     const { cookie, token } = await signIn(url);
     const { reader } = await openStream(url, cookie);
     await fetch(`${url}/logout`, { method: 'POST', body: new URLSearchParams({ _csrf: token }), headers: { cookie }, redirect: 'manual' });
@@ -189,14 +189,14 @@ describe('GET /events', () => {
   });
 
   it('sends a visitor without a session to the login page, not a stream', async () => {
-    const { url } = await liveApp();
+    const { url } = await liveApp(engine);
     const { response } = await openStream(url, '');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login?next=%2Fevents');
   });
 
   it('ends every stream when the hub closes, as at shutdown', async () => {
-    const { url, liveBoard } = await liveApp();
+    const { url, liveBoard } = await liveApp(engine);
     const { cookie } = await signIn(url);
     const streams = await Promise.all([openStream(url, cookie), openStream(url, cookie)]);
     await Promise.all(streams.map(({ reader }) => reader!.next((event) => event.event === ':')));
@@ -205,24 +205,21 @@ describe('GET /events', () => {
   });
 });
 
-describe('live updates across two processes', () => {
-  const databasePath = useTempDatabases();
-
+describeEngines('live updates across two processes', (engine) => {
   it('reaches a board on a real server from an order another process writes, and the server stops promptly with the stream open', async () => {
-    const path = databasePath();
-    const server = await startServer({ DATABASE_PATH: path, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' });
+    const location = await createTestLocation(engine);
+    const server = await startServer({ ...location.env, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' });
     cleanups.push(async () => { await server.stop('SIGKILL'); });
     const login = await fetch(`${server.url}/login`);
     const form = new URLSearchParams({ _csrf: csrfTokenIn(await login.text()), username: 'chef', password: 'kitchen-door-blue-42' });
     const signedIn = await fetch(`${server.url}/login`, { method: 'POST', body: form, headers: { cookie: cookieOf(login) }, redirect: 'manual' });
     const { reader } = await openStream(server.url, cookieOf(signedIn));
 
-    // Another process: this test's own connection to the same file.
-    const other = new Database(path);
-    other.pragma('busy_timeout = 5000');
-    other.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
-      VALUES (?, 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`).run(orderIdFor('from-the-shop'), new Date().toISOString(), new Date().toISOString());
-    other.close();
+    // Another process: this test's own connection to the same database.
+    const other = await location.open();
+    await other.run(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES (?, 'Grace Hopper', '+31612345678', '1 x Pizza', 'pending', ?, ?)`, [orderIdFor('from-the-shop'), new Date().toISOString(), new Date().toISOString()]);
+    await other.close();
     expect(JSON.parse((await reader!.next(orderNews(orderIdFor('from-the-shop')), 10_000)).data).html).toContain('Grace Hopper');
 
     const stopping = Date.now();
@@ -232,24 +229,23 @@ describe('live updates across two processes', () => {
   });
 });
 
-describe('board_events', () => {
+describeEngines('board_events', (engine) => {
   it('records what boards show and nothing else: no event for message bookkeeping', async () => {
-    const database = openSqlite(':memory:');
-    const db = database.sqlite;
+    const database = await openTestDatabase(engine);
     const orders = createOrderRepository(database);
     const messages = createMessageRepository(database);
-    const events = () => db.prepare('SELECT kind, order_id AS orderId FROM board_events ORDER BY id').all();
+    const events = () => database.all('SELECT kind, order_id AS "orderId" FROM board_events ORDER BY id');
     const id = orderIdFor('o1');
     await orders.insert(makeOrder({ id, status: 'pending' }));
     await orders.updateStatus(id, 'confirmed', null);
     await messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
-    const before = events().length;
-    db.prepare("UPDATE messages SET next_attempt_at = ?, updated_at = ? WHERE reference = 'r1'").run(new Date().toISOString(), new Date().toISOString());
-    expect(events()).toHaveLength(before);
+    const before = (await events()).length;
+    await database.run("UPDATE messages SET next_attempt_at = ?, updated_at = ? WHERE reference = 'r1'", [new Date().toISOString(), new Date().toISOString()]);
+    expect(await events()).toHaveLength(before);
     const claim = { owner: 'this-process', leaseMs: 30_000 };
     expect(await messages.claimDue(10, claim)).toHaveLength(1);
     expect(await messages.renewLeases(claim)).toBe(1);
-    expect(events()).toEqual([
+    expect(await events()).toEqual([
       { kind: 'order-created', orderId: id },
       { kind: 'order-changed', orderId: id },
       { kind: 'order-changed', orderId: id },
@@ -257,13 +253,12 @@ describe('board_events', () => {
       { kind: 'message-changed', orderId: id },
       { kind: 'message-changed', orderId: id },
     ]);
-    db.close();
   });
 });
 
-describe('GET /events with the shared rows', () => {
+describeEngines('GET /events with the shared rows', (engine) => {
   it('sends each stream the row with its own session’s CSRF token, never another’s', async () => {
-    const { url, orders } = await liveApp();
+    const { url, orders } = await liveApp(engine);
     const first = await signIn(url);
     const second = await signIn(url);
     expect(first.token).not.toBe(second.token);

@@ -2,12 +2,13 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOptOutRepository } from '../src/notifications/opt-out-repository.ts';
 import type { SendOutcome } from '../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { describeEngines, openTestDatabase } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { captureLogs, createTestApp, FakeSmsSender, makeOrder, orderIdFor, seededRandom, testConfig } from './support/helpers.ts';
 import { signWebhook } from './support/messagebird-signature.ts';
 import { queuedMessage } from './support/queued-message.ts';
@@ -26,19 +27,19 @@ const hannahPhone = '+31612345678';
 const hannahOriginator = '31612345678';
 const shows = (status: string) => ({ status, expectedStatus: status });
 
-async function setup(overrides: Record<string, string> = {}) {
+async function setup(engine: TestEngine, overrides: Record<string, string> = {}) {
   const logs = captureLogs();
   const sender = new FakeSmsSender();
-  const context = await createTestApp({ sender, logger: logs.logger, config: testConfig({ INBOUND_WEBHOOK_TOKEN: token, ...overrides }) });
+  const context = await createTestApp({ engine, sender, logger: logs.logger, config: testConfig({ INBOUND_WEBHOOK_TOKEN: token, ...overrides }) });
   await context.orders.insert(makeOrder({ id: hannah, customerName: 'Hannah Hungry', phone: hannahPhone, status: 'confirmed' }));
   const optOuts = createOptOutRepository(context.database);
   const reply = (payload: string, path = inbound) => supertest(context.app).post(path).type('form').send({ originator: hannahOriginator, payload });
   return { ...context, logs, sender, optOuts, reply, optedOut: async () => (await optOuts.current(hannahPhone)) !== undefined };
 }
 
-describe('POST /webhooks/messagebird/inbound/:token', () => {
+describeEngines('POST /webhooks/messagebird/inbound/:token', (engine) => {
   it('opts the number out on STOP, form-encoded, and back in on START', async () => {
-    const { reply, optedOut, optOuts } = await setup();
+    const { reply, optedOut, optOuts } = await setup(engine);
     await reply('STOP').expect(200);
     expect(await optedOut()).toBe(true);
     expect(await optOuts.current(hannahPhone)).toMatchObject({ source: 'keyword', keyword: 'STOP', staffUsername: null });
@@ -49,7 +50,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 
   it('reads the originator as MessageBird sends it, international without "+", whatever DEFAULT_COUNTRY is', async () => {
-    const { app, optOuts } = await setup();
+    const { app, optOuts } = await setup(engine);
     await supertest(app).post(inbound).type('form').send({ originator: '447911123456', payload: 'STOP' }).expect(200);
     await supertest(app).post(inbound).type('form').send({ originator: '+14127267380', payload: 'STOP' }).expect(200);
     expect(await optOuts.current('+447911123456')).toBeDefined();
@@ -57,13 +58,13 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 
   it('reads a JSON body, with the originator as a number', async () => {
-    const { app, optedOut } = await setup();
+    const { app, optedOut } = await setup(engine);
     await supertest(app).post(inbound).send({ originator: 31612345678, payload: 'stop', receiver: '3197010260000' }).expect(200);
     expect(await optedOut()).toBe(true);
   });
 
   it('ignores case and surrounding spaces, and knows every keyword', async () => {
-    const { reply, optedOut } = await setup();
+    const { reply, optedOut } = await setup(engine);
     for (const keyword of ['  stop ', 'StopAll', 'unsubscribe\n', 'Cancel', 'end', ' QUIT']) {
       await reply(keyword).expect(200);
       expect(await optedOut(), keyword).toBe(true);
@@ -73,14 +74,14 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 
   it('answers 200 to any other text, changes nothing and logs it, so MessageBird does not retry', async () => {
-    const { reply, optedOut, logs } = await setup();
+    const { reply, optedOut, logs } = await setup(engine);
     for (const text of ['Where is my pizza?', 'STOP please', 'S T O P', '', '🍕']) await reply(text).expect(200);
     expect(await optedOut()).toBe(false);
     expect(logs.lines().filter((line) => line.msg === 'inbound message ignored: not an opt-out or opt-in keyword')).toHaveLength(5);
   });
 
   it('answers 200 and ignores a keyword from an originator that is not a mobile number', async () => {
-    const { app, optOuts } = await setup();
+    const { app, optOuts } = await setup(engine);
     for (const originator of ['OmNomNom', '12', '+0000000000', '31201234567']) {
       await supertest(app).post(inbound).type('form').send({ originator, payload: 'STOP' }).expect(200);
     }
@@ -88,7 +89,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 
   it('keeps the token out of the request log', async () => {
-    const { reply, logs } = await setup();
+    const { reply, logs } = await setup(engine);
     await reply('STOP').expect(200);
     await reply('STOP', `/webhooks/messagebird/inbound/${token}x?${token}`).expect(401);
     expect(logs.text()).toContain('/webhooks/messagebird/inbound/[token]');
@@ -96,7 +97,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 
   it('refuses a wrong token with 401 and changes nothing', async () => {
-    const { reply, optedOut } = await setup();
+    const { reply, optedOut } = await setup(engine);
     const response = await reply('STOP', `/webhooks/messagebird/inbound/${token.slice(0, -1)}x`);
     expect(response.status).toBe(401);
     await reply('STOP', `/webhooks/messagebird/inbound/${token}extra`).expect(401);
@@ -105,7 +106,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 
   it('does not exist without INBOUND_WEBHOOK_TOKEN: 404, whatever the token or signature', async () => {
-    const { reply, optedOut, app } = await setup({ INBOUND_WEBHOOK_TOKEN: '', MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl });
+    const { reply, optedOut, app } = await setup(engine, { INBOUND_WEBHOOK_TOKEN: '', MESSAGEBIRD_SIGNING_KEY: signingKey, PUBLIC_URL: publicUrl });
     await reply('STOP').expect(404);
     const body = `originator=${hannahOriginator}&payload=STOP`;
     const jwt = await signWebhook(`${publicUrl}${inbound}`, signingKey, { payload: body });
@@ -119,14 +120,14 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     const body = `originator=${hannahOriginator}&payload=STOP`;
 
     it('accepts a valid signature over the URL and the body', async () => {
-      const { app, optedOut } = await setup(signed);
+      const { app, optedOut } = await setup(engine, signed);
       const jwt = await signWebhook(`${publicUrl}${other}`, signingKey, { payload: body });
       await supertest(app).post(other).type('form').set('MessageBird-Signature-JWT', jwt).send(body).expect(200);
       expect(await optedOut()).toBe(true);
     });
 
     it('refuses a signature made for another body, another key, or without the body', async () => {
-      const { app, optedOut } = await setup(signed);
+      const { app, optedOut } = await setup(engine, signed);
       const forOtherBody = await signWebhook(`${publicUrl}${other}`, signingKey, { payload: body.replace('STOP', 'START') });
       const withOtherKey = await signWebhook(`${publicUrl}${other}`, 'someone-elses-key', { payload: body });
       const withoutBody = await signWebhook(`${publicUrl}${other}`, signingKey);
@@ -137,7 +138,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     });
 
     it('refuses a signature when no signing key is configured', async () => {
-      const { app, optedOut } = await setup();
+      const { app, optedOut } = await setup(engine);
       const jwt = await signWebhook(`${publicUrl}${other}`, signingKey, { payload: body });
       await supertest(app).post(other).type('form').set('MessageBird-Signature-JWT', jwt).send(body).expect(401);
       expect(await optedOut()).toBe(false);
@@ -159,7 +160,7 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
     ];
     for (const [name, send, status, text] of cases) {
       it(`answers ${status} to ${name}`, async () => {
-        const { app, optedOut } = await setup();
+        const { app, optedOut } = await setup(engine);
         const response = await send(supertest(app).post(inbound));
         expect([response.status, response.type]).toEqual([status, 'text/plain']);
         expect(response.text).toMatch(text);
@@ -169,9 +170,9 @@ describe('POST /webhooks/messagebird/inbound/:token', () => {
   });
 });
 
-describe('texts to a customer who opted out', () => {
+describeEngines('texts to a customer who opted out', (engine) => {
   it('Notify refuses with 409, says who replied what and when, and queues nothing', async () => {
-    const { reply, signIn, sender, messages } = await setup();
+    const { reply, signIn, sender, messages } = await setup(engine);
     await reply('Stop').expect(200);
     const agent = await signIn();
     const response = await agent.post(`/orders/${hannah}/notify`).send(shows('confirmed')).expect(409);
@@ -181,7 +182,7 @@ describe('texts to a customer who opted out', () => {
   });
 
   it('Send again refuses the same way, after a text went out before the opt-out', async () => {
-    const { reply, signIn, sender, messages } = await setup();
+    const { reply, signIn, sender, messages } = await setup(engine);
     const agent = await signIn();
     await agent.post(`/orders/${hannah}/notify`).send(shows('confirmed')).expect(303);
     expect(sender.sent).toHaveLength(1);
@@ -194,7 +195,7 @@ describe('texts to a customer who opted out', () => {
   });
 
   it('queue() itself refuses, whoever calls it', async () => {
-    const { messages, optOuts } = await setup();
+    const { messages, optOuts } = await setup(engine);
     await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
     const result = await messages.queue({ orderId: hannah, orderStatus: 'confirmed', body: 'Hello', recipient: hannahPhone, reference: 'r1', requestedBy: null }, { resend: true });
     expect(result).toMatchObject({ outcome: 'opted-out', optOut: { phone: hannahPhone, keyword: 'STOP' } });
@@ -202,7 +203,7 @@ describe('texts to a customer who opted out', () => {
   });
 
   it('texts the customer again after START', async () => {
-    const { reply, signIn, sender } = await setup();
+    const { reply, signIn, sender } = await setup(engine);
     await reply('STOP').expect(200);
     await reply('start').expect(200);
     const agent = await signIn();
@@ -211,7 +212,7 @@ describe('texts to a customer who opted out', () => {
   });
 });
 
-describe('a text queued before the opt-out', () => {
+describeEngines('a text queued before the opt-out', (engine) => {
   const options = { concurrency: 2, maxAttempts: 4, retryBaseMs: 10, retryMaxMs: 20, reportUrl: undefined, pollMs: 20, leaseMs: 30_000, checkGraceMs: 300 };
   const stops: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
@@ -219,15 +220,15 @@ describe('a text queued before the opt-out', () => {
   });
 
   async function outbox() {
-    const database = openSqlite(':memory:');
+    const database = await openTestDatabase(engine);
     await createOrderRepository(database).insert(makeOrder({ id: hannah, phone: hannahPhone }));
     const messages = createMessageRepository(database);
     const optOuts = createOptOutRepository(database);
     const sender = new FakeSmsSender();
     const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { ...options, random: seededRandom(3) });
-    stops.push(async () => { await dispatcher.stop(1000); await database.close(); });
+    stops.push(() => dispatcher.stop(1000));
     const queue = async (reference: string) => queuedMessage(await messages.queue({ orderId: hannah, orderStatus: 'pending', body: 'Hello', recipient: hannahPhone, reference, requestedBy: null }, { resend: true }));
-    return { db: database.sqlite, messages, optOuts, sender, dispatcher, queue };
+    return { database, messages, optOuts, sender, dispatcher, queue };
   }
 
   it('is cancelled when the customer opts out, with the reason, and never sent', async () => {
@@ -244,11 +245,11 @@ describe('a text queued before the opt-out', () => {
   });
 
   it('is never claimed for sending once the number opted out, even before it is cancelled', async () => {
-    const { db, messages, queue } = await outbox();
+    const { database, messages, queue } = await outbox();
     const message = await queue('r1');
     // As if the opt-out landed between the dispatcher's cancelling and its claiming.
-    db.prepare("INSERT INTO opt_out_events (id, phone, opted_out, source, keyword, at) VALUES (1, ?, 1, 'keyword', 'STOP', ?)").run(hannahPhone, new Date().toISOString());
-    db.prepare('INSERT INTO opted_out_phones (phone, event_id) VALUES (?, 1)').run(hannahPhone);
+    const eventId = await database.value<number>("INSERT INTO opt_out_events (phone, opted_out, source, keyword, at) VALUES (?, 1, 'keyword', 'STOP', ?) RETURNING id", [hannahPhone, new Date().toISOString()]);
+    await database.run('INSERT INTO opted_out_phones (phone, event_id) VALUES (?, ?)', [hannahPhone, eventId]);
     expect(await messages.claimDue(10, { owner: 'this-process', leaseMs: 30_000 })).toEqual([]);
     expect(await messages.cancelOptedOut()).toBe(1);
     expect((await messages.findById(message.id))!.state).toBe('cancelled');
@@ -272,9 +273,9 @@ describe('a text queued before the opt-out', () => {
   });
 });
 
-describe('opting out by hand, from the order page', () => {
+describeEngines('opting out by hand, from the order page', (engine) => {
   it('any signed-in staff can stop texts to the number and undo it; both are recorded with who', async () => {
-    const { signIn, sender, optOuts } = await setup();
+    const { signIn, sender, optOuts } = await setup(engine);
     const agent = await signIn('waiter');
     await agent.refreshToken(`/orders/${hannah}`);
 
@@ -299,7 +300,7 @@ describe('opting out by hand, from the order page', () => {
   });
 
   it('says so when the number was already opted out, and records nothing twice', async () => {
-    const { signIn, optOuts } = await setup();
+    const { signIn, optOuts } = await setup(engine);
     const agent = await signIn();
     await agent.refreshToken(`/orders/${hannah}`);
     await agent.post(`/orders/${hannah}/opt-out`).expect(303);
@@ -309,7 +310,7 @@ describe('opting out by hand, from the order page', () => {
   });
 
   it('refuses a form without the CSRF token, and a signed-out request', async () => {
-    const { signIn, anonymous, optedOut } = await setup();
+    const { signIn, anonymous, optedOut } = await setup(engine);
     const agent = await signIn();
     await agent.agent.post(`/orders/${hannah}/opt-out`).type('form').send({}).expect(403);
     const stranger = anonymous();
@@ -319,15 +320,15 @@ describe('opting out by hand, from the order page', () => {
   });
 
   it('answers 404 for an unknown order', async () => {
-    const { signIn } = await setup();
+    const { signIn } = await setup(engine);
     const agent = await signIn();
     await agent.post(`/orders/${orderIdFor('nobody')}/opt-out`).expect(404);
   });
 });
 
-describe('the board', () => {
+describeEngines('the board', (engine) => {
   it('says "opted out" on the customer\'s rows, and no more once they opt back in', async () => {
-    const { reply, signIn } = await setup();
+    const { reply, signIn } = await setup(engine);
     const agent = await signIn();
     const row = async () => /<tr id="order-[^"]+"[^]*?<\/tr>/.exec((await agent.get('/').expect(200)).text)![0];
     const plain = await row();
@@ -345,22 +346,22 @@ describe('the board', () => {
   });
 });
 
-describe('open boards', () => {
+describeEngines('open boards', (engine) => {
   it('learn of an opt-out and an opt-in on the customer\'s active orders, not on delivered ones', async () => {
-    const { database: { sqlite: db }, orders, optOuts } = await setup();
+    const { database, orders, optOuts } = await setup(engine);
     const delivered = orderIdFor('delivered');
     await orders.insert(makeOrder({ id: delivered, phone: hannahPhone, status: 'delivered' }));
-    const events = () => db.prepare("SELECT order_id FROM board_events WHERE kind = 'order-changed' AND id > ? ORDER BY id").pluck();
-    const before = db.prepare('SELECT max(id) FROM board_events').pluck().get() as number;
+    const before = await database.value<number>('SELECT max(id) FROM board_events');
     await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' });
     await optOuts.optIn(hannahPhone, { source: 'keyword', keyword: 'START' });
-    expect(events().all(before)).toEqual([hannah, hannah]);
+    const events = await database.all<{ order_id: string }>("SELECT order_id FROM board_events WHERE kind = 'order-changed' AND id > ? ORDER BY id", [before]);
+    expect(events.map((event) => event.order_id)).toEqual([hannah, hannah]);
   });
 });
 
-describe('sender names and +1 numbers', () => {
+describeEngines('sender names and +1 numbers', (engine) => {
   it('warns on Notify when a US or Canadian number would get an alphanumeric sender', async () => {
-    const { signIn, orders, sender } = await setup({ MESSAGEBIRD_ORIGINATOR: 'OmNomNom' });
+    const { signIn, orders, sender } = await setup(engine, { MESSAGEBIRD_ORIGINATOR: 'OmNomNom' });
     const american = orderIdFor('american');
     await orders.insert(makeOrder({ id: american, phone: '+14127267380', status: 'confirmed' }));
     const agent = await signIn();
@@ -370,14 +371,14 @@ describe('sender names and +1 numbers', () => {
   });
 
   it('does not warn for other numbers, or with a phone number as the sender', async () => {
-    const { signIn, orders } = await setup({ MESSAGEBIRD_ORIGINATOR: '+3197010260000' });
+    const { signIn, orders } = await setup(engine, { MESSAGEBIRD_ORIGINATOR: '+3197010260000' });
     const american = orderIdFor('american');
     await orders.insert(makeOrder({ id: american, phone: '+14127267380', status: 'confirmed' }));
     const agent = await signIn();
     await agent.post(`/orders/${american}/notify`).send(shows('confirmed')).expect(303);
     expect((await agent.get('/')).text).not.toContain('US or Canadian');
 
-    const dutch = await setup({ MESSAGEBIRD_ORIGINATOR: 'OmNomNom' });
+    const dutch = await setup(engine, { MESSAGEBIRD_ORIGINATOR: 'OmNomNom' });
     const dutchAgent = await dutch.signIn();
     await dutchAgent.post(`/orders/${hannah}/notify`).send(shows('confirmed')).expect(303);
     expect((await dutchAgent.get('/')).text).not.toContain('US or Canadian');

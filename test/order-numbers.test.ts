@@ -4,15 +4,16 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate, openSqlite } from '../src/db/sqlite.ts';
+import { migrate } from '../src/db/sqlite.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { makeOrder, orderIdFor } from './support/helpers.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
+import { createTestLocation, describeEngines, openTestDatabase } from './support/engines.ts';
+import type { TestLocation } from './support/engines.ts';
 
 const root = join(import.meta.dirname, '..');
-const databasePath = useTempDatabases();
-
-async function runProcesses(path: string, processes: number, perProcess: number, externalIdPrefix?: string) {
+/** Node processes creating orders at once on the location's database (its SQLite file, or its PostgreSQL URL). */
+async function runProcesses(where: TestLocation, processes: number, perProcess: number, externalIdPrefix?: string) {
+  const path = 'url' in where.location ? where.location.url : where.location.path;
   const children = Array.from({ length: processes }, () => {
     const args = ['test/support/create-orders-process.ts', path, String(perProcess), ...(externalIdPrefix ? [externalIdPrefix] : [])];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -27,26 +28,24 @@ async function runProcesses(path: string, processes: number, perProcess: number,
 
 const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null };
 
-describe('orders with an externalId', () => {
+describeEngines('orders with an externalId', (engine) => {
   it('are made once when several processes send the same externalIds at the same time', async () => {
-    const path = databasePath();
-    await openSqlite(path).close();
+    const location = await createTestLocation(engine);
+    const database = await location.open(); // migrated once, before the processes race for it
 
-    const results = await runProcesses(path, 4, 40, 'shop');
+    const results = await runProcesses(location, 4, 40, 'shop');
 
     expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
     const outcomes = results.flatMap((result) => result.outcomes);
     expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(40);
     expect(outcomes.filter((outcome) => outcome === 'same')).toHaveLength(120);
-    const database = openSqlite(path);
-    expect(await database.value('SELECT count(*) FROM orders')).toBe(40);
-    await database.close();
+    expect(Number(await database.value('SELECT count(*) FROM orders'))).toBe(40);
   });
 });
 
-describe('order numbers', () => {
+describeEngines('order numbers', (engine) => {
   it('start again at #1 at midnight in the kitchen\'s TIME_ZONE, not the server\'s or UTC\'s', async () => {
-    const db = openSqlite(':memory:');
+    const db = await openTestDatabase(engine);
     let now = new Date('2026-11-23T10:50:00Z'); // 23:50 in Auckland
     const orders = createOrderRepository(db, { timeZone: 'Pacific/Auckland', now: () => now });
     const late = (await orders.create(newOrder)).order;
@@ -61,25 +60,36 @@ describe('order numbers', () => {
   });
 
   it('are given to the orders inserted by the seed as well', async () => {
-    const db = openSqlite(':memory:');
+    const db = await openTestDatabase(engine);
     const orders = createOrderRepository(db);
     await orders.insertIfEmpty([makeOrder({ id: orderIdFor('a') }), makeOrder({ id: orderIdFor('b') })]);
     expect((await orders.list()).map((order) => order.number)).toEqual([1, 2]);
   });
 
   it('stay unique and gap-free when several processes create orders at the same time', async () => {
-    const path = databasePath();
-    await openSqlite(path).close(); // migrated once, before the processes race for it
+    const location = await createTestLocation(engine);
+    const database = await location.open(); // migrated once, before the processes race for it
 
-    const results = await runProcesses(path, 4, 40);
+    const results = await runProcesses(location, 4, 40);
 
     expect(results.filter((result) => result.code !== 0).map((result) => result.errors)).toEqual([]);
-    const database = openSqlite(path);
     const numbers = (await database.all<{ number: number }>('SELECT number FROM orders ORDER BY number')).map((row) => row.number);
     expect(numbers).toEqual(Array.from({ length: 160 }, (_, index) => index + 1));
-    await database.close();
   });
 
+  it('cannot repeat within a day, whoever writes to the table', async () => {
+    const database = await openTestDatabase(engine);
+    const orders = createOrderRepository(database);
+    await orders.create(newOrder);
+    await orders.create(newOrder);
+    await expect(database.run('UPDATE orders SET number = 1')).rejects.toThrow(database.pick({
+      sqlite: /UNIQUE constraint failed: orders.day, orders.number/,
+      postgres: /duplicate key value violates unique constraint "orders_day_number"/,
+    }));
+  });
+});
+
+describe('order numbers on SQLite', () => {
   it('are given by the migration to orders stored before numbers existed, per day, oldest first', () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
@@ -98,14 +108,5 @@ describe('order numbers', () => {
     expect(db.prepare('SELECT id, day, number FROM orders ORDER BY id').all()).toEqual([
       { id: 'o1', day: '2026-01-01', number: 1 }, { id: 'o2', day: '2026-01-01', number: 2 }, { id: 'o3', day: '2026-01-02', number: 1 },
     ]);
-  });
-
-  it('cannot repeat within a day, whoever writes to the table', async () => {
-    const database = openSqlite(':memory:');
-    const db = database.sqlite;
-    const orders = createOrderRepository(database);
-    await orders.create(newOrder);
-    await orders.create(newOrder);
-    expect(() => db.prepare('UPDATE orders SET number = 1').run()).toThrow(/UNIQUE constraint failed: orders.day, orders.number/);
   });
 });

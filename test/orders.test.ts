@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEngines } from './support/engines.ts';
 import { createTestApp, makeOrder, testConfig } from './support/helpers.ts';
 
-describe('GET /', () => {
+describeEngines('GET /', (engine) => {
   it('lists the active orders with name, phone, items and status', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '000000000000000000000000000000a1', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Pizza', status: 'delayed' }));
     await orders.insert(makeOrder({ id: '000000000000000000000000000000b2', customerName: 'Don Cheetos', status: 'confirmed' }));
@@ -19,7 +20,7 @@ describe('GET /', () => {
   });
 
   it('escapes HTML in every field', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ customerName: '<script>alert(1)</script>', phone: '<b>+1</b>', items: '<img src=x onerror=alert(1)>' }));
 
@@ -33,18 +34,18 @@ describe('GET /', () => {
 
   it.each(['../../staff/4/disable?x=', 'x"><script>1</script>', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', 'c2972b5b4eef349fb1e5cc3e3150a2b', ''])(
     'refuses to store an order whose id %j is not 32 lowercase hex digits', async (id) => {
-      const { orders } = await createTestApp();
+      const { orders } = await createTestApp({ engine });
       await expect(orders.insert(makeOrder({ id }))).rejects.toThrow(/must be 32 lowercase hexadecimal digits/);
       expect(await orders.count()).toBe(0);
     },
   );
 
   it('puts every id into its URLs encoded, so even an id from an older database cannot redirect a form', async () => {
-    const { database: { sqlite: db }, orders, signIn } = await createTestApp();
+    const { database, orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const hostileId = '../../staff/4/disable?x=';
-    db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
-      VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(hostileId);
+    await database.run(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, [hostileId]);
     await orders.insert(makeOrder());
     const board = (await agent.get('/').expect(200)).text;
     const targets = [...board.matchAll(/(?:action|href)="(\/orders\/[^"]*)"/g)].map((match) => match[1]!);
@@ -55,17 +56,17 @@ describe('GET /', () => {
   });
 
   it.each(['order-1', 'C2972B5B4EEF349FB1E5CC3E3150A2B6', '../x'])('answers 404 for the malformed order id %j, even if an older database holds it', async (id) => {
-    const { database: { sqlite: db }, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp({ engine });
     const agent = await signIn();
-    db.prepare(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
-      VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`).run(id);
+    await database.run(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES (?, 'Mallory', '+10000000000', 'x', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, [id]);
     const response = await agent.get(`/orders/${encodeURIComponent(id)}`).expect(404);
     expect(response.text).toContain('There is no order with that id.');
     await agent.post(`/orders/${encodeURIComponent(id)}/status`).send({ status: 'delivered' }).expect(404);
   });
 
   it('serves a strict Content-Security-Policy without inline script or style', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const response = await agent.get('/').expect(200);
     const csp = response.headers['content-security-policy'];
@@ -75,7 +76,7 @@ describe('GET /', () => {
   });
 
   it('serves its stylesheets itself, with no CDN', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const page = await agent.get('/').expect(200);
     const stylesheets = [...page.text.matchAll(/href="([^"]+\.css)"/g)].map((match) => match[1]!);
@@ -87,9 +88,9 @@ describe('GET /', () => {
   });
 });
 
-describe('POST /orders/:orderId/status', () => {
+describeEngines('POST /orders/:orderId/status', (engine) => {
   it('changes the status, records when, and redirects back to the order\'s row on the board with a flash', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'delayed' }));
 
@@ -104,7 +105,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 with a clear message for a status outside the list, and changes nothing', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'pending' }));
 
@@ -117,7 +118,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 when the status is missing', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ expectedStatus: 'pending' }).expect(400);
@@ -125,14 +126,14 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers a 404 page for an unknown order', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const response = await agent.post('/orders/nope/status').send({ status: 'confirmed' }).expect(404);
     expect(response.text).toContain('There is no order with that id.');
   });
 
   it('keeps the time an order was first delivered when it is delivered again', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
 
@@ -148,7 +149,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('shows "first delivered" only while the order is delivered; the history keeps the time', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
@@ -164,7 +165,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('says nothing changed when the status is already the chosen one', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'confirmed' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
@@ -174,7 +175,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('renders the status the board showed into each status form', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', status: 'delayed' }));
     const board = await agent.get('/').expect(200);
@@ -182,7 +183,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('refuses a change from a stale page with 409, says who changed the order to what and when, and changes nothing', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     await orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await signIn('chef');
     const cook = await signIn('cook');
@@ -199,7 +200,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('lets only the first of two tablets showing the same status change it when both press Update at once', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     await orders.insert(makeOrder({ id: '000000000000000000000000000000d0', customerName: 'Don Cheetos', status: 'confirmed' }));
     const chef = await signIn('chef');
     const cook = await signIn('cook');
@@ -216,7 +217,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('answers 400 when the form does not say which status the board showed, and changes nothing', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Mike Madeater', status: 'pending' }));
     const response = await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed' }).expect(400);
@@ -226,7 +227,7 @@ describe('POST /orders/:orderId/status', () => {
   });
 
   it('refuses an oversized body with 413', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await agent.post('/orders/00000000000000000000000000000001/status').send({ status: 'x'.repeat(20_000) }).expect(413);
@@ -234,9 +235,9 @@ describe('POST /orders/:orderId/status', () => {
   });
 });
 
-describe('GET /orders/:orderId', () => {
+describeEngines('GET /orders/:orderId', (engine) => {
   it('shows the status history', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', status: 'pending' }));
     await orders.updateStatus('00000000000000000000000000000001', 'confirmed', null);
@@ -246,41 +247,41 @@ describe('GET /orders/:orderId', () => {
   });
 
   it('answers 404 for an unknown order', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.get('/orders/missing').expect(404);
   });
 });
 
-describe('errors and health', () => {
+describeEngines('errors and health', (engine) => {
   it('answers an unknown address with a 404 page', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const response = await agent.get('/no/such/page').expect(404);
     expect(response.text).toContain('There is no page at this address.');
   });
 
   it('reports health when the database answers', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.get('/healthz').expect(200, { status: 'ok' });
   });
 
   it('reports 503 when the database is gone', async () => {
-    const { database: { sqlite: db }, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp({ engine });
     const agent = await signIn();
-    db.close();
+    await database.close();
     await agent.get('/healthz').expect(503);
   });
 });
 
-describe('error pages', () => {
+describeEngines('error pages', (engine) => {
   it('hides a 5xx message and stack in production', async () => {
-    const { database: { sqlite: db }, signIn } = await createTestApp({ config: testConfig({ NODE_ENV: 'production' }) });
+    const { database, signIn } = await createTestApp({ engine, config: testConfig({ NODE_ENV: 'production' }) });
     const agent = await signIn();
-    db.close();
+    await database.close();
     const response = await agent.get('/').expect(500);
     expect(response.text).toContain('Something went wrong on our side');
-    expect(response.text).not.toMatch(/database connection is not open|at .*\.ts:\d+/);
+    expect(response.text).not.toMatch(/database connection is not open|after calling end on the pool|at .*\.ts:\d+/);
   });
 });

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEngines } from './support/engines.ts';
 import { createTestApp, testPassword } from './support/helpers.ts';
 
-describe('GET /staff', () => {
+describeEngines('GET /staff', (engine) => {
   it('lists accounts with their role and state for an admin', async () => {
-    const { signIn, addAccount, staff } = await createTestApp();
+    const { signIn, addAccount, staff } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const cook = await addAccount('cook');
     await staff.disable(cook.id);
@@ -13,9 +14,9 @@ describe('GET /staff', () => {
   });
 });
 
-describe('POST /staff', () => {
+describeEngines('POST /staff', (engine) => {
   it('adds an account that can then sign in', async () => {
-    const { signIn, anonymous } = await createTestApp();
+    const { signIn, anonymous } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.post('/staff').send({ username: 'grill', password: 'sizzling steaks all day', role: 'staff' }).expect(303).expect('location', '/staff');
     expect((await admin.get('/staff')).text).toContain('Account grill (staff) created.');
@@ -36,7 +37,7 @@ describe('POST /staff', () => {
     [{ username: 'grill', password: 'sizzling steaks all day', role: 'owner' }, 'Choose a role'],
     [{ username: 'grill', role: 'staff' }, 'Enter a password.'],
   ])('refuses %j with 400, a clear message, and keeps what was typed', async (fields, message) => {
-    const { signIn, staff } = await createTestApp();
+    const { signIn, staff } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const response = await admin.post('/staff').send(fields).expect(400);
     expect(response.text).toContain(message);
@@ -45,7 +46,7 @@ describe('POST /staff', () => {
   });
 
   it('refuses a taken username, whatever its case, with 409', async () => {
-    const { signIn, addAccount, staff } = await createTestApp();
+    const { signIn, addAccount, staff } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await addAccount('grill');
     const response = await admin.post('/staff').send({ username: 'GRILL', password: 'sizzling steaks all day', role: 'staff' }).expect(409);
@@ -54,9 +55,9 @@ describe('POST /staff', () => {
   });
 });
 
-describe('disabling and enabling', () => {
+describeEngines('disabling and enabling', (engine) => {
   it('disables and re-enables an account', async () => {
-    const { signIn, addAccount, anonymous, staff } = await createTestApp();
+    const { signIn, addAccount, anonymous, staff } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const cook = await addAccount('cook');
     await admin.post(`/staff/${cook.id}/disable`).expect(303);
@@ -70,7 +71,7 @@ describe('disabling and enabling', () => {
   });
 
   it('will not let an admin disable their own account', async () => {
-    const { signIn, staff } = await createTestApp();
+    const { signIn, staff } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const response = await admin.post(`/staff/${admin.account.id}/disable`).expect(409);
     expect(response.text).toContain('You cannot disable your own account.');
@@ -78,16 +79,16 @@ describe('disabling and enabling', () => {
   });
 
   it('answers 404 for an unknown account', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.post('/staff/999/disable').expect(404);
     await admin.post('/staff/not-a-number/enable').expect(404);
   });
 });
 
-describe('POST /staff/:staffId/password', () => {
+describeEngines('POST /staff/:staffId/password', (engine) => {
   it('sets a new password that works, and the old one no longer does', async () => {
-    const { signIn, addAccount, anonymous } = await createTestApp();
+    const { signIn, addAccount, anonymous } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const cook = await addAccount('cook');
     await admin.post(`/staff/${cook.id}/password`).send({ password: 'fresh basil and tomato' }).expect(303);
@@ -99,7 +100,7 @@ describe('POST /staff/:staffId/password', () => {
   });
 
   it('refuses a weak password with 400 and keeps the old one', async () => {
-    const { signIn, addAccount, anonymous } = await createTestApp();
+    const { signIn, addAccount, anonymous } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const cook = await addAccount('cook');
     const response = await admin.post(`/staff/${cook.id}/password`).send({ password: 'qwertyuiop12' }).expect(400);
@@ -110,7 +111,7 @@ describe('POST /staff/:staffId/password', () => {
   });
 
   it('signs an admin out after resetting their own password', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.post(`/staff/${admin.account.id}/password`).send({ password: 'my own brand new phrase' })
       .expect(303).expect('location', '/login?notice=password-changed');
@@ -118,9 +119,9 @@ describe('POST /staff/:staffId/password', () => {
   });
 });
 
-describe('the audit trail', () => {
+describeEngines('the audit trail', (engine) => {
   it('records who changed a status and who asked for a message, and shows both on the order page', async () => {
-    const { signIn, orders } = await createTestApp();
+    const { signIn, orders } = await createTestApp({ engine });
     await orders.insert({ id: '00000000000000000000000000000001', customerName: 'Don Cheetos', phone: '+319876543212', items: 'Cheese', status: 'pending' });
     const cook = await signIn('cook');
     await cook.post('/orders/00000000000000000000000000000001/status').send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);

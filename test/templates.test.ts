@@ -1,6 +1,5 @@
 import supertest from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openSqlite } from '../src/db/sqlite.ts';
+import { afterEach, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { defaultTemplates } from '../src/notifications/message-templates.ts';
@@ -8,15 +7,17 @@ import { createTemplateRepository } from '../src/notifications/template-reposito
 import { createTestApp, FakeSmsSender, makeOrder, TestClient, testConfig } from './support/helpers.ts';
 import { startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
+import { createTestLocation, describeEngines } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 
 const orderId = '0000000000000000000000000000000a';
 const newDelayedText = 'Sorry {name}, order #{orderNumber} from {restaurant} is running late.';
 
-async function setup(options: { databasePath?: string; config?: Record<string, string> } = {}) {
+/** An app on a fresh database of the engine, or on the one `database` names (DATABASE_PATH or DATABASE_URL). */
+async function setup(engine: TestEngine, options: { database?: Record<string, string>; config?: Record<string, string> } = {}) {
   const sender = new FakeSmsSender();
-  const config = testConfig({ ...options.config, ...(options.databasePath ? { DATABASE_PATH: options.databasePath } : {}) });
-  const context = await createTestApp({ sender, config });
+  const config = testConfig({ ...options.config, ...options.database });
+  const context = await createTestApp({ engine, sender, config });
   const admin = await context.signIn('boss', 'admin');
   await admin.refreshToken('/templates');
   return { ...context, sender, admin, templates: createTemplateRepository(context.database) };
@@ -27,9 +28,9 @@ const versionCount = (database: Database) => database.value<number>('SELECT coun
 /** The text in one status's field, as the page shows it (EJS-escaped). */
 const fieldText = (html: string, status: string) => new RegExp(`<textarea id="template-${status}-text"[^>]*>([^<]*)</textarea>`).exec(html)?.[1];
 
-describe('the Templates page', () => {
+describeEngines('the Templates page', (engine) => {
   it('shows an admin the text for each status, its preview for a sample order and its SMS count', async () => {
-    const { admin } = await setup();
+    const { admin } = await setup(engine);
     const page = await admin.get('/templates').expect(200);
 
     expect(page.headers['cache-control']).toBe('no-store');
@@ -44,7 +45,7 @@ describe('the Templates page', () => {
   });
 
   it('is for admins only: staff get 403, no nav link, and change nothing', async () => {
-    const { signIn, database } = await setup();
+    const { signIn, database } = await setup(engine);
     const cook = await signIn('cook', 'staff');
     const board = await cook.get('/').expect(200);
     expect(board.text).not.toContain('href="/templates"');
@@ -56,21 +57,21 @@ describe('the Templates page', () => {
   });
 
   it('refuses a save without a valid CSRF token and keeps the text', async () => {
-    const { admin, database } = await setup();
+    const { admin, database } = await setup(engine);
     await admin.agent.post('/templates/delayed').type('form').send({ text: newDelayedText, _csrf: 'forged' }).expect(403);
     expect(await versionCount(database)).toBe(0);
   });
 
   it('answers 404 for a status that does not exist', async () => {
-    const { admin } = await setup();
+    const { admin } = await setup(engine);
     await admin.post('/templates/cancelled').send({ text: 'Bye {name}' }).expect(404);
     await admin.post('/templates/__proto__/restore').expect(404);
   });
 });
 
-describe('saving a template', () => {
+describeEngines('saving a template', (engine) => {
   it('keeps the version with who and when, and the next message uses it', async () => {
-    const { admin, orders, sender, templates } = await setup();
+    const { admin, orders, sender, templates } = await setup(engine);
     await orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'delayed' }));
 
     const saved = await admin.post('/templates/delayed').send({ text: `  ${newDelayedText}\r\n` }).expect(303);
@@ -98,7 +99,7 @@ describe('saving a template', () => {
     ['a text of spaces and line breaks', '  \r\n \n ', 'The text is empty'],
     ['a text over 1000 characters', `{name} ${'x'.repeat(1000)}`, 'The text is 1007 characters long; at most 1000 are allowed.'],
   ])('refuses %s with 400, keeps what was typed and saves nothing', async (_name, text, message) => {
-    const { admin, database, templates } = await setup();
+    const { admin, database, templates } = await setup(engine);
     const refused = await admin.post('/templates/delayed').send({ text }).expect(400);
 
     expect(refused.text).toContain(message);
@@ -109,14 +110,14 @@ describe('saving a template', () => {
   });
 
   it('keeps a long text in the field even when every character is a three-byte one', async () => {
-    const { admin, database } = await setup();
+    const { admin, database } = await setup(engine);
     const text = `{name} ${'’'.repeat(993)}`;
     await admin.post('/templates/delayed').send({ text }).expect(303);
     expect(await versionCount(database)).toBe(1);
   });
 
   it('warns when the text for a sample order needs more than 3 parts', async () => {
-    const { admin } = await setup();
+    const { admin } = await setup(engine);
     await admin.post('/templates/confirmed').send({ text: `Hello {name}! ${'Fresh pizza is coming. '.repeat(22)}` }).expect(303);
     const page = await admin.get('/templates').expect(200);
     expect(page.text).toContain('GSM-7: 533 characters, 4 SMS parts of 153.');
@@ -125,21 +126,21 @@ describe('saving a template', () => {
   });
 
   it('names the characters that make the text UCS-2', async () => {
-    const { admin } = await setup();
+    const { admin } = await setup(engine);
     await admin.post('/templates/delivered').send({ text: 'It’s on its way, {name} 🛵' }).expect(303);
     const page = await admin.get('/templates').expect(200);
     expect(page.text).toContain('UCS-2: 40 characters, 1 SMS part. UCS-2 because of ’ (U+2019), 🛵 (U+1F6F5)');
   });
 
   it('does not record a version when the text is unchanged', async () => {
-    const { admin, database } = await setup();
+    const { admin, database } = await setup(engine);
     await admin.post('/templates/pending').send({ text: defaultTemplates.pending }).expect(303);
     expect(await versionCount(database)).toBe(0);
     expect((await admin.get('/templates')).text).toContain('The pending text is unchanged');
   });
 
   it('does not change the text of messages already queued or sent', async () => {
-    const { admin, orders, messages, sender } = await setup();
+    const { admin, orders, messages, sender } = await setup(engine);
     const waitingId = '0000000000000000000000000000000b';
     await orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'delayed' }));
     await orders.insert(makeOrder({ id: waitingId, customerName: 'Don Cheetos', status: 'delayed' }));
@@ -161,7 +162,7 @@ describe('saving a template', () => {
     expect(queued[0]!.body).toMatch(/^Hello, Don Cheetos, sometimes good things take time!/);
   });
   it('retries a message queued before the edit with the text it was queued with', async () => {
-    const { admin, orders, messages, sender } = await setup({ config: { SMS_RETRY_BASE_MS: '10', SMS_RETRY_MAX_MS: '20', SMS_MAX_ATTEMPTS: '50' } });
+    const { admin, orders, messages, sender } = await setup(engine, { config: { SMS_RETRY_BASE_MS: '10', SMS_RETRY_MAX_MS: '20', SMS_MAX_ATTEMPTS: '50' } });
     await orders.insert(makeOrder({ id: orderId, customerName: 'Don Cheetos', status: 'delayed' }));
     let messageBirdIsUp = false;
     sender.next = async () => (messageBirdIsUp
@@ -182,9 +183,9 @@ describe('saving a template', () => {
   });
 });
 
-describe('previewing a template', () => {
+describeEngines('previewing a template', (engine) => {
   it('renders the typed text for the sample order without saving it', async () => {
-    const { admin, database } = await setup();
+    const { admin, database } = await setup(engine);
     const preview = await admin.post('/templates/delayed/preview').send({ text: 'Hi {name}, new time {eta} ({delay} late), order {orderNumber}: {status}.' }).expect(200);
     expect(preview.text).toContain('Hi Alexandra Richardson, new time 19:45 (20 minutes late), order 123: delayed.');
     expect(preview.text).toContain('Preview for the sample order (not saved yet)');
@@ -192,16 +193,16 @@ describe('previewing a template', () => {
   });
 
   it('shows why a text could not be saved', async () => {
-    const { admin } = await setup();
+    const { admin } = await setup(engine);
     const preview = await admin.post('/templates/delayed/preview').send({ text: 'Hi {customer}' }).expect(400);
     expect(preview.text).toContain('Unknown placeholder {customer}.');
     expect(fieldText(preview.text, 'delayed')).toBe('Hi {customer}');
   });
 });
 
-describe('restoring the guide’s text', () => {
+describeEngines('restoring the guide’s text', (engine) => {
   it('makes the guide’s text current again as a new version, keeping the history', async () => {
-    const { admin, templates } = await setup();
+    const { admin, templates } = await setup(engine);
     await admin.post('/templates/delayed').send({ text: newDelayedText }).expect(303);
     await admin.post('/templates/delayed/restore').expect(303).expect('location', '/templates#template-delayed');
 
@@ -216,20 +217,18 @@ describe('restoring the guide’s text', () => {
   });
 
   it('says so when the text already is the guide’s', async () => {
-    const { admin, database } = await setup();
+    const { admin, database } = await setup(engine);
     await admin.post('/templates/pending/restore').expect(303);
     expect(await versionCount(database)).toBe(0);
     expect((await admin.get('/templates')).text).toContain('The pending text already is the guide’s text.');
   });
 });
 
-describe('two apps on one database', () => {
-  const databasePath = useTempDatabases();
-
+describeEngines('two apps on one database', (engine) => {
   it('sends the text saved in one from the other’s next message', async () => {
-    const path = databasePath();
-    const kitchen = await setup({ databasePath: path });
-    const office = await setup({ databasePath: path });
+    const { env } = await createTestLocation(engine);
+    const kitchen = await setup(engine, { database: env });
+    const office = await setup(engine, { database: env });
     await kitchen.orders.insert(makeOrder({ id: orderId, customerName: 'Mike Madeater', status: 'confirmed' }));
     await kitchen.admin.refreshToken('/');
     // The kitchen's app has read the confirmed text once already.
@@ -249,8 +248,7 @@ describe('two apps on one database', () => {
   });
 });
 
-describe('two server processes on one database', () => {
-  const databasePath = useTempDatabases();
+describeEngines('two server processes on one database', (engine) => {
   const servers: ServerProcess[] = [];
   afterEach(async () => {
     for (const server of servers.splice(0)) await server.stop();
@@ -265,9 +263,9 @@ describe('two server processes on one database', () => {
   };
 
   it('sends the text saved through one process from the other’s next message', async () => {
-    const path = databasePath();
+    const location = await createTestLocation(engine);
     // No MessageBird key: the log-only sender "sends", and the message log keeps each text.
-    const env = { DATABASE_PATH: path, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42', MESSAGEBIRD_API_KEY: '' };
+    const env = { ...location.env, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42', MESSAGEBIRD_API_KEY: '' };
     const office = await startServer(env);
     servers.push(office);
     const kitchen = await startServer(env);
@@ -276,13 +274,8 @@ describe('two server processes on one database', () => {
     // One of the sample orders, delayed.
     const mike = '1b992e39dc55f0c79dbe613b3ad02f29';
     const bodies = async () => {
-      const database = openSqlite(path);
-      const db = database.sqlite;
-      try {
-        return (await createMessageRepository(database).forOrder(mike)).map((message) => message.body).reverse();
-      } finally {
-        db.close();
-      }
+      const database = await location.open();
+      return (await createMessageRepository(database).forOrder(mike)).map((message) => message.body).reverse();
     };
     await kitchenAdmin.post(`/orders/${mike}/notify`).send({ status: 'delayed', expectedStatus: 'delayed' }).expect(303);
 

@@ -1,5 +1,7 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEngines } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import { createOptOutRepository } from '../src/notifications/opt-out-repository.ts';
 import type { SmsSender } from '../src/notifications/sms-sender.ts';
@@ -8,9 +10,9 @@ import { createTestApp, FakeSmsSender, makeOrder } from './support/helpers.ts';
 const don = '000000000000000000000000000000d0';
 const status = `/orders/${don}/status`;
 
-async function setup(options: { sender?: SmsSender; orderStatus?: 'pending' | 'confirmed' } = {}) {
+async function setup(engine: TestEngine, options: { sender?: SmsSender; orderStatus?: 'pending' | 'confirmed' } = {}) {
   const sender = options.sender ?? new FakeSmsSender();
-  const context = await createTestApp({ sender });
+  const context = await createTestApp({ engine, sender });
   await context.orders.insert(makeOrder({ id: don, customerName: 'Don Cheetos', phone: '+31612345678', status: options.orderStatus ?? 'pending' }));
   return { ...context, agent: await context.signIn() };
 }
@@ -21,9 +23,9 @@ async function flashOn(agent: Awaited<ReturnType<typeof setup>>['agent']): Promi
   return /<div class="flash[^>]*>\s*<p>([^<]*)<\/p>/.exec(page)?.[1] ?? '';
 }
 
-describe('POST /orders/:orderId/status with "Text the customer"', () => {
+describeEngines('POST /orders/:orderId/status with "Text the customer"', (engine) => {
   it('changes the status and texts the customer in one press, and the flash says both', async () => {
-    const { agent, sender, messages, orders } = await setup();
+    const { agent, sender, messages, orders } = await setup(engine);
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303).expect('location', `/#order-${don}`);
 
@@ -38,8 +40,13 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('writes the change and the queued text in one transaction: when the text cannot be queued, the status is not changed either', async () => {
-    const { agent, database: { sqlite: db }, orders } = await setup();
-    db.exec("CREATE TRIGGER outbox_broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'outbox broken'); END");
+    const { agent, database, orders } = await setup(engine);
+    if (database.engine === 'postgres') {
+      await database.run("CREATE FUNCTION outbox_broken() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'outbox broken'; END $$");
+      await database.run('CREATE TRIGGER outbox_broken BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION outbox_broken()');
+    } else {
+      await database.run("CREATE TRIGGER outbox_broken BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'outbox broken'); END");
+    }
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(500);
 
@@ -48,7 +55,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('changes the status without texting when the box is not ticked (or the page has no box)', async () => {
-    const { agent, sender, messages, orders } = await setup();
+    const { agent, sender, messages, orders } = await setup(engine);
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
 
@@ -59,7 +66,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('answers 400 for a box value a board never sends, and changes nothing', async () => {
-    const { agent, messages, orders } = await setup();
+    const { agent, messages, orders } = await setup(engine);
     const response = await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'yes please' }).expect(400);
     expect(response.text).toContain('the &#34;Text the customer&#34; box sent an unexpected value');
     expect((await orders.findById(don))!.status).toBe('pending');
@@ -67,7 +74,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('says the status changed but nothing was sent when no MessageBird key is configured', async () => {
-    const { agent, messages, orders } = await setup({ sender: createLogOnlySender(pino({ level: 'silent' })) });
+    const { agent, messages, orders } = await setup(engine, { sender: createLogOnlySender(pino({ level: 'silent' })) });
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
 
@@ -77,7 +84,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('changes the status but queues no text for a customer who replied STOP, and says why', async () => {
-    const { agent, sender, messages, orders, database } = await setup();
+    const { agent, sender, messages, orders, database } = await setup(engine);
     await createOptOutRepository(database).optOut('+31612345678', { source: 'keyword', keyword: 'STOP' });
 
     // A page from before the opt-out still has the box ticked.
@@ -92,7 +99,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   it('says the status changed but MessageBird refused the text, with its reasons', async () => {
     const sender = new FakeSmsSender();
     sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 25, reasons: ['Not enough balance'] });
-    const { agent, messages, orders } = await setup({ sender });
+    const { agent, messages, orders } = await setup(engine, { sender });
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
 
@@ -104,7 +111,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('queues nothing when the page was out of date: 409, and the text is not sent', async () => {
-    const { agent, messages, orders, signIn } = await setup();
+    const { agent, messages, orders, signIn } = await setup(engine);
     const chef = await signIn('chef');
     await chef.post(status).send({ status: 'delivered', expectedStatus: 'pending' }).expect(303);
 
@@ -116,7 +123,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('does not text when the order already had that status', async () => {
-    const { agent, messages } = await setup({ orderStatus: 'confirmed' });
+    const { agent, messages } = await setup(engine, { orderStatus: 'confirmed' });
 
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'confirmed', text: 'on' }).expect(303);
 
@@ -125,7 +132,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('texts once when the same press arrives several times at once', async () => {
-    const { agent, sender, messages, orders } = await setup();
+    const { agent, sender, messages, orders } = await setup(engine);
 
     const answers = await Promise.all(Array.from({ length: 5 }, () =>
       agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' })));
@@ -137,7 +144,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('leaves Notify as it was: after update-and-notify it says the customer was already texted', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
 
     await agent.post(`/orders/${don}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
@@ -147,7 +154,7 @@ describe('POST /orders/:orderId/status with "Text the customer"', () => {
   });
 
   it('keeps the row\'s box as it was when Notify refuses a list showing an unsaved status', async () => {
-    const { agent } = await setup({ orderStatus: 'confirmed' });
+    const { agent } = await setup(engine, { orderStatus: 'confirmed' });
     // delivered's box starts ticked; this press had it unticked.
     const response = await agent.post(`/orders/${don}/notify`).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(409);
     const row = new RegExp(`<tr id="order-${don}"[^]*?</tr>`).exec(response.text)![0];

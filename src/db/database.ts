@@ -49,6 +49,7 @@ export interface Database {
   readonly inTransaction: boolean;
   /** The statement for this engine. */
   pick<T>(choices: Record<Engine, T>): T;
+  /** Closes every connection; closing again does nothing more (and waits for the first close). */
   close(): Promise<void>;
 }
 

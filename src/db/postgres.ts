@@ -90,6 +90,7 @@ export async function migratePostgres(url: string): Promise<string[]> {
 function wrapPool(pool: pg.Pool, connection: pg.ClientConfig): PostgresDatabase {
   const scope = createTransactionScope<pg.PoolClient>();
   const self = {};
+  let closing: Promise<void> | undefined;
   const current = () => {
     const store = scope.getStore();
     return store?.owner === self ? store.tx : undefined;
@@ -216,9 +217,14 @@ function wrapPool(pool: pg.Pool, connection: pg.ClientConfig): PostgresDatabase 
         await client?.end().catch(() => {});
       };
     },
-    async close() {
-      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => {})));
-      await pool.end();
+    close() {
+      // Closing again hands back the first close (as on SQLite): pg's pool.end() throws the second time,
+      // and a test or a shutdown path may close a database its owner closes too.
+      closing ??= (async () => {
+        await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => {})));
+        await pool.end();
+      })();
+      return closing;
     },
   };
   return database;

@@ -2,7 +2,8 @@
 // read-then-write transactions on its own order and messages, as fast as it can. Prints the
 // database errors it met (none expected) as JSON.
 import { createHash } from 'node:crypto';
-import { openSqlite } from '../../src/db/sqlite.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/database.ts';
 import { createMessageRepository } from '../../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 import { seedSampleOrders } from '../../src/orders/sample-orders.ts';
@@ -19,8 +20,9 @@ const attempt = async (work: () => unknown) => {
   }
 };
 
-let db: ReturnType<typeof openSqlite> | undefined;
-await attempt(() => { db = openSqlite(path); });
+// A SQLite file, or a PostgreSQL URL (the suites over both engines pass their test schema's).
+let db: Database | undefined;
+await attempt(async () => { db = await openDatabase(/^postgres(?:ql)?:\/\//.test(path) ? { url: path } : { path }); });
 if (db) {
   const orders = createOrderRepository(db);
   const messages = createMessageRepository(db);

@@ -1,11 +1,12 @@
-// Run as its own process by the order tests: creates orders in a loop on a shared database file,
-// so several of these compete for the next number of the day, or for the same externalIds.
-// Usage: node create-orders-process.ts <database> <count> [externalId-prefix]
-import { openSqlite } from '../../src/db/sqlite.ts';
+// Run as its own process by the order tests: creates orders in a loop on a shared database (a SQLite
+// file or a PostgreSQL URL), so several of these compete for the next number of the day, or for the
+// same externalIds.
+// Usage: node create-orders-process.ts <database file or postgres:// URL> <count> [externalId-prefix]
+import { openDatabase } from '../../src/db/database.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
 
 const [databasePath, count, externalIdPrefix] = process.argv.slice(2);
-const db = openSqlite(databasePath!);
+const db = await openDatabase(/^postgres(?:ql)?:\/\//.test(databasePath!) ? { url: databasePath! } : { path: databasePath! }, { poolSize: 2 });
 const orders = createOrderRepository(db);
 const outcomes: string[] = [];
 for (let i = 0; i < Number(count); i += 1) {

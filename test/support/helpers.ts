@@ -7,6 +7,7 @@ import { afterEach } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
 import type { SqliteDatabase } from '../../src/db/sqlite.ts';
 import type { LookupOutcome, LookupQuery, SendOutcome, SmsMessage, SmsSender } from '../../src/notifications/sms-sender.ts';
 import { createOrderRepository } from '../../src/orders/order-repository.ts';
@@ -15,6 +16,7 @@ import { createServices } from '../../src/services.ts';
 import type { NewOrder } from '../../src/orders/order-repository.ts';
 import type { ThrottleLimits } from '../../src/staff/login-throttle.ts';
 import { createPasswordHasher } from '../../src/staff/passwords.ts';
+import type { TestEngine } from './engines.ts';
 import { createStaffRepository } from '../../src/staff/staff-repository.ts';
 import type { StaffRole } from '../../src/staff/staff-repository.ts';
 
@@ -62,14 +64,38 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export const testPasswords = createPasswordHasher({ logN: 8 });
 export const testPassword = 'correct horse battery staple';
 
-/** A fresh in-memory database (or the given file) and app for one test. */
-export async function createTestApp(options: { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number } = {}) {
+type TestAppOptions = { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number };
+type TestApp<D extends Database> = Omit<Awaited<ReturnType<typeof openTestApp>>, 'database'> & { database: D };
+
+/**
+ * A fresh database and app for one test. Without `engine`: SQLite in memory (or the given file),
+ * and `database` is the SQLite one, for tests that need its own connection. With `engine` (from
+ * describeEngines): that engine's database — on PostgreSQL a fresh schema, dropped after the test —
+ * and `database` is the engine-neutral contract. Call it inside a test.
+ */
+export async function createTestApp(options: TestAppOptions & { engine: TestEngine }): Promise<TestApp<Database>>;
+export async function createTestApp(options?: TestAppOptions & { engine?: undefined }): Promise<TestApp<SqliteDatabase>>;
+export async function createTestApp(options: TestAppOptions & { engine?: TestEngine } = {}) {
+  // SQLite opens as without an engine; a config that names a database (two apps on one) is kept.
+  if (options.engine?.name !== 'postgres' || options.config?.databaseUrl) return openTestApp(options);
+  // The app opens the database itself, as in production: point its config at the test's schema.
+  // Imported here, not above: engines.ts warns (or, on CI, throws) without TEST_DATABASE_URL, which
+  // concerns only the suites over both engines, not every suite that imports these helpers.
+  const { createTestLocation } = await import('./engines.ts');
+  const { location } = await createTestLocation(options.engine);
+  if (!('url' in location)) throw new Error('a PostgreSQL test location has a URL');
+  const config = options.config ?? testConfig();
+  return openTestApp({ ...options, config: { ...config, databaseUrl: location.url } });
+}
+
+async function openTestApp(options: TestAppOptions) {
   const config = options.config ?? testConfig(options.databasePath ? { DATABASE_PATH: options.databasePath } : {});
   const logger = options.logger ?? pino({ level: 'silent' });
   const services = await createServices(config, { logger, sender: options.sender ?? new FakeSmsSender(), random: seededRandom(1) });
   openApps.push(() => services.close(1000));
   const { messages, dispatcher, sender } = services;
-  // The tests run on SQLite: those that need its own connection (pragmas, query plans, seeding) take database.sqlite.
+  // Without an engine the tests run on SQLite: those that need its own connection (pragmas, query
+  // plans, seeding) take database.sqlite. createTestApp types it for the engine it opened.
   const database = services.database as SqliteDatabase;
   dispatcher.start();
   const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
