@@ -112,6 +112,26 @@ function load(options: autocannon.Options, expectStatus: number): Promise<LoadRe
   });
 }
 
+/** Status POSTs on one server, each walking the next of `orders` one step through the status cycle. */
+function cycleStatuses(url: string, session: SignedIn, orders: Array<{ id: string; status: BenchStatus }>, connections: number): Promise<LoadResult> {
+  let position = 0;
+  return load({
+    url,
+    connections,
+    headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    requests: [{
+      method: 'POST',
+      setupRequest: (req) => {
+        const order = orders[position % orders.length]!;
+        position += 1;
+        const fields = statusFormFields(session.csrfToken, order.status);
+        order.status = nextBenchStatus(order.status);
+        return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams(fields).toString() };
+      },
+    }],
+  }, 303);
+}
+
 const browserHeaders = (session: SignedIn) => ({ cookie: session.cookie, accept: 'text/html', 'accept-encoding': 'gzip, deflate, br' });
 
 // ---- Databases -------------------------------------------------------------------------------
@@ -249,21 +269,7 @@ if (wanted('post')) {
   for (let round = 0; round < settings.rounds; round += 1) {
     // Read afresh each round: a request cut off at the end of the last one may or may not have landed.
     const orders = activeOrders.all() as Array<{ id: string; status: BenchStatus }>;
-    let position = 0;
-    app.push(await load({
-      url: server.url,
-      headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      requests: [{
-        method: 'POST',
-        setupRequest: (req) => {
-          const order = orders[position % orders.length]!;
-          position += 1;
-          const fields = statusFormFields(session.csrfToken, order.status);
-          order.status = nextBenchStatus(order.status);
-          return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams(fields).toString() };
-        },
-      }],
-    }, 303));
+    app.push(await cycleStatuses(server.url, session, orders, settings.connections));
     const { transactions } = await ask({ ms: settings.roundSeconds * 1000 }) as { transactions: number };
     bare.push(transactions / settings.roundSeconds);
   }
@@ -316,34 +322,15 @@ if (wanted('pg') && postgresUrl) {
     const sqliteOrders = reader.prepare("SELECT id, status FROM orders WHERE status <> 'delivered'");
     const postgresOrders = async () => (await admin.query<{ id: string; status: BenchStatus }>(
       `SELECT id, status FROM ${schema}.orders WHERE status <> 'delivered' ORDER BY id`)).rows;
-    /** autocannon on one server, walking its own orders through the status cycle. */
-    const cycleStatuses = (server: { url: string }, session: SignedIn, orders: Array<{ id: string; status: BenchStatus }>, connections: number) => {
-      let position = 0;
-      return load({
-        url: server.url,
-        connections,
-        headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        requests: [{
-          method: 'POST',
-          setupRequest: (req) => {
-            const order = orders[position % orders.length]!;
-            position += 1;
-            const fields = statusFormFields(session.csrfToken, order.status);
-            order.status = nextBenchStatus(order.status);
-            return { ...req, path: `/orders/${order.id}/status`, body: new URLSearchParams(fields).toString() };
-          },
-        }],
-      }, 303);
-    };
     const two: LoadResult[][] = [];
     const one: LoadResult[] = [];
     for (let round = 0; round < settings.rounds; round += 1) {
-      one.push(await cycleStatuses(sqliteServer, sessions[2]!, sqliteOrders.all() as Array<{ id: string; status: BenchStatus }>, settings.connections));
+      one.push(await cycleStatuses(sqliteServer.url, sessions[2]!, sqliteOrders.all() as Array<{ id: string; status: BenchStatus }>, settings.connections));
       // The same 20 connections split over the two instances, each changing its own half of the orders.
       const orders = await postgresOrders();
       two.push(await Promise.all([
-        cycleStatuses(first, sessions[0]!, orders.filter((_, index) => index % 2 === 0), settings.connections / 2),
-        cycleStatuses(second, sessions[1]!, orders.filter((_, index) => index % 2 === 1), settings.connections / 2),
+        cycleStatuses(first.url, sessions[0]!, orders.filter((_, index) => index % 2 === 0), settings.connections / 2),
+        cycleStatuses(second.url, sessions[1]!, orders.filter((_, index) => index % 2 === 1), settings.connections / 2),
       ]));
     }
     reader.close();

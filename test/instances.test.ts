@@ -3,29 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createTestLocation, describePostgres } from './support/engines.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
-import { csrfTokenIn, orderIdFor } from './support/helpers.ts';
-import { startServer } from './support/server-process.ts';
+import { orderIdFor } from './support/helpers.ts';
+import { signInOverHttp, startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const admin = { username: 'chef', password: 'kitchen-door-blue-42' };
 const orderCount = 50;
 const leaseMs = 1000;
 
-/** Signs in over HTTP like a browser would; returns the session cookie and the board's CSRF token. */
-async function signIn(url: string): Promise<{ cookie: string; token: string }> {
-  const loginPage = await fetch(`${url}/login`);
-  let cookie = loginPage.headers.getSetCookie()[0]!.split(';')[0]!;
-  const signedIn = await fetch(`${url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...admin, _csrf: csrfTokenIn(await loginPage.text()) }),
-  });
-  expect(signedIn.status).toBe(303);
-  cookie = signedIn.headers.getSetCookie()[0]?.split(';')[0] ?? cookie;
-  const board = await fetch(`${url}/`, { headers: { cookie } });
-  return { cookie, token: csrfTokenIn(await board.text()) };
-}
 
 /** The dispatcher's claim name, from the server's "listening" log line. */
 function instanceIdOf(server: ServerProcess): string {
@@ -93,7 +78,7 @@ describePostgres('two instances on one PostgreSQL database', (engine) => {
     servers.push(await startServer(env, { fakeMessageBird: fake.url }));
     const [doomed, survivor] = servers as [ServerProcess, ServerProcess];
     const doomedId = instanceIdOf(doomed);
-    const sessions = [await signIn(doomed.url), await signIn(survivor.url)];
+    const sessions = [await signInOverHttp(doomed.url, admin), await signInOverHttp(survivor.url, admin)];
 
     // Notify presses alternate between the two instances.
     const codes = await Promise.all(ids.map((id, index) => fetch(`${servers[index % 2]!.url}/orders/${id}/notify`, {

@@ -54,13 +54,18 @@ describePostgres('the live hub fed by LISTEN/NOTIFY', (postgres) => {
   // The hubs here would poll only once a minute: whatever arrives within a second came by NOTIFY.
   const noPolling = { pollMs: 60_000 };
 
-  it('hands its subscribers an event that another connection commits', async () => {
+  /** A hub on a fresh schema that polls too rarely to matter, and a second pool to write through. */
+  async function hubWithWriter() {
     const location = await createTestLocation(postgres);
     const hubDb = await location.open();
     const writer = await location.open();
     const hub = createLiveBoard(hubDb, noPolling);
     cleanups.push(() => hub.close());
-    const { seen, arrival } = collect(hub);
+    return { location, writer, hub, ...collect(hub) };
+  }
+
+  it('hands its subscribers an event that another connection commits', async () => {
+    const { location, writer, seen, arrival } = await hubWithWriter();
     await listenerPid(writer, location.schema!);
 
     await writer.run(insertOrder.replace('$1', '@id'), { id: orderIdFor('from-elsewhere') });
@@ -69,12 +74,7 @@ describePostgres('the live hub fed by LISTEN/NOTIFY', (postgres) => {
   });
 
   it('catches up on what was committed while its LISTEN connection was down, and listens again', async () => {
-    const location = await createTestLocation(postgres);
-    const hubDb = await location.open();
-    const writer = await location.open();
-    const hub = createLiveBoard(hubDb, noPolling);
-    cleanups.push(() => hub.close());
-    const { seen, arrival } = collect(hub);
+    const { location, writer, seen, arrival } = await hubWithWriter();
     const first = await listenerPid(writer, location.schema!);
 
     expect(await writer.value('SELECT pg_terminate_backend(@pid)', { pid: first })).toBe(true);
@@ -104,12 +104,7 @@ describePostgres('the live hub fed by LISTEN/NOTIFY', (postgres) => {
   });
 
   it('hands out each event once, also one that commits after a later id', async () => {
-    const location = await createTestLocation(postgres);
-    const hubDb = await location.open();
-    const writer = await location.open();
-    const hub = createLiveBoard(hubDb, noPolling);
-    cleanups.push(() => hub.close());
-    const { seen, arrival } = collect(hub);
+    const { location, writer, hub, seen, arrival } = await hubWithWriter();
     await listenerPid(writer, location.schema!);
 
     // The slow transaction takes the smaller board_events id and commits last.

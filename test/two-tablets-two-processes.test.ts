@@ -3,8 +3,8 @@ import { openSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
-import { csrfTokenIn, orderIdFor } from './support/helpers.ts';
-import { startServer } from './support/server-process.ts';
+import { orderIdFor } from './support/helpers.ts';
+import { signInOverHttp, startServer } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 import { queuedMessage } from './support/queued-message.ts';
@@ -12,21 +12,6 @@ import { queuedMessage } from './support/queued-message.ts';
 const tempDatabase = useTempDatabases();
 const admin = { username: 'chef', password: 'kitchen-door-blue-42' };
 
-/** Signs in over HTTP like a browser would; the session lives in the shared database. */
-async function signIn(url: string): Promise<{ cookie: string; token: string }> {
-  const loginPage = await fetch(`${url}/login`);
-  let cookie = loginPage.headers.getSetCookie()[0]!.split(';')[0]!;
-  const signedIn = await fetch(`${url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...admin, _csrf: csrfTokenIn(await loginPage.text()) }),
-  });
-  expect(signedIn.status).toBe(303);
-  cookie = signedIn.headers.getSetCookie()[0]?.split(';')[0] ?? cookie;
-  const board = await fetch(`${url}/`, { headers: { cookie } });
-  return { cookie, token: csrfTokenIn(await board.text()) };
-}
 
 /** A form post with the session's cookie and CSRF token. */
 function post(url: string, session: { cookie: string; token: string }, fields: Record<string, string>) {
@@ -59,7 +44,7 @@ describe('two processes on one database', () => {
     servers.push(await startServer(env));
     servers.push(await startServer(env));
     const [first, second] = servers as [ServerProcess, ServerProcess];
-    const session = await signIn(first.url);
+    const session = await signInOverHttp(first.url, admin);
 
     // Every order gets two updates at once, one per process, both from a page showing "pending".
     const update = (url: string, id: string, status: string) => post(`${url}/orders/${id}/status`, session, { status, expectedStatus: 'pending', ...(status === 'delayed' ? { delayMinutes: '20' } : {}) })
@@ -98,7 +83,7 @@ describe('two processes on one database', () => {
     const env = { DATABASE_PATH: path, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password, MESSAGEBIRD_API_KEY: 'test_twoprocesses' };
     servers.push(await startServer(env, { fakeMessageBird: fake.url }));
     servers.push(await startServer(env, { fakeMessageBird: fake.url }));
-    const session = await signIn(servers[0]!.url);
+    const session = await signInOverHttp(servers[0]!.url, admin);
 
     const presses = ids.flatMap((id) => servers.flatMap((server) => [1, 2].map(() =>
       post(`${server.url}/orders/${id}/notify`, session, { status: 'delayed', expectedStatus: 'delayed' }).then((response) => response.status))));
@@ -133,7 +118,7 @@ describe('two processes on one database', () => {
     servers.push(await startServer(env, { fakeMessageBird: fake.url }));
     servers.push(await startServer(env, { fakeMessageBird: fake.url }));
     const [first, second] = servers as [ServerProcess, ServerProcess];
-    const session = await signIn(first.url);
+    const session = await signInOverHttp(first.url, admin);
 
     // Per order: two presses of confirmed on one process and two of delayed (+20) on the other, all
     // from pages showing pending, all with the box ticked.

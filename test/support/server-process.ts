@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { csrfTokenIn } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -62,4 +64,20 @@ function spawnServer(env: Record<string, string>, nodeArgs: string[]) {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Signs in to a server process over HTTP as a browser would; returns the session cookie and the board's CSRF token. */
+export async function signInOverHttp(url: string, account: { username: string; password: string }): Promise<{ cookie: string; token: string }> {
+  const loginPage = await fetch(`${url}/login`);
+  let cookie = loginPage.headers.getSetCookie()[0]!.split(';')[0]!;
+  const signedIn = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...account, _csrf: csrfTokenIn(await loginPage.text()) }),
+  });
+  expect(signedIn.status).toBe(303);
+  cookie = signedIn.headers.getSetCookie()[0]?.split(';')[0] ?? cookie;
+  const board = await fetch(`${url}/`, { headers: { cookie } });
+  return { cookie, token: csrfTokenIn(await board.text()) };
 }
