@@ -3,7 +3,6 @@ import express from 'express';
 import helmet from 'helmet';
 import createError from 'http-errors';
 import { extname, join } from 'node:path';
-import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createBoardRepository } from './board/board-repository.ts';
@@ -43,6 +42,7 @@ import { createPasswordHasher } from './staff/passwords.ts';
 import type { PasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
+import { brotliParams, gzipLevel } from './web/page-compression.ts';
 import { createCsrf } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
@@ -148,11 +148,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     next();
   });
   // Pages, styles and scripts go out compressed; the live stream is written event by event, not buffered.
-  // The fastest settings: on a kitchen's LAN a higher level costs the server more time than its
-  // few hundred bytes save in transfer (measured by `npm run bench`, docs/performance.md).
   app.use(compression({
-    level: 1,
-    brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } },
+    level: gzipLevel,
+    brotli: { params: brotliParams },
     filter: (req, res) => !req.path.startsWith('/events') && compression.filter(req, res),
   }));
   // Static files all have an extension: a page such as the board costs no file look-up (and no

@@ -104,6 +104,51 @@ describeEngines('the board’s shared rows', (engine) => {
   });
 });
 
+describeEngines('the board page kept per session', (engine) => {
+  it('answers a session’s repeated views with the same page until the board changes', async () => {
+    const { app, orders, signIn } = await createTestApp({ engine });
+    const id = orderIdFor('kept-page');
+    await orders.insert(makeOrder({ id, status: 'pending' }));
+    const agent = await signIn();
+    const first = (await agent.get('/').expect(200)).text;
+    const renders = vi.spyOn(app, 'render');
+    expect((await agent.get('/').expect(200)).text).toBe(first);
+    expect(renders).not.toHaveBeenCalled();
+
+    await orders.insert(makeOrder({ id: orderIdFor('kept-page-new') }));
+    const next = (await agent.get('/').expect(200)).text;
+    expect(next).not.toBe(first);
+    expect(next).toContain(`order-${orderIdFor('kept-page-new')}`);
+  });
+
+  it('shows a flash left for the board, even when nothing on the board changed since the page was kept', async () => {
+    const { orders, signIn } = await createTestApp({ engine });
+    const id = orderIdFor('kept-flash');
+    await orders.insert(makeOrder({ id, status: 'confirmed' }));
+    const agent = await signIn();
+    await agent.get('/').expect(200);
+    await agent.get('/').expect(200);
+
+    await agent.post(`/orders/${id}/status`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
+    const withFlash = (await agent.get('/').expect(200)).text;
+    expect(withFlash).toContain('was already confirmed; nothing changed');
+    // Shown once: the next view is the plain board again.
+    expect((await agent.get('/').expect(200)).text).not.toContain('was already confirmed');
+  });
+
+  it('shows each account its own name and, after a role change, its new menu', async () => {
+    const { database: db, signIn } = await createTestApp({ engine });
+    const cook = await signIn('kept-cook');
+    const chef = await signIn('kept-chef', 'admin');
+    expect((await cook.get('/').expect(200)).text).toContain('Signed in as <strong>kept-cook</strong>');
+    expect((await chef.get('/').expect(200)).text).toContain('Signed in as <strong>kept-chef</strong>');
+    expect((await cook.get('/').expect(200)).text).not.toContain('href="/staff"');
+
+    await db.run("UPDATE staff SET role = 'admin' WHERE username = 'kept-cook'");
+    expect((await cook.get('/').expect(200)).text).toContain('href="/staff"');
+  });
+});
+
 describe('views', () => {
   it('are compiled once in every environment, tests included', async () => {
     const { app } = await createTestApp();
@@ -145,6 +190,15 @@ describe('compression', () => {
       const gzip = await rawGet(`${url}/`, { cookie, 'accept-encoding': 'gzip' });
       expect(gzip.headers['content-encoding']).toBe('gzip');
       expect(gzip.body.length).toBe(gzipSync(gunzipSync(gzip.body), { level: 1 }).length);
+
+      // A browser that likes both alike gets brotli; every encoding carries the very same page.
+      const either = await rawGet(`${url}/`, { cookie, 'accept-encoding': 'gzip, deflate, br' });
+      expect(either.headers['content-encoding']).toBe('br');
+      expect(either.headers.vary).toContain('Accept-Encoding');
+      const plain = await rawGet(`${url}/`, { cookie });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(gunzipSync(gzip.body).toString()).toBe(plain.body.toString());
+      expect(brotliDecompressSync(either.body).toString()).toBe(plain.body.toString());
     } finally {
       server.close();
     }

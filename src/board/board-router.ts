@@ -8,6 +8,8 @@ import type { Config } from '../config.ts';
 import type { Message, MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
+import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
+import type { PageEncoding } from '../web/page-compression.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
@@ -47,6 +49,9 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
   let cached: { key: string; board: Promise<RenderedBoard> } | undefined;
   const liveUpdates = new Map<string, Promise<string>>();
+  // Whole board pages of the current version, per session (see render).
+  const pages = new Map<string, KeptPage>();
+  let pagesVersion = '';
 
   /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
@@ -90,10 +95,13 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
       const lastEventId = await live.newestEventId();
       const defaults = await textDefaults();
       let shown: RenderedBoard;
+      // The board's version when this is the plain board, which every session sees alike.
+      let version: string | undefined;
       if (searchText || (choices && choices.size > 0)) {
         shown = await renderBoard(res.app, at, defaults, searchText, choices);
       } else {
         const key = versionKey(lastEventId, at, defaults);
+        version = key;
         // The promise is cached, so requests arriving while the board renders share that rendering.
         if (cached?.key !== key) {
           const rendering = { key, board: renderBoard(res.app, at, defaults) };
@@ -103,6 +111,20 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
           });
         }
         shown = await cached.board;
+      }
+      // The plain board as a whole page, for one signed-in session, is the same bytes until the
+      // board changes: kept per version, already compressed, so a tablet's reloads cost no render
+      // and no compression. A page with a flash to show (and take) is rendered as usual.
+      const staff = res.locals.currentStaff;
+      const pageKey = version !== undefined && staff && res.statusCode === 200 && res.locals.flash === undefined && res.req.session.flash === undefined
+        ? `${staff.id}:${staff.role}:${staff.username}:${(res.locals.csrfToken as () => string)()}` : undefined;
+      if (pageKey !== undefined) {
+        if (pagesVersion !== version) {
+          pages.clear();
+          pagesVersion = version!;
+        }
+        const page = pages.get(pageKey);
+        if (page) return sendPage(res, page);
       }
       res.render('board', {
         title: 'Orders',
@@ -117,7 +139,12 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         now: at.getTime(),
       }, (error: Error | null, html?: string) => {
         if (error) return res.req.next!(error);
-        res.send(withToken(html ?? '', res));
+        const page = withToken(html ?? '', res);
+        if (pageKey === undefined || pagesVersion !== version) return res.send(page);
+        const kept: KeptPage = { html: page, encoded: new Map() };
+        if (pages.size >= maxPages) pages.delete(pages.keys().next().value!);
+        pages.set(pageKey, kept);
+        sendPage(res, kept);
       });
     },
 
@@ -152,6 +179,29 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
       return text;
     },
   };
+}
+
+/** A board page as sent to one session, in each encoding browsers asked for, with its ETag. */
+type KeptPage = { html: string; encoded: Map<PageEncoding, { bytes: Buffer; etag: string | undefined }> };
+
+// A kitchen has a few screens; more sessions than this on one version just render again.
+const maxPages = 32;
+
+function sendPage(res: Response, page: KeptPage): void {
+  const encoding = pageEncodingFor(res.req);
+  let kept = page.encoded.get(encoding);
+  if (!kept) {
+    const bytes = encodePage(page.html, encoding);
+    // The ETag Express would compute for these bytes on every send, computed once.
+    const etag = (res.app.get('etag fn') as ((body: Buffer, encoding?: string) => string) | undefined)?.(bytes);
+    kept = { bytes, etag };
+    page.encoded.set(encoding, kept);
+  }
+  res.set('Content-Type', 'text/html; charset=utf-8');
+  if (kept.etag) res.set('ETag', kept.etag);
+  // Already encoded: the compression middleware passes it through (and still adds Vary).
+  if (encoding !== 'identity') res.set('Content-Encoding', encoding);
+  res.send(kept.bytes);
 }
 
 /**
