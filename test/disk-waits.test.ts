@@ -39,6 +39,37 @@ describe('the session store’s idle timer (touch)', () => {
   });
 });
 
+describe('the session store’s idle timer, answered from memory', () => {
+  it('runs no statement for a touch of a session it just read, while the stored expiry is less than a minute behind', async () => {
+    const database = openSqlite(':memory:');
+    const store = new DatabaseSessionStore(database, () => 1_000_000);
+    const start = 2_000_000_000_000;
+    await settled((done) => store.set('sid-1', sessionExpiringAt(start), done));
+    await new Promise((resolve, reject) => store.get('sid-1', (error, session) => (error ? reject(error as Error) : resolve(session))));
+    const run = vi.spyOn(database, 'run');
+
+    await settled((done) => store.touch('sid-1', sessionExpiringAt(start + 59_000), done));
+    expect(run).not.toHaveBeenCalled();
+
+    // A minute on, the statement runs and moves the expiry.
+    await settled((done) => store.touch('sid-1', sessionExpiringAt(start + minute), done));
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(database.sqlite.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start + minute);
+  });
+
+  it('still moves the expiry of a session another process extended past what this one remembers', async () => {
+    const database = openSqlite(':memory:');
+    const store = new DatabaseSessionStore(database, () => 1_000_000);
+    const other = new DatabaseSessionStore(database, () => 1_000_000);
+    const start = 2_000_000_000_000;
+    await settled((done) => store.set('sid-1', sessionExpiringAt(start), done));
+    // Another instance moved it on; this one's memory is behind, so it asks the database, which decides.
+    await settled((done) => other.touch('sid-1', sessionExpiringAt(start + 5 * minute), done));
+    await settled((done) => store.touch('sid-1', sessionExpiringAt(start + 2 * minute), done));
+    expect(database.sqlite.prepare('SELECT expires_at FROM sessions WHERE sid = ?').pluck().get('sid-1')).toBe(start + 5 * minute);
+  });
+});
+
 describe('the session store’s writes', () => {
   it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', async () => {
     const db = openSqlite(':memory:').sqlite;
