@@ -1,17 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import supertest from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
-import { openSqlite } from '../src/db/sqlite.ts';
+import { createTestLocation, describeEngines, openTestDatabase } from './support/engines.ts';
 import { createTestApp } from './support/helpers.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
 
 const order = { externalId: 'shop-1', customer: { name: 'Ada', phone: '+31612345678' }, items: ['1 x Pizza'] };
 
-describe('the API keys page', () => {
+describeEngines('the API keys page', (engine) => {
   it('lets an admin make a named key, shows it once, and the key works on the API', async () => {
-    const { app, signIn } = await createTestApp();
+    const { app, signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
 
@@ -27,7 +26,7 @@ describe('the API keys page', () => {
   });
 
   it('revokes a key, after which the API answers 401', async () => {
-    const { app, database, signIn } = await createTestApp();
+    const { app, database, signIn } = await createTestApp({ engine });
     const { key, apiKey } = (await createApiKeyRepository(database).create({ name: 'till', createdBy: null }))!;
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
@@ -41,7 +40,7 @@ describe('the API keys page', () => {
   });
 
   it('refuses a second active key with the same name, keeping the name typed', async () => {
-    const { database, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp({ engine });
     await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null });
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
@@ -52,7 +51,7 @@ describe('the API keys page', () => {
   });
 
   it('gives a revoked key’s name to a new key', async () => {
-    const { database, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp({ engine });
     const apiKeys = createApiKeyRepository(database);
     await apiKeys.revoke((await apiKeys.create({ name: 'webshop', createdBy: null }))!.apiKey.id);
     const admin = await signIn('boss', 'admin');
@@ -61,7 +60,7 @@ describe('the API keys page', () => {
   });
 
   it('refuses a bad name with a message', async () => {
-    const { database, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.refreshToken('/api-keys');
     const response = await admin.post('/api-keys').send({ name: '<shop>' }).expect(400);
@@ -71,7 +70,7 @@ describe('the API keys page', () => {
   });
 
   it('is for admins only', async () => {
-    const { database, signIn } = await createTestApp();
+    const { database, signIn } = await createTestApp({ engine });
     const { apiKey } = (await createApiKeyRepository(database).create({ name: 'till', createdBy: null }))!;
     const cook = await signIn('cook', 'staff');
     await cook.get('/api-keys').expect(403);
@@ -82,68 +81,67 @@ describe('the API keys page', () => {
 });
 
 const root = join(import.meta.dirname, '..');
-const databasePath = useTempDatabases();
 
-function cli(path: string, args: string[]) {
+/** The CLI on the database that `env` names (DATABASE_PATH or DATABASE_URL, from createTestLocation). */
+function cli(env: Record<string, string>, args: string[]) {
   const result = spawnSync(process.execPath, ['src/api/api-key-cli.ts', ...args], {
-    cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_PATH: path },
+    cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env },
   });
   return { code: result.status, stdout: result.stdout, output: result.stdout + result.stderr };
 }
 
-describe('npm run api-key', () => {
+describeEngines('npm run api-key', (engine) => {
   it('creates a key, prints it once, lists it by prefix, and revokes it', async () => {
-    const path = databasePath();
+    const place = await createTestLocation(engine);
+    const { env } = place;
 
-    const created = cli(path, ['create', 'webshop']);
+    const created = cli(env, ['create', 'webshop']);
     expect(created.code).toBe(0);
     const key = /^od_live_[A-Za-z0-9_-]{43}$/m.exec(created.stdout)![0];
 
-    const database = openSqlite(path);
-
-    const db = database.sqlite;
+    const database = await place.open();
     expect(await createApiKeyRepository(database).authenticate(key)).toMatchObject({ name: 'webshop' });
-    db.close();
+    await database.close();
 
-    const listed = cli(path, ['list']);
+    const listed = cli(env, ['list']);
     expect(listed.stdout).toMatch(new RegExp(`^webshop\\t${key.slice(0, 14)}…\\tactive\\tlast used `, 'm'));
     expect(listed.stdout).not.toContain(key);
 
-    const revoked = cli(path, ['revoke', 'webshop']);
+    const revoked = cli(env, ['revoke', 'webshop']);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain('Revoked API key webshop');
-    const database2 = openSqlite(path);
+    const database2 = await place.open();
     expect(await createApiKeyRepository(database2).authenticate(key)).toBeUndefined();
     await database2.close();
-    expect(cli(path, ['list']).stdout).toMatch(/^webshop\t.*\trevoked /m);
+    expect(cli(env, ['list']).stdout).toMatch(/^webshop\t.*\trevoked /m);
   });
 
-  it('refuses a name an active key already has', () => {
-    const path = databasePath();
-    cli(path, ['create', 'webshop']);
-    const again = cli(path, ['create', 'webshop']);
+  it('refuses a name an active key already has', async () => {
+    const { env } = await createTestLocation(engine);
+    cli(env, ['create', 'webshop']);
+    const again = cli(env, ['create', 'webshop']);
     expect(again.code).toBe(1);
     expect(again.output).toContain('An active key is already named webshop');
   });
 
-  it('says so when there is no key to revoke', () => {
-    const result = cli(databasePath(), ['revoke', 'nobody']);
+  it('says so when there is no key to revoke', async () => {
+    const result = cli((await createTestLocation(engine)).env, ['revoke', 'nobody']);
     expect(result.code).toBe(1);
     expect(result.output).toContain('There is no active key named nobody.');
   });
 
-  it('prints usage for an unknown command or a missing name', () => {
+  it('prints usage for an unknown command or a missing name', async () => {
     for (const args of [['delete', 'webshop'], ['create'], []]) {
-      const result = cli(databasePath(), args);
+      const result = cli((await createTestLocation(engine)).env, args);
       expect(result.code).toBe(1);
       expect(result.output).toContain('npm run api-key -- create <name>');
     }
   });
 });
 
-describe('API key repository', () => {
+describeEngines('API key repository', (engine) => {
   it('records when a key was last used, to the minute, without a write on every request', async () => {
-    const database = openSqlite(':memory:');
+    const database = await openTestDatabase(engine);
     let now = new Date('2026-11-23T12:00:00.000Z');
     const apiKeys = createApiKeyRepository(database, () => now);
     const { key, apiKey } = (await apiKeys.create({ name: 'webshop', createdBy: null }))!;
@@ -160,7 +158,7 @@ describe('API key repository', () => {
   });
 
   it('knows a key only by the whole key', async () => {
-    const database = openSqlite(':memory:');
+    const database = await openTestDatabase(engine);
     const apiKeys = createApiKeyRepository(database);
     const { key } = (await apiKeys.create({ name: 'webshop', createdBy: null }))!;
     expect(await apiKeys.authenticate(key.slice(0, -1))).toBeUndefined();

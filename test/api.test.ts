@@ -4,15 +4,16 @@ import { createRateLimiter } from '../src/api/rate-limiter.ts';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../src/app.ts';
-import { openSqlite } from '../src/db/sqlite.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { describeEngines, openTestDatabase } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { createTestApp, FakeSmsSender, testConfig, testPasswords } from './support/helpers.ts';
 
 const body = { externalId: 'shop-1042', customer: { name: 'Ada', phone: '+31612345678' }, items: ['2 x Margherita'], note: 'no onions' };
 
-async function apiApp(overrides: Record<string, string> = {}) {
-  const test = await createTestApp({ config: testConfig(overrides) });
+async function apiApp(engine: TestEngine, overrides: Record<string, string> = {}) {
+  const test = await createTestApp({ engine, config: testConfig(overrides) });
   const apiKeys = createApiKeyRepository(test.database);
   const { key, apiKey } = (await apiKeys.create({ name: 'webshop', createdBy: null }))!;
   const api = supertest(test.app);
@@ -28,9 +29,9 @@ function expectProblem(response: { status: number; headers: Record<string, strin
   expect(response.body).toMatchObject({ type: 'about:blank', status, title: expect.any(String), detail: expect.any(String) });
 }
 
-describe('POST /api/orders', () => {
+describeEngines('POST /api/orders', (engine) => {
   it('creates a pending order and answers 201 with it and its Location', async () => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
 
     const response = await post().expect(201);
 
@@ -44,13 +45,13 @@ describe('POST /api/orders', () => {
   });
 
   it('reads a national number with DEFAULT_COUNTRY and answers it in E.164', async () => {
-    const { post } = await apiApp({ DEFAULT_COUNTRY: 'NL' });
+    const { post } = await apiApp(engine, { DEFAULT_COUNTRY: 'NL' });
     const response = await post({ ...body, customer: { name: 'Ada', phone: '06-12345678' } }).expect(201);
     expect(response.body.customer.phone).toBe('+31612345678');
   });
 
   it('answers a repeat with the same body 200 with the existing order, and makes no second one', async () => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
     const first = await post().expect(201);
 
     const again = await post().expect(200);
@@ -61,7 +62,7 @@ describe('POST /api/orders', () => {
   });
 
   it('makes one order from ten identical requests sent at once', async () => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => post()));
 
@@ -71,7 +72,7 @@ describe('POST /api/orders', () => {
   });
 
   it('answers 409 problem+json to the same externalId with a different body, and changes nothing', async () => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
     const first = await post().expect(201);
 
     const response = await post({ ...body, items: ['3 x Margherita'] });
@@ -84,7 +85,7 @@ describe('POST /api/orders', () => {
   });
 
   it('refuses bad JSON with 400 problem+json', async () => {
-    const { api, key, orders } = await apiApp();
+    const { api, key, orders } = await apiApp(engine);
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('{"externalId": "shop-1042",');
     expectProblem(response, 400);
     expect(response.body.detail).toBe('The body is not valid JSON.');
@@ -92,7 +93,7 @@ describe('POST /api/orders', () => {
   });
 
   it('names the field path of every problem with 422 problem+json', async () => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
 
     const response = await post({ customer: { name: '', phone: '020 123 4567', email: 'ada@example.com' }, items: ['2 x Margherita', ''], notes: 'typo' });
 
@@ -114,7 +115,7 @@ describe('POST /api/orders', () => {
     ['items that are not a list', { ...body, items: '2 x Margherita' }, ['#/items']],
     ['an invalid phone number', { ...body, customer: { name: 'Ada', phone: '12' } }, ['#/customer/phone']],
   ])('refuses %s with 422 and the paths of the missing fields', async (_case, payload, pointers) => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
     const response = await post(payload);
     expectProblem(response, 422);
     expect(response.body.errors.map((error: { pointer: string }) => error.pointer)).toEqual(pointers);
@@ -122,40 +123,40 @@ describe('POST /api/orders', () => {
   });
 
   it('refuses JSON that is not an object with 422 pointing at the whole body', async () => {
-    const { api, key } = await apiApp();
+    const { api, key } = await apiApp(engine);
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('"2 x Margherita"');
     expectProblem(response, 422);
     expect(response.body.errors).toEqual([{ pointer: '#/', detail: 'The body must be a JSON object.' }]);
   });
 
   it('refuses a body over 16 kB with 413 problem+json', async () => {
-    const { post, orders } = await apiApp();
+    const { post, orders } = await apiApp(engine);
     const response = await post({ ...body, note: 'x'.repeat(17 * 1024) });
     expectProblem(response, 413);
     expect(await orders.count()).toBe(0);
   });
 
   it('refuses a body that is not JSON with 415 problem+json', async () => {
-    const { api, key, orders } = await apiApp();
+    const { api, key, orders } = await apiApp(engine);
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).type('form').send({ externalId: 'shop-1042' });
     expectProblem(response, 415);
     expect(await orders.count()).toBe(0);
   });
 
   it('needs no session and no CSRF token', async () => {
-    const { post } = await apiApp();
+    const { post } = await apiApp(engine);
     const response = await post().expect(201);
     expect(response.headers['set-cookie']).toBeUndefined();
   });
 });
 
-describe('API keys on /api', () => {
+describeEngines('API keys on /api', (engine) => {
   it.each([
     ['no Authorization header', undefined],
     ['a wrong key', 'Bearer od_live_notAKeyAtAll'],
     ['a key that is not Bearer', 'Basic d2ViOnNob3A='],
   ])('answers 401 problem+json to %s and creates nothing', async (_case, header) => {
-    const { api, orders } = await apiApp();
+    const { api, orders } = await apiApp(engine);
     const request = api.post('/api/orders').send(body);
     if (header) request.set('Authorization', header);
     const response = await request;
@@ -165,7 +166,7 @@ describe('API keys on /api', () => {
   });
 
   it('answers 401 to a revoked key', async () => {
-    const { post, apiKeys, apiKey, orders } = await apiApp();
+    const { post, apiKeys, apiKey, orders } = await apiApp(engine);
     await post({ ...body, externalId: 'before' }).expect(201);
     await apiKeys.revoke(apiKey.id);
     const response = await post();
@@ -175,15 +176,15 @@ describe('API keys on /api', () => {
   });
 
   it('stores only a hash of the key', async () => {
-    const { database: { sqlite: db }, key } = await apiApp();
-    const stored = JSON.stringify(db.prepare('SELECT * FROM api_keys').all());
+    const { database, key } = await apiApp(engine);
+    const stored = JSON.stringify(await database.all('SELECT * FROM api_keys'));
     expect(key).toMatch(/^od_live_[A-Za-z0-9_-]{43}$/);
     expect(stored).not.toContain(key.slice('od_live_'.length));
     expect(stored).toContain(key.slice(0, 14));
   });
 
   it('answers 429 problem+json with Retry-After once a key sends more than its limit at once', async () => {
-    const { post, orders } = await apiApp({ API_RATE_LIMIT_PER_MINUTE: '5' });
+    const { post, orders } = await apiApp(engine, { API_RATE_LIMIT_PER_MINUTE: '5' });
 
     const responses = await Promise.all(Array.from({ length: 20 }, (_, index) => post({ ...body, externalId: `shop-${index}` })));
 
@@ -199,7 +200,7 @@ describe('API keys on /api', () => {
   });
 
   it('counts each key on its own', async () => {
-    const { post, apiKeys } = await apiApp({ API_RATE_LIMIT_PER_MINUTE: '1' });
+    const { post, apiKeys } = await apiApp(engine, { API_RATE_LIMIT_PER_MINUTE: '1' });
     const other = (await apiKeys.create({ name: 'till', createdBy: null }))!;
     await post({ ...body, externalId: 'a' }).expect(201);
     await post({ ...body, externalId: 'b' }).expect(429);
@@ -220,9 +221,9 @@ describe('rate limiter', () => {
   });
 });
 
-describe('GET /api/orders/:id', () => {
+describeEngines('GET /api/orders/:id', (engine) => {
   it('returns the order with its status history and message states', async () => {
-    const { post, get, orders, messages } = await apiApp();
+    const { post, get, orders, messages } = await apiApp(engine);
     const created = await post().expect(201);
     await orders.updateStatus(created.body.id, 'confirmed', null);
     await messages.queue({ orderId: created.body.id, orderStatus: 'confirmed', body: 'Hello', recipient: '+31612345678', reference: 'ref-1', requestedBy: null }, { resend: false });
@@ -241,34 +242,35 @@ describe('GET /api/orders/:id', () => {
     ['an id not of 32 lowercase hex', 'c2972b5b4eef349fb1e5cc3e3150a2b6'.toUpperCase()],
     ['an id far too long', 'a'.repeat(500)],
   ])('answers 404 problem+json for %s', async (_case, id) => {
-    const { get } = await apiApp();
+    const { get } = await apiApp(engine);
     expectProblem(await get(`/api/orders/${id}`), 404);
   });
 
   it('needs a key', async () => {
-    const { api } = await apiApp();
+    const { api } = await apiApp(engine);
     expectProblem(await api.get('/api/orders/0123456789abcdef0123456789abcdef'), 401);
   });
 });
 
-describe('other /api addresses', () => {
+describeEngines('other /api addresses', (engine) => {
   it('answers an unknown address with 404 problem+json, never HTML', async () => {
-    const { get } = await apiApp();
+    const { get } = await apiApp(engine);
     expectProblem(await get('/api/nothing-here'), 404);
   });
 
   it('answers a failure with 500 problem+json without the internals in production', async () => {
-    const { post, database: { sqlite: db } } = await apiApp({ NODE_ENV: 'production' });
-    db.exec('DROP TABLE order_status_changes');
+    const { post, database } = await apiApp(engine, { NODE_ENV: 'production' });
+    // PostgreSQL refuses to drop a table that messages' foreign key names, unless told to CASCADE.
+    await database.run(database.pick({ sqlite: 'DROP TABLE order_status_changes', postgres: 'DROP TABLE order_status_changes CASCADE' }));
     const response = await post();
     expectProblem(response, 500);
     expect(response.body.detail).toBe('Something went wrong on our side. Please try again.');
   });
 });
 
-describe('GET /api/openapi.json', () => {
+describeEngines('GET /api/openapi.json', (engine) => {
   it('describes the API in OpenAPI 3.1 with the schemas the API validates with', async () => {
-    const { api } = await apiApp();
+    const { api } = await apiApp(engine);
     const response = await api.get('/api/openapi.json').expect(200).expect('content-type', /json/);
     const document = response.body;
     expect(document.openapi).toBe('3.1.0');
@@ -283,12 +285,12 @@ describe('GET /api/openapi.json', () => {
   });
 });
 
-describe('logging', () => {
+describeEngines('logging', (engine) => {
   it('names the key by its prefix in the request log, never the key itself', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info', redact: ['req.headers.authorization'] }, { write: (line: string) => { lines.push(line); } });
     const config = testConfig();
-    const database = openSqlite(':memory:');
+    const database = await openTestDatabase(engine);
     const messages = createMessageRepository(database);
     const dispatcher = createDispatcher({ messages, sender: new FakeSmsSender(), logger }, { ...config.outbox, reportUrl: undefined });
     const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords });

@@ -1,8 +1,9 @@
 import supertest from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { safeReturnPath } from '../src/staff/authentication.ts';
 import { anonymousCsrfCookieName } from '../src/web/csrf.ts';
 import { sessionCookieName } from '../src/web/session.ts';
+import { describeEngines } from './support/engines.ts';
 import { captureLogs, createTestApp, csrfTokenIn, FakeSmsSender, makeOrder, testConfig, testPassword } from './support/helpers.ts';
 
 function sessionId(cookies: string[] | string | undefined): string | undefined {
@@ -10,9 +11,9 @@ function sessionId(cookies: string[] | string | undefined): string | undefined {
   return list.find((cookie) => cookie.startsWith(`${sessionCookieName}=`))?.split(';')[0];
 }
 
-describe('GET /login and signing in', () => {
+describeEngines('GET /login and signing in', (engine) => {
   it('redirects a visitor without a session to the login page and back afterwards', async () => {
-    const { anonymous, addAccount, orders } = await createTestApp();
+    const { anonymous, addAccount, orders } = await createTestApp({ engine });
     await orders.insert(makeOrder({ id: '00000000000000000000000000000001' }));
     await addAccount('cook');
     const client = anonymous();
@@ -27,7 +28,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('gives a new session id at sign-in, never keeping the one the browser had', async () => {
-    const { anonymous, addAccount } = await createTestApp();
+    const { anonymous, addAccount } = await createTestApp({ engine });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -40,7 +41,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('sets its cookies HttpOnly and SameSite=Lax, and Secure behind a trusted HTTPS proxy', async () => {
-    const { app, addAccount } = await createTestApp({ config: testConfig({ TRUST_PROXY: 'true' }) });
+    const { app, addAccount } = await createTestApp({ engine, config: testConfig({ TRUST_PROXY: 'true' }) });
     await addAccount('cook');
     const page = await supertest(app).get('/login').set('X-Forwarded-Proto', 'https');
     const csrfCookie = (page.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(anonymousCsrfCookieName))!;
@@ -60,7 +61,7 @@ describe('GET /login and signing in', () => {
 
   it('refuses a wrong password with 401, keeps the username typed, and logs no password', async () => {
     const logs = captureLogs();
-    const { anonymous, addAccount } = await createTestApp({ logger: logs.logger });
+    const { anonymous, addAccount } = await createTestApp({ engine, logger: logs.logger });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -77,7 +78,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('answers an unknown username exactly like a wrong password', async () => {
-    const { anonymous } = await createTestApp();
+    const { anonymous } = await createTestApp({ engine });
     const client = anonymous();
     await client.refreshToken('/login');
     const response = await client.post('/login').send({ username: 'ghost', password: 'whatever-it-is' }).expect(401);
@@ -85,7 +86,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('refuses a disabled account', async () => {
-    const { anonymous, addAccount, staff } = await createTestApp();
+    const { anonymous, addAccount, staff } = await createTestApp({ engine });
     const account = await addAccount('cook');
     await staff.disable(account.id);
     const client = anonymous();
@@ -96,7 +97,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('answers 400 and keeps the username when the password is missing', async () => {
-    const { anonymous } = await createTestApp();
+    const { anonymous } = await createTestApp({ engine });
     const client = anonymous();
     await client.refreshToken('/login');
     const response = await client.post('/login').send({ username: 'cook' }).expect(400);
@@ -105,7 +106,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('throttles an account after repeated failures with 429 and says when to retry', async () => {
-    const { anonymous, addAccount } = await createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 3, perAddress: 100 } });
+    const { anonymous, addAccount } = await createTestApp({ engine, throttleLimits: { windowMs: 60_000, perAccount: 3, perAddress: 100 } });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -119,7 +120,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('holds the account limit under 20 parallel wrong passwords: at most 5 are checked, the rest get 429', async () => {
-    const { anonymous, addAccount } = await createTestApp({ throttleLimits: { windowMs: 60_000, perAccount: 5, perAddress: 1000 } });
+    const { anonymous, addAccount } = await createTestApp({ engine, throttleLimits: { windowMs: 60_000, perAccount: 5, perAddress: 1000 } });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -132,7 +133,7 @@ describe('GET /login and signing in', () => {
 
   it('slows sign-in from an address with many failures down, but lets the right password in', async () => {
     const logs = captureLogs();
-    const { anonymous, addAccount } = await createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3, addressDelayMs: 5, maxAddressDelayMs: 20 } });
+    const { anonymous, addAccount } = await createTestApp({ engine, logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 3, addressDelayMs: 5, maxAddressDelayMs: 20 } });
     await addAccount('boss', 'admin');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -146,7 +147,7 @@ describe('GET /login and signing in', () => {
 
   it('counts a successful sign-in as no failure for its address', async () => {
     const logs = captureLogs();
-    const { anonymous, addAccount } = await createTestApp({ logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 2, addressDelayMs: 5, maxAddressDelayMs: 20 } });
+    const { anonymous, addAccount } = await createTestApp({ engine, logger: logs.logger, throttleLimits: { windowMs: 60_000, perAccount: 100, perAddress: 2, addressDelayMs: 5, maxAddressDelayMs: 20 } });
     await addAccount('cook');
     const client = anonymous();
     for (let round = 0; round < 4; round += 1) {
@@ -160,7 +161,7 @@ describe('GET /login and signing in', () => {
 
   it('warns once, saying what to set, when requests come through a proxy that TRUST_PROXY does not trust', async () => {
     const logs = captureLogs();
-    const { app } = await createTestApp({ logger: logs.logger });
+    const { app } = await createTestApp({ engine, logger: logs.logger });
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.8').expect(200);
     const warnings = logs.lines().filter((line) => String(line.msg).includes('X-Forwarded-For'));
@@ -171,22 +172,22 @@ describe('GET /login and signing in', () => {
 
   it('does not warn about X-Forwarded-For when TRUST_PROXY is set', async () => {
     const logs = captureLogs();
-    const { app } = await createTestApp({ logger: logs.logger, config: testConfig({ TRUST_PROXY: 'loopback' }) });
+    const { app } = await createTestApp({ engine, logger: logs.logger, config: testConfig({ TRUST_PROXY: 'loopback' }) });
     await supertest(app).get('/login').set('X-Forwarded-For', '203.0.113.7').expect(200);
     expect(logs.lines().some((line) => String(line.msg).includes('X-Forwarded-For'))).toBe(false);
   });
 
   it('stores no session for visitors who only load the login page: 500 of them leave no rows', async () => {
-    const { app, database: { sqlite: db } } = await createTestApp();
+    const { app, database } = await createTestApp({ engine });
     for (let visitor = 0; visitor < 500; visitor += 1) {
       const page = await supertest(app).get('/login').expect(200);
       expect(page.text).toMatch(/name="_csrf" value="[^"]+"/);
     }
-    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
+    expect(await database.value('SELECT count(*) FROM sessions')).toBe(0);
   });
 
   it('refuses a login form whose token was made for another browser', async () => {
-    const { anonymous, addAccount } = await createTestApp();
+    const { anonymous, addAccount } = await createTestApp({ engine });
     await addAccount('cook');
     const mine = anonymous();
     const theirs = anonymous();
@@ -197,7 +198,7 @@ describe('GET /login and signing in', () => {
   });
 
   it('refuses a login form without its CSRF token', async () => {
-    const { anonymous, addAccount } = await createTestApp();
+    const { anonymous, addAccount } = await createTestApp({ engine });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -207,9 +208,9 @@ describe('GET /login and signing in', () => {
   });
 });
 
-describe('signing out and ending sessions', () => {
+describeEngines('signing out and ending sessions', (engine) => {
   it('logout destroys the session so the old cookie no longer works', async () => {
-    const { anonymous, addAccount, app } = await createTestApp();
+    const { anonymous, addAccount, app } = await createTestApp({ engine });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');
@@ -225,7 +226,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('disabling an account ends its sessions at once', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const cook = await signIn('cook');
     await cook.get('/').expect(200);
@@ -237,7 +238,7 @@ describe('signing out and ending sessions', () => {
   });
 
   it('resetting a password signs the account out everywhere', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const cook = await signIn('cook');
     await admin.post(`/staff/${cook.account.id}/password`).send({ password: 'a brand new secret phrase' }).expect(303);
@@ -245,14 +246,14 @@ describe('signing out and ending sessions', () => {
   });
 
   it('ends a session at the absolute limit even when it is in use', async () => {
-    const { signIn, database: { sqlite: db } } = await createTestApp({ config: testConfig({ SESSION_MAX_HOURS: '1' }) });
+    const { signIn, database } = await createTestApp({ engine, config: testConfig({ SESSION_MAX_HOURS: '1' }) });
     const cook = await signIn();
     // Pretend the sign-in happened two hours ago.
-    const rows = db.prepare('SELECT sid, data FROM sessions WHERE staff_id IS NOT NULL').all() as Array<{ sid: string; data: string }>;
+    const rows = await database.all<{ sid: string; data: string }>('SELECT sid, data FROM sessions WHERE staff_id IS NOT NULL');
     for (const row of rows) {
       const data = JSON.parse(row.data);
       data.signedInAt -= 2 * 3_600_000;
-      db.prepare('UPDATE sessions SET data = ? WHERE sid = ?').run(JSON.stringify(data), row.sid);
+      await database.run('UPDATE sessions SET data = ? WHERE sid = ?', [JSON.stringify(data), row.sid]);
     }
     await cook.get('/').expect(303).expect('location', '/login');
     const login = await cook.get('/login');
@@ -260,19 +261,19 @@ describe('signing out and ending sessions', () => {
   });
 
   it('keeps the idle limit in the cookie and the stored expiry', async () => {
-    const { signIn, database: { sqlite: db } } = await createTestApp({ config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
+    const { signIn, database } = await createTestApp({ engine, config: testConfig({ SESSION_IDLE_MINUTES: '30' }) });
     const cook = await signIn();
     const response = await cook.get('/');
     const cookie = (response.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(sessionCookieName))!;
     const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
     expect(expires - Date.now()).toBeGreaterThan(29 * 60_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(30 * 60_000);
-    const stored = db.prepare('SELECT max(expires_at) FROM sessions').pluck().get() as number;
+    const stored = (await database.value<number>('SELECT max(expires_at) FROM sessions'))!;
     expect(stored - Date.now()).toBeLessThanOrEqual(30 * 60_000);
   });
 });
 
-describe('the return address after sign-in', () => {
+describeEngines('the return address after sign-in', (engine) => {
   it.each([
     ['/orders/abc', '/orders/abc'],
     ['/orders/abc?x=1', '/orders/abc?x=1'],
@@ -288,7 +289,7 @@ describe('the return address after sign-in', () => {
   });
 
   it('never redirects to another site after signing in', async () => {
-    const { anonymous, addAccount } = await createTestApp();
+    const { anonymous, addAccount } = await createTestApp({ engine });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login?next=https://evil.example');
@@ -297,14 +298,14 @@ describe('the return address after sign-in', () => {
   });
 });
 
-describe('a board form posted after the session ended', () => {
+describeEngines('a board form posted after the session ended', (engine) => {
   const id = '0000000000000000000000000000000b';
 
   it('changes nothing, sends the visitor to sign in, and afterwards names the choice that was not saved', async () => {
-    const { signIn, orders, database: { sqlite: db } } = await createTestApp();
+    const { signIn, orders, database } = await createTestApp({ engine });
     await orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const cook = await signIn('cook');
-    db.prepare('DELETE FROM sessions').run();
+    await database.run('DELETE FROM sessions');
 
     await cook.post(`/orders/${id}/status`).send({ status: 'delayed', expectedStatus: 'pending' })
       .expect(303).expect('location', `/login?unsaved=status.${id}.delayed`);
@@ -322,10 +323,10 @@ describe('a board form posted after the session ended', () => {
 
   it('says nothing was sent for a Notify pressed while signed out', async () => {
     const sender = new FakeSmsSender();
-    const { signIn, orders, database: { sqlite: db } } = await createTestApp({ sender });
+    const { signIn, orders, database } = await createTestApp({ engine, sender });
     await orders.insert(makeOrder({ id, customerName: 'Mike Madeater', status: 'pending' }));
     const cook = await signIn('cook');
-    db.prepare('DELETE FROM sessions').run();
+    await database.run('DELETE FROM sessions');
 
     await cook.post(`/orders/${id}/notify`).send({ status: 'pending', expectedStatus: 'pending' }).expect(303).expect('location', `/login?unsaved=notify.${id}.pending`);
     await cook.refreshToken('/login');
@@ -335,7 +336,7 @@ describe('a board form posted after the session ended', () => {
   });
 
   it('still refuses a login form without its token, and ignores an unsaved choice that is not one', async () => {
-    const { anonymous, addAccount } = await createTestApp();
+    const { anonymous, addAccount } = await createTestApp({ engine });
     await addAccount('cook');
     const client = anonymous();
     await client.refreshToken('/login');

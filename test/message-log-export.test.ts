@@ -1,15 +1,19 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.ts';
 import { csvCell } from '../src/notifications/message-log-csv.ts';
+import type { OrderRepository } from '../src/orders/order-repository.ts';
 import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
+import { describeEngines } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { captureLogs, createTestApp, csrfTokenIn, makeOrder, orderIdFor, testConfig, testPassword } from './support/helpers.ts';
 import { seedMessages } from './support/seed-messages.ts';
 
-const amsterdam = () => createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
+const amsterdam = (engine: TestEngine) => createTestApp({ engine, config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
 const header = 'Requested (Europe/Amsterdam),Sent (Europe/Amsterdam),Delivered (Europe/Amsterdam),Order id,Order number,Customer,Recipient,Order status,Message state,Attempts,Error code,Error,Text\r\n';
 
-async function seedDay(context: Awaited<ReturnType<typeof createTestApp>>) {
+async function seedDay(context: { orders: OrderRepository; database: Database }) {
   const ada = orderIdFor('ada');
   const evil = orderIdFor('evil');
   await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
@@ -30,9 +34,9 @@ async function seedDay(context: Awaited<ReturnType<typeof createTestApp>>) {
   return { ada, evil };
 }
 
-describe('GET /messages/log.csv', () => {
+describeEngines('GET /messages/log.csv', (engine) => {
   it('writes a day of the log as RFC 4180 CSV, times on the kitchen\'s clock, formulas defused', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const { ada, evil } = await seedDay(context);
     const cook = await context.signIn();
 
@@ -47,7 +51,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('takes every message of the days from the first to the last, both included, and nothing around them', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     await seedDay(context);
     const cook = await context.signIn();
     const texts = (csv: string) => csv.split('\r\n').slice(1, -1).map((line) => line.split(',').at(-1));
@@ -60,7 +64,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('covers the last 14 days up to today when no dates are given', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const ada = orderIdFor('ada');
     await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     const now = Date.now();
@@ -79,7 +83,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('answers 400 with a clear message for missing or impossible dates, a reversed or too long range, keeping what was typed', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const cook = await context.signIn();
     const cases: Array<[string, string]> = [
       ['from=2026-11-20', 'Choose both a first and a last day.'],
@@ -103,7 +107,7 @@ describe('GET /messages/log.csv', () => {
   });
 
   it('streams a large export page by page: rows written meanwhile still arrive, and writes are not blocked', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const ada = orderIdFor('ada');
     await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     await context.addAccount('cook');
@@ -144,10 +148,10 @@ describe('GET /messages/log.csv', () => {
   });
 });
 
-describe('GET /messages/log.csv, cancelled half-way', () => {
+describeEngines('GET /messages/log.csv, cancelled half-way', (engine) => {
   it('stops quietly when the client goes away: no error logged, the app answers on', async () => {
     const logs = captureLogs();
-    const context = await createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }), logger: logs.logger });
+    const context = await createTestApp({ engine, config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }), logger: logs.logger });
     const ada = orderIdFor('ada');
     await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
     await context.addAccount('cook');

@@ -1,21 +1,26 @@
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { chartScale } from '../src/notifications/message-chart.ts';
 import { createMessageStatsRepository } from '../src/notifications/message-stats-repository.ts';
 import { formatDuration } from '../src/notifications/messages-router.ts';
+import type { OrderRepository } from '../src/orders/order-repository.ts';
 import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
+import { describeEngines } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 import { recordingDatabase } from './support/recording-database.ts';
 import { seedMessages } from './support/seed-messages.ts';
 
-const amsterdam = () => createTestApp({ config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
+const amsterdamConfig = () => testConfig({ TIME_ZONE: 'Europe/Amsterdam' });
+const amsterdam = (engine: TestEngine) => createTestApp({ engine, config: amsterdamConfig() });
 const failedReason = 'Bad request (phone number has unknown format)';
 
 /**
  * A known fortnight, 7–20 Nov 2026 in Amsterdam (UTC+1): messages on both sides of the kitchen's
  * midnights, every outcome, delivery times 10, 20, 60, 40 and 30 s, and some just outside.
  */
-async function seedFortnight(context: Awaited<ReturnType<typeof createTestApp>>) {
+async function seedFortnight(context: { orders: OrderRepository; database: Database }) {
   const ada = orderIdFor('ada');
   const bram = orderIdFor('bram');
   await context.orders.insert(makeOrder({ id: ada, customerName: 'Ada de Vries' }));
@@ -51,9 +56,9 @@ function tableRow(html: string, day: string): Record<string, number> {
   return Object.fromEntries([...row[1]!.matchAll(/<td data-outcome="([\w-]+)">(\d+)<\/td>/g)].map((cell) => [cell[1], Number(cell[2])]));
 }
 
-describe('GET /messages', () => {
+describeEngines('GET /messages', (engine) => {
   it('charts and tabulates a known fortnight by the kitchen\'s days', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     await seedFortnight(context);
     const cook = await context.signIn();
 
@@ -93,7 +98,7 @@ describe('GET /messages', () => {
   });
 
   it('lists the most common failure reasons and the recent failures, linked to their orders', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const { ada, bram } = await seedFortnight(context);
     const cook = await context.signIn();
 
@@ -117,7 +122,7 @@ describe('GET /messages', () => {
   });
 
   it('shows an empty fortnight as zeros, with no bars and no figures', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const cook = await context.signIn();
 
     const html = (await cook.get('/messages?until=2026-11-20').expect(200)).text;
@@ -131,7 +136,7 @@ describe('GET /messages', () => {
   });
 
   it('shows the last 14 days up to today by default, with a link in the header', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const cook = await context.signIn();
     const today = createZonedCalendar('Europe/Amsterdam').dayOf(new Date());
 
@@ -143,7 +148,7 @@ describe('GET /messages', () => {
   });
 
   it('draws the chart without script or style attributes, under the strict policy', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     await seedFortnight(context);
     const cook = await context.signIn();
 
@@ -160,7 +165,7 @@ describe('GET /messages', () => {
   });
 
   it('answers 400 for a day that is not a date, and still shows the page', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const cook = await context.signIn();
 
     for (const until of ['2026-02-30', 'yesterday', '2026-1-5']) {
@@ -172,7 +177,7 @@ describe('GET /messages', () => {
   });
 
   it('sends a visitor who is not signed in to the sign-in page', async () => {
-    const context = await amsterdam();
+    const context = await amsterdam(engine);
     const visitor = context.anonymous();
 
     const page = await visitor.get('/messages').expect(303);
@@ -205,8 +210,9 @@ describe('message statistics queries', () => {
     return sources.map((sql) => ({ sql, plan: (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(parameters) as Array<{ detail: string }>).map((row) => row.detail) }));
   }
 
+  // SQLite only: it asks SQLite's own connection how it plans each query (EXPLAIN QUERY PLAN).
   it('reads messages only through an index range on requested_at, never a full scan', async () => {
-    const context = await amsterdam();
+    const context = await createTestApp({ config: amsterdamConfig() });
     await seedFortnight(context);
     const all = await plans(context.database);
 

@@ -1,15 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { createTestLocation, describeEngines } from './support/engines.ts';
 import { createTestApp, testConfig } from './support/helpers.ts';
 import { runServerToExit } from './support/server-process.ts';
-import { useTempDatabases } from './support/temp-databases.ts';
-
-const databasePath = useTempDatabases();
 
 const validForm = { customerName: 'Ada Lovelace', phone: '06 12345678', items: '2 x Margherita\r\n\r\n 1 x Tiramisu ', note: 'no onions' };
 
-describe('GET /orders/new', () => {
+describeEngines('GET /orders/new', (engine) => {
   it('is linked from the board and shows an empty form', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const board = await agent.get('/').expect(200);
     expect(board.text).toContain('href="/orders/new"');
@@ -19,14 +17,14 @@ describe('GET /orders/new', () => {
   });
 
   it('sends a visitor without a session to the login page', async () => {
-    const { anonymous } = await createTestApp();
+    const { anonymous } = await createTestApp({ engine });
     await anonymous().get('/orders/new').expect(303).expect('location', '/login?next=%2Forders%2Fnew');
   });
 });
 
-describe('POST /orders/new', () => {
+describeEngines('POST /orders/new', (engine) => {
   it('adds a pending order with the national number stored in E.164, items one per line', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
 
@@ -47,7 +45,7 @@ describe('POST /orders/new', () => {
   });
 
   it('reads national numbers of the configured DEFAULT_COUNTRY', async () => {
-    const { orders, signIn } = await createTestApp({ config: testConfig({ DEFAULT_COUNTRY: 'BE' }) });
+    const { orders, signIn } = await createTestApp({ engine, config: testConfig({ DEFAULT_COUNTRY: 'BE' }) });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     await agent.post('/orders/new').send({ ...validForm, phone: '0470 12 34 56' }).expect(303);
@@ -55,7 +53,7 @@ describe('POST /orders/new', () => {
   });
 
   it('accepts an international number whatever the default country', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     await agent.post('/orders/new').send({ ...validForm, phone: '+44 7911 123456' }).expect(303);
@@ -63,7 +61,7 @@ describe('POST /orders/new', () => {
   });
 
   it('numbers the orders of a day #1, #2, #3', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     for (let i = 0; i < 3; i += 1) await agent.post('/orders/new').send(validForm).expect(303);
@@ -78,7 +76,7 @@ describe('POST /orders/new', () => {
     ['a toll-free number', '0800 1234567', 'That number cannot receive text messages'],
     ['nothing', '   ', 'Enter the customer’s mobile number.'],
   ])('refuses %s with a message next to the phone field, keeps what was typed, and adds nothing', async (_case, phone, message) => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
 
@@ -92,7 +90,7 @@ describe('POST /orders/new', () => {
   });
 
   it('names every missing field at once', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
 
@@ -106,7 +104,7 @@ describe('POST /orders/new', () => {
   });
 
   it('refuses an over-long note and keeps it in the field', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     const note = 'x'.repeat(501);
@@ -117,7 +115,7 @@ describe('POST /orders/new', () => {
   });
 
   it('adds one order when the same form is sent twice', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const page = await agent.refreshToken('/orders/new');
     const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
@@ -134,7 +132,7 @@ describe('POST /orders/new', () => {
   });
 
   it('keeps a changed resend of a used form for staff to confirm, with a fresh token', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const page = await agent.refreshToken('/orders/new');
     const formToken = /name="formToken" value="([0-9a-f]{32})"/.exec(page.text)![1]!;
@@ -152,16 +150,17 @@ describe('POST /orders/new', () => {
   });
 
   it('refuses a form without a CSRF token', async () => {
-    const { orders, signIn } = await createTestApp();
+    const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     await agent.agent.post('/orders/new').type('form').send(validForm).expect(403);
     expect(await orders.count()).toBe(0);
   });
 });
 
-describe('DEFAULT_COUNTRY', () => {
+describeEngines('DEFAULT_COUNTRY', (engine) => {
   it('stops the server at start when it is not an ISO country code, naming the variable', async () => {
-    const { code, output } = await runServerToExit({ DATABASE_PATH: databasePath(), DEFAULT_COUNTRY: 'Holland' });
+    const { env } = await createTestLocation(engine);
+    const { code, output } = await runServerToExit({ ...env, DEFAULT_COUNTRY: 'Holland' });
     expect(code).toBe(1);
     expect(output).toContain('DEFAULT_COUNTRY: must be a two-letter ISO country code, such as NL, BE, DE or GB');
   });

@@ -1,22 +1,24 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLogOnlySender } from '../src/notifications/log-only-sender.ts';
 import type { SendOutcome } from '../src/notifications/sms-sender.ts';
+import { describeEngines } from './support/engines.ts';
+import type { TestEngine } from './support/engines.ts';
 import { createTestApp, FakeSmsSender, makeOrder, testConfig } from './support/helpers.ts';
 
 /** The row's status form as Notify submits it, with the list showing the status the page was rendered with. */
 const shows = (status: string) => ({ status, expectedStatus: status });
 
-async function setup(configOverrides: Record<string, string> = {}) {
+async function setup(engine: TestEngine, configOverrides: Record<string, string> = {}) {
   const sender = new FakeSmsSender();
-  const context = await createTestApp({ sender, config: testConfig(configOverrides) });
+  const context = await createTestApp({ engine, sender, config: testConfig(configOverrides) });
   await context.orders.insert(makeOrder({ id: '0000000000000000000000000000000a', customerName: 'Mike Madeater', phone: '+319876543211', status: 'delayed' }));
   return { ...context, sender, agent: await context.signIn() };
 }
 
-describe('POST /orders/:orderId/notify', () => {
+describeEngines('POST /orders/:orderId/notify', (engine) => {
   it('texts the customer the message for the current status and says so', async () => {
-    const { agent, sender, messages } = await setup();
+    const { agent, sender, messages } = await setup(engine);
 
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303).expect('location', '/#order-0000000000000000000000000000000a');
 
@@ -31,7 +33,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('does not text twice for the same status, and says when it was sent', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
 
@@ -42,13 +44,13 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('sends a double click only once', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await Promise.all([agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')), agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')), agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed'))]);
     expect(sender.sent).toHaveLength(1);
   });
 
   it('texts again for a new status', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delivered')).expect(303);
@@ -59,7 +61,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('texts about a second delay: an order that went delayed → confirmed → delayed is a new change', async () => {
-    const { agent, sender, database: { sqlite: db } } = await setup();
+    const { agent, sender, database } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '20' }).expect(303);
@@ -75,14 +77,14 @@ describe('POST /orders/:orderId/notify', () => {
     const board = await agent.get('/');
     expect(board.text).toContain('Mike Madeater was notified that their order is delayed');
     // Each message names the status change it announces: the first delay and the second.
-    const announced = db.prepare(`SELECT change.id FROM messages JOIN order_status_changes AS change ON change.id = messages.status_change_id
-      ORDER BY messages.id`).pluck().all();
-    const delays = db.prepare("SELECT id FROM order_status_changes WHERE order_id = '0000000000000000000000000000000a' AND status = 'delayed' ORDER BY id").pluck().all();
+    const announced = (await database.all<{ id: unknown }>(`SELECT change.id FROM messages JOIN order_status_changes AS change ON change.id = messages.status_change_id
+      ORDER BY messages.id`)).map((row) => row.id);
+    const delays = (await database.all<{ id: unknown }>("SELECT id FROM order_status_changes WHERE order_id = '0000000000000000000000000000000a' AND status = 'delayed' ORDER BY id")).map((row) => row.id);
     expect(announced).toEqual(delays);
   });
 
   it('texts a new change once, however many times Notify is pressed at once', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delayed', expectedStatus: 'confirmed', delayMinutes: '20' }).expect(303);
@@ -96,7 +98,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('tries again after a failure: a failed message does not block Notify', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 25, reasons: ['Not enough balance'] });
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     sender.next = async () => ({ kind: 'accepted', providerMessageId: 'ok' });
@@ -105,7 +107,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('shows each provider error description when MessageBird refuses the message', async () => {
-    const { agent, sender, orders, messages } = await setup();
+    const { agent, sender, orders, messages } = await setup(engine);
     sender.next = async () => ({ kind: 'refused', statusCode: 422, code: 9, reasons: ['no (correct) recipients found', 'Not enough balance'] });
 
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
@@ -123,7 +125,7 @@ describe('POST /orders/:orderId/notify', () => {
     ['refused connection', { kind: 'not-sent', statusCode: undefined, code: undefined, reasons: ['MessageBird refused the connection'] }],
     ['503 with MessageBird\'s error body', { kind: 'try-later', statusCode: 503, code: 7, reasons: ['Service unavailable'] }],
   ])('after a %s, explains it, keeps the message queued for a retry and the status unchanged', async (_name, outcome) => {
-    const { agent, sender, orders, messages } = await setup();
+    const { agent, sender, orders, messages } = await setup(engine);
     sender.next = async () => outcome;
 
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
@@ -139,7 +141,7 @@ describe('POST /orders/:orderId/notify', () => {
     ['timeout', async () => ({ kind: 'unknown', statusCode: undefined, code: undefined, reasons: ['MessageBird did not answer within 5 seconds'] })],
     ['sender that throws', async () => { throw new Error('bug'); }],
   ])('after a %s, says it is checking with MessageBird, and neither resends nor blocks Notify', async (_name, next) => {
-    const { agent, sender, messages } = await setup();
+    const { agent, sender, messages } = await setup(engine);
     sender.next = next;
     // MessageBird cannot be asked yet: the message stays "checking".
     sender.nextLookup = async () => ({ kind: 'unavailable', reason: 'down' });
@@ -157,7 +159,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('says the message is on its way when the provider is slow, and the board shows it sending', async () => {
-    const { agent, sender } = await setup({ NOTIFY_WAIT_MS: '50' });
+    const { agent, sender } = await setup(engine, { NOTIFY_WAIT_MS: '50' });
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'late' }); });
 
@@ -171,7 +173,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('sends nothing while the list shows a status that was not saved: 409, says what to do, and keeps the choice', async () => {
-    const { agent, sender, messages } = await setup();
+    const { agent, sender, messages } = await setup(engine);
 
     const response = await agent.post('/orders/0000000000000000000000000000000a/notify').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(409);
 
@@ -183,7 +185,7 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('sends nothing when another tablet changed the order since the page was shown: 409 with who, what and when', async () => {
-    const { agent, sender, signIn } = await setup();
+    const { agent, sender, signIn } = await setup(engine);
     const chef = await signIn('chef');
     await chef.post('/orders/0000000000000000000000000000000a/status').send({ status: 'delivered', expectedStatus: 'delayed' }).expect(303);
 
@@ -195,14 +197,14 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('answers 400 and sends nothing when the form does not say what the board showed', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     const response = await agent.post('/orders/0000000000000000000000000000000a/notify').expect(400);
     expect(response.text).toContain('Nothing was sent to Mike Madeater: the form did not say which status the board showed; reload the board and try again.');
     expect(sender.sent).toHaveLength(0);
   });
 
   it('submits the row\'s status form from the Notify and Send again buttons, so the list\'s choice comes along', async () => {
-    const { agent } = await setup();
+    const { agent } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     const board = await agent.get('/');
     // One form per row: the buttons post its fields (status, expectedStatus) to their own address.
@@ -214,13 +216,13 @@ describe('POST /orders/:orderId/notify', () => {
   });
 
   it('answers a 404 page for an unknown order and sends nothing', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post('/orders/ghost/notify').expect(404);
     expect(sender.sent).toHaveLength(0);
   });
 
   it('says plainly that nothing was sent when no API key is configured', async () => {
-    const context = await createTestApp({ sender: createLogOnlySender(pino({ level: 'silent' })) });
+    const context = await createTestApp({ engine, sender: createLogOnlySender(pino({ level: 'silent' })) });
     await context.orders.insert(makeOrder({ id: '0000000000000000000000000000000b', customerName: 'Hannah Hungry', status: 'pending' }));
     const agent = await context.signIn();
 
@@ -233,9 +235,9 @@ describe('POST /orders/:orderId/notify', () => {
   });
 });
 
-describe('POST /orders/:orderId/resend', () => {
+describeEngines('POST /orders/:orderId/resend', (engine) => {
   it('texts the same status once more, with a new reference, and returns to the order\'s row', async () => {
-    const { agent, sender, messages } = await setup();
+    const { agent, sender, messages } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     await agent.post('/orders/0000000000000000000000000000000a/resend').send(shows('delayed')).expect(303).expect('location', '/#order-0000000000000000000000000000000a');
 
@@ -246,12 +248,12 @@ describe('POST /orders/:orderId/resend', () => {
   });
 
   it('answers 404 for an unknown order', async () => {
-    const { agent } = await setup();
+    const { agent } = await setup(engine);
     await agent.post('/orders/ghost/resend').expect(404);
   });
 
   it('sends nothing again while the list shows a status that was not saved', async () => {
-    const { agent, sender } = await setup();
+    const { agent, sender } = await setup(engine);
     await agent.post('/orders/0000000000000000000000000000000a/notify').send(shows('delayed')).expect(303);
     const response = await agent.post('/orders/0000000000000000000000000000000a/resend').send({ status: 'confirmed', expectedStatus: 'delayed' }).expect(409);
     expect(response.text).toContain('the list shows confirmed, but the saved status is delayed');

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEngines } from './support/engines.ts';
 import { createTestApp, makeOrder, orderIdFor } from './support/helpers.ts';
 
 /** Which statuses the Settings page shows ticked. */
@@ -6,9 +7,9 @@ const tickedOn = (html: string) => [...html.matchAll(/name="textCustomer" value=
 /** Whether the "Text the customer" box of an order's row starts ticked. */
 const boxTicked = (html: string, id: string) => new RegExp(`<tr id="order-${id}"[^]*?<input type="checkbox" name="text"( checked)?>`).exec(html)![1] !== undefined;
 
-describe('GET /settings', () => {
+describeEngines('GET /settings', (engine) => {
   it('shows an admin the "Text the customer" defaults: off for pending, on for the rest out of the box', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const page = await admin.get('/settings').expect(200).expect('cache-control', 'no-store');
     expect(tickedOn(page.text)).toEqual(['confirmed', 'delayed', 'delivered']);
@@ -17,7 +18,7 @@ describe('GET /settings', () => {
   });
 
   it('is for admins only: staff get 403 and no link to it', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const cook = await signIn('cook');
     const response = await cook.get('/settings').expect(403);
     expect(response.text).toContain('Only an admin can do this');
@@ -25,14 +26,14 @@ describe('GET /settings', () => {
   });
 
   it('sends a visitor without a session to sign in', async () => {
-    const { anonymous } = await createTestApp();
+    const { anonymous } = await createTestApp({ engine });
     await anonymous().get('/settings').expect(303).expect('location', '/login?next=%2Fsettings');
   });
 });
 
-describe('POST /settings', () => {
+describeEngines('POST /settings', (engine) => {
   it('saves the defaults, and the board\'s boxes start ticked by them', async () => {
-    const { signIn, orders } = await createTestApp();
+    const { signIn, orders } = await createTestApp({ engine });
     await orders.insert(makeOrder({ id: orderIdFor('pending'), status: 'pending' }));
     await orders.insert(makeOrder({ id: orderIdFor('confirmed'), status: 'confirmed' }));
     const admin = await signIn('boss', 'admin');
@@ -51,14 +52,14 @@ describe('POST /settings', () => {
   });
 
   it('unticks every status when the form sends none', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.post('/settings').expect(303);
     expect(tickedOn((await admin.get('/settings').expect(200)).text)).toEqual([]);
   });
 
   it('answers 400 for a status outside the list and changes nothing', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const response = await admin.post('/settings').send({ textCustomer: ['pending', 'eaten'] }).expect(400);
     expect(response.text).toContain('Settings not saved: Statuses are pending, confirmed, delayed, delivered.');
@@ -66,7 +67,7 @@ describe('POST /settings', () => {
   });
 
   it('refuses staff with 403 and changes nothing', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const cook = await signIn('cook');
     await cook.post('/settings').send({ textCustomer: 'pending' }).expect(403);
     const admin = await signIn('boss', 'admin');
@@ -74,7 +75,7 @@ describe('POST /settings', () => {
   });
 
   it('refuses a form without the CSRF token with 403 and changes nothing', async () => {
-    const { signIn } = await createTestApp();
+    const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     await admin.agent.post('/settings').type('form').send({ textCustomer: 'pending' }).expect(403);
     expect(tickedOn((await admin.get('/settings').expect(200)).text)).toEqual(['confirmed', 'delayed', 'delivered']);
