@@ -179,7 +179,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
     orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env,
-    rateLimiter: createRateLimiter({ limit: config.api.rateLimitPerMinute, windowMs: 60_000 }),
+    rateLimiter: createRateLimiter(db, { limit: config.api.rateLimitPerMinute, windowMs: 60_000 }),
   }));
 
   // Everything below needs a session; everything that changes state also needs a CSRF token.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { createRateLimiter } from '../src/api/rate-limiter.ts';
 import { pino } from 'pino';
@@ -208,16 +208,30 @@ describeEngines('API keys on /api', (engine) => {
   });
 });
 
-describe('rate limiter', () => {
-  it('allows the limit again once the window has passed, and says how long to wait until then', () => {
+describeEngines('rate limiter', (engine) => {
+  it('allows the limit again once the window has passed, and says how long to wait until then', async () => {
     let now = 0;
-    const limiter = createRateLimiter({ limit: 2, windowMs: 60_000, now: () => now });
-    expect(limiter.take(1)).toEqual({ allowed: true });
-    expect(limiter.take(1)).toEqual({ allowed: true });
+    const limiter = createRateLimiter(await openTestDatabase(engine), { limit: 2, windowMs: 60_000, now: () => now });
+    expect(await limiter.take(1)).toEqual({ allowed: true });
+    expect(await limiter.take(1)).toEqual({ allowed: true });
     now = 15_000;
-    expect(limiter.take(1)).toEqual({ allowed: false, retryAfterSeconds: 45 });
+    expect(await limiter.take(1)).toEqual({ allowed: false, retryAfterSeconds: 45 });
+    expect(await limiter.take(2)).toEqual({ allowed: true });
     now = 60_000;
-    expect(limiter.take(1)).toEqual({ allowed: true });
+    expect(await limiter.take(1)).toEqual({ allowed: true });
+  });
+
+  it('keeps only the current window’s counts', async () => {
+    let now = 0;
+    const db = await openTestDatabase(engine);
+    const limiter = createRateLimiter(db, { limit: 2, windowMs: 60_000, now: () => now });
+    for (let minute = 0; minute < 5; minute += 1) {
+      now = minute * 60_000 + 1_000;
+      await limiter.take('till');
+      await limiter.take('webshop');
+    }
+    expect(await db.all('SELECT bucket, window_start AS "windowStart", count FROM rate_windows ORDER BY bucket'))
+      .toEqual([{ bucket: 'till', windowStart: 240_000, count: 1 }, { bucket: 'webshop', windowStart: 240_000, count: 1 }]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { ensureFirstAdmin } from '../src/staff/first-admin.ts';
 import { defaultThrottleLimits } from '../src/staff/login-throttle.ts';
@@ -40,6 +40,10 @@ async function signInOn(app: Parameters<typeof supertest>[0], username: string):
 }
 
 const orderBody = (externalId: string) => ({ externalId, customer: { name: 'Ada', phone: '+31612345678' }, items: ['2 x Margherita'] });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describeEngines('several instances on one database', (engine) => {
   it('agree on the session secret stored on first start', async () => {
@@ -116,6 +120,24 @@ describeEngines('several instances on one database', (engine) => {
     expect(new Set(answers.map((answer) => answer.headers.location)).size).toBe(1);
     expect(new Set(answers.map((answer) => (answer.body as { id: string }).id)).size).toBe(1);
     expect(await a.orders.count()).toBe(1);
+  });
+
+  it('count a key’s API requests across instances: the limit, not the limit per instance', async () => {
+    const location = await createTestLocation(engine);
+    await location.open();
+    const env: Record<string, string> = { ...location.env, API_RATE_LIMIT_PER_MINUTE: '5' };
+    const instances = [await createTestApp({ config: testConfig(env) }), await createTestApp({ config: testConfig(env) })];
+    const { key } = (await createApiKeyRepository(instances[0]!.database).create({ name: 'webshop', createdBy: null }))!;
+
+    // The middle of a minute, held there: the burst cannot straddle two windows.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-04T12:00:30Z'));
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      supertest(instances[i % 2]!.app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(orderBody(`shop-${i}`))));
+
+    expect(answers.map((answer) => answer.status).filter((status) => status === 201)).toHaveLength(5);
+    expect(answers.map((answer) => answer.status).filter((status) => status === 429)).toHaveLength(15);
+    expect(await instances[0]!.orders.count()).toBe(5);
   });
 
   it('number the day’s orders made on both instances at once without repeats or gaps', async () => {

@@ -65,8 +65,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     next();
   });
 
-  router.use((req, res, next) => {
-    const verdict = rateLimiter.take(res.locals.apiClient!.id);
+  router.use(async (req, res, next) => {
+    const verdict = await rateLimiter.take(`api-key:${res.locals.apiClient!.id}`);
     if (verdict.allowed) return next();
     res.set('Retry-After', String(verdict.retryAfterSeconds));
     sendProblem(req, res, 429, `Too many requests with this key; try again in ${verdict.retryAfterSeconds} s.`);
