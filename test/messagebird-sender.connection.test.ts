@@ -20,8 +20,11 @@ afterAll(async () => {
 });
 afterEach(() => {
   fake.reset();
+  fake.idleTimeoutMs = 5000;
   bridge.connectDelayMs = 0;
   bridge.tls = false;
+  // Each test starts on a new connection, whatever the last one left in the agent's pool.
+  bridge.closeConnections();
 });
 
 function sender(timeoutMs = 300) {
@@ -55,6 +58,39 @@ describe('MessageBird sender over a real connection', () => {
     expect(await sender().send(message)).toEqual(timedOut);
     // A destroyed socket never connects or writes: nothing can land after we gave up.
     expect(bridge.sockets.at(-1)!.destroyed).toBe(true);
+  });
+
+  it('sends one message after another over one kept-alive connection, leaving no listener behind on it', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const client = sender();
+      const opened = bridge.sockets.length;
+      expect(await client.send(message)).toMatchObject({ kind: 'accepted' });
+      const socket = bridge.sockets.at(-1)!;
+      const listeners = socket.listenerCount('timeout');
+      for (let index = 2; index <= 15; index += 1) {
+        expect(await client.send({ ...message, reference: `ref-${index}` })).toEqual({ kind: 'accepted', providerMessageId: `mb-${index}` });
+      }
+      expect(bridge.sockets.length - opened).toBe(1);
+      expect(socket.listenerCount('timeout')).toBe(listeners);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('opens a new connection when MessageBird closed the idle one, and the send goes through', async () => {
+    fake.idleTimeoutMs = 50;
+    const client = sender();
+    expect(await client.send(message)).toMatchObject({ kind: 'accepted' });
+    const first = bridge.sockets.at(-1)!;
+    await expect.poll(() => first.destroyed, { timeout: 2000, interval: 10 }).toBe(true);
+    expect(await client.send({ ...message, reference: 'ref-2' })).toEqual({ kind: 'accepted', providerMessageId: 'mb-2' });
+    expect(bridge.sockets.at(-1)).not.toBe(first);
+    expect(fake.sends()).toHaveLength(2);
   });
 
   it('calls a failed TLS handshake "not sent": the request never left', async () => {

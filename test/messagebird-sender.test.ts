@@ -1,5 +1,4 @@
 import nock from 'nock';
-import https from 'node:https';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
 
@@ -103,17 +102,6 @@ describe('MessageBird sender: send', () => {
   it('calls a reset connection unknown: the request may have arrived', async () => {
     nock(api).post('/messages').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     expect(await sender().send(message)).toMatchObject({ kind: 'unknown', reasons: ['The connection to MessageBird was cut off before it answered'] });
-  });
-
-  it('turns off socket reuse on the global HTTPS agent, so the SDK\'s timeout listeners cannot pile up on one socket', () => {
-    const original = https.globalAgent;
-    https.globalAgent = new https.Agent({ keepAlive: true });
-    try {
-      sender();
-      expect(https.globalAgent.options.keepAlive).toBeFalsy();
-    } finally {
-      https.globalAgent = original;
-    }
   });
 
   it('does not change the message it was given', async () => {

@@ -1,7 +1,7 @@
 import { initClient } from 'messagebird';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
-import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { LookupOutcome, LookupQuery, ProviderError, SendOutcome, SmsMessage, SmsSender } from './sms-sender.ts';
 
 export type MessageBirdSenderOptions = {
@@ -57,7 +57,6 @@ subscribe('http.client.request.created', (event) => capture?.((event as { reques
  * and always talks to rest.messagebird.com (https://developers.messagebird.com/api/sms-messaging/).
  */
 export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsSender {
-  avoidSocketReuse();
   // The SDK aborts a request whose socket stays idle this long, connecting included.
   const client = initClient(options.apiKey, options.timeoutMs);
   const timeoutReason = `MessageBird did not answer within ${options.timeoutMs / 1000} seconds`;
@@ -72,6 +71,7 @@ export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsS
       let request: ClientRequest | undefined;
       let statusCode: number | undefined;
       let deadlinePassed = false;
+      let releaseSocket = () => {};
       const deadline = setTimeout(() => {
         deadlinePassed = true;
         request?.destroy();
@@ -79,10 +79,13 @@ export function createMessageBirdSender(options: MessageBirdSenderOptions): SmsS
       capture = (created) => {
         request = created;
         created.once('response', (response) => { statusCode = response.statusCode; });
+        // Ours is the request's first 'socket' listener, so the SDK's timeout listener comes after it.
+        created.once('socket', (socket: Socket) => { releaseSocket = keepSocketClean(socket); });
       };
       try {
         start((error, data) => {
           clearTimeout(deadline);
+          releaseSocket();
           // The SDK calls abort() when the socket timed out; a reset leaves `aborted` false.
           resolve({ error, data, statusCode, timedOut: deadlinePassed || request?.aborted === true });
         });
@@ -209,11 +212,17 @@ function lookupFailure(answer: Answer, timeoutReason: string): string {
 
 /**
  * The SDK adds a 'timeout' listener to the socket of every request and never removes it. Node's
- * global HTTPS agent keeps sockets alive (the default since Node 19), so a reused socket collects one
- * listener per message: a MaxListenersExceededWarning after ten, and a leak under steady sending.
- * The SDK takes no agent option, so its requests get the global agent; Order Desk makes no other
- * HTTPS calls, and one TLS handshake per SMS costs little next to the SMS itself.
+ * HTTPS agent keeps sockets alive between requests (its default since Node 19), which saves a TCP
+ * and TLS handshake on every SMS; but a reused socket would collect one listener per message: a
+ * MaxListenersExceededWarning after ten, and a leak under steady sending. Returns what removes the
+ * listeners added since: the SDK calls back in the response's 'end' handlers, before Node hands the
+ * socket back to the agent (on the next tick), so they can only be this request's.
  */
-function avoidSocketReuse(): void {
-  if (https.globalAgent.options.keepAlive) https.globalAgent = new https.Agent({ keepAlive: false });
+function keepSocketClean(socket: Socket): () => void {
+  const before = new Set(socket.listeners('timeout'));
+  return () => {
+    for (const listener of socket.listeners('timeout')) {
+      if (!before.has(listener)) socket.removeListener('timeout', listener as () => void);
+    }
+  };
 }

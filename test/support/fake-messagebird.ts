@@ -71,6 +71,11 @@ export class FakeMessageBird {
     return this.url;
   }
 
+  /** Closes a connection left idle this long (Node's default is 5 s), as MessageBird's servers do on their own schedule. */
+  set idleTimeoutMs(ms: number) {
+    this.server!.keepAliveTimeout = ms;
+  }
+
   reply(...replies: FakeReply[]): this {
     this.script.push(...replies);
     return this;

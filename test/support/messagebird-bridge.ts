@@ -12,17 +12,27 @@ export type Bridge = {
   connectDelayMs: number;
   /** Speaks TLS to the fake's plain HTTP port, so the handshake fails as against a wrong server. */
   tls: boolean;
+  /** Closes every connection, idle ones in the agent's pool included, so the next send opens a new one. */
+  closeConnections(): void;
 };
 
 /**
  * The SDK always calls https://rest.messagebird.com through Node's global HTTPS agent. This agent
  * connects those calls to a fake MessageBird on a local port over a real, plain connection — so
  * statuses, delays, idle timeouts, cut connections and aborts behave as on the internet — and
- * refuses every other outside address.
+ * refuses every other outside address. Like Node's global agent, it keeps connections alive between
+ * requests (for at most `timeout` idle), so the sender meets socket reuse as in production.
  */
 export function bridgeMessageBirdTo(fakeUrl: string): Bridge {
   const { hostname, port } = new URL(fakeUrl);
-  const bridge: Bridge = { sockets: [], connectDelayMs: 0, tls: false };
+  const bridge: Bridge = {
+    sockets: [],
+    connectDelayMs: 0,
+    tls: false,
+    closeConnections() {
+      for (const socket of bridge.sockets) socket.destroy();
+    },
+  };
   class BridgeAgent extends https.Agent {
     override createConnection(options: NetConnectOpts & { host?: string }): Socket {
       if (bridge.tls) {
@@ -52,7 +62,8 @@ export function bridgeMessageBirdTo(fakeUrl: string): Bridge {
       return socket;
     }
   }
-  https.globalAgent = new BridgeAgent({ keepAlive: false });
+  const { keepAlive, timeout, scheduling } = realAgent.options;
+  https.globalAgent = new BridgeAgent({ keepAlive, timeout, scheduling });
   return bridge;
 }
 
