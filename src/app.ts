@@ -1,4 +1,5 @@
 import compression from 'compression';
+import cookieParser from 'cookie-parser';
 import express from 'express';
 import helmet from 'helmet';
 import createError from 'http-errors';
@@ -186,6 +187,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   const secret = await resolveSessionSecret(db, config.session.secret);
   const csrf = createCsrf(secret, { signedOut: sendSignedOutFormToSignIn });
+  // Signed cookies (the flash) with the session's secret.
+  app.use(cookieParser(secret));
   app.use(createSessionMiddleware(db, { ...config.session, secret }));
   app.use(loadCurrentStaff(staff, config.session));
   // Pages with orders, phone numbers or a CSRF token must not sit in a shared browser cache.

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { Message, MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
+import { hasFlash } from '../web/flash.ts';
 import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
 import type { PageEncoding } from '../web/page-compression.ts';
 import { keepIdleTimer } from '../web/session.ts';
@@ -116,7 +117,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
       // board changes: kept per version, already compressed, so a tablet's reloads cost no render
       // and no compression. A page with a flash to show (and take) is rendered as usual.
       const staff = res.locals.currentStaff;
-      const pageKey = version !== undefined && staff && res.statusCode === 200 && res.locals.flash === undefined && res.req.session.flash === undefined
+      const pageKey = version !== undefined && staff && res.statusCode === 200 && res.locals.flash === undefined && !hasFlash(res.req)
         ? `${staff.id}:${staff.role}:${staff.username}:${(res.locals.csrfToken as () => string)()}` : undefined;
       if (pageKey !== undefined) {
         if (pagesVersion !== version) {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import createError from 'http-errors';
 import { isOrderId } from '../orders/order-id.ts';
+import { setFlash } from '../web/flash.ts';
 import { orderStatuses } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import type { StaffAccount, StaffRepository } from './staff-repository.ts';
@@ -30,7 +31,7 @@ export function loadCurrentStaff(staff: StaffRepository, options: { maxHours: nu
     req.log.info({ staffId, reason: expired ? 'session limit reached' : 'account disabled or password reset' }, 'session ended');
     req.session.regenerate((error) => {
       if (error) return next(error);
-      if (expired) req.session.flash = { kind: 'info', message: `For safety, sessions end after ${options.maxHours} hour${options.maxHours === 1 ? '' : 's'}. Please sign in again.` };
+      if (expired) setFlash(req, { kind: 'info', message: `For safety, sessions end after ${options.maxHours} hour${options.maxHours === 1 ? '' : 's'}. Please sign in again.` });
       next();
     });
   };
