@@ -1,5 +1,4 @@
 import compression from 'compression';
-import cookieParser from 'cookie-parser';
 import express from 'express';
 import helmet from 'helmet';
 import createError from 'http-errors';
@@ -47,7 +46,7 @@ import { brotliParams, gzipLevel } from './web/page-compression.ts';
 import { createCsrf } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
-import { exposeFlash } from './web/flash.ts';
+import { createFlashMiddleware } from './web/flash.ts';
 import { createTimeFormatter } from './web/format.ts';
 import { createZonedCalendar } from './web/zoned-days.ts';
 import { resolveSessionSecret } from './web/session-secret.ts';
@@ -187,9 +186,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }));
   const secret = await resolveSessionSecret(db, config.session.secret);
   const csrf = createCsrf(secret, { signedOut: sendSignedOutFormToSignIn });
-  // Signed cookies (the flash) with the session's secret.
-  app.use(cookieParser(secret));
   app.use(createSessionMiddleware(db, { ...config.session, secret }));
+  // Before the current account is loaded: a session that ran out leaves a flash for the login page.
+  app.use(createFlashMiddleware(secret));
   app.use(loadCurrentStaff(staff, config.session));
   // Pages with orders, phone numbers or a CSRF token must not sit in a shared browser cache.
   app.use((_req, res, next) => {
@@ -198,7 +197,6 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   });
   app.use(csrf.exposeCsrfToken);
   app.use(csrf.csrfProtection);
-  app.use(exposeFlash);
 
   app.use(createAuthRouter({ staff, orders, passwords, throttle, formatTime }));
   app.use(requireStaff);
