@@ -1,7 +1,12 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionData } from 'express-session';
-import { openSqlite, wrapSqlite } from '../src/db/sqlite.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
+import { heldFlushes } from './support/held-flushes.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
+
+const tempDatabasePath = useTempDatabases();
 
 const minute = 60_000;
 
@@ -71,20 +76,18 @@ describe('the session store’s idle timer, answered from memory', () => {
 });
 
 describe('the session store’s writes', () => {
-  it('commit without waiting for the disk, and leave the connection waiting for it again for everything else', async () => {
-    const db = openSqlite(':memory:').sqlite;
-    // Every statement run on the connection, in order.
-    const ran: string[] = [];
-    const prepare = db.prepare.bind(db);
-    vi.spyOn(db, 'prepare').mockImplementation(((sql: string) => {
-      const statement = prepare(sql);
-      const run = statement.run.bind(statement);
-      return Object.assign(statement, { run: (...parameters: unknown[]) => { ran.push(sql.split(' (')[0]!); return run(...parameters); } });
-    }) as typeof db.prepare);
-    // Wrapped after the spy is in place, so the adapter's own statements are seen too.
-    const store = new DatabaseSessionStore(wrapSqlite(db));
+  it('resolve at their commit, without waiting for the disk', async () => {
+    const path = tempDatabasePath();
+    const flushes = heldFlushes();
+    const database = openSqlite(path, { fsync: flushes.fsync });
+    const store = new DatabaseSessionStore(database);
+    flushes.hold();
     await settled((done) => store.set('sid-1', sessionExpiringAt(2_000_000_000_000), done));
-    expect(ran.slice(0, 3)).toEqual(['PRAGMA synchronous = NORMAL', 'INSERT INTO sessions', 'PRAGMA synchronous = FULL']);
-    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(flushes.waiting()).toBe(0);
+    // Committed: another connection sees it.
+    const other = new BetterSqlite3(path, { readonly: true });
+    expect(other.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+    other.close();
+    await database.close();
   });
 });

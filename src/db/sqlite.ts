@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { close as closeFile, fdatasync, mkdirSync, open as openFile, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { messageStates } from '../notifications/message-states.ts';
 import { createTransactionScope } from './database.ts';
 import type { Database, Engine, Params, RunResult } from './database.ts';
@@ -13,11 +14,20 @@ export type SqliteDatabase = Database & {
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
 
+export type SqliteOptions = {
+  /**
+   * Flushes an open file to the disk: fs.fdatasync (as SQLite itself flushes on Linux: the data and
+   * the size, not the times) unless a test holds or fails it.
+   */
+  fsync?: (fd: number) => Promise<void>;
+};
+
 /**
- * The one place a SQLite database is opened. Orders and messages must survive a power cut, so
- * commits wait for the disk (synchronous = FULL) — https://www.sqlite.org/pragma.html#pragma_synchronous
+ * The one place a SQLite database is opened. Orders and messages must survive a power cut, so a
+ * write resolves only once it is on the disk (see wrapSqlite: the flush runs off the event loop,
+ * shared by the writes committed meanwhile).
  */
-export function openSqlite(path: string): SqliteDatabase {
+export function openSqlite(path: string, options: SqliteOptions = {}): SqliteDatabase {
   const connection = connect(path);
   try {
     migrate(connection);
@@ -26,7 +36,7 @@ export function openSqlite(path: string): SqliteDatabase {
     connection.close();
     throw error;
   }
-  return wrapSqlite(connection);
+  return wrapSqlite(connection, options);
 }
 
 /** Brings the database file's schema up to date and closes it; returns the migrations it applied. */
@@ -48,18 +58,130 @@ function connect(path: string): BetterSqlite3.Database {
   // SQLITE_BUSY: a second writer waits up to 5 s.
   connection.pragma('busy_timeout = 5000');
   connection.pragma('journal_mode = WAL');
+  // Every commit waits for the disk — https://www.sqlite.org/pragma.html#pragma_synchronous — here,
+  // for migrations and tools; wrapSqlite moves that wait off the event loop.
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   return connection;
 }
 
 /**
+ * Group commit for a database in WAL mode. better-sqlite3 runs every statement on the event loop, so
+ * with synchronous = FULL each commit stopped the whole process while the disk flushed the log: a
+ * slow disk froze every screen, and commits never shared a flush. Here SQLite commits with
+ * synchronous = NORMAL (its writes reach the log file, in order, without waiting for the disk) and
+ * the write's promise resolves once a flush of the log file, run on libuv's thread pool, has returned:
+ * the same guarantee, in the same order, since one flush of the log covers every commit written to
+ * it before — another process's too. Commits made while a flush is under way share the next one.
+ * Until its flush returns, a commit is visible but not yet reported done: a power cut at that moment
+ * loses it, and nobody was told it was saved. A failed flush fails its writes and every write after
+ * it: the disk may have lost what it was given (https://wiki.postgresql.org/wiki/Fsync_Errors).
+ */
+function createLogFlusher(logPath: string, fsync: (fd: number) => Promise<void>) {
+  const open = promisify(openFile);
+  let fd: number | undefined;
+  let broken: Error | undefined;
+  let current: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+
+  async function flushOnce(): Promise<void> {
+    if (fd === undefined) {
+      const opened = await open(logPath, 'r+');
+      // The log's entry in its folder too, once: a log file created since the last flush of the
+      // folder must still be there after a power cut.
+      if (process.platform !== 'win32') {
+        const folder = await open(dirname(logPath), 'r');
+        try {
+          await fsync(folder);
+        } finally {
+          closeFile(folder, () => {});
+        }
+      }
+      fd = opened;
+    }
+    await fsync(fd);
+  }
+
+  function start(): Promise<void> {
+    const flush: Promise<void> = flushOnce()
+      .catch((error: unknown) => {
+        broken ??= new Error(`Could not flush the database log to the disk: ${(error as Error).message}`, { cause: error });
+        throw broken;
+      })
+      .finally(() => {
+        if (current === flush) current = undefined;
+      });
+    current = flush;
+    return flush;
+  }
+
+  // A flush starts at the end of the event loop's turn, so the commits made in the same turn (the
+  // outcome of one send and the claim of the next) share it.
+  let scheduled: Promise<void> | undefined;
+  function startSoon(): Promise<void> {
+    scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      scheduled = undefined;
+      return start();
+    });
+    return scheduled;
+  }
+
+  return {
+    /** Resolves once everything committed before the call is on the disk. */
+    flushed(): Promise<void> {
+      if (broken) return Promise.reject(broken);
+      if (!current) return startSoon();
+      // The flush under way may have started before this commit: wait for the one after it.
+      next ??= current.catch(() => {}).then(() => {
+        next = undefined;
+        return broken ? Promise.reject(broken) : start();
+      });
+      return next;
+    },
+    async close(): Promise<void> {
+      await Promise.allSettled([scheduled, current, next]);
+      if (fd !== undefined) closeFile(fd, () => {});
+      fd = undefined;
+    },
+  };
+}
+
+type Gate = { file: string; busy: Promise<void> | undefined; users: number };
+const gates = new Map<string, Gate>();
+
+/**
+ * The open transaction that queries wait for, shared by every connection this process has to one
+ * file (several instances in one test process). A second connection's BEGIN IMMEDIATE while another
+ * holds the write lock would wait in busy_timeout on this very thread, and the holder could never
+ * finish: after a shared flush both resume in the same turn of the event loop.
+ */
+function gateFor(connection: BetterSqlite3.Database): Gate {
+  if (connection.memory) return { file: '', busy: undefined, users: 1 };
+  const file = resolve(connection.name);
+  const gate = gates.get(file) ?? { file, busy: undefined, users: 0 };
+  gate.users += 1;
+  gates.set(file, gate);
+  return gate;
+}
+
+/**
  * better-sqlite3 runs each statement synchronously; this gives it the async contract. One
  * connection serves the whole process, so while one async transaction is open every query from
  * outside it waits its turn (queries inside it run at once): nothing another request writes can
- * slip into — or be rolled back with — someone else's transaction.
+ * slip into — or be rolled back with — someone else's transaction. A write resolves once it is on
+ * the disk (createLogFlusher); only one asked with `waitForDisk: false` resolves at its commit.
  */
-export function wrapSqlite(connection: BetterSqlite3.Database): SqliteDatabase {
+export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOptions = {}): SqliteDatabase {
+  // A database in memory has nothing to flush; one not in WAL mode keeps SQLite's own flush (FULL).
+  const inWal = !connection.memory && connection.pragma('journal_mode', { simple: true }) === 'wal';
+  const log = inWal ? createLogFlusher(`${resolve(connection.name)}-wal`, options.fsync ?? promisify(fdatasync)) : undefined;
+  if (log) connection.pragma('synchronous = NORMAL');
+  /**
+   * After a write outside a transaction: the flush to wait for before the caller hears of it. No
+   * promise otherwise, so statements inside a transaction take no extra turn of the event loop.
+   */
+  const flushAfter = (statement: BetterSqlite3.Statement): Promise<void> | undefined =>
+    (log && !statement.readonly && !connection.inTransaction ? log.flushed() : undefined);
   // Prepared once per SQL text. value() keeps its own, raw statements: raw() changes the statement.
   const statements = new Map<string, BetterSqlite3.Statement>();
   const rawStatements = new Map<string, BetterSqlite3.Statement>();
@@ -79,67 +201,76 @@ export function wrapSqlite(connection: BetterSqlite3.Database): SqliteDatabase {
   };
   const scope = createTransactionScope<true>();
   const self = {};
-  let busy: Promise<void> | undefined;
+  const gate = gateFor(connection);
   const inTransaction = () => scope.getStore()?.owner === self;
   // Queries outside the open transaction wait for it; inside it (or with none open) they run now.
-  const turn = async () => {
-    while (busy && !inTransaction()) await busy;
-  };
-  const relaxed = { normal: connection.prepare('PRAGMA synchronous = NORMAL'), full: connection.prepare('PRAGMA synchronous = FULL') };
+  // Each caller checks again in the same turn in which it then runs or opens its own transaction:
+  // an `await` between the check and the statement would let another transaction in.
+  const mustWait = () => gate.busy !== undefined && !inTransaction();
 
   const database: SqliteDatabase = {
     engine: 'sqlite',
     sqlite: connection,
+    // A claim is an UPDATE … RETURNING read through all(): it waits for the disk like any write.
+    // Such a statement returns exactly the rows it changed: none, and there is nothing to flush.
     async all<T>(sql: string, params?: Params) {
-      if (busy) await turn();
-      return prepare(sql).all(...bind(params)) as T[];
+      while (mustWait()) await gate.busy;
+      const statement = prepare(sql);
+      const rows = statement.all(...bind(params)) as T[];
+      const flush = rows.length > 0 ? flushAfter(statement) : undefined;
+      if (flush) await flush;
+      return rows;
     },
     async get<T>(sql: string, params?: Params) {
-      if (busy) await turn();
-      return prepare(sql).get(...bind(params)) as T | undefined;
+      while (mustWait()) await gate.busy;
+      const statement = prepare(sql);
+      const row = statement.get(...bind(params)) as T | undefined;
+      const flush = row !== undefined ? flushAfter(statement) : undefined;
+      if (flush) await flush;
+      return row;
     },
     async value<T>(sql: string, params?: Params) {
-      if (busy) await turn();
-      const row = prepare(sql, true).get(...bind(params)) as unknown[] | undefined;
+      while (mustWait()) await gate.busy;
+      const statement = prepare(sql, true);
+      const row = statement.get(...bind(params)) as unknown[] | undefined;
+      const flush = row !== undefined ? flushAfter(statement) : undefined;
+      if (flush) await flush;
       return row?.[0] as T | undefined;
     },
     async run(sql: string, params?: Params, options?: { waitForDisk?: boolean }): Promise<RunResult> {
-      if (busy) await turn();
+      while (mustWait()) await gate.busy;
       const statement = prepare(sql);
-      // synchronous = NORMAL for this statement only: in WAL mode the database stays consistent,
-      // a power cut may lose this commit; the next FULL commit flushes it too.
-      if (options?.waitForDisk === false && !connection.inTransaction) {
-        relaxed.normal.run();
-        try {
-          return { changes: statement.run(...bind(params)).changes };
-        } finally {
-          relaxed.full.run();
-        }
-      }
-      return { changes: statement.run(...bind(params)).changes };
+      const { changes } = statement.run(...bind(params));
+      // Nothing changed, nothing written: no flush to wait for.
+      const flush = changes > 0 && options?.waitForDisk !== false ? flushAfter(statement) : undefined;
+      if (flush) await flush;
+      return { changes };
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (inTransaction()) return fn();
-      await turn();
+      while (mustWait()) await gate.busy;
       let release!: () => void;
-      busy = new Promise((resolve) => { release = resolve; });
+      gate.busy = new Promise((resolve) => { release = resolve; });
+      let result: T;
       try {
         // IMMEDIATE takes the write lock first, so a second process waits (busy_timeout) instead
         // of failing with SQLITE_BUSY when it tries to write after reading.
         // https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
         connection.exec('BEGIN IMMEDIATE');
         try {
-          const result = await scope.run({ owner: self, tx: true }, fn);
+          result = await scope.run({ owner: self, tx: true }, fn);
           connection.exec('COMMIT');
-          return result;
         } catch (error) {
           if (connection.inTransaction) connection.exec('ROLLBACK');
           throw error;
         }
       } finally {
-        busy = undefined;
+        gate.busy = undefined;
         release();
       }
+      // The next transaction may start meanwhile: its commit shares this flush or the next.
+      if (log) await log.flushed();
+      return result;
     },
     async lock() {
       // Transactions here already run one at a time; outside one it is a mistake on either engine.
@@ -152,6 +283,9 @@ export function wrapSqlite(connection: BetterSqlite3.Database): SqliteDatabase {
       return choices.sqlite;
     },
     async close() {
+      await log?.close();
+      gate.users -= 1;
+      if (gate.users === 0) gates.delete(gate.file);
       if (connection.open) connection.close();
     },
   };
