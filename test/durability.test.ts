@@ -88,6 +88,18 @@ describe('writes on a SQLite file', () => {
     expect(claimed).toHaveLength(1);
   });
 
+  it('record a send MessageBird took without waiting for the disk: the claim before it did, and a lost record is looked up, not resent', async () => {
+    const { orders, messages, flushes } = open();
+    const id = orderIdFor('sent-no-wait');
+    await orders.insert(makeOrder({ id, status: 'confirmed' }));
+    await messages.queue({ orderId: id, orderStatus: 'confirmed', body: 'Hi', recipient: '+319876543211', reference: 'sent-no-wait', requestedBy: null }, { resend: false });
+    const [message] = await messages.claimDue(1, { owner: 'me', leaseMs: 60_000 });
+    flushes.hold();
+    expect(await messages.markSent(message!.id, 'mb-1')).toBe(1);
+    expect(flushes.waiting()).toBe(0);
+    expect((await messages.findById(message!.id))?.state).toBe('sent');
+  });
+
   it('fail when the disk cannot flush, and go on failing every write after it (reads still work)', async () => {
     const { orders, flushes } = open();
     const id = orderIdFor('flush-fails');

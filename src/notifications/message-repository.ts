@@ -216,7 +216,13 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     /** On shutdown: what the owner still holds is checked by whoever starts next, at once. */
     releaseClaims: (owner: string) => changes(sql.releaseClaims, { owner, at: at() }),
 
-    markSent: (id: number, providerMessageId: string) => changes(sql.markSent, { id, providerMessageId, at: at() }),
+    /**
+     * Does not wait for the disk (the claim before the send did): if a power cut loses this write,
+     * the message is left 'sending' under a lease that runs out, and is then looked up at
+     * MessageBird, found and marked sent — never sent again. The next flush covers it anyway.
+     */
+    markSent: async (id: number, providerMessageId: string) =>
+      (await db.run(sql.markSent, { id, providerMessageId, at: at() }, { waitForDisk: false })).changes,
     markNotSent: (id: number, owner: string) => changes(sql.markNotSent, { id, owner, at: at() }),
     markFailed: (id: number, owner: string, problem: Problem) =>
       changes(sql.markFailed, { id, owner, errorCode: problem.code ?? null, errorDescription: problem.reasons.join('\n'), at: at() }),
