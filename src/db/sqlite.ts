@@ -283,10 +283,12 @@ export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOp
       return choices.sqlite;
     },
     async close() {
+      if (!connection.open) return;
       await log?.close();
+      if (!connection.open) return;
       gate.users -= 1;
       if (gate.users === 0) gates.delete(gate.file);
-      if (connection.open) connection.close();
+      connection.close();
     },
   };
   return database;
