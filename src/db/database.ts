@@ -29,7 +29,8 @@ export interface Database {
   value<T = unknown>(sql: string, params?: Params): Promise<T | undefined>;
   /**
    * A write; how many rows it changed. `waitForDisk: false` commits without waiting for the disk,
-   * for writes whose loss in a power cut costs nothing but a repeat (a session's idle timer).
+   * for writes whose loss in a power cut costs nothing but a repeat (a session's idle timer) or a
+   * look-up (a send MessageBird took, whose claim did wait).
    */
   run(sql: string, params?: Params, options?: { waitForDisk?: boolean }): Promise<RunResult>;
   /**

@@ -177,11 +177,12 @@ export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOp
   const log = inWal ? createLogFlusher(`${resolve(connection.name)}-wal`, options.fsync ?? promisify(fdatasync)) : undefined;
   if (log) connection.pragma('synchronous = NORMAL');
   /**
-   * After a write outside a transaction: the flush to wait for before the caller hears of it. No
-   * promise otherwise, so statements inside a transaction take no extra turn of the event loop.
+   * After a statement that changed something outside a transaction: the flush to wait for before
+   * the caller hears of it. No promise otherwise, so statements inside a transaction (and reads)
+   * take no extra turn of the event loop.
    */
-  const flushAfter = (statement: BetterSqlite3.Statement): Promise<void> | undefined =>
-    (log && !statement.readonly && !connection.inTransaction ? log.flushed() : undefined);
+  const flushAfter = (statement: BetterSqlite3.Statement, changed: boolean): Promise<void> | undefined =>
+    (log && changed && !statement.readonly && !connection.inTransaction ? log.flushed() : undefined);
   // Prepared once per SQL text. value() keeps its own, raw statements: raw() changes the statement.
   const statements = new Map<string, BetterSqlite3.Statement>();
   const rawStatements = new Map<string, BetterSqlite3.Statement>();
@@ -217,7 +218,7 @@ export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOp
       while (mustWait()) await gate.busy;
       const statement = prepare(sql);
       const rows = statement.all(...bind(params)) as T[];
-      const flush = rows.length > 0 ? flushAfter(statement) : undefined;
+      const flush = flushAfter(statement, rows.length > 0);
       if (flush) await flush;
       return rows;
     },
@@ -225,7 +226,7 @@ export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOp
       while (mustWait()) await gate.busy;
       const statement = prepare(sql);
       const row = statement.get(...bind(params)) as T | undefined;
-      const flush = row !== undefined ? flushAfter(statement) : undefined;
+      const flush = flushAfter(statement, row !== undefined);
       if (flush) await flush;
       return row;
     },
@@ -233,7 +234,7 @@ export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOp
       while (mustWait()) await gate.busy;
       const statement = prepare(sql, true);
       const row = statement.get(...bind(params)) as unknown[] | undefined;
-      const flush = row !== undefined ? flushAfter(statement) : undefined;
+      const flush = flushAfter(statement, row !== undefined);
       if (flush) await flush;
       return row?.[0] as T | undefined;
     },
@@ -241,8 +242,7 @@ export function wrapSqlite(connection: BetterSqlite3.Database, options: SqliteOp
       while (mustWait()) await gate.busy;
       const statement = prepare(sql);
       const { changes } = statement.run(...bind(params));
-      // Nothing changed, nothing written: no flush to wait for.
-      const flush = changes > 0 && options?.waitForDisk !== false ? flushAfter(statement) : undefined;
+      const flush = options?.waitForDisk === false ? undefined : flushAfter(statement, changes > 0);
       if (flush) await flush;
       return { changes };
     },

@@ -47,7 +47,7 @@ export class DatabaseSessionStore extends session.Store {
 
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
     // staff_id is kept in its own column so disabling an account can delete its sessions.
-    // A session's data (sign-in, flash message) lost in a power cut means signing in again at
+    // A session's data (the sign-in) lost in a power cut means signing in again at
     // worst; ending a session (destroy) still waits for the disk.
     const expiresAt = this.expiresAt(data);
     this.db.run(this.sql.set, [sid, JSON.stringify(data), expiresAt, data.staffId ?? null], { waitForDisk: false })
