@@ -7,12 +7,17 @@ import type { Message } from '../src/notifications/message-repository.ts';
 import type { MessageState } from '../src/notifications/message-states.ts';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
+import type { Database } from '../src/db/database.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
+import { createOptOutRepository, optedOutReason } from '../src/notifications/opt-out-repository.ts';
 import { describeEngines, openTestDatabase } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
 import { FakeMessageBird } from './support/fake-messagebird.ts';
 import { bridgeMessageBirdTo, removeMessageBirdBridge } from './support/messagebird-bridge.ts';
 import { makeOrder, orderIdFor, seededRandom } from './support/helpers.ts';
+import { heldFlushes } from './support/held-flushes.ts';
 import { queuedMessage } from './support/queued-message.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
 
 let fake: FakeMessageBird;
 beforeAll(async () => {
@@ -41,18 +46,18 @@ const options: DispatcherOptions = {
   checkGraceMs: 300,
 };
 
-/** A dispatcher over a fresh database of the engine (closed after the test), against the fake MessageBird. */
-async function setup(engine: TestEngine, overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000) {
-  const database = await openTestDatabase(engine);
+/** A dispatcher over a fresh database of the engine (closed after the test), or the one given, against the fake MessageBird. */
+async function setup(engine: TestEngine, overrides: Partial<DispatcherOptions> = {}, timeoutMs = 1000, given?: Database) {
+  const database = given ?? await openTestDatabase(engine);
   const orders = createOrderRepository(database);
   const messages = createMessageRepository(database);
   const sender = createMessageBirdSender({ apiKey: 'test_key123', originator: 'OmNomNom', timeoutMs });
   const dispatcher = createDispatcher({ messages, sender, logger: pino({ level: 'silent' }) }, { random: seededRandom(7), instanceId: 'this-process', ...options, ...overrides });
   stops.push(() => dispatcher.stop(2000));
-  const queue = async (label: string) => {
+  const queue = async (label: string, phone = '+319876543211') => {
     const id = orderIdFor(label);
-    await orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone: '+319876543211' }));
-    const result = await messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: '+319876543211', reference: `ref-${label}`, requestedBy: null }, { resend: false });
+    await orders.insert(makeOrder({ id, customerName: `Customer ${label}`, phone }));
+    const result = await messages.queue({ orderId: id, orderStatus: 'pending', body: `Hello ${label}`, recipient: phone, reference: `ref-${label}`, requestedBy: null }, { resend: false });
     return queuedMessage(result);
   };
   const reach = async (message: Message, states: MessageState[]) => {
@@ -135,11 +140,11 @@ describeEngines('the dispatcher, against a fake MessageBird', (engine) => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('never has more sends in flight than the concurrency limit', async () => {
+  it('never has more sends at MessageBird than the concurrency limit, and claims at most one more for each', async () => {
     fake.fallback = (request) => ({ status: 201, body: { id: request.body.reference }, delayMs: 60 });
     const { dispatcher, queue, settled, messages } = await setup(engine, { concurrency: 2 });
     const queued: Message[] = [];
-    for (const reference of ['a', 'b', 'c', 'd', 'e']) queued.push(await queue(reference));
+    for (const reference of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) queued.push(await queue(reference));
     let peak = 0;
     const watch = setInterval(() => {
       void Promise.all(queued.map((m) => messages.findById(m.id))).then((rows) => {
@@ -149,9 +154,83 @@ describeEngines('the dispatcher, against a fake MessageBird', (engine) => {
     dispatcher.start();
     for (const message of queued) await settled(message);
     clearInterval(watch);
+    expect(fake.peakOpenSends).toBe(2);
     expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThanOrEqual(2);
-    expect(fake.sends()).toHaveLength(5);
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(fake.sends()).toHaveLength(7);
+  });
+});
+
+describe('messages claimed ahead of a free slot, on a SQLite file', () => {
+  const tempDatabasePath = useTempDatabases();
+
+  it('go out the moment a slot frees, while the next claim still waits for the disk', async () => {
+    fake.fallback = (request) => ({ status: 201, body: { id: `mb-${String(request.body.reference)}` }, delayMs: 100 });
+    const flushes = heldFlushes();
+    const database = openSqlite(tempDatabasePath(), { fsync: flushes.fsync });
+    const { dispatcher, queue, settled } = await setup({ name: 'sqlite' }, { concurrency: 2 }, 1000, database);
+    const queued: Message[] = [];
+    for (const label of ['a', 'b', 'c', 'd', 'e', 'f']) queued.push(await queue(label));
+    dispatcher.start();
+    // Two at MessageBird, two claimed ahead.
+    await expect.poll(() => fake.sends().length).toBe(2);
+    await expect.poll(async () => database.value("SELECT count(*) FROM messages WHERE state = 'sending'")).toBe(4);
+    flushes.hold();
+
+    // No claim can reach the disk now, yet the two claimed ahead go out as the first two are answered.
+    await expect.poll(() => fake.sends().length, { timeout: 3000 }).toBe(4);
+    expect(flushes.waiting()).toBeGreaterThan(0);
+    flushes.letGo();
+    for (const message of queued) await settled(message);
+    expect(fake.sends()).toHaveLength(6);
+    expect(fake.peakOpenSends).toBe(2);
+    await dispatcher.stop(2000);
+    await database.close();
+  });
+});
+
+describeEngines('messages claimed ahead of a free slot', (engine) => {
+  const slow = () => { fake.fallback = (request) => ({ status: 201, body: { id: `mb-${String(request.body.reference)}` }, delayMs: 150 }); };
+
+  it('go back to the queue at stop, their attempt not counted', async () => {
+    slow();
+    const { dispatcher, queue, messages, reach } = await setup(engine, { concurrency: 1 });
+    const [a, b, c] = [await queue('a'), await queue('b'), await queue('c')];
+    dispatcher.start();
+    await reach(b, ['sending']);
+    expect(fake.sends()).toHaveLength(1);
+    expect(await dispatcher.stop(2000)).toBe(0);
+    expect(await messages.findById(a.id)).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(await messages.findById(b.id)).toMatchObject({ state: 'queued', attempts: 0, lastAttemptAt: null });
+    expect(await messages.findById(c.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(fake.sends()).toHaveLength(1);
+  });
+
+  it('are cancelled, not sent, when the number opted out while they waited', async () => {
+    slow();
+    const { dispatcher, queue, reach, database } = await setup(engine, { concurrency: 1 });
+    const a = await queue('a');
+    const b = await queue('b', '+31611111111');
+    dispatcher.start();
+    await reach(b, ['sending']);
+    await createOptOutRepository(database).optOut('+31611111111', { source: 'keyword', keyword: 'STOP' });
+    expect(await reach(b, ['cancelled', 'sent'])).toMatchObject({ state: 'cancelled', attempts: 0, errorDescription: optedOutReason });
+    await reach(a, ['sent']);
+    expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
+  });
+
+  it('are left alone, not sent, when another process took the claim over meanwhile', async () => {
+    slow();
+    const { dispatcher, queue, messages, reach, database } = await setup(engine, { concurrency: 1 });
+    const a = await queue('a');
+    const b = await queue('b');
+    dispatcher.start();
+    await reach(b, ['sending']);
+    await database.run("UPDATE messages SET claimed_by = 'other-process' WHERE id = ?", [b.id]);
+    await dispatcher.waitForAttempt(b.id, 3000);
+    expect(await messages.findById(a.id)).toMatchObject({ state: 'sent' });
+    expect(await messages.findById(b.id)).toMatchObject({ state: 'sending', attempts: 1 });
+    expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
   });
 });
 

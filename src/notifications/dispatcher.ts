@@ -49,6 +49,14 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
   const attempts = new EventEmitter();
   attempts.setMaxListeners(0);
   const inFlight = new Set<Promise<void>>();
+  /**
+   * Messages claimed ahead of a free slot, at most one per slot. A claim must be on disk before its
+   * text goes out (a claim lost in a power cut would send it again), so a slot that frees takes one
+   * of these at once, and the next claim's flush happens while that send is under way. They are
+   * 'sending' in the table under this process's renewed lease, like the sends in flight; each is
+   * read again right before it goes out, and stop() puts them back in the queue.
+   */
+  const ready: Message[] = [];
   let timer: NodeJS.Timeout | undefined;
   let renewal: NodeJS.Timeout | undefined;
   let running = false;
@@ -81,6 +89,22 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
 
   async function send(message: Message): Promise<void> {
     const log = logger.child({ messageId: message.id, reference: message.reference, attempt: message.attempts });
+    const verdict = await messages.beforeSend(message.id, claim.owner).catch((error: unknown) => {
+      log.error({ err: error }, 'could not read the message before sending it; putting it back in the queue');
+      return 'unreadable' as const;
+    });
+    switch (verdict) {
+      case 'unreadable':
+        return record(() => messages.unclaim(message.id, claim.owner), log);
+      case 'not-ours':
+        log.warn('the claim on the message ran out before it was sent; it is left to whoever holds it now');
+        return;
+      case 'opted-out':
+        log.info('the customer opted out after the message was claimed: not sent');
+        return record(() => messages.cancelClaimed(message.id, claim.owner), log);
+      case 'send':
+        break;
+    }
     // A sender that throws broke its promise; what happened at MessageBird is then unknown.
     const outcome = await sender.send({ recipient: message.recipient, body: message.body, reference: message.reference, reportUrl: options.reportUrl })
       .catch((error: unknown): SendOutcome => {
@@ -132,10 +156,21 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
       .finally(() => {
         inFlight.delete(task);
         attempts.emit(String(message.id));
+        sendReady();
         pump();
       });
     inFlight.add(task);
   }
+
+  /** Starts messages claimed ahead in the slots that are free. */
+  function sendReady(): void {
+    while (running && ready.length > 0 && inFlight.size < options.concurrency) {
+      const message = ready.shift()!;
+      track(message, send(message));
+    }
+  }
+
+  const freeSlots = () => Math.max(0, options.concurrency - inFlight.size);
 
   // One look at the outbox at a time; a kick that comes meanwhile asks for one more right after.
   let pumping: Promise<void> | undefined;
@@ -174,10 +209,12 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
       const cancelled = await messages.cancelOptedOut();
       if (cancelled > 0) logger.info({ cancelled }, 'cancelled queued messages to customers who opted out');
       // Look-ups first: a message with an unknown outcome is settled before anything is sent again.
-      const checks = await messages.claimChecks(Math.max(0, options.concurrency - inFlight.size), claim);
+      const checks = await messages.claimChecks(freeSlots(), claim);
       for (const message of checks) track(message, check(message));
-      const due = await messages.claimDue(Math.max(0, options.concurrency - inFlight.size), claim);
-      for (const message of due) track(message, send(message));
+      // Enough for the free slots and one ahead for each slot.
+      const due = await messages.claimDue(freeSlots() + options.concurrency - ready.length, claim);
+      ready.push(...due);
+      sendReady();
       if (inFlight.size >= options.concurrency) return undefined;
       const nextDue = await messages.nextDueAt();
       if (nextDue) wait = Math.max(0, Math.min(pollMs, Date.parse(nextDue) - Date.now()));
@@ -225,8 +262,14 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
     async stop(timeoutMs: number): Promise<number> {
       running = false;
       clearTimeout(timer);
-      // A look at the outbox under way finishes first: what it claims is in flight below.
+      // A look at the outbox under way finishes first: what it claims is in flight below, or ready.
       await pumping;
+      // Claimed ahead and never sent: back in the queue, for this process's next start or another's.
+      for (const message of ready.splice(0)) {
+        await messages.unclaim(message.id, claim.owner).catch((error: unknown) => {
+          logger.error({ err: error, messageId: message.id }, 'could not put an unsent message back in the queue; it will be looked up once its lease runs out');
+        });
+      }
       let bound: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...inFlight]),

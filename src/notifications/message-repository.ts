@@ -131,6 +131,17 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     nextDue: `SELECT min(due) FROM (
         SELECT min(next_attempt_at) AS due FROM messages WHERE state = 'queued'
         UNION ALL SELECT min(next_attempt_at) FROM messages WHERE state = 'checking' AND (lease_until IS NULL OR lease_until < @at)) AS due_times`,
+    // Read right before a send: the claim still holds (a message claimed ahead waited for a free
+    // slot) and the number has not opted out since. No row: the claim is no longer this process's.
+    beforeSend: `SELECT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) AS "optedOut"
+      FROM messages WHERE id = @id AND state = 'sending' AND claimed_by = @owner AND lease_until > @at`,
+    // A claim that never reached MessageBird, undone: the attempt is not counted.
+    unclaim: `UPDATE messages SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, lease_until = NULL,
+        last_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempt_at END, updated_at = @at
+      WHERE id = @id AND state = 'sending' AND claimed_by = @owner`,
+    cancelClaimed: `UPDATE messages SET state = 'cancelled', attempts = attempts - 1, next_attempt_at = NULL, claimed_by = NULL,
+        lease_until = NULL, error_description = @reason, updated_at = @at
+      WHERE id = @id AND state = 'sending' AND claimed_by = @owner`,
     renewLeases: `UPDATE messages SET lease_until = @leaseUntil WHERE claimed_by = @owner AND state IN ('sending', 'checking')`,
     // A send whose owner stopped renewing its lease (crashed, or frozen) has an unknown outcome.
     expireLeases: `UPDATE messages SET state = 'checking', claimed_by = NULL, lease_until = NULL,
@@ -209,6 +220,19 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     /** Claims up to `limit` messages in 'checking' that are due for a look-up and not held by a live claim. */
     claimChecks: (limit: number, claim: Claim) => claimed(sql.claimChecks, limit, claim),
     nextDueAt: async () => (await db.value<string | null>(sql.nextDue, { at: at() })) ?? null,
+    /**
+     * Whether a claimed message may go out now: 'send', 'opted-out' (the number opted out since the
+     * claim) or 'not-ours' (the claim ran out and another process took the message over).
+     */
+    async beforeSend(id: number, owner: string): Promise<'send' | 'opted-out' | 'not-ours'> {
+      const row = await db.get<{ optedOut: number | boolean }>(sql.beforeSend, { id, owner, at: at() });
+      if (!row) return 'not-ours';
+      return row.optedOut ? 'opted-out' : 'send';
+    },
+    /** Puts a message claimed for sending, and never sent, back in the queue as it was. */
+    unclaim: (id: number, owner: string) => changes(sql.unclaim, { id, owner, at: at() }),
+    /** A message claimed for sending, never sent, whose number opted out since. */
+    cancelClaimed: (id: number, owner: string) => changes(sql.cancelClaimed, { id, owner, reason: optedOutReason, at: at() }),
     /** Extends every lease the owner holds; returns how many. */
     renewLeases: (claim: Claim) => changes(sql.renewLeases, { owner: claim.owner, leaseUntil: leaseUntil(claim) }),
     /** Sends whose owner's lease ran out (a crash) move to 'checking': looked up before any resend. */

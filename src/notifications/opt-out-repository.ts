@@ -46,7 +46,8 @@ export function createOptOutRepository(db: Database, now: () => Date = () => new
       VALUES (@phone, @optedOut, @source, @keyword, @staffId, @at) RETURNING id`,
     insertOptedOut: 'INSERT INTO opted_out_phones (phone, event_id) VALUES (?, ?)',
     deleteOptedOut: 'DELETE FROM opted_out_phones WHERE phone = ?',
-    // Texts queued before the opt-out never go out; one being sent right now cannot be stopped.
+    // Texts queued before the opt-out never go out; the dispatcher cancels one it claimed and had
+    // not yet sent (it reads the row again right before a send); one on its way cannot be stopped.
     cancelQueued: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE state = 'queued' AND recipient = @phone`,
   };

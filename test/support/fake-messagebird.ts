@@ -61,6 +61,9 @@ export class FakeMessageBird {
   fallback: (request: ReceivedRequest) => FakeReply = (request) => ({ status: 201, body: { id: `mb-${this.sends().indexOf(request) + 1}`, reference: request.body.reference } });
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
+  private openSends = 0;
+  /** The most sends received and not yet answered (or dropped) at any one moment. */
+  peakOpenSends = 0;
   url = '';
 
   async start(): Promise<string> {
@@ -101,6 +104,7 @@ export class FakeMessageBird {
     this.messages.length = 0;
     this.script.length = 0;
     this.lookupScript.length = 0;
+    this.peakOpenSends = this.openSends;
     this.fallback = (request) => ({ status: 201, body: { id: `mb-${this.sends().indexOf(request) + 1}`, reference: request.body.reference } });
   }
 
@@ -115,8 +119,12 @@ export class FakeMessageBird {
     for await (const chunk of req) raw += String(chunk);
     const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : {}, at: Date.now(), abandoned: false };
     this.requests.push(request);
-    res.on('close', () => { if (!res.writableFinished) request.abandoned = true; });
     const isSend = request.method === 'POST';
+    if (isSend) this.peakOpenSends = Math.max(this.peakOpenSends, ++this.openSends);
+    res.on('close', () => {
+      if (isSend) this.openSends -= 1;
+      if (!res.writableFinished) request.abandoned = true;
+    });
     const reply = isSend ? (this.script.shift() ?? this.fallback(request)) : (this.lookupScript.shift() ?? this.answerLookup(request));
     if ('status' in reply && reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     // MessageBird keeps a message it took even when the answer never reaches us.

@@ -23,6 +23,11 @@ export function heldFlushes() {
     release(): void {
       held.shift()?.release();
     },
+    /** Stops holding: every waiting flush and every later one passes. */
+    letGo(): void {
+      holding = false;
+      for (const flush of held.splice(0)) flush.release();
+    },
     fail(error: Error): void {
       held.shift()?.fail(error);
     },
