@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, generatePassword, passwordProblem } from '../src/staff/passwords.ts';
+import { createPasswordHasher, createStrengthChecker, generatePassword, passwordProblem } from '../src/staff/passwords.ts';
 
 const hasher = createPasswordHasher({ logN: 8 });
 
@@ -30,8 +30,8 @@ describe('password hashing', () => {
 });
 
 describe('passwordProblem', () => {
-  it.each(['correct horse battery staple', 'Tr0ub4dor&3-kitchen', 'kitchen-door-blue-42'])('accepts %j', (password) => {
-    expect(passwordProblem(password, 'cook')).toBeUndefined();
+  it.each(['correct horse battery staple', 'Tr0ub4dor&3-kitchen', 'kitchen-door-blue-42'])('accepts %j', async (password) => {
+    expect(await passwordProblem(password, 'cook')).toBeUndefined();
   });
 
   it.each([
@@ -42,8 +42,8 @@ describe('passwordProblem', () => {
     ['Sunshine2024!!', 'too common'],
     ['aaaaaaaaaaaaaaa', 'too common'],
     ['cook-cook-cook-1', 'must not contain the username'],
-  ])('refuses %j', (password, message) => {
-    expect(passwordProblem(password, 'cook')).toContain(message);
+  ])('refuses %j', async (password, message) => {
+    expect(await passwordProblem(password, 'cook')).toContain(message);
   });
 
   it.each([
@@ -56,19 +56,38 @@ describe('passwordProblem', () => {
     ['OmNomNomFoods2026', 'built from the username or the name of this app'],
     ['Summer2026Summer', 'too common'],
     ['sunshine-2026-sunshine', 'too common'],
-  ])('refuses the guessable %j, saying why', (password, reason) => {
-    const problem = passwordProblem(password, 'chef');
+  ])('refuses the guessable %j, saying why', async (password, reason) => {
+    const problem = await passwordProblem(password, 'chef');
     expect(problem).toContain(reason);
   });
 
-  it('scores the username as a guessable word even where it is not contained whole', () => {
-    expect(passwordProblem('Marguerite-1987', 'marguerite.dupont')).toMatch(/too easy to guess|too common/);
+  it('scores the username as a guessable word even where it is not contained whole', async () => {
+    expect(await passwordProblem('Marguerite-1987', 'marguerite.dupont')).toMatch(/too easy to guess|too common/);
   });
 
-  it('generates passwords that pass its own rules', () => {
+  it('generates passwords that pass its own rules', async () => {
     const password = generatePassword();
     expect(password).toMatch(/^[A-Za-z2-9]{20}$/);
-    expect(passwordProblem(password, 'admin')).toBeUndefined();
+    expect(await passwordProblem(password, 'admin')).toBeUndefined();
     expect(generatePassword()).not.toBe(password);
+  });
+});
+
+describe('the strength check\'s worker thread', () => {
+  it('ends after the idle time, and a later check starts a new one', async () => {
+    const checker = createStrengthChecker({ idleMs: 100 });
+    expect(checker.running()).toBe(false);
+    expect(await checker.check('password1234', 'cook')).toContain('too common');
+    expect(checker.running()).toBe(true);
+    await expect.poll(() => checker.running(), { timeout: 3000 }).toBe(false);
+    expect(await checker.check('kitchen-door-blue-42', 'cook')).toBeUndefined();
+  });
+
+  it('answers checks made at the same moment, each with its own answer', async () => {
+    const checker = createStrengthChecker({ idleMs: 100 });
+    const answers = await Promise.all(['password1234', 'kitchen-door-blue-42', 'abcdefghijkl'].map((password) => checker.check(password, 'cook')));
+    expect(answers[0]).toContain('too common');
+    expect(answers[1]).toBeUndefined();
+    expect(answers[2]).toContain('a sequence');
   });
 });

@@ -29,7 +29,7 @@ export function createAccountRouter(deps: { staff: StaffRepository; passwords: P
       req.log.warn({ staffId: account.id }, 'password change refused: wrong current password');
       return renderAccount(res.status(400), 'Your current password is not right. Nothing was changed.');
     }
-    const problem = passwordProblem(parsed.data.newPassword, account.username);
+    const problem = await passwordProblem(parsed.data.newPassword, account.username);
     if (problem) return renderAccount(res.status(400), problem);
 
     await staff.setPassword(account.id, await passwords.hash(parsed.data.newPassword));

@@ -19,7 +19,7 @@ export async function ensureFirstAdmin(deps: {
 }): Promise<void> {
   if ((await deps.staff.count()) > 0) return;
   if (deps.configured) {
-    const problem = passwordProblem(deps.configured.password, deps.configured.username);
+    const problem = await passwordProblem(deps.configured.password, deps.configured.username);
     if (problem) throw new FirstAdminError(`ADMIN_PASSWORD: ${problem}`);
     const created = await deps.staff.create({ username: deps.configured.username, role: 'admin', passwordHash: await deps.passwords.hash(deps.configured.password) });
     if (!created) return anotherMadeIt(deps.logger);

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keyLength: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -46,66 +46,69 @@ export function createPasswordHasher(options: { logN?: number } = {}): PasswordH
   };
 }
 
-// The strength checker and its dictionaries take about 45 MB and a tenth of a second to load: they
-// are loaded when a password is first checked, not by every start of the server.
-const require = createRequire(import.meta.url);
-let checker: { commonPasswords: Set<string>; strength: InstanceType<typeof import('@zxcvbn-ts/core').ZxcvbnFactory> } | undefined;
-function strengthChecker() {
-  if (!checker) {
-    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
-    const { adjacencyGraphs, dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
-    checker = { commonPasswords: new Set(dictionary['passwords-common'] as string[]), strength: new ZxcvbnFactory({ graphs: adjacencyGraphs, dictionary }) };
+/**
+ * The dictionary checks run in a worker thread, started by the first check and ended after
+ * `idleMs` without one: the dictionaries (about 20 MB that V8 never gives back, and a tenth of a
+ * second to load) stay out of the server's memory, and scoring a long password does not hold up the
+ * boards' requests. A check waits for a worker that is still starting.
+ */
+export function createStrengthChecker(options: { idleMs: number }) {
+  type Waiting = { resolve: (problem: string | undefined) => void; reject: (error: Error) => void };
+  let current: { worker: Worker; pending: Map<number, Waiting>; idle?: NodeJS.Timeout } | undefined;
+  let nextId = 0;
+
+  function start() {
+    // Without the process's own flags: they are for the server's thread (a worker refuses some).
+    const worker = new Worker(new URL('./password-strength-worker.ts', import.meta.url), { execArgv: [] });
+    const started: NonNullable<typeof current> = { worker, pending: new Map() };
+    const failAll = (error: Error) => {
+      for (const waiting of started.pending.values()) waiting.reject(error);
+      started.pending.clear();
+      if (current === started) current = undefined;
+    };
+    started.worker.on('message', ({ id, problem }: { id: number; problem: string | undefined }) => {
+      started.pending.get(id)?.resolve(problem);
+      started.pending.delete(id);
+      if (started.pending.size > 0) return;
+      // Nothing to wait for: the worker must not keep a finished command-line run alive.
+      started.worker.unref();
+      started.idle = setTimeout(() => {
+        // A check from now on starts a new worker; this one has nothing left to answer.
+        if (current === started) current = undefined;
+        void started.worker.terminate();
+      }, options.idleMs);
+      started.idle.unref();
+    });
+    started.worker.on('error', failAll);
+    started.worker.on('exit', (code) => failAll(new Error(`the password-strength worker stopped (exit code ${code})`)));
+    return started;
   }
-  return checker;
+
+  return {
+    /** Why zxcvbn and the common-password list refuse the password, or undefined. */
+    check(password: string, username: string): Promise<string | undefined> {
+      current ??= start();
+      const { worker, pending } = current;
+      clearTimeout(current.idle);
+      worker.ref();
+      const id = nextId++;
+      const answer = new Promise<string | undefined>((resolve, reject) => pending.set(id, { resolve, reject }));
+      worker.postMessage({ id, password, username });
+      return answer;
+    },
+    /** Whether a worker is running or starting (for tests). */
+    running: () => current !== undefined,
+  };
 }
 
-// Words an attacker guessing at this app tries first: the product, and the restaurant its messages
-// name (message-templates.ts).
-const productWords = ['order', 'orders', 'desk', 'orderdesk', 'kitchen', 'omnomnom', 'omnomnomfoods', 'messagebird'];
-
-// zxcvbn's minimum score: 3 is "safely unguessable: moderate protection from offline attacks"
-// (about 10^8 guesses). https://zxcvbn-ts.github.io/zxcvbn/guide/getting-started/#output
-const minimumScore = 3;
-
-// Why zxcvbn found a password weak, by its warning key; a Map, as the key comes from the library.
-const weaknesses = new Map([
-  ['straightRow', 'it is a row of keys on the keyboard'],
-  ['keyPattern', 'it is a short keyboard pattern'],
-  ['simpleRepeat', 'it repeats a character'],
-  ['extendedRepeat', 'it repeats a few characters or words'],
-  ['sequences', 'it is a sequence such as abcdef or 123456'],
-  ['recentYears', 'it relies on a recent year'],
-  ['dates', 'it relies on a date'],
-  ['topTen', 'it is one of the ten most used passwords'],
-  ['topHundred', 'it is one of the hundred most used passwords'],
-  ['common', 'it is a commonly used password'],
-  ['similarToCommon', 'it is close to a commonly used password'],
-  ['wordByItself', 'a single word is easy to guess'],
-  ['namesByThemselves', 'names on their own are easy to guess'],
-  ['commonNames', 'common names are easy to guess'],
-  ['userInputs', 'it is built from the username or the name of this app'],
-]);
+const strength = createStrengthChecker({ idleMs: 10_000 });
 
 /** Why a new password is refused, or undefined when it is acceptable. */
-export function passwordProblem(password: string, username: string): string | undefined {
+export async function passwordProblem(password: string, username: string): Promise<string | undefined> {
   if (password.length < minimumPasswordLength) return `The password must be at least ${minimumPasswordLength} characters long.`;
   if (password.length > maximumPasswordLength) return `The password must be at most ${maximumPasswordLength} characters long.`;
-  const lower = password.toLowerCase();
-  if (username && lower.includes(username.toLowerCase())) return 'The password must not contain the username.';
-  // A common word with digits or symbols tacked on or in between ("sunshine2024!", "Summer2026Summer")
-  // is as guessable as the word; zxcvbn scores the second one just above the bar.
-  const letters = lower.replace(/[^a-z]+/g, '');
-  const repeated = /^(.+?)\1+$/.exec(letters)?.[1] ?? letters;
-  const { commonPasswords, strength } = strengthChecker();
-  if (commonPasswords.has(lower) || commonPasswords.has(repeated) || /^(.)\1+$/.test(password)) {
-    return 'That password is too common: choose one that is not on lists of popular passwords.';
-  }
-  const result = strength.check(password, [...productWords, username, ...username.split(/[._-]+/)]);
-  if (result.score < minimumScore) {
-    const why = (result.feedback.warning && weaknesses.get(result.feedback.warning)) || 'it follows a pattern that password crackers try early';
-    return `That password is too easy to guess: ${why}. Try a few unrelated words, like a short sentence only you would make up.`;
-  }
-  return undefined;
+  if (username && password.toLowerCase().includes(username.toLowerCase())) return 'The password must not contain the username.';
+  return strength.check(password, username);
 }
 
 /** A strong random password for the first admin: 20 characters from an unambiguous alphabet. */

@@ -67,7 +67,7 @@ async function main(argv: string[]) {
   if (command === 'reset-password' && !existing) fail(`There is no account named ${username}.`);
 
   const password = await readPassword();
-  const problem = passwordProblem(password, username);
+  const problem = await passwordProblem(password, username);
   if (problem) fail(problem);
   const passwordHash = await passwords.hash(password);
 

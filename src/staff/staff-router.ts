@@ -47,7 +47,7 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
     const typed = { username: typeof body.username === 'string' ? body.username.slice(0, 64) : '', role: typeof body.role === 'string' ? body.role : 'staff' };
     const parsed = newAccountForm.safeParse(body);
     if (!parsed.success) return renderList(res.status(400), { ...typed, error: parsed.error.issues[0]!.message });
-    const problem = passwordProblem(parsed.data.password, parsed.data.username);
+    const problem = await passwordProblem(parsed.data.password, parsed.data.username);
     if (problem) return renderList(res.status(400), { ...typed, error: problem });
 
     const account = await staff.create({ username: parsed.data.username, role: parsed.data.role, passwordHash: await passwords.hash(parsed.data.password) });
@@ -78,7 +78,7 @@ export function createStaffRouter(deps: { staff: StaffRepository; passwords: Pas
   router.post('/staff/:staffId/password', async (req, res) => {
     const account = res.locals.account!;
     const parsed = passwordForm.safeParse(req.body ?? {});
-    const problem = parsed.success ? passwordProblem(parsed.data.password, account.username) : parsed.error.issues[0]!.message;
+    const problem = parsed.success ? await passwordProblem(parsed.data.password, account.username) : parsed.error.issues[0]!.message;
     if (problem || !parsed.success) {
       return renderList(res.status(400), { error: `Password for ${account.username} not changed: ${problem}` });
     }
