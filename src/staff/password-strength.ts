@@ -1,17 +1,10 @@
 // The password-strength rules that need dictionaries, loaded only in the worker thread
 // passwords.ts starts (password-strength-worker.ts), never in the server's own thread.
-import { createRequire } from 'node:module';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 
-const require = createRequire(import.meta.url);
-let checker: { commonPasswords: Set<string>; strength: InstanceType<typeof import('@zxcvbn-ts/core').ZxcvbnFactory> } | undefined;
-function strengthChecker() {
-  if (!checker) {
-    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
-    const { adjacencyGraphs, dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
-    checker = { commonPasswords: new Set(dictionary['passwords-common'] as string[]), strength: new ZxcvbnFactory({ graphs: adjacencyGraphs, dictionary }) };
-  }
-  return checker;
-}
+const commonPasswords = new Set(dictionary['passwords-common'] as string[]);
+const strength = new ZxcvbnFactory({ graphs: adjacencyGraphs, dictionary });
 
 // Words an attacker guessing at this app tries first: the product, and the restaurant its messages
 // name (message-templates.ts).
@@ -50,7 +43,6 @@ export function strengthProblem(password: string, username: string): string | un
   // is as guessable as the word; zxcvbn scores the second one just above the bar.
   const letters = lower.replace(/[^a-z]+/g, '');
   const repeated = /^(.+?)\1+$/.exec(letters)?.[1] ?? letters;
-  const { commonPasswords, strength } = strengthChecker();
   if (commonPasswords.has(lower) || commonPasswords.has(repeated) || /^(.)\1+$/.test(password)) {
     return 'That password is too common: choose one that is not on lists of popular passwords.';
   }

@@ -66,21 +66,21 @@ export function createStrengthChecker(options: { idleMs: number }) {
       started.pending.clear();
       if (current === started) current = undefined;
     };
-    started.worker.on('message', ({ id, problem }: { id: number; problem: string | undefined }) => {
+    worker.on('message', ({ id, problem }: { id: number; problem: string | undefined }) => {
       started.pending.get(id)?.resolve(problem);
       started.pending.delete(id);
       if (started.pending.size > 0) return;
       // Nothing to wait for: the worker must not keep a finished command-line run alive.
-      started.worker.unref();
+      worker.unref();
       started.idle = setTimeout(() => {
         // A check from now on starts a new worker; this one has nothing left to answer.
         if (current === started) current = undefined;
-        void started.worker.terminate();
+        void worker.terminate();
       }, options.idleMs);
       started.idle.unref();
     });
-    started.worker.on('error', failAll);
-    started.worker.on('exit', (code) => failAll(new Error(`the password-strength worker stopped (exit code ${code})`)));
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`the password-strength worker stopped (exit code ${code})`)));
     return started;
   }
 
