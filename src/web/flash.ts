@@ -1,6 +1,7 @@
 import { parse as parseCookies } from 'cookie';
 import { sign, unsign } from 'cookie-signature';
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
 
 export type Flash = { kind: 'success' | 'error' | 'info'; message: string; details?: string[] };
 
@@ -17,12 +18,12 @@ const secrets = new WeakMap<Request, string>();
 
 const cookieOptions = (req: Request): CookieOptions => ({ httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
 
-const isFlash = (value: unknown): value is Flash => {
-  if (typeof value !== 'object' || value === null) return false;
-  const { kind, message, details } = value as Record<string, unknown>;
-  return (kind === 'success' || kind === 'error' || kind === 'info') && typeof message === 'string'
-    && (details === undefined || (Array.isArray(details) && details.every((detail) => typeof detail === 'string')));
-};
+// What a cookie must hold to be shown; anything else is ignored.
+const flashSchema: z.ZodType<Flash> = z.object({
+  kind: z.enum(['success', 'error', 'info']),
+  message: z.string(),
+  details: z.array(z.string()).optional(),
+});
 
 /** Keeps a message for the next page after a redirect (post/redirect/get). */
 export function setFlash(req: Request, flash: Flash): void {
@@ -42,8 +43,7 @@ function readFlash(req: Request, secret: string): Flash | undefined {
   const value = signed === undefined ? false : unsign(signed, secret);
   if (value === false) return undefined;
   try {
-    const flash: unknown = JSON.parse(value);
-    return isFlash(flash) ? flash : undefined;
+    return flashSchema.safeParse(JSON.parse(value)).data;
   } catch {
     return undefined;
   }
