@@ -109,10 +109,11 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutInboundToken(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    // Which API key a request came with, by its visible prefix (never the key).
+    // Which API key a request came with, by its visible prefix (never the key). Nothing otherwise:
+    // pino-http makes a second child logger for every request whose props are an object, even {}.
     customProps: (_req, res) => {
       const apiClient = (res as express.Response).locals?.apiClient;
-      return apiClient ? { apiKeyPrefix: apiClient.prefix } : {};
+      return (apiClient ? { apiKeyPrefix: apiClient.prefix } : undefined) as object;
     },
   }));
   app.use(refuseOddRequestTargets);
