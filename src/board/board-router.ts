@@ -140,11 +140,11 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         now: at.getTime(),
       }, (error: Error | null, html?: string) => {
         if (error) return res.req.next!(error);
-        const page = withToken(html ?? '', res);
-        if (pageKey === undefined || pagesVersion !== version) return res.send(page);
-        const kept: KeptPage = { html: page, encoded: new Map() };
-        if (pages.size >= maxPages) pages.delete(pages.keys().next().value!);
-        pages.set(pageKey, kept);
+        const kept: KeptPage = { html: withToken(html ?? '', res), encoded: new Map() };
+        if (pageKey !== undefined && pagesVersion === version) {
+          if (pages.size >= maxPages) pages.delete(pages.keys().next().value!);
+          pages.set(pageKey, kept);
+        }
         sendPage(res, kept);
       });
     },
@@ -200,9 +200,16 @@ function sendPage(res: Response, page: KeptPage): void {
   }
   res.set('Content-Type', 'text/html; charset=utf-8');
   if (kept.etag) res.set('ETag', kept.etag);
-  // Already encoded: the compression middleware passes it through (and still adds Vary).
+  // Already encoded: the compression middleware, where it runs (refused forms re-render the board
+  // under /orders), passes it through.
+  res.vary('Accept-Encoding');
   if (encoding !== 'identity') res.set('Content-Encoding', encoding);
   res.send(kept.bytes);
+}
+
+/** The board itself (GET /, a search included): its pages are sent compressed by sendPage. */
+export function isBoardPage(req: Request): boolean {
+  return req.path === '/' && (req.method === 'GET' || req.method === 'HEAD');
 }
 
 /**
