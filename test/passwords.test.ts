@@ -73,14 +73,27 @@ describe('passwordProblem', () => {
   });
 });
 
-describe('the strength check\'s worker thread', () => {
-  it('ends after the idle time, and a later check starts a new one', async () => {
+describe('the strength check\'s own process', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('runs apart from the server and ends after the idle time, giving back its memory; a later check starts a new one', async () => {
     const checker = createStrengthChecker({ idleMs: 100 });
-    expect(checker.running()).toBe(false);
+    expect(checker.pid()).toBeUndefined();
     expect(await checker.check('password1234', 'cook')).toContain('too common');
-    expect(checker.running()).toBe(true);
-    await expect.poll(() => checker.running(), { timeout: 3000 }).toBe(false);
+    const first = checker.pid()!;
+    expect(first).not.toBe(process.pid);
+    expect(alive(first)).toBe(true);
+    await expect.poll(() => checker.pid(), { timeout: 3000 }).toBeUndefined();
+    await expect.poll(() => alive(first), { timeout: 3000 }).toBe(false);
     expect(await checker.check('kitchen-door-blue-42', 'cook')).toBeUndefined();
+    expect(checker.pid()).not.toBe(first);
   });
 
   it('answers checks made at the same moment, each with its own answer', async () => {
@@ -89,5 +102,17 @@ describe('the strength check\'s worker thread', () => {
     expect(answers[0]).toContain('too common');
     expect(answers[1]).toBeUndefined();
     expect(answers[2]).toContain('a sequence');
+  });
+
+  it('fails a check whose process died, instead of waiting for ever, and starts another for the next', async () => {
+    const checker = createStrengthChecker({ idleMs: 10_000 });
+    await checker.check('kitchen-door-blue-42', 'cook');
+    const first = checker.pid()!;
+    const pending = checker.check('another-long-pass-phrase', 'cook');
+    process.kill(first, 'SIGKILL');
+    await expect(pending).rejects.toThrow(/password-strength process stopped/);
+    expect(await checker.check('password1234', 'cook')).toContain('too common');
+    expect(checker.pid()).not.toBe(first);
+    process.kill(checker.pid()!);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 
 describe('start-up', () => {
-  it('never loads the password-strength dictionaries into the server\'s own thread, and a check does not keep a run alive', async () => {
+  it('never loads the password-strength dictionaries into the server\'s process, and a check does not keep a run alive', async () => {
     const script = `
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
@@ -16,7 +16,7 @@ describe('start-up', () => {
       const atStart = loaded();
       const problem = await passwordProblem('aaaaaaaaaaaaaaaaaaaa', 'chef');
       console.log(JSON.stringify({ atStart, afterCheck: loaded(), problem }));`;
-    // The worker stays 10 s for the next check; a run that waited for it would time out.
+    // The checking process stays 10 s for the next check; a run that waited for it would time out.
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 8000 });
     const result = JSON.parse(stdout) as { atStart: boolean; afterCheck: boolean; problem: string };
     expect(result.atStart).toBe(false);

@@ -1,7 +1,7 @@
-// The worker thread passwords.ts starts for strength checks: one answer per message, by id.
-import { parentPort } from 'node:worker_threads';
+// The process passwords.ts starts for strength checks: one answer per message, by id. It ends when
+// the server ends it, or by itself once the server is gone (its message channel closes).
 import { strengthProblem } from './password-strength.ts';
 
-parentPort!.on('message', ({ id, password, username }: { id: number; password: string; username: string }) => {
-  parentPort!.postMessage({ id, problem: strengthProblem(password, username) });
+process.on('message', ({ id, password, username }: { id: number; password: string; username: string }) => {
+  process.send!({ id, problem: strengthProblem(password, username) });
 });

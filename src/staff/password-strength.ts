@@ -1,5 +1,5 @@
-// The password-strength rules that need dictionaries, loaded only in the worker thread
-// passwords.ts starts (password-strength-worker.ts), never in the server's own thread.
+// The password-strength rules that need dictionaries, loaded only in the process passwords.ts
+// starts for them (password-strength-worker.ts), never in the server's.
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 

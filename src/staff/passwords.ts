@@ -1,6 +1,8 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Worker } from 'node:worker_threads';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keyLength: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -47,40 +49,55 @@ export function createPasswordHasher(options: { logN?: number } = {}): PasswordH
 }
 
 /**
- * The dictionary checks run in a worker thread, started by the first check and ended after
- * `idleMs` without one: the dictionaries (about 20 MB that V8 never gives back, and a tenth of a
- * second to load) stay out of the server's memory, and scoring a long password does not hold up the
- * boards' requests. A check waits for a worker that is still starting.
+ * The dictionary checks run in a process of their own, started by the first check and ended after
+ * `idleMs` without one: the dictionaries (about 20 MB, and a tenth of a second to load) stay out of
+ * the server's memory, and scoring a long password does not hold up the boards' requests. Not a
+ * worker thread: a thread's exit left about 20 MB of its allocations in the server for good (glibc
+ * keeps a thread's memory arena), an exited process gives everything back. A check waits for a
+ * process that is still starting; a process that dies fails the checks it had, and the next check
+ * starts another.
  */
 export function createStrengthChecker(options: { idleMs: number }) {
   type Waiting = { resolve: (problem: string | undefined) => void; reject: (error: Error) => void };
-  let current: { worker: Worker; pending: Map<number, Waiting>; idle?: NodeJS.Timeout } | undefined;
+  let current: { child: ChildProcess; pending: Map<number, Waiting>; idle?: NodeJS.Timeout } | undefined;
   let nextId = 0;
 
+  // Whether the process (and its message channel) may keep this one running: only while it owes an answer.
+  function hold(child: ChildProcess, held: boolean) {
+    if (held) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  }
+
   function start() {
-    // Without the process's own flags: they are for the server's thread (a worker refuses some).
-    const worker = new Worker(new URL('./password-strength-worker.ts', import.meta.url), { execArgv: [] });
-    const started: NonNullable<typeof current> = { worker, pending: new Map() };
+    // Without the server's own flags (its heap sizes are for the server); its output is the server's.
+    const child = fork(fileURLToPath(new URL('./password-strength-worker.ts', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const started: NonNullable<typeof current> = { child, pending: new Map() };
     const failAll = (error: Error) => {
+      clearTimeout(started.idle);
       for (const waiting of started.pending.values()) waiting.reject(error);
       started.pending.clear();
       if (current === started) current = undefined;
     };
-    worker.on('message', ({ id, problem }: { id: number; problem: string | undefined }) => {
+    child.on('message', ({ id, problem }: { id: number; problem?: string }) => {
       started.pending.get(id)?.resolve(problem);
       started.pending.delete(id);
       if (started.pending.size > 0) return;
-      // Nothing to wait for: the worker must not keep a finished command-line run alive.
-      worker.unref();
+      // Nothing to wait for: the process must not keep a finished command-line run alive.
+      hold(child, false);
       started.idle = setTimeout(() => {
-        // A check from now on starts a new worker; this one has nothing left to answer.
+        // A check from now on starts a new process; this one has nothing left to answer.
         if (current === started) current = undefined;
-        void worker.terminate();
+        child.kill();
       }, options.idleMs);
       started.idle.unref();
     });
-    worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`the password-strength worker stopped (exit code ${code})`)));
+    child.on('error', failAll);
+    child.on('exit', (code, signal) => failAll(new Error(`the password-strength process stopped (${signal ?? `exit code ${code}`})`)));
     return started;
   }
 
@@ -88,16 +105,16 @@ export function createStrengthChecker(options: { idleMs: number }) {
     /** Why zxcvbn and the common-password list refuse the password, or undefined. */
     check(password: string, username: string): Promise<string | undefined> {
       current ??= start();
-      const { worker, pending } = current;
+      const { child, pending } = current;
       clearTimeout(current.idle);
-      worker.ref();
+      hold(child, true);
       const id = nextId++;
       const answer = new Promise<string | undefined>((resolve, reject) => pending.set(id, { resolve, reject }));
-      worker.postMessage({ id, password, username });
+      child.send({ id, password, username });
       return answer;
     },
-    /** Whether a worker is running or starting (for tests). */
-    running: () => current !== undefined,
+    /** The checking process's id while one is running or starting (for tests). */
+    pid: () => current?.child.pid,
   };
 }
 
