@@ -1,6 +1,5 @@
 import compression from 'compression';
-import express from 'express';
-import helmet from 'helmet';
+import express, { Router } from 'express';
 import createError from 'http-errors';
 import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -50,6 +49,7 @@ import { createFlashMiddleware } from './web/flash.ts';
 import { createTimeFormatter } from './web/format.ts';
 import { createZonedCalendar } from './web/zoned-days.ts';
 import { resolveSessionSecret } from './web/session-secret.ts';
+import { securityHeaders } from './web/security-headers.ts';
 import { createSessionMiddleware } from './web/session.ts';
 
 export type AppDeps = {
@@ -90,6 +90,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar, textDefaults: settings.textDefaults });
 
   const app = express();
+  // Nobody needs to know what the server runs on (helmet's advice too).
+  app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', join(root, 'views'));
@@ -124,30 +126,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     next();
   });
   app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
-  app.use(helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-        scriptSrcAttr: ["'none'"],
-        styleSrc: ["'self'"],
-        // No upgrade-insecure-requests: kitchens often reach the board over plain HTTP on the LAN,
-        // where upgrading the stylesheet requests would break the page.
-      },
-    },
-    // HSTS only means something over HTTPS; on the plain-HTTP LAN it is left out (below).
-    strictTransportSecurity: false,
-  }));
-  app.use((req, res, next) => {
-    if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');
-    next();
-  });
+  // helmet's headers, worked out once (security-headers.ts); Strict-Transport-Security over HTTPS.
+  app.use(securityHeaders());
   // Pages, styles and scripts go out compressed; the live stream is written event by event, not
   // buffered. The board page compresses itself (kept already compressed per version): the
   // middleware is not even wrapped around it, as its pass-through costs the busiest page about 9%.
@@ -173,12 +153,16 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     }
   });
 
-  // Webhooks carry their own authentication (a signed JWT, or the inbound address's token), not a session.
-  app.use(createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }));
-  app.use(createInboundRouter({
-    optOuts, token: config.messagebird.inboundWebhookToken, signingKey: config.messagebird.signingKey,
-    publicUrl: config.publicUrl, defaultCountry: config.defaultCountry,
-  }));
+  // Webhooks carry their own authentication (a signed JWT, or the inbound address's token), not a
+  // session. Only their own addresses enter these routers (as below for the new-order form): every
+  // other request, the board's included, skips them without trying each of their routes.
+  app.use(onlyUnder('/webhooks/', Router().use(
+    createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }),
+    createInboundRouter({
+      optOuts, token: config.messagebird.inboundWebhookToken, signingKey: config.messagebird.signingKey,
+      publicUrl: config.publicUrl, defaultCountry: config.defaultCountry,
+    }),
+  )));
 
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
@@ -204,7 +188,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
 
   app.use(createAuthRouter({ staff, orders, passwords, throttle, formatTime }));
   app.use(requireStaff);
-  app.use(createNewOrderRouter({ orders, defaultCountry: config.defaultCountry }));
+  app.use(onlyUnder('/orders/', createNewOrderRouter({ orders, defaultCountry: config.defaultCountry })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
   app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
@@ -217,4 +201,14 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));
   app.use(errorHandler({ showDetails: config.showErrorDetails }));
   return app;
+}
+
+/**
+ * Hands a request to `handler` only when its path is under `prefix` (letters and slashes; any case,
+ * as Express matches routes); any other request goes straight on.
+ */
+function onlyUnder(prefix: string, handler: express.RequestHandler): express.RequestHandler {
+  if (!/^\/[a-z/-]+$/.test(prefix)) throw new Error(`onlyUnder takes a plain path prefix, not ${prefix}`);
+  const under = new RegExp(`^${prefix}`, 'i');
+  return (req, res, next) => (under.test(req.path) ? handler(req, res, next) : next());
 }
