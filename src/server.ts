@@ -1,5 +1,6 @@
 import 'dotenv/config';
 import { once } from 'node:events';
+import { flushCompileCache } from 'node:module';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
@@ -70,6 +71,11 @@ try {
 }
 // Only a process that serves the board sends messages.
 dispatcher.start();
+// What Node compiled for this start (npm start turns its compile cache on) goes to the disk now, not
+// at exit: a second instance or a tool started meanwhile, and the start after a crash (which never
+// reaches exit), then skip compiling from source and loading Node's TypeScript stripper — 20 to 40
+// MB that such a process would keep for its life (docs/performance.md). Nothing when it is off.
+flushCompileCache();
 const { port } = server.address() as AddressInfo;
 logger.info({ port, databasePath: config.databasePath, instanceId: dispatcher.instanceId }, `Order Desk is listening on http://${config.host ?? 'localhost'}:${port}`);
 // Someone at a terminal gets the address to open set apart from the log lines; a log collector

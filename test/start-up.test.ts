@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { startServer } from './support/server-process.ts';
+import { useTempDatabases } from './support/temp-databases.ts';
 
 const run = promisify(execFile);
+const databasePath = useTempDatabases();
 
 describe('start-up', () => {
   it('never loads the password-strength dictionaries into the server\'s process, and a check does not keep a run alive', async () => {
@@ -35,5 +39,16 @@ describe('npm start', () => {
     // The start script's own flags, then a script that reports the cache in place of the server.
     const { stdout } = await run(process.execPath, [...args.slice(0, serverAt), '--input-type=module', '-e', "import { getCompileCacheDir } from 'node:module'; console.log(String(getCompileCacheDir()))"]);
     expect(stdout.trim()).not.toBe('undefined');
+  }, 30_000);
+
+  it('writes what it compiled to the disk once it listens, not at exit: a crash (SIGKILL) still leaves the next start a full cache', async () => {
+    const database = databasePath();
+    const cache = join(dirname(database), 'compile-cache');
+    const server = await startServer({ DATABASE_PATH: database, NODE_COMPILE_CACHE: cache });
+    try {
+      expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(100);
+    } finally {
+      await server.stop('SIGKILL');
+    }
   }, 30_000);
 });
