@@ -204,11 +204,13 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
 }
 
 /**
- * Hands a request to `handler` only when its path is under `prefix` (letters and slashes; any case,
- * as Express matches routes); any other request goes straight on.
+ * Hands a request to `router` only when its path is under `prefix` (letters and slashes; any case,
+ * as Express matches routes); any other request goes straight on. The router's routes stay in the
+ * app's route table (its `stack`), where the test that every route is guarded finds them.
  */
-function onlyUnder(prefix: string, handler: express.RequestHandler): express.RequestHandler {
+function onlyUnder(prefix: string, router: express.Router): express.RequestHandler {
   if (!/^\/[a-z/-]+$/.test(prefix)) throw new Error(`onlyUnder takes a plain path prefix, not ${prefix}`);
   const under = new RegExp(`^${prefix}`, 'i');
-  return (req, res, next) => (under.test(req.path) ? handler(req, res, next) : next());
+  const handler: express.RequestHandler = (req, res, next) => (under.test(req.path) ? router(req, res, next) : next());
+  return Object.assign(handler, { stack: router.stack });
 }

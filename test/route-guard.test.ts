@@ -38,7 +38,10 @@ describe('every state-changing route', () => {
   it('is found in the route table', async () => {
     const { app } = await setup();
     const changing = routesOf(app).filter(stateChanging).map((route) => `${route.method} ${route.path}`);
-    expect(changing).toEqual(expect.arrayContaining(['POST /orders/:orderId/status', 'POST /orders/:orderId/notify', 'POST /logout', 'POST /staff']));
+    expect(changing).toEqual(expect.arrayContaining(['POST /orders/:orderId/status', 'POST /orders/:orderId/notify', 'POST /orders/new', 'POST /logout', 'POST /staff']));
+    // Routers entered only for their own addresses (app.ts, onlyUnder) are in the table too.
+    const all = routesOf(app).map((route) => `${route.method} ${route.path}`);
+    expect(all).toEqual(expect.arrayContaining(['GET /orders/new', 'GET /webhooks/messagebird/status', 'POST /webhooks/messagebird/inbound{/:token}']));
   });
 
   it('sends a request without a session to sign in, with a valid CSRF token, and changes nothing', async () => {
