@@ -3,7 +3,14 @@ import { sign, unsign } from 'cookie-signature';
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 
-export type Flash = { kind: 'success' | 'error' | 'info'; message: string; details?: string[] };
+// A message for the next page; a cookie that does not hold one is ignored.
+const flashSchema = z.object({
+  kind: z.enum(['success', 'error', 'info']),
+  message: z.string(),
+  details: z.array(z.string()).optional(),
+});
+
+export type Flash = z.infer<typeof flashSchema>;
 
 /**
  * The flash travels in a signed cookie of its own, not in the session, as epic-stack's toasts do: a
@@ -17,13 +24,6 @@ export const flashCookieName = 'order_desk.flash';
 const secrets = new WeakMap<Request, string>();
 
 const cookieOptions = (req: Request): CookieOptions => ({ httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
-
-// What a cookie must hold to be shown; anything else is ignored.
-const flashSchema: z.ZodType<Flash> = z.object({
-  kind: z.enum(['success', 'error', 'info']),
-  message: z.string(),
-  details: z.array(z.string()).optional(),
-});
 
 /** Keeps a message for the next page after a redirect (post/redirect/get). */
 export function setFlash(req: Request, flash: Flash): void {
