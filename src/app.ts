@@ -3,7 +3,6 @@ import express, { Router } from 'express';
 import createError from 'http-errors';
 import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createBoardRepository } from './board/board-repository.ts';
 import { createBoardRouter, createBoardView, isBoardPage } from './board/board-router.ts';
 import { createLiveBoard } from './board/live-board.ts';
@@ -41,6 +40,7 @@ import { createPasswordHasher } from './staff/passwords.ts';
 import type { PasswordHasher } from './staff/passwords.ts';
 import { createStaffRepository } from './staff/staff-repository.ts';
 import { createStaffRouter } from './staff/staff-router.ts';
+import { useAccessLog } from './web/access-log.ts';
 import { brotliParams, gzipLevel } from './web/page-compression.ts';
 import { createCsrf } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
@@ -103,21 +103,15 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   // What every board row needs besides its order: the one row partial reads it from here.
   app.locals.board = { ...config.board, statuses: orderStatuses, liveStates, delays: { ...delayLimits, quick: quickDelays } };
 
-  app.use(pinoHttp({
-    logger,
-    autoLogging: { ignore: (req) => req.url === '/healthz' },
-    // What a request line needs to be read, not every header of the request and the response.
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutInboundToken(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+  useAccessLog(app, logger, {
+    skip: (req) => req.url === '/healthz',
+    address: withoutInboundToken,
+    // Which API key a request came with, by its visible prefix (never the key).
+    extra: (res) => {
+      const apiClient = res.locals.apiClient;
+      return apiClient ? { apiKeyPrefix: apiClient.prefix } : undefined;
     },
-    // Which API key a request came with, by its visible prefix (never the key). Nothing otherwise:
-    // pino-http makes a second child logger for every request whose props are an object, even {}.
-    customProps: (_req, res) => {
-      const apiClient = (res as express.Response).locals?.apiClient;
-      return (apiClient ? { apiKeyPrefix: apiClient.prefix } : undefined) as object;
-    },
-  }));
+  });
   app.use(refuseOddRequestTargets);
   // A form or webhook that changed something here reaches the open boards without waiting for the
   // hub's next look (changes made by other processes wait for it: at most 50 ms).
