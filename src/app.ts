@@ -87,7 +87,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
   // The kitchen's days, in TIME_ZONE: the board's counts, the Done view, the Messages page.
   const calendar = createZonedCalendar(config.timeZone);
-  const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar, textDefaults: settings.textDefaults });
+  const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar, textDefaults: settings.recentTextDefaults });
 
   const app = express();
   // Nobody needs to know what the server runs on (helmet's advice too).

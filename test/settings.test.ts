@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { describeEngines } from './support/engines.ts';
+import { createSettingsRepository } from '../src/settings/settings-repository.ts';
+import { describeEngines, openTestDatabase } from './support/engines.ts';
 import { createTestApp, makeOrder, orderIdFor } from './support/helpers.ts';
 
 /** Which statuses the Settings page shows ticked. */
@@ -79,5 +80,24 @@ describeEngines('POST /settings', (engine) => {
     const admin = await signIn('boss', 'admin');
     await admin.agent.post('/settings').type('form').send({ textCustomer: 'pending' }).expect(403);
     expect(tickedOn((await admin.get('/settings').expect(200)).text)).toEqual(['confirmed', 'delayed', 'delivered']);
+  });
+});
+
+describeEngines('the board\'s "Text the customer" defaults', (engine) => {
+  it('reach another instance on the same database within a second, and its own change at once', async () => {
+    const database = await openTestDatabase(engine);
+    let clock = 1_000_000;
+    const here = createSettingsRepository(database, { now: () => clock });
+    const there = createSettingsRepository(database);
+    expect([...await here.recentTextDefaults()]).toEqual(['confirmed', 'delayed', 'delivered']);
+
+    await there.setTextDefaults(new Set(['pending']));
+    clock += 999;
+    expect([...await here.recentTextDefaults()]).toEqual(['confirmed', 'delayed', 'delivered']);
+    clock += 1;
+    expect([...await here.recentTextDefaults()]).toEqual(['pending']);
+
+    await here.setTextDefaults(new Set(['delayed']));
+    expect([...await here.recentTextDefaults()]).toEqual(['delayed']);
   });
 });
