@@ -8,7 +8,7 @@ export type RateLimiter = { take(key: string | number): Promise<{ allowed: true 
  * upsert per request, so every process and instance on it shares one count per key.
  */
 export function createRateLimiter(db: Database, options: { limit: number; windowMs: number; now?: () => number }): RateLimiter {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const sql = {
     take: `INSERT INTO rate_windows (bucket, window_start, count) VALUES (?, ?, 1)
       ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_windows.count + 1 RETURNING count`,

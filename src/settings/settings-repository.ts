@@ -6,7 +6,7 @@ export type SettingsRepository = ReturnType<typeof createSettingsRepository>;
 
 /** Admin settings kept in the database, so every server process on the file sees the same. */
 export function createSettingsRepository(db: Database, options: { now?: () => number } = {}) {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const sql = {
     selectTextDefaults: 'SELECT status FROM status_text_defaults WHERE text_customer = 1',
     upsertTextDefault: `INSERT INTO status_text_defaults (status, text_customer) VALUES (?, ?)

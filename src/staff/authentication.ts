@@ -17,7 +17,7 @@ declare module 'express-serve-static-core' {
  * or the absolute session limit takes effect at once, not at the next sign-in.
  */
 export function loadCurrentStaff(staff: StaffRepository, options: { maxHours: number; now?: () => number }) {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   return async (req: Request, res: Response, next: NextFunction) => {
     const { staffId, signedInAt } = req.session;
     if (staffId === undefined) return next();

@@ -27,7 +27,7 @@ export type LoginAttempt =
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
 
 /** Counts failed sign-ins in the database, so limits hold across restarts, processes and instances. */
-export function createLoginThrottle(db: Database, limits: ThrottleLimits = defaultThrottleLimits, now: () => number = Date.now) {
+export function createLoginThrottle(db: Database, limits: ThrottleLimits = defaultThrottleLimits, now: () => number = () => Date.now()) {
   const { windowMs, perAccount, perAddress } = limits;
   const addressDelayMs = limits.addressDelayMs ?? defaultThrottleLimits.addressDelayMs;
   const maxAddressDelayMs = limits.maxAddressDelayMs ?? defaultThrottleLimits.maxAddressDelayMs;

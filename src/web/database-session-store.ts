@@ -29,7 +29,7 @@ export class DatabaseSessionStore extends session.Store {
     sweep: 'DELETE FROM sessions WHERE expires_at <= ?',
   };
 
-  constructor(db: Database, now: () => number = Date.now) {
+  constructor(db: Database, now: () => number = () => Date.now()) {
     super();
     this.db = db;
     this.now = now;
