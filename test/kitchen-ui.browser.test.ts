@@ -13,6 +13,7 @@ import type { ServerProcess } from './support/server-process.ts';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const phone = { width: 390, height: 844 };
 const tablet = { width: 1024, height: 768 };
+const portraitTablet = { width: 768, height: 1024 };
 const desktop = { width: 1440, height: 900 };
 
 type Violation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
@@ -30,6 +31,11 @@ async function seriousViolations(page: Page): Promise<string[]> {
 
 function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
+}
+
+/** How far the board's table reaches past its own scroll box: columns a tablet would only see by scrolling it sideways. */
+function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(`(() => { const box = document.querySelector('#board').closest('.overflow-auto'); return box.scrollWidth - box.clientWidth; })()`) as Promise<number>;
 }
 
 describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus in a real browser', () => {
@@ -97,6 +103,42 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
       expect(box.x + box.width).toBeLessThanOrEqual(phone.width);
       expect(box.y + box.height).toBeLessThanOrEqual(phone.height);
     }
+    await page.context().close();
+  });
+
+  it('on a tablet, upright or on its side, shows each order as a card, two whole ones side by side with every part on screen', async () => {
+    for (const viewport of [portraitTablet, tablet]) {
+      const page = await open({ viewport }, '/');
+      expect(await horizontalOverflow(page)).toBe(0);
+      expect(await sidewaysScroll(page)).toBe(0);
+      const [first, second] = [page.locator('#active-orders tr').nth(0), page.locator('#active-orders tr').nth(1)];
+      const firstBox = (await first.boundingBox())!;
+      const secondBox = (await second.boundingBox())!;
+      expect(secondBox.y, `${viewport.width} px`).toBe(firstBox.y);
+      expect(secondBox.x).toBeGreaterThan(firstBox.x + firstBox.width);
+      for (const row of [first, second]) {
+        const parts = [row, row.locator('th + td > b'), row.getByRole('combobox'), row.getByText('Text the customer'), row.getByRole('button', { name: 'Update' }), row.getByRole('button', { name: 'Notify customer' }), row.locator('.message-state')];
+        for (const part of parts) {
+          const box = (await part.boundingBox())!;
+          expect(box.x).toBeGreaterThanOrEqual(0);
+          expect(box.x + box.width, `${viewport.width} px`).toBeLessThanOrEqual(viewport.width);
+          expect(box.y + box.height, `${viewport.width} px`).toBeLessThanOrEqual(viewport.height);
+        }
+      }
+      await page.context().close();
+    }
+  });
+
+  it('on a desktop shows four whole rows or more, each two controls high, with no column scrolled out of sight', async () => {
+    const page = await open({ viewport: desktop }, '/');
+    expect(await sidewaysScroll(page)).toBe(0);
+    const whole = await page.evaluate(`[...document.querySelectorAll('#active-orders tr')].filter((row) => row.getBoundingClientRect().bottom <= ${desktop.height}).length`);
+    expect(whole).toBeGreaterThanOrEqual(4);
+    // The status list and its box on one line; Update, Notify and Send again on the next.
+    const first = page.locator('#active-orders tr').first();
+    const [list, update, notify, again] = await Promise.all([first.getByRole('combobox'), first.getByRole('button', { name: 'Update' }), first.getByRole('button', { name: 'Notify customer' }), first.getByRole('button', { name: 'Send again' })].map((part) => part.boundingBox()));
+    expect(update!.y).toBeGreaterThanOrEqual(list!.y + list!.height);
+    expect([notify!.y, again!.y]).toEqual([update!.y, update!.y]);
     await page.context().close();
   });
 
