@@ -58,6 +58,14 @@ const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.
 const between = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
 const minute = 60_000;
 
+const streets = ['Kerkstraat', 'Prinsengracht', 'Damrak', 'Overtoom', 'Ferdinand Bolstraat', 'Javastraat', 'Haarlemmerdijk', 'Linnaeusstraat', 'Van Woustraat', 'Bilderdijkstraat', 'Utrechtsestraat', 'Czaar Peterstraat'];
+
+// Most orders go out with the driver; about one in seven is picked up at the counter (no address).
+function deliveryAddress(): string | null {
+  if (Math.random() < 0.15) return null;
+  return `${pick(streets)} ${between(1, 240)}, 10${between(10, 99)} ${String.fromCharCode(65 + between(0, 25), 65 + between(0, 25))} Amsterdam`;
+}
+
 function items(): string {
   const lines = new Set<string>();
   const count = between(1, 4);
@@ -65,7 +73,7 @@ function items(): string {
   return [...lines].map((item) => `${between(1, 3)} x ${item}`).join('\n');
 }
 
-type OrderRow = [id: string, number: number, day: string, name: string, phone: string, items: string, status: string, createdAt: string, updatedAt: string, deliveredAt: string | null];
+type OrderRow = [id: string, number: number, day: string, name: string, phone: string, items: string, address: string | null, status: string, createdAt: string, updatedAt: string, deliveredAt: string | null];
 type ChangeRow = [orderId: string, status: string, changedAt: string];
 type MessageRow = [orderId: string, status: string, body: string, recipient: string, reference: string, state: string, providerMessageId: string | null,
   providerStatus: string | null, providerStatusAt: string | null, errorCode: number | null, errorDescription: string | null, requestedAt: string, updatedAt: string];
@@ -178,7 +186,7 @@ await sink.import(async () => {
     const deliveredAt = status === 'delivered' ? new Date(lastAt).toISOString() : null;
     // Its status changes and messages go in after the order, which they refer to.
     const changes = steps.map(([stepStatus, at]): ChangeRow => [id, stepStatus, new Date(at).toISOString()]);
-    await sink.order([id, number, day, name, phone, items(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt]);
+    await sink.order([id, number, day, name, phone, items(), deliveryAddress(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt]);
     for (const change of changes) sink.change(change);
     addMessages(id, name, phone, steps);
   }
@@ -194,8 +202,8 @@ function sqliteSink(path: string): Sink {
   // A large page cache: the order ids are random, so their index is written all over.
   db.pragma('cache_size = -262144');
   const statements = {
-    order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, delivery_address, status, created_at, updated_at, delivered_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
     message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
         provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
@@ -257,9 +265,9 @@ async function postgresSink(url: string): Promise<Sink> {
   const columns = <T extends unknown[]>(rows: T[], width: number) => Array.from({ length: width }, (_, column) => rows.map((row) => row[column]));
   const flush = async () => {
     if (pending.orders.length > 0) {
-      await db.run(`INSERT INTO orders (id, number, day, customer_name, phone, items, status, created_at, updated_at, delivered_at)
+      await db.run(`INSERT INTO orders (id, number, day, customer_name, phone, items, delivery_address, status, created_at, updated_at, delivered_at)
         SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),
-          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.orders.splice(0), 10));
+          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.orders.splice(0), 11));
     }
     if (pending.changes.length > 0) {
       await db.run(`INSERT INTO order_status_changes (order_id, status, changed_at)

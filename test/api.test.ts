@@ -84,6 +84,42 @@ describeEngines('POST /api/orders', (engine) => {
     expect(await orders.count()).toBe(1);
   });
 
+  it('takes a delivery address on one line, answers it, and leaves it null for pick-up', async () => {
+    const { post, orders } = await apiApp(engine);
+
+    const delivered = await post({ ...body, deliveryAddress: 'Kerkstraat 12\n1017 GC Amsterdam' }).expect(201);
+    const pickedUp = await post({ ...body, externalId: 'shop-1043' }).expect(201);
+
+    expect(delivered.body.deliveryAddress).toBe('Kerkstraat 12, 1017 GC Amsterdam');
+    expect((await orders.findById(delivered.body.id))!.deliveryAddress).toBe('Kerkstraat 12, 1017 GC Amsterdam');
+    expect(pickedUp.body.deliveryAddress).toBeNull();
+  });
+
+  it('answers 409 to the same externalId with another delivery address, and keeps the first', async () => {
+    const { post, orders } = await apiApp(engine);
+    const first = await post({ ...body, deliveryAddress: 'Kerkstraat 12, Amsterdam' }).expect(201);
+
+    expectProblem(await post({ ...body, deliveryAddress: 'Damrak 1, Amsterdam' }), 409);
+    expectProblem(await post(body), 409);
+
+    await post({ ...body, deliveryAddress: 'Kerkstraat 12, Amsterdam' }).expect(200);
+    expect((await orders.findById(first.body.id))!.deliveryAddress).toBe('Kerkstraat 12, Amsterdam');
+    expect(await orders.count()).toBe(1);
+  });
+
+  it('refuses a delivery address that is not text or too long with 422, naming it', async () => {
+    const { post, orders } = await apiApp(engine);
+
+    const notText = await post({ ...body, deliveryAddress: { street: 'Kerkstraat' } });
+    const tooLong = await post({ ...body, deliveryAddress: 'x'.repeat(301) });
+
+    expectProblem(notText, 422);
+    expect(notText.body.errors).toEqual([{ pointer: '#/deliveryAddress', detail: 'The delivery address must be text.' }]);
+    expectProblem(tooLong, 422);
+    expect(tooLong.body.errors).toEqual([{ pointer: '#/deliveryAddress', detail: 'Keep the address to 300 characters.' }]);
+    expect(await orders.count()).toBe(0);
+  });
+
   it('refuses bad JSON with 400 problem+json', async () => {
     const { api, key, orders } = await apiApp(engine);
     const response = await api.post('/api/orders').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json').send('{"externalId": "shop-1042",');
@@ -294,6 +330,8 @@ describeEngines('GET /api/openapi.json', (engine) => {
     expect(newOrder.additionalProperties).toBe(false);
     expect(newOrder.properties.items).toMatchObject({ type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', maxLength: 200 } });
     expect(newOrder.properties.customer.properties.phone.type).toBe('string');
+    expect(newOrder.properties.deliveryAddress).toMatchObject({ type: 'string' });
+    expect(document.components.schemas.Order.properties.deliveryAddress).toBeDefined();
     expect(document.components.schemas.Order.properties.number).toBeDefined();
     expect(document.components.schemas.Problem.properties.errors).toBeDefined();
   });

@@ -48,6 +48,9 @@ describe('npm run db:fake', () => {
     expect(count("SELECT count(DISTINCT substr(created_at, 1, 10)) FROM orders")).toBeGreaterThan(10);
     expect(count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);
     expect(count("SELECT count(*) FROM orders WHERE status = 'delivered' AND delivered_at IS NULL")).toBe(0);
+    // Most go out to an address, some are picked up (600 orders: both kinds, whatever the draw).
+    expect(count('SELECT count(*) FROM orders WHERE delivery_address IS NOT NULL')).toBeGreaterThan(400);
+    expect(count('SELECT count(*) FROM orders WHERE delivery_address IS NULL')).toBeGreaterThan(20);
     expect(count('SELECT count(*) FROM messages')).toBeGreaterThan(300);
     // Orders as the app makes them: a valid id, and each day's numbers #1, #2, … in the order they came in.
     expect(count("SELECT count(*) FROM orders WHERE length(id) <> 32 OR id GLOB '*[^0-9a-f]*'")).toBe(0);
@@ -99,6 +102,7 @@ describePostgres('npm run db:fake', (engine) => {
     expect(await count('SELECT count(*) FROM orders')).toBe(600);
     expect(await count("SELECT count(*) FROM orders WHERE status <> 'delivered'")).toBe(8);
     expect(await count('SELECT count(DISTINCT substr(created_at, 1, 10)) FROM orders')).toBeGreaterThan(10);
+    expect(await count('SELECT count(*) FROM orders WHERE delivery_address IS NOT NULL')).toBeGreaterThan(400);
     expect(await count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);
     expect(await count("SELECT count(*) FROM orders WHERE status = 'delivered' AND delivered_at IS NULL")).toBe(0);
     expect(await count('SELECT count(*) FROM messages')).toBeGreaterThan(300);

@@ -17,7 +17,7 @@ describe('the New order form, under generated input', () => {
     const agent = await signIn();
     await agent.refreshToken('/orders/new');
     await fc.assert(fc.asyncProperty(
-      fc.record({ customerName: value, phone: value, items: value, note: value }, { requiredKeys: [] }),
+      fc.record({ customerName: value, phone: value, deliveryAddress: value, items: value, note: value }, { requiredKeys: [] }),
       async (form) => {
         const before = await orders.count();
         const response = await agent.post('/orders/new').send(form);
@@ -41,7 +41,7 @@ describe('POST /api/orders, under generated input', () => {
     const api = supertest(app);
     const body = fc.oneof(
       json,
-      fc.record({ externalId: fc.oneof(text, json), customer: fc.oneof(json, fc.record({ name: fc.oneof(text, json), phone: fc.oneof(text, json) }, { requiredKeys: [] })), items: fc.oneof(fc.array(text, { maxLength: 3 }), json), note: fc.oneof(text, json) }, { requiredKeys: [] }),
+      fc.record({ externalId: fc.oneof(text, json), customer: fc.oneof(json, fc.record({ name: fc.oneof(text, json), phone: fc.oneof(text, json) }, { requiredKeys: [] })), items: fc.oneof(fc.array(text, { maxLength: 3 }), json), deliveryAddress: fc.oneof(text, json), note: fc.oneof(text, json) }, { requiredKeys: [] }),
     );
     await fc.assert(fc.asyncProperty(body, async (payload) => {
       const before = await orders.count();

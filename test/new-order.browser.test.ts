@@ -31,6 +31,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     await page.getByRole('link', { name: 'New order' }).click();
     await page.getByLabel('Customer name').fill('Ada Lovelace');
     await page.getByLabel(/Mobile number/).fill('020 123 4567');
+    await page.getByLabel(/Delivery address/).fill('Kerkstraat 12, 1017 GC Amsterdam');
     await page.getByLabel(/Items/).fill('2 x Margherita\n1 x Tiramisu');
     await page.getByLabel(/Note for the kitchen/).fill('no onions');
     await page.getByRole('button', { name: 'Add order' }).click();
@@ -40,6 +41,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     expect(await page.locator('#phone-error').textContent()).toContain('cannot receive text messages');
     expect(await phone.inputValue()).toBe('020 123 4567');
     expect(await page.getByLabel(/Items/).inputValue()).toBe('2 x Margherita\n1 x Tiramisu');
+    expect(await page.getByLabel(/Delivery address/).inputValue()).toBe('Kerkstraat 12, 1017 GC Amsterdam');
 
     await phone.fill('06 12345678');
     await page.getByRole('button', { name: 'Add order' }).click();
@@ -52,6 +54,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     const live = board.locator('#active-orders').getByRole('row', { name: /Ada Lovelace/ });
     await expect.poll(() => live.count(), { timeout: 10_000 }).toBe(1);
     expect(await live.textContent()).toContain('#4');
+    expect(await live.textContent()).toContain('Deliver to Kerkstraat 12, 1017 GC Amsterdam');
     expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);

@@ -114,6 +114,49 @@ describeEngines('POST /orders/new', (engine) => {
     expect(await orders.count()).toBe(0);
   });
 
+  it('keeps the delivery address on one line and shows it on the board and the order page', async () => {
+    const { orders, signIn } = await createTestApp({ engine });
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+
+    await agent.post('/orders/new').send({ ...validForm, deliveryAddress: ' Kerkstraat 12 \r\n\r\n1017 GC Amsterdam <b>' }).expect(303);
+
+    const [order] = await orders.list();
+    expect(order!.deliveryAddress).toBe('Kerkstraat 12, 1017 GC Amsterdam <b>');
+    const board = (await agent.get('/').expect(200)).text;
+    expect(board).toContain('<span class="address"><small>Deliver to</small> Kerkstraat 12, 1017 GC Amsterdam &lt;b&gt;</span>');
+    const page = (await agent.get(`/orders/${order!.id}`).expect(200)).text;
+    expect(page).toContain('<dt>Deliver to</dt><dd>Kerkstraat 12, 1017 GC Amsterdam &lt;b&gt;');
+    expect(page).toContain('href="https://www.openstreetmap.org/search?query=Kerkstraat%2012%2C%201017%20GC%20Amsterdam%20%3Cb%3E"');
+  });
+
+  it('stores no address for a pick-up order, and shows none', async () => {
+    const { orders, signIn } = await createTestApp({ engine });
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+
+    await agent.post('/orders/new').send({ ...validForm, deliveryAddress: ' \n ' }).expect(303);
+
+    const [order] = await orders.list();
+    expect(order!.deliveryAddress).toBeNull();
+    expect((await agent.get('/').expect(200)).text).not.toContain('Deliver to');
+    expect((await agent.get(`/orders/${order!.id}`).expect(200)).text).not.toContain('Deliver to');
+  });
+
+  it('refuses an over-long address and keeps what was typed', async () => {
+    const { orders, signIn } = await createTestApp({ engine });
+    const agent = await signIn();
+    await agent.refreshToken('/orders/new');
+    const deliveryAddress = 'Kerkstraat '.repeat(28);
+
+    const response = await agent.post('/orders/new').send({ ...validForm, deliveryAddress }).expect(400);
+
+    expect(response.text).toContain('<small id="deliveryAddress-error">Keep the address to 300 characters.</small>');
+    expect(response.text).toContain(`value="${deliveryAddress}"`);
+    expect(response.text).toContain('value="Ada Lovelace"');
+    expect(await orders.count()).toBe(0);
+  });
+
   it('adds one order when the same form is sent twice', async () => {
     const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();

@@ -26,7 +26,7 @@ async function runProcesses(where: TestLocation, processes: number, perProcess: 
   return Promise.all(children);
 }
 
-const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null };
+const newOrder = { customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, externalId: null, formToken: null, createdBy: null, apiKeyId: null };
 
 describeEngines('orders with an externalId', (engine) => {
   it('are made once when several processes send the same externalIds at the same time', async () => {

@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { messageStates } from '../notifications/message-states.ts';
 import type { Message } from '../notifications/message-repository.ts';
-import { customerName, items, mobileNumber, note, orderLimits } from '../orders/order-input.ts';
+import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits } from '../orders/order-input.ts';
 import type { Order, StatusChange } from '../orders/order-repository.ts';
 import { orderStatuses } from '../orders/order-status.ts';
 
@@ -14,6 +14,8 @@ export function newOrderBody(defaultCountry: CountryCode) {
       .max(orderLimits.externalId, `Keep externalId to ${orderLimits.externalId} characters.`)
       .meta({ description: 'The shop’s own id for the order. Sending it again returns the same order (idempotency).', examples: ['shop-1042'] }),
     customer: z.strictObject({ name: customerName, phone: mobileNumber(defaultCountry) }, { error: 'Give the customer as {"name": …, "phone": …}.' }),
+    deliveryAddress: deliveryAddress.optional().transform((value) => value ?? null)
+      .meta({ description: 'Where the driver takes the order, e.g. "Kerkstraat 12, 1017 GC Amsterdam"; leave it out for pick-up. Line breaks become ", ".' }),
     items: items.meta({ description: 'One entry per line of the order', examples: [['2 x Margherita', '1 x Tiramisu']] }),
     note: note.optional().transform((value) => value ?? null).meta({ description: 'A note for the kitchen' }),
   }, { error: 'The body must be a JSON object.' });
@@ -27,6 +29,7 @@ export const apiOrder = z.object({
   status: z.enum(orderStatuses),
   externalId: z.string().nullable(),
   customer: z.object({ name: z.string(), phone: z.string().meta({ description: 'E.164' }) }),
+  deliveryAddress: z.string().nullable().meta({ description: 'null for pick-up' }),
   items: z.array(z.string()),
   note: z.string().nullable(),
   createdAt: z.iso.datetime(),
@@ -51,6 +54,7 @@ export function toApiOrder(order: Order, history: StatusChange[], messages: Mess
     status: order.status,
     externalId: order.externalId,
     customer: { name: order.customerName, phone: order.phone },
+    deliveryAddress: order.deliveryAddress,
     items: order.items.split('\n'),
     note: order.note,
     createdAt: order.createdAt,

@@ -4,20 +4,21 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { setFlash } from '../web/flash.ts';
-import { customerName, items, mobileNumber, note, orderLimits } from './order-input.ts';
+import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits } from './order-input.ts';
 import type { OrderRepository } from './order-repository.ts';
 
-type TypedForm = { customerName: string; phone: string; items: string; note: string; formToken: string };
+type TypedForm = { customerName: string; phone: string; deliveryAddress: string; items: string; note: string; formToken: string };
 
 const formTokenPattern = /^[0-9a-f]{32}$/;
 const newFormToken = () => randomBytes(16).toString('hex');
 
-const fields = ['customerName', 'phone', 'items', 'note'] as const;
+const fields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note'] as const;
 
 function newOrderForm(defaultCountry: CountryCode) {
   return z.object({
     customerName,
     phone: mobileNumber(defaultCountry),
+    deliveryAddress: deliveryAddress.optional().transform((value) => value ?? null),
     // One item per line; blank lines are left out.
     items: z.string({ error: 'List the items, one per line.' })
       .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
@@ -38,14 +39,15 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
     res.render('new-order', { title: 'New order', form, errors, limits: orderLimits, defaultCountry });
 
   router.get('/orders/new', (_req, res) => {
-    renderForm(res, { customerName: '', phone: '', items: '', note: '', formToken: newFormToken() });
+    renderForm(res, { customerName: '', phone: '', deliveryAddress: '', items: '', note: '', formToken: newFormToken() });
   });
 
   router.post('/orders/new', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
     const typed = {
-      customerName: typedValue('customerName'), phone: typedValue('phone'), items: typedValue('items'), note: typedValue('note'),
+      customerName: typedValue('customerName'), phone: typedValue('phone'),
+      deliveryAddress: typedValue('deliveryAddress'), items: typedValue('items'), note: typedValue('note'),
       // A refused form made no order, so its token stays valid for the corrected one.
       formToken: formTokenPattern.test(typedValue('formToken')) ? typedValue('formToken') : newFormToken(),
     };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseMobileNumber } from './phone-number.ts';
 
 /** What the kitchen needs to make and deliver an order: the same rules for the form and the API. */
-export const orderLimits = { name: 100, item: 200, items: 50, note: 500, externalId: 100 } as const;
+export const orderLimits = { name: 100, item: 200, items: 50, note: 500, address: 300, externalId: 100 } as const;
 
 export const customerName = z.string({ error: 'Enter the customer’s name.' }).trim()
   .min(1, 'Enter the customer’s name.')
@@ -35,10 +35,21 @@ export const note = z.string({ error: 'The note must be text.' }).trim()
   .max(orderLimits.note, `Keep the note to ${orderLimits.note} characters.`)
   .transform((value) => (value === '' ? null : value));
 
+/**
+ * Where the driver takes the order; blank means none (picked up at the counter). Kept as one line,
+ * since the board shows it on one: the line breaks of an address typed or sent on several lines
+ * become ", ".
+ */
+export const deliveryAddress = z.string({ error: 'The delivery address must be text.' })
+  .transform((value) => value.split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line !== '').join(', '))
+  .pipe(z.string().max(orderLimits.address, `Keep the address to ${orderLimits.address} characters.`))
+  .transform((value) => (value === '' ? null : value));
+
 /** The fields every new order is made of, after validation: phone in E.164, items one per line. */
 export type OrderInput = {
   customerName: string;
   phone: string;
   items: string[];
   note: string | null;
+  deliveryAddress: string | null;
 };

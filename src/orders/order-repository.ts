@@ -14,6 +14,8 @@ export type Order = {
   /** One item per line. */
   items: string;
   note: string | null;
+  /** Where the driver takes it, on one line; null for a pick-up order. */
+  deliveryAddress: string | null;
   /** The online shop's or POS's own id for the order, when it came through the API. */
   externalId: string | null;
   status: OrderStatus;
@@ -39,7 +41,7 @@ export type StatusChange = {
   changedBy: string | null;
 };
 
-export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'> & { note?: string | null };
+export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'> & { note?: string | null; deliveryAddress?: string | null };
 
 export type CreateOrder = OrderInput & {
   externalId: string | null;
@@ -66,7 +68,8 @@ export type StatusUpdate =
   | { outcome: 'conflict'; order: Order; latestChange: StatusChange };
 
 /** The columns of an Order row, for every query that returns one (the board's too). */
-export const orderColumns = `id, number, customer_name AS "customerName", phone, items, note, external_id AS "externalId", status,
+export const orderColumns = `id, number, customer_name AS "customerName", phone, items, note,
+  delivery_address AS "deliveryAddress", external_id AS "externalId", status,
   created_at AS "createdAt", updated_at AS "updatedAt", delivered_at AS "deliveredAt",
   delay_minutes AS "delayMinutes", expected_at AS "expectedAt",
   (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS "statusChangeId",
@@ -101,8 +104,8 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // makes the order. PostgreSQL takes one ON CONFLICT clause only: there any unique index counts,
     // and create() below still refuses to drop an order silently when neither key matches.
     insertOrder: `INSERT INTO orders
-        (id, number, day, customer_name, phone, items, note, external_id, form_token, api_key_id, status, created_at, updated_at)
-      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @externalId, @formToken, @apiKeyId, @status, @at, @at)
+        (id, number, day, customer_name, phone, items, note, delivery_address, external_id, form_token, api_key_id, status, created_at, updated_at)
+      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @deliveryAddress, @externalId, @formToken, @apiKeyId, @status, @at, @at)
       ${db.pick({ sqlite: 'ON CONFLICT (external_id) DO NOTHING ON CONFLICT (form_token) DO NOTHING', postgres: 'ON CONFLICT DO NOTHING' })}`,
     setStatus: `UPDATE orders
       SET status = @status, updated_at = @at,
@@ -131,7 +134,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     await db.lock(`order-numbers:${day}`);
     const number = await db.value<number>(sql.nextNumber, [day]);
     const inserted = await db.run(sql.insertOrder, {
-      note: null, externalId: null, formToken: null, apiKeyId: null, ...order, number, day, at,
+      note: null, deliveryAddress: null, externalId: null, formToken: null, apiKeyId: null, ...order, number, day, at,
     });
     if (inserted.changes === 0) return false;
     await db.run(sql.insertChange, [order.id, order.status, at, changedBy]);
@@ -157,7 +160,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       // 128 random bits: an order's address cannot be guessed from another's.
       const id = newOrderId();
       const items = input.items.join('\n');
-      const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note };
+      const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note, deliveryAddress: input.deliveryAddress };
       const keys = { externalId: input.externalId, formToken: input.formToken };
       if (await insertRow({ id, status: 'pending', ...fields, ...keys, apiKeyId: input.apiKeyId }, input.createdBy)) {
         return { outcome: 'created', order: (await findById(id))! };
@@ -166,7 +169,8 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       // Only the two keys may turn an insert into "exists": anything else must not lose an order.
       if (!existing) throw new Error('The order was not stored, though no order has its externalId or form token');
       const sameOrder = existing.customerName === fields.customerName && existing.phone === fields.phone
-        && existing.items === fields.items && existing.note === fields.note;
+        && existing.items === fields.items && existing.note === fields.note
+        && existing.deliveryAddress === fields.deliveryAddress;
       return { outcome: 'exists', order: existing, sameOrder };
     }),
     /**

@@ -11,7 +11,7 @@ const orders = createOrderRepository(db);
 const outcomes: string[] = [];
 for (let i = 0; i < Number(count); i += 1) {
   const result = await orders.create({
-    customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null,
+    customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null,
     externalId: externalIdPrefix ? `${externalIdPrefix}-${i}` : null, formToken: null, createdBy: null, apiKeyId: null,
   });
   outcomes.push(result.outcome === 'created' ? 'created' : result.sameOrder ? 'same' : 'conflict');
