@@ -121,6 +121,19 @@ describeEngines('GET / (the kitchen queue)', (engine) => {
     expect(none).toContain('value="100%"');
   });
 
+  it('finds an order by part of its delivery address, while a number alone stays an order number', async () => {
+    const { orders, signIn } = await createTestApp({ engine });
+    const agent = await signIn();
+    await orders.insert(makeOrder({ id: orderIdFor('first'), customerName: 'Ada', deliveryAddress: 'Kerkstraat 2, 1017 GC Amsterdam' }));
+    await orders.insert(makeOrder({ id: orderIdFor('second'), customerName: 'Bram', deliveryAddress: 'Damrak 1, Amsterdam' }));
+    await orders.insert(makeOrder({ id: orderIdFor('third'), customerName: 'Chloé' }));
+
+    expect(idsIn((await agent.get('/?q=kerkSTRAAT').expect(200)).text)).toEqual(idsOf('first'));
+    expect(idsIn((await agent.get('/').query({ q: 'amsterdam' }).expect(200)).text)).toEqual(idsOf('first', 'second'));
+    // "2" is order #2, not the house number 2 of order #1.
+    expect(idsIn((await agent.get('/').query({ q: '2' }).expect(200)).text)).toEqual(idsOf('second'));
+  });
+
   it('finds an order by its number of the day, typed with or without #', async () => {
     const { orders, signIn } = await createTestApp({ engine });
     const agent = await signIn();

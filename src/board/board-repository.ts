@@ -13,20 +13,23 @@ export type DonePage = { orders: DoneOrder[]; next: DoneCursor | undefined };
 
 export const donePageSize = 50;
 
-// A search matches a part of the customer's name (in any case), a run of the phone number's digits
-// (so the national "06 1234 5678" finds "+31612345678"), the order's number of the day ("#17" or
-// "17"), or the start of the order id. The casts give PostgreSQL the parameters' types.
+// A search matches a part of the customer's name or of the delivery address (in any case), a run of
+// the phone number's digits (so the national "06 1234 5678" finds "+31612345678"), the order's
+// number of the day ("#17" or "17"), or the start of the order id. A number alone is not looked for
+// in addresses: "17" is order #17, not every house number and postcode with a 17 in it. The casts
+// give PostgreSQL the parameters' types.
 const matches = (like: string) => `(CAST(@search AS TEXT) IS NULL
   OR customer_name ${like} @nameLike ESCAPE '\\'
+  OR (CAST(@addressLike AS TEXT) IS NOT NULL AND delivery_address ${like} @addressLike ESCAPE '\\')
   OR (CAST(@digits AS TEXT) IS NOT NULL AND phone LIKE @digits ESCAPE '\\')
   OR number = @number
   OR id LIKE @idPrefix ESCAPE '\\')`;
 
-type SearchParameters = { search: string | null; nameLike: string | null; digits: string | null; number: number | null; idPrefix: string | null };
+type SearchParameters = { search: string | null; nameLike: string | null; addressLike: string | null; digits: string | null; number: number | null; idPrefix: string | null };
 
 function searchParameters(search: string | undefined): SearchParameters {
   const text = search?.trim();
-  if (!text) return { search: null, nameLike: null, digits: null, number: null, idPrefix: null };
+  if (!text) return { search: null, nameLike: null, addressLike: null, digits: null, number: null, idPrefix: null };
   const number = /^#?\s*(\d{1,9})$/.exec(text)?.[1];
   const escape = (value: string) => value.replace(/[\\%_]/g, (character) => `\\${character}`);
   // Leading zeros are the national trunk prefix, not part of the stored international number.
@@ -34,6 +37,7 @@ function searchParameters(search: string | undefined): SearchParameters {
   return {
     search: text,
     nameLike: `%${escape(text)}%`,
+    addressLike: number === undefined ? `%${escape(text)}%` : null,
     digits: digits.length >= 4 ? `%${digits}%` : null,
     number: number === undefined ? null : Number(number),
     idPrefix: `${escape(text.toLowerCase())}%`,
