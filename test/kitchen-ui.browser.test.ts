@@ -66,7 +66,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
   afterAll(() => setup?.close());
 
   it('has no serious or critical axe findings and no page wider than the screen, on every page, light and dark, phone and desktop', async () => {
-    const pages = ['/', `/orders/${orderIds[3]}`, '/orders/new', '/done', '/messages', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
+    const pages = ['/', `/orders/${orderIds[3]}`, '/orders/new', `/orders/${orderIds[0]}/edit`, '/done', '/messages', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
     const findings: string[] = [];
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const viewport of [phone, desktop]) {

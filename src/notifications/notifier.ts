@@ -84,9 +84,15 @@ export function createNotifier(deps: { database: Database; orders: OrderReposito
      * already texted is not texted again; a customer who opted out is never texted.
      */
     async notify(orderId: string, requestedBy: number | null, options: { resend?: boolean } = {}): Promise<NotifyResult | undefined> {
-      const order = await orders.findById(orderId);
-      if (!order) return undefined;
-      return firstAttempt(order, await queueText(order, requestedBy, options.resend ?? false));
+      // The order is read under its lock, as a correction writes it: the text goes to the number
+      // (and greets the name) the order has when it is queued, never to one corrected meanwhile.
+      const read = await deps.database.transaction(async () => {
+        await deps.database.lock(`order:${orderId}`);
+        const order = await orders.findById(orderId);
+        return order && { order, queued: await queueText(order, requestedBy, options.resend ?? false) };
+      });
+      if (!read) return undefined;
+      return firstAttempt(read.order, read.queued);
     },
 
     /**

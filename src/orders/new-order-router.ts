@@ -1,20 +1,28 @@
 import { Router } from 'express';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { CountryCode } from 'libphonenumber-js/max';
+import createError from 'http-errors';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { setFlash } from '../web/flash.ts';
+import { isOrderId } from './order-id.ts';
 import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits } from './order-input.ts';
-import type { OrderRepository } from './order-repository.ts';
+import type { FieldChange, Order, OrderRepository } from './order-repository.ts';
+import { orderDigest } from './order-repository.ts';
 
-type TypedForm = { customerName: string; phone: string; deliveryAddress: string; items: string; note: string; formToken: string };
+/** What the form's fields hold, as typed (or as stored, when a correction starts). */
+type TypedForm = { customerName: string; phone: string; deliveryAddress: string; items: string; note: string };
 
 const formTokenPattern = /^[0-9a-f]{32}$/;
 const newFormToken = () => randomBytes(16).toString('hex');
 
 const fields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note'] as const;
 
-function newOrderForm(defaultCountry: CountryCode) {
+const fieldNames: Record<FieldChange['field'], string> = {
+  customerName: 'name', phone: 'mobile number', deliveryAddress: 'delivery address', items: 'items', note: 'note',
+};
+
+function orderForm(defaultCountry: CountryCode) {
   return z.object({
     customerName,
     phone: mobileNumber(defaultCountry),
@@ -24,44 +32,73 @@ function newOrderForm(defaultCountry: CountryCode) {
       .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
       .pipe(items),
     note: note.optional().transform((value) => value ?? null),
-    // Sent with each form: the same form posted twice (double click, resend after a timeout) is one order.
-    formToken: z.string().regex(formTokenPattern).optional().catch(undefined).transform((value) => value ?? null),
   });
 }
 
-/** Staff type in an order taken by phone or at the counter: GET/POST /orders/new. */
+const asTyped = (order: Order): TypedForm => ({
+  customerName: order.customerName, phone: order.phone, deliveryAddress: order.deliveryAddress ?? '', items: order.items, note: order.note ?? '',
+});
+
+const orderPage = (order: Order) => `/orders/${encodeURIComponent(order.id)}`;
+const orderName = (order: Order) => `${order.number === null ? '' : `#${order.number} `}(${order.customerName})`;
+
+/**
+ * The order form: staff type in an order taken by phone or at the counter (GET/POST /orders/new),
+ * and correct one that came in (GET/POST /orders/:orderId/edit).
+ */
 export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCountry: CountryCode }): Router {
   const { orders, defaultCountry } = deps;
-  const schema = newOrderForm(defaultCountry);
+  const schema = orderForm(defaultCountry);
   const router = Router();
 
-  const renderForm = (res: Response, form: TypedForm, errors = new Map<string, string>()) =>
-    res.render('new-order', { title: 'New order', form, errors, limits: orderLimits, defaultCountry });
+  type FormPage = { order?: Order; form: TypedForm; hidden: Record<string, string>; errors?: Map<string, string> };
+  const renderForm = (res: Response, page: FormPage) => res.render('new-order', {
+    title: page.order ? `Correct order ${orderName(page.order)}` : 'New order',
+    order: page.order, form: page.form, hidden: page.hidden, errors: page.errors ?? new Map<string, string>(), limits: orderLimits, defaultCountry,
+  });
+
+  /** The fields as sent, to show again whatever happens: nothing typed is lost. */
+  const typedIn = (req: Request): TypedForm => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
+    return {
+      customerName: typedValue('customerName'), phone: typedValue('phone'), deliveryAddress: typedValue('deliveryAddress'),
+      items: typedValue('items'), note: typedValue('note'),
+    };
+  };
+
+  /** The first problem of each field, to show next to it; undefined when the form is valid. */
+  const validate = (req: Request) => {
+    const parsed = schema.safeParse(req.body ?? {});
+    if (parsed.success) return { data: parsed.data };
+    const errors = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      if ((fields as readonly string[]).includes(field) && !errors.has(field)) errors.set(field, issue.message);
+    }
+    return { errors };
+  };
+
+  const loadOrder = async (orderId: string) => {
+    const order = isOrderId(orderId) ? await orders.findById(orderId) : undefined;
+    if (!order) throw createError(404, 'There is no order with that id.');
+    return order;
+  };
 
   router.get('/orders/new', (_req, res) => {
-    renderForm(res, { customerName: '', phone: '', deliveryAddress: '', items: '', note: '', formToken: newFormToken() });
+    renderForm(res, { form: { customerName: '', phone: '', deliveryAddress: '', items: '', note: '' }, hidden: { formToken: newFormToken() } });
   });
 
   router.post('/orders/new', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
-    const typed = {
-      customerName: typedValue('customerName'), phone: typedValue('phone'),
-      deliveryAddress: typedValue('deliveryAddress'), items: typedValue('items'), note: typedValue('note'),
-      // A refused form made no order, so its token stays valid for the corrected one.
-      formToken: formTokenPattern.test(typedValue('formToken')) ? typedValue('formToken') : newFormToken(),
-    };
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      // The first problem of each field, shown next to it.
-      const errors = new Map<string, string>();
-      for (const issue of parsed.error.issues) {
-        const field = String(issue.path[0] ?? '');
-        if ((fields as readonly string[]).includes(field) && !errors.has(field)) errors.set(field, issue.message);
-      }
-      return renderForm(res.status(400), typed, errors);
-    }
-    const result = await orders.create({ ...parsed.data, externalId: null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
+    const typed = typedIn(req);
+    // Sent with each form: the same form posted twice (double click, resend after a timeout) is one order.
+    // A refused form made no order, so its token stays valid for the corrected one.
+    const sentToken = typeof body.formToken === 'string' && formTokenPattern.test(body.formToken) ? body.formToken : undefined;
+    const formToken = sentToken ?? newFormToken();
+    const { data, errors } = validate(req);
+    if (!data) return renderForm(res.status(400), { form: typed, hidden: { formToken }, errors });
+    const result = await orders.create({ ...data, externalId: null, formToken: sentToken ?? null, createdBy: res.locals.currentStaff!.id, apiKeyId: null });
     const { order } = result;
     if (result.outcome === 'exists' && result.sameOrder) {
       setFlash(req, { kind: 'info', message: `Order #${order.number} for ${order.customerName} was already added by this form; nothing new was added.` });
@@ -70,11 +107,62 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
     if (result.outcome === 'exists') {
       // An old form, changed and sent again: keep what was typed and let staff decide.
       res.locals.flash = { kind: 'error', message: `This form was already used for order #${order.number} (${order.customerName}), so nothing was added. Press “Add order” again to add this as a new order.` };
-      return renderForm(res.status(409), { ...typed, formToken: newFormToken() });
+      return renderForm(res.status(409), { form: typed, hidden: { formToken: newFormToken() } });
     }
     req.log.info({ orderId: order.id, number: order.number }, 'order added by staff');
     setFlash(req, { kind: 'success', message: `Order #${order.number} for ${order.customerName} added.` });
     res.redirect(303, '/');
+  });
+
+  router.get('/orders/:orderId/edit', async (req, res) => {
+    const order = await loadOrder(req.params.orderId);
+    if (order.status === 'delivered') {
+      setFlash(req, { kind: 'info', message: `Order ${orderName(order)} was delivered, so it can no longer be corrected.` });
+      return res.redirect(303, orderPage(order));
+    }
+    renderForm(res, { order, form: asTyped(order), hidden: { version: orderDigest(order) } });
+  });
+
+  router.post('/orders/:orderId/edit', async (req, res) => {
+    const order = await loadOrder(req.params.orderId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typed = typedIn(req);
+    const seenVersion = typeof body.version === 'string' ? body.version : '';
+    const { data, errors } = validate(req);
+    if (!data) return renderForm(res.status(400), { order, form: typed, hidden: { version: seenVersion }, errors });
+    const result = await orders.edit(order.id, { ...data, items: data.items.join('\n') }, seenVersion, res.locals.currentStaff!.id);
+    if (!result) throw createError(404, 'There is no order with that id.');
+    const current = result.order;
+    if (result.outcome === 'delivered') {
+      res.locals.flash = { kind: 'error', message: `Nothing was saved: order ${orderName(current)} was delivered meanwhile, and a delivered order is not corrected any more.` };
+      return renderForm(res.status(409), { order: current, form: typed, hidden: { version: seenVersion } });
+    }
+    if (result.outcome === 'conflict') {
+      // What is saved now, where it differs from what was typed; pressing Save again overwrites it.
+      const saved = asTyped(current);
+      const differences = fields.filter((field) => saved[field].trim() !== typed[field].trim())
+        .map((field) => `Saved now as ${fieldNames[field]}: ${saved[field] === '' ? '(empty)' : saved[field].replaceAll('\n', ', ')}`);
+      res.locals.flash = {
+        kind: 'error',
+        message: 'Nothing was saved: someone else corrected this order while you had it open. Check what is saved now; press “Save corrections” again to save yours over it.',
+        details: differences,
+      };
+      return renderForm(res.status(409), { order: current, form: typed, hidden: { version: orderDigest(current) } });
+    }
+    if (result.outcome === 'unchanged') {
+      setFlash(req, { kind: 'info', message: `Nothing was changed in order ${orderName(current)}.` });
+      return res.redirect(303, orderPage(current));
+    }
+    req.log.info({ orderId: current.id, fields: result.changes.map((change) => change.field), cancelledTexts: result.cancelledTexts }, 'order corrected by staff');
+    const cancelled = result.cancelledTexts === 0 ? [] : [
+      `${result.cancelledTexts === 1 ? 'A text still queued for the old number was' : `${result.cancelledTexts} texts still queued for the old number were`} cancelled. Use Notify on the board to text the new number.`,
+    ];
+    setFlash(req, {
+      kind: 'success',
+      message: `Order ${orderName(current)} corrected: ${result.changes.map((change) => fieldNames[change.field]).join(', ')}.`,
+      details: cancelled,
+    });
+    res.redirect(303, orderPage(current));
   });
 
   return router;

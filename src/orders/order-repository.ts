@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { createZonedCalendar } from '../web/zoned-days.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
@@ -53,6 +54,39 @@ export type CreateOrder = OrderInput & {
   apiKeyId: number | null;
 };
 
+/** What staff can correct in an order, as stored (items one per line). */
+export type OrderFields = Pick<Order, 'customerName' | 'phone' | 'items' | 'note' | 'deliveryAddress'>;
+
+export const editableFields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note'] as const satisfies ReadonlyArray<keyof OrderFields>;
+
+/** A field's value before and after a correction. */
+export type FieldChange = { field: keyof OrderFields; before: string | null; after: string | null };
+
+export type OrderEdit = {
+  id: number;
+  editedAt: string;
+  /** Username of the account that made it. */
+  editedBy: string | null;
+  changes: FieldChange[];
+};
+
+/**
+ * A short digest of an order's fields: what an order held when it came in (its intake digest), and
+ * the version of the order an edit form was opened on.
+ */
+export function orderDigest(fields: OrderFields): string {
+  const values = editableFields.map((field) => fields[field] ?? null);
+  return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
+}
+
+export type EditResult =
+  | { outcome: 'edited'; order: Order; changes: FieldChange[]; cancelledTexts: number }
+  | { outcome: 'unchanged'; order: Order }
+  /** Delivered orders are history: they are not corrected any more. */
+  | { outcome: 'delivered'; order: Order }
+  /** The order was corrected (or its fields changed) since the form was opened: nothing saved. */
+  | { outcome: 'conflict'; order: Order };
+
 /** "exists": an order with that externalId or form token was already there; `sameOrder` says whether it matches. */
 export type CreateResult =
   | { outcome: 'created'; order: Order }
@@ -104,14 +138,25 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // makes the order. PostgreSQL takes one ON CONFLICT clause only: there any unique index counts,
     // and create() below still refuses to drop an order silently when neither key matches.
     insertOrder: `INSERT INTO orders
-        (id, number, day, customer_name, phone, items, note, delivery_address, external_id, form_token, api_key_id, status, created_at, updated_at)
-      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @deliveryAddress, @externalId, @formToken, @apiKeyId, @status, @at, @at)
+        (id, number, day, customer_name, phone, items, note, delivery_address, intake_digest, external_id, form_token, api_key_id, status, created_at, updated_at)
+      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @deliveryAddress, @intakeDigest, @externalId, @formToken, @apiKeyId, @status, @at, @at)
       ${db.pick({ sqlite: 'ON CONFLICT (external_id) DO NOTHING ON CONFLICT (form_token) DO NOTHING', postgres: 'ON CONFLICT DO NOTHING' })}`,
     setStatus: `UPDATE orders
       SET status = @status, updated_at = @at,
           delivered_at = CASE WHEN @status = 'delivered' THEN coalesce(delivered_at, @at) ELSE delivered_at END
       WHERE id = @id`,
     setDelay: 'UPDATE orders SET delay_minutes = @minutes, expected_at = @expectedAt WHERE id = @id',
+    selectIntakeDigest: 'SELECT intake_digest FROM orders WHERE id = ?',
+    setFields: `UPDATE orders SET customer_name = @customerName, phone = @phone, items = @items, note = @note,
+        delivery_address = @deliveryAddress, updated_at = @at
+      WHERE id = @id`,
+    insertEdit: 'INSERT INTO order_edits (order_id, edited_at, edited_by, changes) VALUES (?, ?, ?, ?)',
+    selectEdits: `SELECT edit.id, edit.edited_at AS "editedAt", staff.username AS "editedBy", edit.changes
+      FROM order_edits AS edit LEFT JOIN staff ON staff.id = edit.edited_by WHERE edit.order_id = ? ORDER BY edit.id`,
+    // Texts still waiting to go to the number the order had: they would reach the wrong phone. One
+    // already handed to MessageBird cannot be called back.
+    cancelQueuedToOldNumber: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
+      WHERE order_id = @id AND state = 'queued' AND recipient <> @phone`,
     insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
     selectChanges: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id`,
     selectLatestChange: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`,
@@ -133,9 +178,8 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     const day = calendar.dayOf(moment);
     await db.lock(`order-numbers:${day}`);
     const number = await db.value<number>(sql.nextNumber, [day]);
-    const inserted = await db.run(sql.insertOrder, {
-      note: null, deliveryAddress: null, externalId: null, formToken: null, apiKeyId: null, ...order, number, day, at,
-    });
+    const row = { note: null, deliveryAddress: null, externalId: null, formToken: null, apiKeyId: null, ...order };
+    const inserted = await db.run(sql.insertOrder, { ...row, intakeDigest: orderDigest(row), number, day, at });
     if (inserted.changes === 0) return false;
     await db.run(sql.insertChange, [order.id, order.status, at, changedBy]);
     return true;
@@ -168,10 +212,10 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       const existing = await db.get<Order>(sql.selectExisting, keys);
       // Only the two keys may turn an insert into "exists": anything else must not lose an order.
       if (!existing) throw new Error('The order was not stored, though no order has its externalId or form token');
-      const sameOrder = existing.customerName === fields.customerName && existing.phone === fields.phone
-        && existing.items === fields.items && existing.note === fields.note
-        && existing.deliveryAddress === fields.deliveryAddress;
-      return { outcome: 'exists', order: existing, sameOrder };
+      // Compared with what the order held when it came in: a correction made since by staff does
+      // not turn the shop's retry into a conflict.
+      const intakeDigest = (await db.value<string | null>(sql.selectIntakeDigest, [existing.id])) ?? orderDigest(existing);
+      return { outcome: 'exists', order: existing, sameOrder: intakeDigest === orderDigest(fields) };
     }),
     /**
      * Records the new status and when it happened; a repeat of the current status changes nothing.
@@ -200,6 +244,40 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         await db.run(sql.insertChange, [id, status, at, staffId]);
         return { outcome: 'changed', order: (await findById(id))!, previousStatus: current.status };
       }),
+    /**
+     * Corrects the order's fields, if it still holds what the form was opened on (`seenVersion`, its
+     * orderDigest then) and is not delivered. Records who changed which field from what. A new
+     * phone number cancels the texts still queued for the old one, in the same transaction, under
+     * the order's lock that queueing a text takes too: no text can slip out to the old number.
+     */
+    edit: (id: string, fields: OrderFields, seenVersion: string, editedBy: number | null) =>
+      db.transaction(async (): Promise<EditResult | undefined> => {
+        await db.lock(`order:${id}`);
+        const current = await findById(id);
+        if (!current) return undefined;
+        if (current.status === 'delivered') return { outcome: 'delivered', order: current };
+        if (orderDigest(current) !== seenVersion) return { outcome: 'conflict', order: current };
+        const changes: FieldChange[] = editableFields
+          .filter((field) => current[field] !== fields[field])
+          .map((field) => ({ field, before: current[field], after: fields[field] }));
+        if (changes.length === 0) return { outcome: 'unchanged', order: current };
+        const at = now().toISOString();
+        await db.run(sql.setFields, { id, ...fields, at });
+        await db.run(sql.insertEdit, [id, at, editedBy, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
+        const cancelledTexts = current.phone === fields.phone ? 0 : (await db.run(sql.cancelQueuedToOldNumber, {
+          id, phone: fields.phone, at, reason: `Not sent: the order's number was corrected from ${current.phone} to ${fields.phone} before it went out`,
+        })).changes;
+        return { outcome: 'edited', order: (await findById(id))!, changes, cancelledTexts };
+      }),
+    /** The order's corrections, oldest first. */
+    async edits(orderId: string): Promise<OrderEdit[]> {
+      const rows = await db.all<Omit<OrderEdit, 'changes'> & { changes: string }>(sql.selectEdits, [orderId]);
+      return rows.map((row) => ({
+        ...row,
+        changes: Object.entries(JSON.parse(row.changes) as Record<string, [string | null, string | null]>)
+          .map(([field, [before, after]]) => ({ field: field as FieldChange['field'], before, after })),
+      }));
+    },
     latestChange,
     history: (orderId: string) => db.all<StatusChange>(sql.selectChanges, [orderId]),
   };

@@ -102,6 +102,7 @@ export function createOrdersRouter(deps: {
     const optOut = await optOuts.current(order.phone);
     res.render('order', {
       title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: await messages.forOrder(order.id),
+      edits: await orders.edits(order.id),
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
     });

@@ -29,7 +29,9 @@ export async function seedKitchenBoard(path: string, options: { orders?: number;
     const id = createHash('md5').update(`kitchen-board-${index}`).digest('hex');
     const status = orderStatuses[index % orderStatuses.length]!;
     const name = `${names[index % names.length]} ${index + 1}`;
-    await orders.insert({ id, customerName: name, phone: `+3161234${String(index).padStart(4, '0')}`, items: `${1 + (index % 3)} x Chef Special Mozzarella Pizza\n1 x Fries`, status, note: index % 5 === 0 ? 'Ring twice' : null });
+    await orders.insert({ id, customerName: name, phone: `+3161234${String(index).padStart(4, '0')}`, items: `${1 + (index % 3)} x Chef Special Mozzarella Pizza\n1 x Fries`, status, note: index % 5 === 0 ? 'Ring twice' : null,
+      // Most go out to an address (one as long as addresses get), every third is picked up.
+      deliveryAddress: index % 3 === 2 ? null : `${index === 0 ? 'Eerste Constantijn Huygensstraat' : 'Kerkstraat'} ${index + 1}, 1017 GC Amsterdam` });
     // Oldest first, spread over the last `oldest` minutes, so the first ones are late.
     const createdAt = new Date(now - (oldest - (index * oldest) / count) * 60_000).toISOString();
     await db.run('UPDATE orders SET created_at = ?, updated_at = ? WHERE id = ?', [createdAt, new Date(now - 60_000).toISOString(), id]);
