@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBoardRepository } from '../src/board/board-repository.ts';
-import { createZonedCalendar } from '../src/web/zoned-days.ts';
+import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
 import type { Database } from '../src/db/database.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
@@ -218,6 +218,26 @@ describeEngines('GET /done', (engine) => {
     // Grace's was the 61st order of the day it was typed in.
     expect(idsIn((await agent.get('/done').query({ day: days.dayOf(day), q: '#61' }).expect(200)).text)).toEqual(idsOf('grace'));
     expect(idsIn((await agent.get('/done').query({ day: '2026-11-19', q: 'grace' }).expect(200)).text)).toEqual([]);
+  });
+
+  it('steps a day back or forward, keeping the search, and never past today', async () => {
+    const { database: db, orders, signIn } = await createTestApp({ engine });
+    const agent = await signIn();
+    await deliveredOn(db, orders, orderIdFor('friday'), new Date(2026, 10, 20, 18, 0), 'Ada Lovelace');
+    await deliveredOn(db, orders, orderIdFor('thursday'), new Date(2026, 10, 19, 18, 0), 'Ada Lovelace');
+    const linkTo = (page: string, label: string) => new RegExp(`<a href="([^"]+)">${label}</a>`).exec(page)?.[1]?.replaceAll('&amp;', '&');
+
+    const friday = (await agent.get('/done').query({ day: '2026-11-20', q: 'ada' }).expect(200)).text;
+    expect(friday).toMatch(/<h2 aria-live="polite">Friday,? 20 November 2026<\/h2>/);
+    expect(linkTo(friday, '← Day before')).toBe('/done?day=2026-11-19&q=ada');
+    expect(linkTo(friday, 'Day after →')).toBe('/done?day=2026-11-21&q=ada');
+    const thursday = (await agent.get(linkTo(friday, '← Day before')!).expect(200)).text;
+    expect(idsIn(thursday)).toEqual(idsOf('thursday'));
+    expect(thursday).toContain('value="ada"');
+
+    const today = (await agent.get('/done').expect(200)).text;
+    expect(linkTo(today, '← Day before')).toBe(`/done?day=${addDays(days.dayOf(new Date()), -1)}`);
+    expect(linkTo(today, 'Day after →')).toBeUndefined();
   });
 
   it('shows today by default', async () => {

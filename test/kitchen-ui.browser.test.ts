@@ -106,6 +106,22 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     await page.context().close();
   });
 
+  it('on a phone keeps the header to one line and the Done view’s search box readable, with the day before one tap away', async () => {
+    const page = await open({ viewport: phone }, '/done');
+    const header = (await page.locator('body > header').boundingBox())!;
+    expect(header.height).toBeLessThanOrEqual(100);
+    // Every link of the header is still there, in a strip that scrolls sideways inside the header.
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    await signOut.scrollIntoViewIfNeeded();
+    expect((await signOut.boundingBox())!.x + (await signOut.boundingBox())!.width).toBeLessThanOrEqual(phone.width);
+    expect(await horizontalOverflow(page)).toBe(0);
+    expect((await page.getByRole('searchbox').boundingBox())!.width).toBeGreaterThanOrEqual(250);
+    await page.getByRole('link', { name: '← Day before' }).click();
+    await page.waitForURL(/day=\d{4}-\d{2}-\d{2}/);
+    expect(await page.getByRole('link', { name: 'Day after →' }).count()).toBe(1);
+    await page.context().close();
+  });
+
   it('on a tablet, upright or on its side, shows each order as a card, two whole ones side by side with every part on screen', async () => {
     for (const viewport of [portraitTablet, tablet]) {
       const page = await open({ viewport }, '/');

@@ -13,6 +13,7 @@ import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
 import type { PageEncoding } from '../web/page-compression.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
+import { addDays } from '../web/zoned-days.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
@@ -254,11 +255,14 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
 
     const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
     const page = await board.done({ ...day, search: query.data.q || undefined, cursor });
-    const link = (before?: DoneCursor) => `/done?${new URLSearchParams({
-      day: view.days.dayOf(day.from),
+    const link = (before?: DoneCursor, shownDay = day.day) => `/done?${new URLSearchParams({
+      day: shownDay,
       ...(query.data.q ? { q: query.data.q } : {}),
       ...(before ? { before: `${before.at}_${before.position}` } : {}),
     })}`;
+    // A day at a time, keeping the search: back through the past, forward up to today.
+    const today = view.days.dayOf(at);
+    const nextDay = addDays(day.day, 1);
     res.render('done', {
       title: 'Done',
       search: query.data.q ?? '',
@@ -268,6 +272,9 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       cursor,
       nextPage: page.next ? link(page.next) : undefined,
       firstPage: link(),
+      dayName: dayNames.format(new Date(`${day.day}T12:00:00Z`)),
+      previousDay: link(undefined, addDays(day.day, -1)),
+      followingDay: nextDay <= today ? link(undefined, nextDay) : undefined,
       textDefaults: await view.textDefaults(),
       now: at.getTime(),
     });
@@ -353,6 +360,9 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
 
   return router;
 }
+
+// "Friday, 4 December 2026": the day's own name, written for noon UTC of that date so no zone moves it.
+const dayNames = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
 
 function parseCursor(text: string): DoneCursor {
   const [at, position] = text.split('_');
