@@ -56,6 +56,19 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     expect(await live.textContent()).toContain('#4');
     expect(await live.textContent()).toContain('Deliver to Kerkstraat 12, 1017 GC Amsterdam');
     expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+
+    // The customer calls: another number and address. Corrected from the order's page, by keyboard,
+    // the open board shows it without a reload.
+    await row.getByRole('link', { name: 'Ada Lovelace' }).click();
+    await page.getByRole('button', { name: 'Correct this order' }).click();
+    await page.getByLabel(/Mobile number/).fill('06 23456789');
+    await page.getByLabel(/Delivery address/).fill('Damrak 1, 1012 LG Amsterdam');
+    await page.getByLabel(/Delivery address/).press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Order #4 (Ada Lovelace) corrected: mobile number, delivery address.');
+    expect(await page.getByRole('table', { name: 'Corrections' }).or(page.getByRole('region', { name: 'Corrections' })).textContent()).toContain('+31612345678 → +31623456789');
+    await expect.poll(() => live.textContent(), { timeout: 10_000 }).toContain('Deliver to Damrak 1, 1012 LG Amsterdam');
+    expect(await live.textContent()).toContain('+31623456789');
+    expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
 });
