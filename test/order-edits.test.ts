@@ -64,8 +64,9 @@ describeEngines('correcting an order', (engine) => {
     const page = (await agent.get(`/orders/${ada}`).expect(200)).text;
     expect(page).toContain('Order #1 (Ada Lovelace) corrected: name, mobile number, delivery address, items, note.');
     expect(page).toContain('<h2>Corrections</h2>');
-    expect(page).toContain('Mobile number: <del>+31611111111</del> → <ins>+31622222222</ins>');
-    expect(page).toContain('Note: <del>(empty)</del> → <ins>ring twice</ins>');
+    // Struck through and underlined on screen; "was" and "now" for a screen reader, which reads no del or ins.
+    expect(page).toContain('Mobile number: <del><span class="visually-hidden">was </span>+31611111111</del> → <ins><span class="visually-hidden">now </span>+31622222222</ins>');
+    expect(page).toContain('Note: <del><span class="visually-hidden">was </span>(empty)</del> → <ins><span class="visually-hidden">now </span>ring twice</ins>');
     // The board (rendered once per change) shows the correction at once.
     const board = (await agent.get('/').expect(200)).text;
     expect(board).toContain('Ada Lovelace');
