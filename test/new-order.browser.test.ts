@@ -65,7 +65,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     await page.getByLabel(/Delivery address/).fill('Damrak 1, 1012 LG Amsterdam');
     await page.getByLabel(/Delivery address/).press('Enter');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Order #4 (Ada Lovelace) corrected: mobile number, delivery address.');
-    expect(await page.getByRole('table', { name: 'Corrections' }).or(page.getByRole('region', { name: 'Corrections' })).innerText()).toMatch(/Mobile number: (was )?\+31612345678 → (now )?\+31623456789/);
+    expect((await page.getByRole('table', { name: 'Corrections' }).or(page.getByRole('region', { name: 'Corrections' })).textContent())!.replace(/\s+/g, ' ')).toContain('Mobile number: was +31612345678 → now +31623456789');
     await expect.poll(() => live.textContent(), { timeout: 10_000 }).toContain('Deliver to Damrak 1, 1012 LG Amsterdam');
     expect(await live.textContent()).toContain('+31623456789');
     expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
