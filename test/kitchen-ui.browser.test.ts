@@ -122,6 +122,27 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     await page.context().close();
   });
 
+  it('prints an order’s page as a slip: number, customer, address and items, nothing else', async () => {
+    const page = await open({ viewport: tablet }, `/orders/${orderIds[0]}`);
+    await page.evaluate('window.printed = 0; window.print = () => { window.printed += 1; }');
+    await page.getByRole('button', { name: 'Print slip' }).click();
+    expect(await page.evaluate('window.printed')).toBe(1);
+
+    await page.emulateMedia({ media: 'print' });
+    for (const shown of [page.getByRole('heading', { name: /^#1 · Order for Mike Madeater 1$/ }), page.getByText('+31612340000'), page.getByText('Eerste Constantijn Huygensstraat 1, 1017 GC Amsterdam'), page.getByText('Ring twice'), page.getByText('1 x Chef Special Mozzarella Pizza')]) {
+      expect(await shown.isVisible(), await shown.evaluate((element) => element.outerHTML)).toBe(true);
+    }
+    for (const hidden of [page.locator('body > header'), page.getByRole('link', { name: 'Open in a map' }), page.getByRole('button', { name: 'Print slip' }), page.getByRole('link', { name: 'Correct this order' }), page.getByRole('heading', { name: 'Status history' }), page.getByRole('heading', { name: 'Messages to the customer' }), page.getByRole('button', { name: 'Stop texting this number' })]) {
+      expect(await hidden.isVisible()).toBe(false);
+    }
+    await page.context().close();
+
+    // Without the script there is no button that does nothing: the browser's own Print gives the slip.
+    const plain = await open({ viewport: tablet, javaScriptEnabled: false }, `/orders/${orderIds[0]}`);
+    expect(await plain.getByRole('button', { name: 'Print slip' }).isVisible()).toBe(false);
+    await plain.context().close();
+  });
+
   it('on a tablet, upright or on its side, shows each order as a card, two whole ones side by side with every part on screen', async () => {
     for (const viewport of [portraitTablet, tablet]) {
       const page = await open({ viewport }, '/');
