@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import supertest from 'supertest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
-import { describeEngines } from './support/engines.ts';
+import { describeEngines, describePostgres } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
 import { createTestApp, csrfTokenIn, FakeSmsSender, makeOrder, orderIdFor } from './support/helpers.ts';
 import type { TestClient } from './support/helpers.ts';
@@ -230,5 +230,36 @@ describeEngines('a corrected order and the shop’s retries', (engine) => {
 
     expect(await orders.count()).toBe(1);
     expect((await agent.get('/').expect(200)).text).toContain('was already added by this form; nothing new was added.');
+  });
+});
+
+// On PostgreSQL a read outside a transaction does not wait for a correction being written on
+// another connection: a Notify that read the order first would text the number being corrected
+// away. (On SQLite one connection runs one transaction at a time, so there is no such moment.)
+describePostgres('Notify while a correction of the number is being saved', (engine) => {
+  it('waits for the correction and texts the new number, never the old one', async () => {
+    const { agent, database, orders, sender } = await withOrder(engine);
+    const { version } = await openForm(agent);
+    await agent.refreshToken('/');
+    let commit: () => void = () => {};
+    let corrected: () => void = () => {};
+    const correctedYet = new Promise<void>((resolve) => { corrected = resolve; });
+    const correction = database.transaction(async () => {
+      await orders.edit(ada, { customerName: 'Ada Lovelace', phone: '+31622222222', deliveryAddress: null, items: '1 x Margherita', note: null }, version, null);
+      corrected();
+      await new Promise<void>((resolve) => { commit = resolve; });
+    });
+    await correctedYet;
+
+    const notify = agent.post(`/orders/${ada}/notify`).send({ status: 'pending', expectedStatus: 'pending' });
+    const answered = notify.then(() => true);
+    // Notify waits for the order's lock while the correction is open.
+    expect(await Promise.race([answered, new Promise((resolve) => setTimeout(() => resolve(false), 300))])).toBe(false);
+    commit();
+    await correction;
+    expect((await notify).status).toBe(303);
+
+    expect(sender.sent.map((sent) => sent.recipient)).toEqual(['+31622222222']);
+    expect(sender.sent[0]!.body).toContain('Ada Lovelace');
   });
 });
