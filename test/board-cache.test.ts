@@ -143,8 +143,8 @@ describeEngines('the board page kept per session', (engine) => {
     const { database: db, signIn } = await createTestApp({ engine });
     const cook = await signIn('kept-cook');
     const chef = await signIn('kept-chef', 'admin');
-    expect((await cook.get('/').expect(200)).text).toContain('Signed in as <strong>kept-cook</strong>');
-    expect((await chef.get('/').expect(200)).text).toContain('Signed in as <strong>kept-chef</strong>');
+    expect((await cook.get('/').expect(200)).text).toContain('Signed in as </span><strong>kept-cook</strong>');
+    expect((await chef.get('/').expect(200)).text).toContain('Signed in as </span><strong>kept-chef</strong>');
     expect((await cook.get('/').expect(200)).text).not.toContain('href="/staff"');
 
     await db.run("UPDATE staff SET role = 'admin' WHERE username = 'kept-cook'");

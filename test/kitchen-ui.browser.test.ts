@@ -106,7 +106,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     await page.context().close();
   });
 
-  it('on a phone keeps the header to one line and the Done view’s search box readable, with the day before one tap away', async () => {
+  it('on a phone and a tablet keeps the header to one line, and on a phone the Done view’s search box readable, with the day before one tap away', async () => {
     const page = await open({ viewport: phone }, '/done');
     const header = (await page.locator('body > header').boundingBox())!;
     expect(header.height).toBeLessThanOrEqual(100);
@@ -116,6 +116,13 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     expect((await signOut.boundingBox())!.x + (await signOut.boundingBox())!.width).toBeLessThanOrEqual(phone.width);
     expect(await horizontalOverflow(page)).toBe(0);
     expect((await page.getByRole('searchbox').boundingBox())!.width).toBeGreaterThanOrEqual(250);
+    // On a tablet on its side all of an admin's header fits on its one line, Sign out included.
+    const onTablet = await open({ viewport: tablet }, '/');
+    expect((await onTablet.locator('body > header').boundingBox())!.height).toBeLessThanOrEqual(100);
+    const tabletSignOut = (await onTablet.getByRole('button', { name: 'Sign out' }).boundingBox())!;
+    expect(tabletSignOut.x + tabletSignOut.width).toBeLessThanOrEqual(tablet.width);
+    expect(await onTablet.getByRole('link', { name: /^Signed in as / }).count()).toBe(1);
+    await onTablet.context().close();
     await page.getByRole('link', { name: '← Day before' }).click();
     await page.waitForURL(/day=\d{4}-\d{2}-\d{2}/);
     expect(await page.getByRole('link', { name: 'Day after →' }).count()).toBe(1);
