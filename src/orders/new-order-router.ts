@@ -130,7 +130,8 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
     const seenVersion = typeof body.version === 'string' ? body.version : '';
     const { data, errors } = validate(req);
     if (!data) return renderForm(res.status(400), { order, form: typed, hidden: { version: seenVersion }, errors });
-    const result = await orders.edit(order.id, { ...data, items: data.items.join('\n') }, seenVersion, res.locals.currentStaff!.id);
+    const mine = { ...data, items: data.items.join('\n') };
+    const result = await orders.edit(order.id, mine, seenVersion, res.locals.currentStaff!.id);
     if (!result) throw createError(404, 'There is no order with that id.');
     const current = result.order;
     if (result.outcome === 'delivered') {
@@ -138,10 +139,10 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
       return renderForm(res.status(409), { order: current, form: typed, hidden: { version: seenVersion } });
     }
     if (result.outcome === 'conflict') {
-      // What is saved now, where it differs from what was typed; pressing Save again overwrites it.
-      const saved = asTyped(current);
-      const differences = fields.filter((field) => saved[field].trim() !== typed[field].trim())
-        .map((field) => `Saved now as ${fieldNames[field]}: ${saved[field] === '' ? '(empty)' : saved[field].replaceAll('\n', ', ')}`);
+      // What is saved now, where it differs from what was sent (both as stored: a number typed in
+      // national form, or the browser's line ends, are no difference); Save again overwrites it.
+      const differences = fields.filter((field) => current[field] !== mine[field])
+        .map((field) => `Saved now as ${fieldNames[field]}: ${current[field]?.replaceAll('\n', ', ') ?? '(empty)'}`);
       res.locals.flash = {
         kind: 'error',
         message: 'Nothing was saved: someone else corrected this order while you had it open. Check what is saved now; press “Save corrections” again to save yours over it.',
