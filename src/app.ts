@@ -24,7 +24,7 @@ import { createOptOutRepository } from './notifications/opt-out-repository.ts';
 import { createTemplateRepository } from './notifications/template-repository.ts';
 import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
-import { createNewOrderRouter } from './orders/new-order-router.ts';
+import { createOrderFormRouter } from './orders/order-form-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
@@ -182,7 +182,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
 
   app.use(createAuthRouter({ staff, orders, passwords, throttle, formatTime }));
   app.use(requireStaff);
-  app.use(onlyUnder('/orders/', createNewOrderRouter({ orders, defaultCountry: config.defaultCountry })));
+  app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
   app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));

@@ -46,13 +46,13 @@ const orderName = (order: Order) => `${order.number === null ? '' : `#${order.nu
  * The order form: staff type in an order taken by phone or at the counter (GET/POST /orders/new),
  * and correct one that came in (GET/POST /orders/:orderId/edit).
  */
-export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCountry: CountryCode }): Router {
+export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCountry: CountryCode }): Router {
   const { orders, defaultCountry } = deps;
   const schema = orderForm(defaultCountry);
   const router = Router();
 
   type FormPage = { order?: Order; form: TypedForm; hidden: Record<string, string>; errors?: Map<string, string> };
-  const renderForm = (res: Response, page: FormPage) => res.render('new-order', {
+  const renderForm = (res: Response, page: FormPage) => res.render('order-form', {
     title: page.order ? `Correct order ${orderName(page.order)}` : 'New order',
     order: page.order, form: page.form, hidden: page.hidden, errors: page.errors ?? new Map<string, string>(), limits: orderLimits, defaultCountry,
   });
@@ -67,7 +67,7 @@ export function createNewOrderRouter(deps: { orders: OrderRepository; defaultCou
     };
   };
 
-  /** The first problem of each field, to show next to it; undefined when the form is valid. */
+  /** The parsed form, or else the first problem of each field, to show next to it. */
   const validate = (req: Request) => {
     const parsed = schema.safeParse(req.body ?? {});
     if (parsed.success) return { data: parsed.data };
