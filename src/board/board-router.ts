@@ -13,7 +13,7 @@ import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
 import type { PageEncoding } from '../web/page-compression.ts';
 import { keepIdleTimer } from '../web/session.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
-import { addDays } from '../web/zoned-days.ts';
+import { addDays, nameOfDay } from '../web/zoned-days.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
@@ -272,7 +272,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       cursor,
       nextPage: page.next ? link(page.next) : undefined,
       firstPage: link(),
-      dayName: dayNames.format(new Date(`${day.day}T12:00:00Z`)),
+      dayName: nameOfDay(day.day),
       previousDay: link(undefined, addDays(day.day, -1)),
       followingDay: nextDay <= today ? link(undefined, nextDay) : undefined,
       textDefaults: await view.textDefaults(),
@@ -360,9 +360,6 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
 
   return router;
 }
-
-// "Friday, 4 December 2026": the day's own name, written for noon UTC of that date so no zone moves it.
-const dayNames = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
 
 function parseCursor(text: string): DoneCursor {
   const [at, position] = text.split('_');

@@ -72,6 +72,13 @@ export function addDays(day: string, count: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + count * dayMs).toISOString().slice(0, 10);
 }
 
+const dayNames = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
+/** "Friday, 4 December 2026": the day's own name, read at noon UTC of that date so no zone moves it. */
+export function nameOfDay(day: string): string {
+  return dayNames.format(new Date(`${day}T12:00:00Z`));
+}
+
 /** Calendar days from the first to the second, counting both: 2026-11-01 to 2026-11-01 is 1. */
 export function daysBetween(first: string, last: string): number {
   return Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / dayMs) + 1;
