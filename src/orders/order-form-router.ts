@@ -5,22 +5,16 @@ import createError from 'http-errors';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { setFlash } from '../web/flash.ts';
-import { isOrderId } from './order-id.ts';
-import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits } from './order-input.ts';
-import type { FieldChange, Order, OrderRepository } from './order-repository.ts';
-import { orderDigest } from './order-repository.ts';
+import { customerName, deliveryAddress, fieldLabels, items, mobileNumber, note, orderLimits } from './order-input.ts';
+import type { Order, OrderRepository } from './order-repository.ts';
+import { editableFields, orderDigest } from './order-repository.ts';
+import { loadOrder, orderPage } from './orders-router.ts';
 
 /** What the form's fields hold, as typed (or as stored, when a correction starts). */
 type TypedForm = { customerName: string; phone: string; deliveryAddress: string; items: string; note: string };
 
 const formTokenPattern = /^[0-9a-f]{32}$/;
 const newFormToken = () => randomBytes(16).toString('hex');
-
-const fields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note'] as const;
-
-const fieldNames: Record<FieldChange['field'], string> = {
-  customerName: 'name', phone: 'mobile number', deliveryAddress: 'delivery address', items: 'items', note: 'note',
-};
 
 function orderForm(defaultCountry: CountryCode) {
   return z.object({
@@ -39,7 +33,6 @@ const asTyped = (order: Order): TypedForm => ({
   customerName: order.customerName, phone: order.phone, deliveryAddress: order.deliveryAddress ?? '', items: order.items, note: order.note ?? '',
 });
 
-const orderPage = (order: Order) => `/orders/${encodeURIComponent(order.id)}`;
 const orderName = (order: Order) => `${order.number === null ? '' : `#${order.number} `}(${order.customerName})`;
 
 /**
@@ -60,11 +53,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
   /** The fields as sent, to show again whatever happens: nothing typed is lost. */
   const typedIn = (req: Request): TypedForm => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const typedValue = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
-    return {
-      customerName: typedValue('customerName'), phone: typedValue('phone'), deliveryAddress: typedValue('deliveryAddress'),
-      items: typedValue('items'), note: typedValue('note'),
-    };
+    return Object.fromEntries(editableFields.map((name) => [name, typeof body[name] === 'string' ? body[name] : ''])) as TypedForm;
   };
 
   /** The parsed form, or else the first problem of each field, to show next to it. */
@@ -74,16 +63,12 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     const errors = new Map<string, string>();
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? '');
-      if ((fields as readonly string[]).includes(field) && !errors.has(field)) errors.set(field, issue.message);
+      if ((editableFields as readonly string[]).includes(field) && !errors.has(field)) errors.set(field, issue.message);
     }
     return { errors };
   };
 
-  const loadOrder = async (orderId: string) => {
-    const order = isOrderId(orderId) ? await orders.findById(orderId) : undefined;
-    if (!order) throw createError(404, 'There is no order with that id.');
-    return order;
-  };
+  router.param('orderId', loadOrder(orders));
 
   router.get('/orders/new', (_req, res) => {
     renderForm(res, { form: { customerName: '', phone: '', deliveryAddress: '', items: '', note: '' }, hidden: { formToken: newFormToken() } });
@@ -114,8 +99,8 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     res.redirect(303, '/');
   });
 
-  router.get('/orders/:orderId/edit', async (req, res) => {
-    const order = await loadOrder(req.params.orderId);
+  router.get('/orders/:orderId/edit', (req, res) => {
+    const order = res.locals.order!;
     if (order.status === 'delivered') {
       setFlash(req, { kind: 'info', message: `Order ${orderName(order)} was delivered, so it can no longer be corrected.` });
       return res.redirect(303, orderPage(order));
@@ -124,7 +109,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
   });
 
   router.post('/orders/:orderId/edit', async (req, res) => {
-    const order = await loadOrder(req.params.orderId);
+    const order = res.locals.order!;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typed = typedIn(req);
     const seenVersion = typeof body.version === 'string' ? body.version : '';
@@ -141,8 +126,8 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     if (result.outcome === 'conflict') {
       // What is saved now, where it differs from what was sent (both as stored: a number typed in
       // national form, or the browser's line ends, are no difference); Save again overwrites it.
-      const differences = fields.filter((field) => current[field] !== mine[field])
-        .map((field) => `Saved now as ${fieldNames[field]}: ${current[field]?.replaceAll('\n', ', ') ?? '(empty)'}`);
+      const differences = editableFields.filter((field) => current[field] !== mine[field])
+        .map((field) => `Saved now as ${fieldLabels[field]}: ${current[field]?.replaceAll('\n', ', ') ?? '(empty)'}`);
       res.locals.flash = {
         kind: 'error',
         message: 'Nothing was saved: someone else corrected this order while you had it open. Check what is saved now; press “Save corrections” again to save yours over it.',
@@ -160,7 +145,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     ];
     setFlash(req, {
       kind: 'success',
-      message: `Order ${orderName(current)} corrected: ${result.changes.map((change) => fieldNames[change.field]).join(', ')}.`,
+      message: `Order ${orderName(current)} corrected: ${result.changes.map((change) => fieldLabels[change.field]).join(', ')}.`,
       details: cancelled,
     });
     res.redirect(303, orderPage(current));

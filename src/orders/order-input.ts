@@ -45,6 +45,11 @@ export const deliveryAddress = z.string({ error: 'The delivery address must be t
   .pipe(z.string().max(orderLimits.address, `Keep the address to ${orderLimits.address} characters.`))
   .transform((value) => (value === '' ? null : value));
 
+/** What staff call each field of an order, in flashes and in an order's corrections. */
+export const fieldLabels = {
+  customerName: 'name', phone: 'mobile number', deliveryAddress: 'delivery address', items: 'items', note: 'note',
+} as const;
+
 /** The fields every new order is made of, after validation: phone in E.164, items one per line. */
 export type OrderInput = {
   customerName: string;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Request, RequestParamHandler, Response } from 'express';
 import createError from 'http-errors';
 import { z } from 'zod';
 import type { MessageRepository } from '../notifications/message-repository.ts';
@@ -14,6 +14,7 @@ import type { TimeFormatter } from '../web/format.ts';
 import { delayMinutesField, delayRule, delayText } from './delays.ts';
 import { isOrderId } from './order-id.ts';
 import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
+import { fieldLabels } from './order-input.ts';
 import { orderStatuses } from './order-status.ts';
 
 declare module 'express-serve-static-core' {
@@ -89,20 +90,14 @@ export function createOrdersRouter(deps: {
     return false;
   };
 
-  // Load or 404 in one place for every route with an :orderId.
-  router.param('orderId', async (_req, res, next, orderId: string) => {
-    const order = isOrderId(orderId) ? await orders.findById(orderId) : undefined;
-    if (!order) throw createError(404, 'There is no order with that id.');
-    res.locals.order = order;
-    next();
-  });
+  router.param('orderId', loadOrder(orders));
 
   router.get('/orders/:orderId', async (_req, res) => {
     const order = res.locals.order!;
     const optOut = await optOuts.current(order.phone);
     res.render('order', {
       title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: await messages.forOrder(order.id),
-      edits: await orders.edits(order.id),
+      edits: await orders.edits(order.id), fieldLabels,
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
     });
@@ -192,7 +187,17 @@ function rowOnBoard(order: Order): string {
   return `/#order-${encodeURIComponent(order.id)}`;
 }
 
-function orderPage(order: Order): string {
+/** Load or 404 in one place for every route with an :orderId (this router's and the order form's). */
+export function loadOrder(orders: OrderRepository): RequestParamHandler {
+  return async (_req, res, next, orderId: string) => {
+    const order = isOrderId(orderId) ? await orders.findById(orderId) : undefined;
+    if (!order) throw createError(404, 'There is no order with that id.');
+    res.locals.order = order;
+    next();
+  };
+}
+
+export function orderPage(order: Order): string {
   return `/orders/${encodeURIComponent(order.id)}`;
 }
 
