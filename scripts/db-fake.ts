@@ -1,6 +1,6 @@
 // Fills the database (SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL) with a realistic history of orders, for trying the board and
 // for benchmarks: `npm run db:fake -- --orders 100000 [--days 365] [--active 12] [--force]`.
-// Most orders are delivered, spread over many days; a handful from the last hour are still active.
+// Most orders are delivered (a few cancelled), spread over many days; a handful from the last hour are still active.
 import 'dotenv/config';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -90,7 +90,7 @@ type Sink = {
   close(): Promise<void>;
 };
 
-/** One order's life: statuses with their times, ending delivered unless it is still active. */
+/** One order's life: statuses with their times, ending delivered (or cancelled) unless it is still active. */
 function lifeOf(createdAt: number, stillActive: boolean, now: number): Array<[string, number]> {
   const steps: Array<[string, number]> = [['pending', createdAt]];
   let at = createdAt;
@@ -103,7 +103,9 @@ function lifeOf(createdAt: number, stillActive: boolean, now: number): Array<[st
   if (!next('confirmed', 2, 6)) return steps;
   if (Math.random() < 0.08 && !next('delayed', 10, 25)) return steps;
   if (stillActive) return steps;
-  next('delivered', 15, 45);
+  // About one order in fifty is called off (the customer, an item out of stock) instead.
+  if (Math.random() < 0.02) next('cancelled', 1, 10);
+  else next('delivered', 15, 45);
   return steps;
 }
 
@@ -115,7 +117,8 @@ const nextReference = () => `${referencePrefix}${(references++).toString(36).pad
 
 function addMessages(orderId: string, name: string, phone: string, steps: Array<[string, number]>) {
   for (const [status, at] of steps) {
-    if (status === 'pending' || Math.random() < 0.3) continue;
+    // Pending and cancelled are not texted by default (the admin's defaults); of the rest, most.
+    if (status === 'pending' || status === 'cancelled' || Math.random() < 0.3) continue;
     const sentAt = at + between(1, 20) * 1000;
     const roll = Math.random();
     const state = roll < 0.02 ? 'failed' : roll < 0.05 ? 'sent' : 'delivered';

@@ -82,7 +82,7 @@ describeEngines('GET / (the kitchen queue)', (engine) => {
     expect(rowOf(page, orderIdFor('second'))).toContain('No onions, ring twice');
   });
 
-  it('keeps an active row within 940 bytes of HTML, and one with a message and Send again within 1,160', async () => {
+  it('keeps an active row within 960 bytes of HTML, and one with a message and Send again within 1,180', async () => {
     const { orders, messages, signIn } = await createTestApp({ engine });
     const agent = await signIn();
     const order = makeOrder({ id: 'c2972b5b4eef349fb1e5cc3e3150a2b6', customerName: 'Mike Madeater', phone: '+319876543211', items: '1 x Chef Special Mozzarella Pizza', status: 'delayed' });
@@ -94,14 +94,15 @@ describeEngines('GET / (the kitchen queue)', (engine) => {
     // Raised from 880/1,100 by the "Text the customer" box (73 bytes, its label included), which
     // update-and-notify needs in every row. The delay field (quick picks and minutes) is not in the
     // budget: only a row whose list shows delayed unsaved carries it; the board script adds it on a pick.
+    // Raised from 940/1,160 by the fifth status in the list (<option>cancelled, 17 bytes).
     const plain = rowOf((await agent.get('/').expect(200)).text, order.id);
-    expect(Buffer.byteLength(plain)).toBeLessThanOrEqual(940);
+    expect(Buffer.byteLength(plain)).toBeLessThanOrEqual(960);
 
     await messages.queue({ orderId: order.id, orderStatus: 'delayed', body: 'Hello', recipient: order.phone, reference: 'ref-1', requestedBy: null }, { resend: false });
     const full = rowOf((await agent.get('/').expect(200)).text, order.id);
     expect(full).toContain('Send again');
     expect(full).toContain('Queued');
-    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1160);
+    expect(Buffer.byteLength(full)).toBeLessThanOrEqual(1180);
   });
 
   it('finds active orders by part of the name, a national phone number or the start of the id', async () => {

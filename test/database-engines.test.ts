@@ -8,6 +8,7 @@ import type { PostgresDatabase } from '../src/db/postgres.ts';
 import { migrate as migrateSqlite } from '../src/db/sqlite.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { createTestLocation, describeEngines, describePostgres, openTestDatabase } from './support/engines.ts';
+import { orderStatuses } from '../src/orders/order-status.ts';
 
 /** A promise and the function that resolves it: one step of a test waits for another. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
@@ -160,7 +161,7 @@ describeEngines('Database', (engine) => {
       const files = await first.all<{ name: string; count: number }>('SELECT name, count(*) AS "count" FROM schema_migrations GROUP BY name');
       expect(files.length).toBeGreaterThan(0);
       expect(files.every((file) => file.count === 1)).toBe(true);
-      expect(await second.value('SELECT count(*) FROM status_text_defaults')).toBe(4);
+      expect(await second.value('SELECT count(*) FROM status_text_defaults')).toBe(orderStatuses.length);
     });
 
     describe('a migration that fails', () => {

@@ -36,7 +36,7 @@ function expectNumberedByDay(db: Database.Database) {
 describe('npm run db:fake', () => {
   const databasePath = useTempDatabases();
 
-  it('creates the database and fills it with orders, status histories and messages over many days, most delivered', async () => {
+  it('creates the database and fills it with orders, status histories and messages over many days, most delivered, a few cancelled', async () => {
     const path = databasePath();
     const { code, output } = await dbFake(path, '--orders', '600', '--days', '20', '--active', '8');
     expect(code, output).toBe(0);
@@ -44,7 +44,11 @@ describe('npm run db:fake', () => {
     const db = new Database(path, { readonly: true });
     const count = (sql: string) => db.prepare(sql).pluck().get() as number;
     expect(count('SELECT count(*) FROM orders')).toBe(600);
-    expect(count("SELECT count(*) FROM orders WHERE status <> 'delivered'")).toBe(8);
+    expect(count("SELECT count(*) FROM orders WHERE status NOT IN ('delivered', 'cancelled')")).toBe(8);
+    // About one in fifty is cancelled (600 orders: none at all would happen about once in 150,000 runs).
+    expect(count("SELECT count(*) FROM orders WHERE status = 'cancelled'")).toBeGreaterThan(0);
+    expect(count("SELECT count(*) FROM orders WHERE status = 'cancelled'")).toBeLessThan(60);
+    expect(count("SELECT count(*) FROM orders WHERE status = 'cancelled' AND delivered_at IS NOT NULL")).toBe(0);
     expect(count("SELECT count(DISTINCT substr(created_at, 1, 10)) FROM orders")).toBeGreaterThan(10);
     expect(count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);
     expect(count("SELECT count(*) FROM orders WHERE status = 'delivered' AND delivered_at IS NULL")).toBe(0);
@@ -100,7 +104,8 @@ describePostgres('npm run db:fake', (engine) => {
     const db = await location.open();
     const count = async (sql: string) => Number(await db.value(sql));
     expect(await count('SELECT count(*) FROM orders')).toBe(600);
-    expect(await count("SELECT count(*) FROM orders WHERE status <> 'delivered'")).toBe(8);
+    expect(await count("SELECT count(*) FROM orders WHERE status NOT IN ('delivered', 'cancelled')")).toBe(8);
+    expect(await count("SELECT count(*) FROM orders WHERE status = 'cancelled' AND delivered_at IS NOT NULL")).toBe(0);
     expect(await count('SELECT count(DISTINCT substr(created_at, 1, 10)) FROM orders')).toBeGreaterThan(10);
     expect(await count('SELECT count(*) FROM orders WHERE delivery_address IS NOT NULL')).toBeGreaterThan(400);
     expect(await count('SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_status_changes)')).toBe(0);

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestLocation, describeEngines } from './support/engines.ts';
+import { orderStatuses } from '../src/orders/order-status.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -29,7 +30,7 @@ describeEngines('npm run db:migrate', (engine) => {
     for (const file of files) expect(result.output).toContain(`  ${file}\n`);
     const db = await place.open();
     expect(await db.all('SELECT name FROM schema_migrations ORDER BY name')).toEqual(files.map((name) => ({ name })));
-    expect(await db.value('SELECT count(*) FROM status_text_defaults')).toBe(4);
+    expect(await db.value('SELECT count(*) FROM status_text_defaults')).toBe(orderStatuses.length);
   });
 
   it('applies nothing to a database that is up to date, and says so', async () => {

@@ -88,6 +88,7 @@ describeEngines('the schema', (engine) => {
   it('seeds the same rows: the default "Text the customer" per status, and every message state', async () => {
     const db = await openTestDatabase(engine);
     expect(await db.all('SELECT status, text_customer AS "textCustomer" FROM status_text_defaults ORDER BY status')).toEqual([
+      { status: 'cancelled', textCustomer: 0 },
       { status: 'confirmed', textCustomer: 1 },
       { status: 'delayed', textCustomer: 1 },
       { status: 'delivered', textCustomer: 1 },

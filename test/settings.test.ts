@@ -63,7 +63,7 @@ describeEngines('POST /settings', (engine) => {
     const { signIn } = await createTestApp({ engine });
     const admin = await signIn('boss', 'admin');
     const response = await admin.post('/settings').send({ textCustomer: ['pending', 'eaten'] }).expect(400);
-    expect(response.text).toContain('Settings not saved: Statuses are pending, confirmed, delayed, delivered.');
+    expect(response.text).toContain('Settings not saved: Statuses are pending, confirmed, delayed, delivered, cancelled.');
     expect(tickedOn((await admin.get('/settings').expect(200)).text)).toEqual(['confirmed', 'delayed', 'delivered']);
   });
 

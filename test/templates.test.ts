@@ -64,7 +64,7 @@ describeEngines('the Templates page', (engine) => {
 
   it('answers 404 for a status that does not exist', async () => {
     const { admin } = await setup(engine);
-    await admin.post('/templates/cancelled').send({ text: 'Bye {name}' }).expect(404);
+    await admin.post('/templates/refunded').send({ text: 'Bye {name}' }).expect(404);
     await admin.post('/templates/__proto__/restore').expect(404);
   });
 });

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { orderColumns } from '../orders/order-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
-import { orderStatuses } from '../orders/order-status.ts';
+import { activeOrderSql, finishedOrderSql, orderStatuses } from '../orders/order-status.ts';
 
 /** Where the Done view continues: the last row shown, by delivery time and rowid. */
 export type DoneCursor = { at: string; position: number };
@@ -57,20 +57,21 @@ export function createBoardRepository(db: Database) {
   const indexedBy = (index: string) => db.pick({ sqlite: `INDEXED BY ${index}`, postgres: '' });
   const sql = {
     active: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_active')}
-      WHERE status <> 'delivered' AND ${search} ORDER BY created_at, rowid`,
+      WHERE ${activeOrderSql} AND ${search} ORDER BY created_at, rowid`,
     recentlyDone: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_done')}
-      WHERE status = 'delivered' AND updated_at >= @since AND ${search} ORDER BY updated_at, rowid`,
-    activeCounts: `SELECT status, count(*) AS "count" FROM orders WHERE status <> 'delivered' GROUP BY status`,
-    doneCount: `SELECT count(*) FROM orders WHERE status = 'delivered' AND updated_at >= @from AND updated_at < @to`,
+      WHERE ${finishedOrderSql} AND updated_at >= @since AND ${search} ORDER BY updated_at, rowid`,
+    activeCounts: `SELECT status, count(*) AS "count" FROM orders WHERE ${activeOrderSql} GROUP BY status`,
+    doneCounts: `SELECT status, count(*) AS "count" FROM orders
+      WHERE ${finishedOrderSql} AND updated_at >= @from AND updated_at < @to GROUP BY status`,
     done: `SELECT ${orderColumns}, rowid AS "position" FROM orders ${indexedBy('orders_done')}
-      WHERE status = 'delivered' AND updated_at >= @from AND updated_at < @to AND updated_at <= @beforeAt
+      WHERE ${finishedOrderSql} AND updated_at >= @from AND updated_at < @to AND updated_at <= @beforeAt
         AND (updated_at, rowid) < (@beforeAt, @beforePosition) AND ${search}
       ORDER BY updated_at DESC, rowid DESC LIMIT @limit`,
     byId: `SELECT ${orderColumns} FROM orders WHERE id = ?`,
   };
 
   return {
-    /** Orders not yet delivered, oldest first, and those delivered since `doneSince`. */
+    /** Active orders, oldest first, and those finished (delivered or cancelled) since `doneSince`. */
     async board(options: { doneSince: Date; search?: string }): Promise<{ active: Order[]; recentlyDone: Order[] }> {
       const search = searchParameters(options.search);
       return {
@@ -79,15 +80,15 @@ export function createBoardRepository(db: Database) {
       };
     },
 
-    /** How many orders are in each status; delivered counts those delivered in [from, to). */
+    /** How many orders are in each status; delivered and cancelled count those finished in [from, to). */
     async counts(day: { from: Date; to: Date }): Promise<Record<OrderStatus, number>> {
       const counts = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Record<OrderStatus, number>;
       for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.activeCounts)) counts[row.status] = row.count;
-      counts.delivered = (await db.value<number>(sql.doneCount, { from: day.from.toISOString(), to: day.to.toISOString() }))!;
+      for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.doneCounts, { from: day.from.toISOString(), to: day.to.toISOString() })) counts[row.status] = row.count;
       return counts;
     },
 
-    /** Orders delivered in [from, to), newest first, a page at a time after `cursor`. */
+    /** Orders finished (delivered or cancelled) in [from, to), newest first, a page at a time after `cursor`. */
     async done(options: { from: Date; to: Date; search?: string; cursor?: DoneCursor }): Promise<DonePage> {
       const rows = await db.all<DoneOrder>(sql.done, {
         ...searchParameters(options.search),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Message, MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
+import { isFinished } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { hasFlash } from '../web/flash.ts';
 import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
@@ -55,9 +56,9 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   const pages = new Map<string, KeptPage>();
   let pagesVersion = '';
 
-  /** Where an order belongs on the board right now: the queue, the "just delivered" rows, or gone. */
+  /** Where an order belongs on the board right now: the queue, the "just finished" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
-    if (order.status !== 'delivered') return 'active';
+    if (!isFinished(order.status)) return 'active';
     return Date.parse(order.updatedAt) >= at.getTime() - settings.doneVisibleMinutes * 60_000 ? 'done' : 'gone';
   }
 

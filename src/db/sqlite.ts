@@ -302,6 +302,8 @@ function syncMessageStates(connection: BetterSqlite3.Database): void {
   }).immediate();
 }
 
+const foreignKeysOffMarker = '-- migrate: foreign keys off\n';
+
 /**
  * Applies the numbered .sql files in order, each in its own transaction, and records them. A file
  * that fails is rolled back whole, and the error names it.
@@ -321,16 +323,28 @@ export function migrate(connection: BetterSqlite3.Database, directory = migratio
   const isApplied = connection.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').pluck();
   for (const file of pending) {
     const sql = readFileSync(join(directory, file), 'utf8');
+    // A file that rebuilds a table others refer to starts with this marker: foreign keys go off
+    // around it (the pragma does nothing inside a transaction) and are checked before it commits,
+    // as SQLite's procedure for such changes says.
+    const withoutForeignKeys = sql.startsWith(foreignKeysOffMarker);
+    const foreignKeysWere = connection.pragma('foreign_keys', { simple: true }) as number;
+    if (withoutForeignKeys) connection.pragma('foreign_keys = OFF');
     // Checked again under the write lock: a second process starting at the same time may have
     // applied it a moment ago.
     try {
       connection.transaction(() => {
         if (isApplied.get(file)) return;
         connection.exec(sql);
+        if (withoutForeignKeys) {
+          const broken = connection.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+          if (broken.length > 0) throw new Error(`${broken.length} rows of ${broken[0]!.table} would lose their ${broken[0]!.parent} row`);
+        }
         record.run(file, new Date().toISOString());
       }).immediate();
     } catch (error) {
       throw new Error(`Migration ${file} failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      if (withoutForeignKeys) connection.pragma(`foreign_keys = ${foreignKeysWere ? 'ON' : 'OFF'}`);
     }
   }
   return pending;

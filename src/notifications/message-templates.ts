@@ -16,7 +16,14 @@ export const defaultTemplates: Readonly<Record<OrderStatus, string>> = {
   // The guide's delayed text did not say how late; ours does (see delayedWithoutEstimate).
   delayed: 'Hello, {name}, sometimes good things take time! Unfortunately your order is running about {delay} late; we now expect to deliver it around {eta}.',
   delivered: 'Hello, {name}, you can start setting the table! Our driver is on their way with your order! Bon appetit!',
+  // The guide had no cancelled status; ours says it plainly and leaves the door open.
+  cancelled: 'Hello, {name}, your order at {restaurant} has been cancelled. Please call us if you have any questions.',
 };
+
+/** What the Templates page calls a status's default text: the guide's own, or ours where the guide had none. */
+export function defaultTextName(status: OrderStatus): string {
+  return status === 'cancelled' ? 'Order Desk’s default text' : 'the guide’s text';
+}
 
 /**
  * The guide's delayed text, sent instead of a delayed template naming {delay} or {eta} when the order

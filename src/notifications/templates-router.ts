@@ -5,7 +5,7 @@ import { countSegments, describeCount, partsWarningAbove } from '../../public/sm
 import { orderStatuses } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { setFlash } from '../web/flash.ts';
-import { defaultTemplates, normalizeTemplate, placeholders, renderTemplate, sampleValues, templateMaxLength, templateProblem } from './message-templates.ts';
+import { defaultTemplates, defaultTextName, normalizeTemplate, placeholders, renderTemplate, sampleValues, templateMaxLength, templateProblem } from './message-templates.ts';
 import type { TemplateRepository, TemplateVersion } from './template-repository.ts';
 
 declare module 'express-serve-static-core' {
@@ -65,6 +65,7 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
       partsWarningAbove,
       maxLength: templateMaxLength,
       defaultTemplates,
+      defaultTextName,
     });
   };
 
@@ -99,11 +100,11 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
   router.post('/templates/:status/restore', async (req, res) => {
     const status = res.locals.templateStatus!;
     if (!(await templates.save({ status, body: defaultTemplates[status], savedBy: res.locals.currentStaff!.id }))) {
-      setFlash(req, { kind: 'info', message: `The ${status} text already is the guide’s text.` });
+      setFlash(req, { kind: 'info', message: `The ${status} text already is ${defaultTextName(status)}.` });
       return res.redirect(303, `/templates#template-${status}`);
     }
-    req.log.info({ by: res.locals.currentStaff!.id, status }, 'message template restored to the guide’s text');
-    setFlash(req, { kind: 'success', message: `The ${status} text is the guide’s text again; the earlier versions stay in its history.`, details: countDetails(status, defaultTemplates[status]) });
+    req.log.info({ by: res.locals.currentStaff!.id, status }, 'message template restored to its default text');
+    setFlash(req, { kind: 'success', message: `The ${status} text is ${defaultTextName(status)} again; the earlier versions stay in its history.`, details: countDetails(status, defaultTemplates[status]) });
     res.redirect(303, `/templates#template-${status}`);
   });
 

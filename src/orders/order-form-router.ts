@@ -8,6 +8,7 @@ import { setFlash } from '../web/flash.ts';
 import { customerName, deliveryAddress, fieldLabels, items, mobileNumber, note, orderLimits } from './order-input.ts';
 import type { Order, OrderRepository } from './order-repository.ts';
 import { editableFields, orderDigest } from './order-repository.ts';
+import { isFinished } from './order-status.ts';
 import { loadOrder, orderPage } from './orders-router.ts';
 
 /** What the form's fields hold, as typed (or as stored, when a correction starts). */
@@ -101,8 +102,8 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
 
   router.get('/orders/:orderId/edit', (req, res) => {
     const order = res.locals.order!;
-    if (order.status === 'delivered') {
-      setFlash(req, { kind: 'info', message: `Order ${orderName(order)} was delivered, so it can no longer be corrected.` });
+    if (isFinished(order.status)) {
+      setFlash(req, { kind: 'info', message: `Order ${orderName(order)} was ${order.status}, so it can no longer be corrected.` });
       return res.redirect(303, orderPage(order));
     }
     renderForm(res, { order, form: asTyped(order), hidden: { version: orderDigest(order) } });
@@ -119,8 +120,8 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     const result = await orders.edit(order.id, mine, seenVersion, res.locals.currentStaff!.id);
     if (!result) throw createError(404, 'There is no order with that id.');
     const current = result.order;
-    if (result.outcome === 'delivered') {
-      res.locals.flash = { kind: 'error', message: `Nothing was saved: order ${orderName(current)} was delivered meanwhile, and a delivered order is not corrected any more.` };
+    if (result.outcome === 'finished') {
+      res.locals.flash = { kind: 'error', message: `Nothing was saved: order ${orderName(current)} was ${current.status} meanwhile, and a ${current.status} order is not corrected any more.` };
       return renderForm(res.status(409), { order: current, form: typed, hidden: { version: seenVersion } });
     }
     if (result.outcome === 'conflict') {

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { createZonedCalendar } from '../web/zoned-days.ts';
 import { isOrderId, newOrderId, orderIdRule } from './order-id.ts';
 import type { OrderInput } from './order-input.ts';
+import { isFinished } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
 import { expectedAfterDelay } from './delays.ts';
 
@@ -79,11 +80,19 @@ export function orderDigest(fields: OrderFields): string {
   return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
 }
 
+/** Why a text was never sent: its order was cancelled first. */
+export const orderCancelledReason = 'Not sent: the order was cancelled before it went out';
+
+/** Why a text was never sent: the order's number was corrected first. */
+export function numberCorrectedReason(from: string, to: string): string {
+  return `Not sent: the order's number was corrected from ${from} to ${to} before it went out`;
+}
+
 export type EditResult =
   | { outcome: 'edited'; order: Order; changes: FieldChange[]; cancelledTexts: number }
   | { outcome: 'unchanged'; order: Order }
-  /** Delivered orders are history: they are not corrected any more. */
-  | { outcome: 'delivered'; order: Order }
+  /** Finished orders (delivered or cancelled) are history: they are not corrected any more. */
+  | { outcome: 'finished'; order: Order }
   /** The order was corrected (or its fields changed) since the form was opened: nothing saved. */
   | { outcome: 'conflict'; order: Order };
 
@@ -96,7 +105,8 @@ export type CreateResult =
 export type Delay = { minutes: number; lateAfterMinutes: number };
 
 export type StatusUpdate =
-  | { outcome: 'changed'; order: Order; previousStatus: OrderStatus }
+  /** `cancelledTexts`: texts still queued for the order that a cancellation stopped. */
+  | { outcome: 'changed'; order: Order; previousStatus: OrderStatus; cancelledTexts: number }
   | { outcome: 'unchanged'; order: Order }
   /** The order was no longer in the status the request expected: someone changed it since. */
   | { outcome: 'conflict'; order: Order; latestChange: StatusChange };
@@ -156,6 +166,10 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // already handed to MessageBird cannot be called back.
     cancelQueuedToOldNumber: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE order_id = @id AND state = 'queued' AND recipient <> @phone`,
+    // A cancelled order's earlier news ("we are preparing your food") must not reach the customer
+    // after it; one already handed to MessageBird cannot be called back.
+    cancelQueuedForOrder: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
+      WHERE order_id = @id AND state = 'queued'`,
     insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
     selectChanges: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id`,
     selectLatestChange: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`,
@@ -241,11 +255,14 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
           await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
         }
         await db.run(sql.insertChange, [id, status, at, staffId]);
-        return { outcome: 'changed', order: (await findById(id))!, previousStatus: current.status };
+        const cancelledTexts = status === 'cancelled'
+          ? (await db.run(sql.cancelQueuedForOrder, { id, at, reason: orderCancelledReason })).changes
+          : 0;
+        return { outcome: 'changed', order: (await findById(id))!, previousStatus: current.status, cancelledTexts };
       }),
     /**
      * Corrects the order's fields, if it still holds what the form was opened on (`seenVersion`, its
-     * orderDigest then) and is not delivered. Records who changed which field from what. A new
+     * orderDigest then) and is not finished (delivered or cancelled). Records who changed which field from what. A new
      * phone number cancels the texts still queued for the old one, in the same transaction, under
      * the order's lock that queueing a text takes too: no text can slip out to the old number.
      */
@@ -254,7 +271,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         await db.lock(`order:${id}`);
         const current = await findById(id);
         if (!current) return undefined;
-        if (current.status === 'delivered') return { outcome: 'delivered', order: current };
+        if (isFinished(current.status)) return { outcome: 'finished', order: current };
         if (orderDigest(current) !== seenVersion) return { outcome: 'conflict', order: current };
         const changes: FieldChange[] = editableFields
           .filter((field) => current[field] !== fields[field])
@@ -264,7 +281,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         await db.run(sql.setFields, { id, ...fields, at });
         await db.run(sql.insertEdit, [id, at, editedBy, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
         const cancelledTexts = current.phone === fields.phone ? 0 : (await db.run(sql.cancelQueuedToOldNumber, {
-          id, phone: fields.phone, at, reason: `Not sent: the order's number was corrected from ${current.phone} to ${fields.phone} before it went out`,
+          id, phone: fields.phone, at, reason: numberCorrectedReason(current.phone, fields.phone),
         })).changes;
         return { outcome: 'edited', order: (await findById(id))!, changes, cancelledTexts };
       }),

@@ -1,3 +1,23 @@
-export const orderStatuses = ['pending', 'confirmed', 'delayed', 'delivered'] as const;
+export const orderStatuses = ['pending', 'confirmed', 'delayed', 'delivered', 'cancelled'] as const;
 
 export type OrderStatus = (typeof orderStatuses)[number];
+
+/**
+ * The statuses that take an order off the board: it is finished, handed to the driver or called
+ * off. Finished orders are listed on the Done view under the day they finished, are not corrected
+ * any more, and can still be set back to an active status (a mistaken click, a customer who calls
+ * back).
+ */
+export const finishedStatuses = ['delivered', 'cancelled'] as const satisfies readonly OrderStatus[];
+
+export function isFinished(status: OrderStatus): boolean {
+  return status === 'delivered' || status === 'cancelled';
+}
+
+/**
+ * The same as SQL, for the queries the board and the Done view run. The partial indexes
+ * orders_active and orders_done (migrations) carry exactly these conditions: SQLite uses a partial
+ * index only for a query that repeats its WHERE term.
+ */
+export const activeOrderSql = "status NOT IN ('delivered', 'cancelled')";
+export const finishedOrderSql = "status IN ('delivered', 'cancelled')";

@@ -163,7 +163,7 @@ export function createOrdersRouter(deps: {
       return renderBoard(res);
     }
     setFlash(req, update.outcome === 'changed'
-      ? withOriginatorWarning(changeFlash({ update, text: texted }, formatTime), update.order)
+      ? withOriginatorWarning(withStoppedTexts(changeFlash({ update, text: texted }, formatTime), update.cancelledTexts), update.order)
       : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed${text ? ' and nothing was sent' : ''}.` });
     res.redirect(303, rowOnBoard(res.locals.order!));
   });
@@ -209,6 +209,13 @@ function typedChoice(body: Record<string, unknown>, order: Order): RowChoice {
     delayMinutes: typeof body.delayMinutes === 'string' ? body.delayMinutes.slice(0, 10) : undefined,
     textCustomer: body.text !== undefined,
   };
+}
+
+/** A cancellation stops the texts still queued for the order: the flash says how many. */
+function withStoppedTexts(flash: Flash, cancelledTexts: number): Flash {
+  if (cancelledTexts === 0) return flash;
+  const stopped = cancelledTexts === 1 ? 'A text still queued for this order was not sent.' : `${cancelledTexts} texts still queued for this order were not sent.`;
+  return { ...flash, details: [...(flash.details ?? []), stopped] };
 }
 
 /** Both halves of Update with "Text the customer": the new status, and how the text went. */
