@@ -6,7 +6,7 @@ import { createMessageRepository } from '../src/notifications/message-repository
 import type { Message } from '../src/notifications/message-repository.ts';
 import type { MessageState } from '../src/notifications/message-states.ts';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
-import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { createOrderRepository, numberCorrectedReason, orderCancelledReason, orderDigest } from '../src/orders/order-repository.ts';
 import type { Database } from '../src/db/database.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createOptOutRepository, optedOutReason } from '../src/notifications/opt-out-repository.ts';
@@ -219,6 +219,35 @@ describeEngines('messages claimed ahead of a free slot', (engine) => {
     expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
   });
 
+  it('are cancelled, not sent, when their order was cancelled while they waited', async () => {
+    slow();
+    const { dispatcher, queue, reach, database } = await setup(engine, { concurrency: 1 });
+    const a = await queue('a');
+    const b = await queue('b');
+    dispatcher.start();
+    await reach(b, ['sending']);
+    // Cancelling stops the order's queued texts; this one was claimed already, so it is caught before it goes.
+    await createOrderRepository(database).updateStatus(orderIdFor('b'), 'cancelled', null);
+    expect(await reach(b, ['cancelled', 'sent'])).toMatchObject({ state: 'cancelled', attempts: 0, errorDescription: orderCancelledReason });
+    await reach(a, ['sent']);
+    expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
+  });
+
+  it('are cancelled, not sent, when their order’s number was corrected while they waited', async () => {
+    slow();
+    const { dispatcher, queue, reach, database } = await setup(engine, { concurrency: 1 });
+    const a = await queue('a');
+    const b = await queue('b', '+31611111111');
+    dispatcher.start();
+    await reach(b, ['sending']);
+    const orders = createOrderRepository(database);
+    const order = (await orders.findById(orderIdFor('b')))!;
+    await orders.edit(order.id, { customerName: order.customerName, phone: '+31622222222', items: order.items, note: order.note, deliveryAddress: order.deliveryAddress }, orderDigest(order), null);
+    expect(await reach(b, ['cancelled', 'sent'])).toMatchObject({ state: 'cancelled', errorDescription: numberCorrectedReason('+31611111111', '+31622222222') });
+    await reach(a, ['sent']);
+    expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
+  });
+
   it('are left alone, not sent, when another process took the claim over meanwhile', async () => {
     slow();
     const { dispatcher, queue, messages, reach, database } = await setup(engine, { concurrency: 1 });
@@ -231,6 +260,22 @@ describeEngines('messages claimed ahead of a free slot', (engine) => {
     expect(await messages.findById(a.id)).toMatchObject({ state: 'sent' });
     expect(await messages.findById(b.id)).toMatchObject({ state: 'sending', attempts: 1 });
     expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
+  });
+});
+
+describeEngines('a retry after the order was cancelled', (engine) => {
+  it('is not sent: the send that was on its way when the order was cancelled is answered "try later", and its retry is cancelled', async () => {
+    fake.reply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] }, delayMs: 200 });
+    const { dispatcher, queue, reach, database, messages } = await setup(engine, { concurrency: 1 });
+    const message = await queue('a');
+    dispatcher.start();
+    await expect.poll(() => fake.requests.length, { timeout: 5000, interval: 5 }).toBe(1);
+    // MessageBird has the request and has not answered: the text is 'sending', out of reach of the cancellation.
+    await createOrderRepository(database).updateStatus(orderIdFor('a'), 'cancelled', null);
+    expect(await messages.findById(message.id)).toMatchObject({ state: 'sending' });
+
+    expect(await reach(message, ['cancelled', 'sent', 'failed'])).toMatchObject({ state: 'cancelled', errorDescription: orderCancelledReason });
+    expect(fake.sends()).toHaveLength(1);
   });
 });
 

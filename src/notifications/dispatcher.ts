@@ -89,19 +89,21 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
 
   async function send(message: Message): Promise<void> {
     const log = logger.child({ messageId: message.id, reference: message.reference, attempt: message.attempts });
-    const verdict = await messages.beforeSend(message.id, claim.owner).catch((error: unknown) => {
+    const before = await messages.beforeSend(message.id, claim.owner).catch((error: unknown) => {
       log.error({ err: error }, 'could not read the message before sending it; putting it back in the queue');
-      return 'unreadable' as const;
+      return { verdict: 'unreadable' } as const;
     });
-    switch (verdict) {
+    switch (before.verdict) {
       case 'unreadable':
         return record(() => messages.unclaim(message.id, claim.owner), log);
       case 'not-ours':
         log.warn('the claim on the message ran out before it was sent; it is left to whoever holds it now');
         return;
-      case 'opted-out':
-        log.info('the customer opted out after the message was claimed: not sent');
-        return record(() => messages.cancelClaimed(message.id, claim.owner), log);
+      case 'cancel':
+        // The customer opted out, or the order was cancelled or its number corrected, after the
+        // message was queued (and while it was being sent, or the queued one would be cancelled).
+        log.info({ reason: before.reason }, 'the message must not go any more: not sent');
+        return record(() => messages.cancelClaimed(message.id, claim.owner, before.reason), log);
       case 'send':
         break;
     }

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { liveStates, stateRank } from './message-states.ts';
 import { createOptOutRepository, optedOutReason } from './opt-out-repository.ts';
 import type { OptOut } from './opt-out-repository.ts';
+import { numberCorrectedReason, orderCancelledReason } from '../orders/order-repository.ts';
 import type { MessageState } from './message-states.ts';
 
 export type Message = {
@@ -66,6 +67,9 @@ export type Problem = { code: number | undefined; reasons: string[] };
 
 /** A claim on a row: the process that holds it and until when. */
 export type Claim = { owner: string; leaseMs: number };
+
+/** Whether a claimed message may go now: 'cancel' says why not (kept as its error description). */
+export type BeforeSend = { verdict: 'send' } | { verdict: 'not-ours' } | { verdict: 'cancel'; reason: string };
 
 const columns = `message.id, message.order_id AS "orderId", message.order_status AS "orderStatus",
   message.status_change_id AS "statusChangeId", message.body,
@@ -133,8 +137,13 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
         UNION ALL SELECT min(next_attempt_at) FROM messages WHERE state = 'checking' AND (lease_until IS NULL OR lease_until < @at)) AS due_times`,
     // Read right before a send: the claim still holds (a message claimed ahead waited for a free
     // slot) and the number has not opted out since. No row: the claim is no longer this process's.
-    beforeSend: `SELECT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) AS "optedOut"
-      FROM messages WHERE id = @id AND state = 'sending' AND claimed_by = @owner AND lease_until > @at`,
+    // What may have changed since the text was queued: the number opted out, the order was
+    // cancelled, or its number corrected. Queued texts are cancelled by those changes themselves;
+    // this catches one that was being sent at that moment and comes back for a retry.
+    beforeSend: `SELECT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) AS "optedOut",
+        messages.order_status AS "messageStatus", messages.recipient, orders.status AS "orderStatus", orders.phone AS "orderPhone"
+      FROM messages JOIN orders ON orders.id = messages.order_id
+      WHERE messages.id = @id AND messages.state = 'sending' AND messages.claimed_by = @owner AND messages.lease_until > @at`,
     // A claim that never reached MessageBird, undone: the attempt is not counted.
     unclaim: `UPDATE messages SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, lease_until = NULL,
         last_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempt_at END, updated_at = @at
@@ -224,15 +233,19 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
      * Whether a claimed message may go out now: 'send', 'opted-out' (the number opted out since the
      * claim) or 'not-ours' (the claim ran out and another process took the message over).
      */
-    async beforeSend(id: number, owner: string): Promise<'send' | 'opted-out' | 'not-ours'> {
-      const row = await db.get<{ optedOut: number | boolean }>(sql.beforeSend, { id, owner, at: at() });
-      if (!row) return 'not-ours';
-      return row.optedOut ? 'opted-out' : 'send';
+    async beforeSend(id: number, owner: string): Promise<BeforeSend> {
+      const row = await db.get<{ optedOut: number | boolean; messageStatus: string; recipient: string; orderStatus: string; orderPhone: string }>(sql.beforeSend, { id, owner, at: at() });
+      if (!row) return { verdict: 'not-ours' };
+      if (row.optedOut) return { verdict: 'cancel', reason: optedOutReason };
+      // The cancellation's own text still goes; the earlier news does not.
+      if (row.orderStatus === 'cancelled' && row.messageStatus !== 'cancelled') return { verdict: 'cancel', reason: orderCancelledReason };
+      if (row.orderPhone !== row.recipient) return { verdict: 'cancel', reason: numberCorrectedReason(row.recipient, row.orderPhone) };
+      return { verdict: 'send' };
     },
     /** Puts a message claimed for sending, and never sent, back in the queue as it was. */
     unclaim: (id: number, owner: string) => changes(sql.unclaim, { id, owner, at: at() }),
-    /** A message claimed for sending, never sent, whose number opted out since. */
-    cancelClaimed: (id: number, owner: string) => changes(sql.cancelClaimed, { id, owner, reason: optedOutReason, at: at() }),
+    /** A message claimed for sending, never sent, that must not go any more (beforeSend's reason). */
+    cancelClaimed: (id: number, owner: string, reason: string) => changes(sql.cancelClaimed, { id, owner, reason, at: at() }),
     /** Extends every lease the owner holds; returns how many. */
     renewLeases: (claim: Claim) => changes(sql.renewLeases, { owner: claim.owner, leaseUntil: leaseUntil(claim) }),
     /** Sends whose owner's lease ran out (a crash) move to 'checking': looked up before any resend. */
