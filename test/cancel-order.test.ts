@@ -74,7 +74,7 @@ describeEngines('cancelling an order', (engine) => {
 
     expect(await messages.findById(waiting!.id)).toMatchObject({ state: 'cancelled', errorDescription: 'Not sent: the order was cancelled before it went out' });
     expect(await messages.findById(sent!.id)).toMatchObject({ state: 'sent' });
-    expect((await boardOf(agent)).page).toContain('A text still queued for this order was not sent.');
+    expect((await boardOf(agent)).page).toContain('A text still queued about an earlier status was not sent.');
   });
 
   it('queues the cancellation text itself after stopping the older ones, when the box is ticked', async () => {

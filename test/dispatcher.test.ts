@@ -6,7 +6,7 @@ import { createMessageRepository } from '../src/notifications/message-repository
 import type { Message } from '../src/notifications/message-repository.ts';
 import type { MessageState } from '../src/notifications/message-states.ts';
 import { createMessageBirdSender } from '../src/notifications/messagebird-sender.ts';
-import { createOrderRepository, numberCorrectedReason, orderCancelledReason, orderDigest } from '../src/orders/order-repository.ts';
+import { createOrderRepository, movedOnReason, numberCorrectedReason, orderDigest } from '../src/orders/order-repository.ts';
 import type { Database } from '../src/db/database.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createOptOutRepository, optedOutReason } from '../src/notifications/opt-out-repository.ts';
@@ -228,7 +228,7 @@ describeEngines('messages claimed ahead of a free slot', (engine) => {
     await reach(b, ['sending']);
     // Cancelling stops the order's queued texts; this one was claimed already, so it is caught before it goes.
     await createOrderRepository(database).updateStatus(orderIdFor('b'), 'cancelled', null);
-    expect(await reach(b, ['cancelled', 'sent'])).toMatchObject({ state: 'cancelled', attempts: 0, errorDescription: orderCancelledReason });
+    expect(await reach(b, ['cancelled', 'sent'])).toMatchObject({ state: 'cancelled', attempts: 0, errorDescription: 'Not sent: the order was cancelled before it went out' });
     await reach(a, ['sent']);
     expect(fake.sends().map((request) => request.body.reference)).toEqual(['ref-a']);
   });
@@ -263,19 +263,32 @@ describeEngines('messages claimed ahead of a free slot', (engine) => {
   });
 });
 
-describeEngines('a retry after the order was cancelled', (engine) => {
-  it('is not sent: the send that was on its way when the order was cancelled is answered "try later", and its retry is cancelled', async () => {
+describeEngines('a retry about a status the order has left', (engine) => {
+  it.each(['cancelled', 'delivered', 'pending'] as const)('is not sent: the send on its way when the order became %s is answered "try later", and its retry is cancelled', async (status) => {
     fake.reply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] }, delayMs: 200 });
-    const { dispatcher, queue, reach, database, messages } = await setup(engine, { concurrency: 1 });
-    const message = await queue('a');
+    const { dispatcher, database, messages, reach } = await setup(engine, { concurrency: 1 });
+    const orders = createOrderRepository(database);
+    await orders.insert(makeOrder({ id: orderIdFor('a'), phone: '+319876543211' }));
+    await orders.updateStatus(orderIdFor('a'), 'confirmed', null);
+    const message = queuedMessage(await messages.queue({ orderId: orderIdFor('a'), orderStatus: 'confirmed', body: 'We are preparing your food', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     dispatcher.start();
     await expect.poll(() => fake.requests.length, { timeout: 5000, interval: 5 }).toBe(1);
-    // MessageBird has the request and has not answered: the text is 'sending', out of reach of the cancellation.
-    await createOrderRepository(database).updateStatus(orderIdFor('a'), 'cancelled', null);
+    // MessageBird has the request and has not answered: the text is 'sending', out of reach of the change.
+    await orders.updateStatus(orderIdFor('a'), status, null);
     expect(await messages.findById(message.id)).toMatchObject({ state: 'sending' });
 
-    expect(await reach(message, ['cancelled', 'sent', 'failed'])).toMatchObject({ state: 'cancelled', errorDescription: orderCancelledReason });
+    expect(await reach(message, ['cancelled', 'sent', 'failed'])).toMatchObject({ state: 'cancelled', errorDescription: movedOnReason(status) });
     expect(fake.sends()).toHaveLength(1);
+  });
+
+  it('is sent when the order has not moved on: a plain retry goes out', async () => {
+    fake.reply({ status: 503, body: { errors: [{ code: 7, description: 'Service unavailable' }] } });
+    const { dispatcher, queue, settled } = await setup(engine, { concurrency: 1 });
+    const message = await queue('a');
+    dispatcher.start();
+
+    expect(await settled(message)).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(fake.sends()).toHaveLength(2);
   });
 });
 

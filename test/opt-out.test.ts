@@ -232,12 +232,14 @@ describeEngines('a text queued before the opt-out', (engine) => {
   }
 
   it('is cancelled when the customer opts out, with the reason, and never sent', async () => {
-    const { messages, optOuts, sender, dispatcher, queue } = await outbox();
+    const { database, messages, optOuts, sender, dispatcher, queue } = await outbox();
     const message = await queue('r1');
     expect(await optOuts.optOut(hannahPhone, { source: 'keyword', keyword: 'STOP' })).toEqual({ changed: true, cancelled: 1 });
     expect(await messages.findById(message.id)).toMatchObject({ state: 'cancelled', errorDescription: 'Not sent: the customer opted out before it went out' });
 
-    const other = queuedMessage(await messages.queue({ orderId: hannah, orderStatus: 'pending', body: 'Hi', recipient: '+31687654321', reference: 'r2', requestedBy: null }, { resend: true }));
+    // Another customer's order still gets its text.
+    await createOrderRepository(database).insert(makeOrder({ id: orderIdFor('other'), phone: '+31687654321' }));
+    const other = queuedMessage(await messages.queue({ orderId: orderIdFor('other'), orderStatus: 'pending', body: 'Hi', recipient: '+31687654321', reference: 'r2', requestedBy: null }, { resend: true }));
     const attempted = dispatcher.waitForAttempt(other.id, 2000);
     dispatcher.start();
     await attempted;

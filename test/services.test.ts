@@ -15,7 +15,7 @@ describe('createServices', () => {
   it('builds a stopped dispatcher: nothing is sent until it is started', async () => {
     const sender = new FakeSmsSender();
     const services = await createServices(testConfig(), { logger, sender });
-    await createOrderRepository(services.database).insert(makeOrder({ id: orderIdFor('a') }));
+    await createOrderRepository(services.database).insert(makeOrder({ id: orderIdFor('a'), phone: '+319876543211' }));
     const message = queuedMessage(await services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.kick();
     expect((await services.messages.findById(message.id))!.state).toBe('queued');
@@ -33,7 +33,7 @@ describe('createServices', () => {
     let answer: () => void = () => {};
     sender.next = () => new Promise((resolve) => { answer = () => resolve({ kind: 'accepted', providerMessageId: 'mb-late' }); });
     const services = await createServices(testConfig({ DATABASE_PATH: path }), { logger, sender });
-    await createOrderRepository(services.database).insert(makeOrder({ id: orderIdFor('a') }));
+    await createOrderRepository(services.database).insert(makeOrder({ id: orderIdFor('a'), phone: '+319876543211' }));
     const message = queuedMessage(await services.messages.queue({ orderId: orderIdFor('a'), orderStatus: 'pending', body: 'Hello', recipient: '+319876543211', reference: 'ref-a', requestedBy: null }, { resend: false }));
     services.dispatcher.start();
     // The dispatcher's first look at the outbox reads the database before it sends.

@@ -54,6 +54,24 @@ describeEngines('POST /orders/:orderId/status with "Text the customer"', (engine
     expect(await orders.history(don)).toHaveLength(1);
   });
 
+  it('stops a text still queued about the earlier status when the order moves on, and says so', async () => {
+    const sender = new FakeSmsSender();
+    const { agent, messages } = await setup(engine, { sender });
+    // MessageBird is busy: the confirmed text waits in the queue for a retry.
+    sender.next = async () => ({ kind: 'try-later', reasons: ['Service unavailable'], code: 7, statusCode: 503 });
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+    await expect.poll(async () => (await messages.forOrder(don))[0], { timeout: 5000 }).toMatchObject({ state: 'queued', attempts: 1 });
+    await agent.refreshToken('/');
+
+    await agent.post(status).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);
+
+    expect(await messages.forOrder(don)).toMatchObject([{ orderStatus: 'confirmed', state: 'cancelled', errorDescription: 'Not sent: the order was delivered before it went out' }]);
+    const page = (await agent.get('/').expect(200)).text;
+    expect(page).toContain('Don Cheetos&#39;s order is now delivered.');
+    expect(page).toContain('A text still queued about an earlier status was not sent.');
+    expect(sender.sent).toHaveLength(1);
+  });
+
   it('changes the status without texting when the box is not ticked (or the page has no box)', async () => {
     const { agent, sender, messages, orders } = await setup(engine);
 

@@ -100,8 +100,9 @@ export function createDispatcher(deps: { messages: MessageRepository; sender: Sm
         log.warn('the claim on the message ran out before it was sent; it is left to whoever holds it now');
         return;
       case 'cancel':
-        // The customer opted out, or the order was cancelled or its number corrected, after the
-        // message was queued (and while it was being sent, or the queued one would be cancelled).
+        // The customer opted out, or the order moved on (or was cancelled) or its number was
+        // corrected, after the message was queued: while it was being sent, or the queued one
+        // would have been cancelled by the change itself.
         log.info({ reason: before.reason }, 'the message must not go any more: not sent');
         return record(() => messages.cancelClaimed(message.id, claim.owner, before.reason), log);
       case 'send':

@@ -2,7 +2,8 @@ import type { Database } from '../db/database.ts';
 import { liveStates, stateRank } from './message-states.ts';
 import { createOptOutRepository, optedOutReason } from './opt-out-repository.ts';
 import type { OptOut } from './opt-out-repository.ts';
-import { numberCorrectedReason, orderCancelledReason } from '../orders/order-repository.ts';
+import { movedOnReason, numberCorrectedReason } from '../orders/order-repository.ts';
+import type { OrderStatus } from '../orders/order-status.ts';
 import type { MessageState } from './message-states.ts';
 
 export type Message = {
@@ -135,13 +136,15 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     nextDue: `SELECT min(due) FROM (
         SELECT min(next_attempt_at) AS due FROM messages WHERE state = 'queued'
         UNION ALL SELECT min(next_attempt_at) FROM messages WHERE state = 'checking' AND (lease_until IS NULL OR lease_until < @at)) AS due_times`,
-    // Read right before a send: the claim still holds (a message claimed ahead waited for a free
-    // slot) and the number has not opted out since. No row: the claim is no longer this process's.
-    // What may have changed since the text was queued: the number opted out, the order was
-    // cancelled, or its number corrected. Queued texts are cancelled by those changes themselves;
-    // this catches one that was being sent at that moment and comes back for a retry.
+    // Read right before a send: whether the claim still holds (a message claimed ahead waited for a
+    // free slot; no row: the claim is no longer this process's), and what changed since the text
+    // was queued: the number opted out, the order moved on to another status (or was cancelled), or
+    // its number was corrected. Queued texts are cancelled by those changes themselves; this
+    // catches one that was being sent at that moment and comes back for a retry, or one whose
+    // outcome was unknown and that MessageBird turned out not to have.
     beforeSend: `SELECT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) AS "optedOut",
-        messages.order_status AS "messageStatus", messages.recipient, orders.status AS "orderStatus", orders.phone AS "orderPhone"
+        messages.status_change_id AS "statusChangeId", messages.recipient, orders.status AS "orderStatus", orders.phone AS "orderPhone",
+        (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS "latestChangeId"
       FROM messages JOIN orders ON orders.id = messages.order_id
       WHERE messages.id = @id AND messages.state = 'sending' AND messages.claimed_by = @owner AND messages.lease_until > @at`,
     // A claim that never reached MessageBird, undone: the attempt is not counted.
@@ -234,11 +237,11 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
      * claim) or 'not-ours' (the claim ran out and another process took the message over).
      */
     async beforeSend(id: number, owner: string): Promise<BeforeSend> {
-      const row = await db.get<{ optedOut: number | boolean; messageStatus: string; recipient: string; orderStatus: string; orderPhone: string }>(sql.beforeSend, { id, owner, at: at() });
+      const row = await db.get<{ optedOut: number | boolean; statusChangeId: number | string | null; recipient: string; orderStatus: OrderStatus; orderPhone: string; latestChangeId: number | string | null }>(sql.beforeSend, { id, owner, at: at() });
       if (!row) return { verdict: 'not-ours' };
       if (row.optedOut) return { verdict: 'cancel', reason: optedOutReason };
-      // The cancellation's own text still goes; the earlier news does not.
-      if (row.orderStatus === 'cancelled' && row.messageStatus !== 'cancelled') return { verdict: 'cancel', reason: orderCancelledReason };
+      // (PostgreSQL gives its BIGINT ids as strings.) A message from before messages named their change has none.
+      if (row.statusChangeId !== null && Number(row.statusChangeId) !== Number(row.latestChangeId)) return { verdict: 'cancel', reason: movedOnReason(row.orderStatus) };
       if (row.orderPhone !== row.recipient) return { verdict: 'cancel', reason: numberCorrectedReason(row.recipient, row.orderPhone) };
       return { verdict: 'send' };
     },

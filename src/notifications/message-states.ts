@@ -1,5 +1,5 @@
 /**
- * The one list of message states. 'cancelled': queued, then never sent because the customer opted out, the order was cancelled or its number corrected first (the reason is its error description). The database's message_states table and the views take it from
+ * The one list of message states. 'cancelled': queued, then never sent because the customer opted out, the order moved on to another status (or was cancelled) or its number was corrected first (the reason is its error description). The database's message_states table and the views take it from
  * here; the board script gets rows rendered by the views.
  */
 export const messageStates = ['queued', 'sending', 'checking', 'sent', 'delivered', 'failed', 'expired', 'not-sent', 'cancelled'] as const;

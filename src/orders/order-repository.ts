@@ -80,8 +80,13 @@ export function orderDigest(fields: OrderFields): string {
   return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
 }
 
-/** Why a text was never sent: its order was cancelled first. */
-export const orderCancelledReason = 'Not sent: the order was cancelled before it went out';
+/**
+ * Why a text was never sent: its order moved on to another status first ("Not sent: the order was
+ * cancelled before it went out"). News the order has left behind is not sent late.
+ */
+export function movedOnReason(status: OrderStatus): string {
+  return `Not sent: the order was ${status === 'pending' ? 'set back to pending' : status} before it went out`;
+}
 
 /** Why a text was never sent: the order's number was corrected first. */
 export function numberCorrectedReason(from: string, to: string): string {
@@ -105,7 +110,7 @@ export type CreateResult =
 export type Delay = { minutes: number; lateAfterMinutes: number };
 
 export type StatusUpdate =
-  /** `cancelledTexts`: texts still queued for the order that a cancellation stopped. */
+  /** `cancelledTexts`: texts still queued about the order's earlier statuses, stopped by the change. */
   | { outcome: 'changed'; order: Order; previousStatus: OrderStatus; cancelledTexts: number }
   | { outcome: 'unchanged'; order: Order }
   /** The order was no longer in the status the request expected: someone changed it since. */
@@ -166,8 +171,9 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // already handed to MessageBird cannot be called back.
     cancelQueuedToOldNumber: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE order_id = @id AND state = 'queued' AND recipient <> @phone`,
-    // A cancelled order's earlier news ("we are preparing your food") must not reach the customer
-    // after it; one already handed to MessageBird cannot be called back.
+    // Texts still waiting (for a retry) about a status the order has now left: "we are preparing
+    // your food" must not reach a customer after the driver left, or after a cancellation. One
+    // already handed to MessageBird cannot be called back.
     cancelQueuedForOrder: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE order_id = @id AND state = 'queued'`,
     insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
@@ -255,9 +261,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
           await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
         }
         await db.run(sql.insertChange, [id, status, at, staffId]);
-        const cancelledTexts = status === 'cancelled'
-          ? (await db.run(sql.cancelQueuedForOrder, { id, at, reason: orderCancelledReason })).changes
-          : 0;
+        const cancelledTexts = (await db.run(sql.cancelQueuedForOrder, { id, at, reason: movedOnReason(status) })).changes;
         return { outcome: 'changed', order: (await findById(id))!, previousStatus: current.status, cancelledTexts };
       }),
     /**

@@ -211,10 +211,12 @@ function typedChoice(body: Record<string, unknown>, order: Order): RowChoice {
   };
 }
 
-/** A cancellation stops the texts still queued for the order: the flash says how many. */
+/** A change stops the texts still queued about the order's earlier statuses: the flash says how many. */
 function withStoppedTexts(flash: Flash, cancelledTexts: number): Flash {
   if (cancelledTexts === 0) return flash;
-  const stopped = cancelledTexts === 1 ? 'A text still queued for this order was not sent.' : `${cancelledTexts} texts still queued for this order were not sent.`;
+  const stopped = cancelledTexts === 1
+    ? 'A text still queued about an earlier status was not sent.'
+    : `${cancelledTexts} texts still queued about earlier statuses were not sent.`;
   return { ...flash, details: [...(flash.details ?? []), stopped] };
 }
 
