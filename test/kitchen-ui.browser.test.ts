@@ -186,6 +186,19 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     await page.context().close();
   });
 
+  it('gives the items the width: at 1440 px an item line stays on one line, at 1280 px the column is 12rem wide and nothing scrolls sideways', async () => {
+    // The lines of the first row's first item ("1 x Chef Special Mozzarella Pizza"), as laid out.
+    const itemLines = `(() => { const cell = document.querySelector('#active-orders tr > td:nth-child(3)'); const range = document.createRange();
+      const text = cell.firstChild; range.setStart(text, 0); range.setEnd(text, text.textContent.indexOf('\\n')); return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size; })()`;
+    const wide = await open({ viewport: desktop }, '/');
+    expect(await wide.evaluate(itemLines)).toBe(1);
+    await wide.context().close();
+    const narrow = await open({ viewport: { width: 1280, height: 800 } }, '/');
+    expect(await sidewaysScroll(narrow)).toBe(0);
+    expect(await narrow.evaluate("document.querySelector('#active-orders tr > td:nth-child(3)').getBoundingClientRect().width")).toBeGreaterThanOrEqual(192);
+    await narrow.context().close();
+  });
+
   it('on a tablet gives every button, list and link in a row a target of at least 44 × 44 px', async () => {
     const page = await open({ viewport: tablet }, '/');
     const targets = await page.locator('#active-orders tr:nth-child(-n+10)').locator('a, button, select').all();
