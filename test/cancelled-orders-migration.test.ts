@@ -1,11 +1,16 @@
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { migrate as migratePostgres } from '../src/db/postgres.ts';
 import { migrate } from '../src/db/sqlite.ts';
 import { messageStates } from '../src/notifications/message-states.ts';
+import { createTestLocation, describePostgres } from './support/engines.ts';
 
 const migrationsDir = join(import.meta.dirname, '..', 'src', 'db', 'migrations');
+const postgresMigrationsDir = join(import.meta.dirname, '..', 'src', 'db', 'migrations-postgres');
 
 /** A database as it was before orders could be cancelled, with foreign keys on as the app opens it. */
 function databaseBeforeCancelling() {
@@ -94,5 +99,39 @@ describe('migration 100: orders can be cancelled', () => {
     const db = databaseBeforeCancelling();
     migrate(db);
     expect(migrate(db)).toEqual([]);
+  });
+});
+
+describePostgres('migration 050 on PostgreSQL: orders can be cancelled', (engine) => {
+  it('keeps the orders and the admin’s text defaults, takes the new status, and counts cancelled orders as finished in the indexes and the opt-out triggers', async () => {
+    const place = await createTestLocation(engine);
+    const pool = new pg.Pool({ connectionString: (place.location as { url: string }).url, max: 1 });
+    onTestFinished(() => pool.end());
+    // The schema as it was before: the migrations up to 040, in a folder of their own.
+    const before = mkdtempSync(join(tmpdir(), 'order-desk-migrations-'));
+    onTestFinished(() => rmSync(before, { recursive: true, force: true }));
+    for (const file of readdirSync(postgresMigrationsDir).filter((name) => name < '050')) copyFileSync(join(postgresMigrationsDir, file), join(before, file));
+    await migratePostgres(pool, before);
+    await pool.query(`INSERT INTO orders (id, customer_name, phone, items, status, created_at, updated_at)
+      VALUES ('${'a'.repeat(32)}', 'Ada', '+31611111111', 'Soup', 'confirmed', '2026-12-01T18:00:00.000Z', '2026-12-01T18:00:00.000Z'),
+             ('${'b'.repeat(32)}', 'Bob', '+31622222222', 'Pizza', 'delivered', '2026-12-01T18:00:00.000Z', '2026-12-01T18:30:00.000Z')`);
+    await pool.query("UPDATE status_text_defaults SET text_customer = 0 WHERE status = 'delivered'");
+
+    expect(await migratePostgres(pool)).toEqual(['050-cancelled-orders.sql']);
+
+    expect((await pool.query('SELECT id, status FROM orders ORDER BY id')).rows).toEqual([{ id: 'a'.repeat(32), status: 'confirmed' }, { id: 'b'.repeat(32), status: 'delivered' }]);
+    expect((await pool.query('SELECT status, text_customer FROM status_text_defaults ORDER BY status')).rows.map((row) => [row.status, row.text_customer])).toEqual([
+      ['cancelled', 0], ['confirmed', 1], ['delayed', 1], ['delivered', 0], ['pending', 0],
+    ]);
+    await pool.query(`UPDATE orders SET status = 'cancelled' WHERE id = '${'a'.repeat(32)}'`);
+    await expect(pool.query(`UPDATE orders SET status = 'eaten' WHERE id = '${'a'.repeat(32)}'`)).rejects.toThrow(/orders_status_check/);
+    const indexes = Object.fromEntries((await pool.query("SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('orders_active', 'orders_done')")).rows.map((row) => [row.indexname, row.indexdef]));
+    expect(indexes.orders_active).toMatch(/WHERE \(status <> ALL \(ARRAY\['delivered'::text, 'cancelled'::text\]\)\)/);
+    expect(indexes.orders_done).toMatch(/WHERE \(status = ANY \(ARRAY\['delivered'::text, 'cancelled'::text\]\)\)/);
+    // Ada's order is cancelled: her opt-out is no news for the board.
+    await pool.query('DELETE FROM board_events');
+    const event = await pool.query("INSERT INTO opt_out_events (phone, opted_out, source, keyword, at) VALUES ('+31611111111', 1, 'keyword', 'STOP', 'now') RETURNING id");
+    await pool.query('INSERT INTO opted_out_phones (phone, event_id) VALUES ($1, $2)', ['+31611111111', event.rows[0].id]);
+    expect((await pool.query('SELECT count(*)::int AS n FROM board_events')).rows[0].n).toBe(0);
   });
 });
