@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
-import { csvCell } from '../src/notifications/message-log-csv.ts';
+import { csvCell } from '../src/web/csv.ts';
 import type { OrderRepository } from '../src/orders/order-repository.ts';
 import { addDays, createZonedCalendar } from '../src/web/zoned-days.ts';
 import { describeEngines } from './support/engines.ts';

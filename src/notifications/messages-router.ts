@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Response } from 'express';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { sendCsv } from '../web/csv.ts';
 import { addDays, daysBetween, isDay } from '../web/zoned-days.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
 import { dayLabel, renderMessageChart } from './message-chart.ts';
@@ -87,18 +86,8 @@ export function createMessagesRouter(deps: { stats: MessageStatsRepository; cale
       const typed = { from: typeof req.query.from === 'string' ? req.query.from : '', to: typeof req.query.to === 'string' ? req.query.to : '' };
       return render(res, today, { ...typed, error: range.error });
     }
-    res.attachment(`messages-${range.from}-to-${range.to}.csv`);
-    res.type('text/csv; charset=utf-8; header=present');
     const pages = stats.log(calendar.bounds(range.from).from, calendar.bounds(range.to).to);
-    try {
-      // pipeline writes with backpressure: when res.write says the buffer is full it waits for
-      // 'drain' before pulling the next page from the database.
-      await pipeline(Readable.from(messageLogCsv(pages, calendar), { objectMode: false }), res);
-    } catch (error) {
-      // A download cancelled half-way is the client's choice, not our error.
-      if (res.destroyed && (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-      throw error;
-    }
+    await sendCsv(res, `messages-${range.from}-to-${range.to}.csv`, messageLogCsv(pages, calendar));
   });
 
   return router;
