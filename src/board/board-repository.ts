@@ -3,6 +3,7 @@ import { orderColumns } from '../orders/order-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { activeOrderSql, finishedOrderSql, orderStatuses } from '../orders/order-status.ts';
+import type { FinishedStatus } from '../orders/order-status.ts';
 
 /** Where the Done view continues: the last row shown, by delivery time and rowid. */
 export type DoneCursor = { at: string; position: number };
@@ -70,6 +71,28 @@ export function createBoardRepository(db: Database) {
     byId: `SELECT ${orderColumns} FROM orders WHERE id = ?`,
   };
 
+  /** Orders finished (delivered or cancelled) in [from, to), newest first, a page at a time after `cursor`. */
+  async function done(options: { from: Date; to: Date; search?: string; cursor?: DoneCursor }): Promise<DonePage> {
+    const rows = await db.all<DoneOrder>(sql.done, {
+      ...searchParameters(options.search),
+      from: options.from.toISOString(),
+      to: options.to.toISOString(),
+      beforeAt: options.cursor?.at ?? options.to.toISOString(),
+      beforePosition: options.cursor?.position ?? Number.MAX_SAFE_INTEGER,
+      limit: donePageSize + 1,
+    });
+    const orders = rows.slice(0, donePageSize);
+    const last = orders.at(-1);
+    return { orders, next: rows.length > donePageSize && last ? { at: last.updatedAt, position: last.position } : undefined };
+  }
+
+  /** How many orders were delivered and how many cancelled in [from, to). */
+  async function doneCounts(day: { from: Date; to: Date }): Promise<Record<FinishedStatus, number>> {
+    const counts = { delivered: 0, cancelled: 0 };
+    for (const row of await db.all<{ status: FinishedStatus; count: number }>(sql.doneCounts, { from: day.from.toISOString(), to: day.to.toISOString() })) counts[row.status] = row.count;
+    return counts;
+  }
+
   return {
     /** Active orders, oldest first, and those finished (delivered or cancelled) since `doneSince`. */
     async board(options: { doneSince: Date; search?: string }): Promise<{ active: Order[]; recentlyDone: Order[] }> {
@@ -84,23 +107,21 @@ export function createBoardRepository(db: Database) {
     async counts(day: { from: Date; to: Date }): Promise<Record<OrderStatus, number>> {
       const counts = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Record<OrderStatus, number>;
       for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.activeCounts)) counts[row.status] = row.count;
-      for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.doneCounts, { from: day.from.toISOString(), to: day.to.toISOString() })) counts[row.status] = row.count;
-      return counts;
+      return { ...counts, ...(await doneCounts(day)) };
     },
 
-    /** Orders finished (delivered or cancelled) in [from, to), newest first, a page at a time after `cursor`. */
-    async done(options: { from: Date; to: Date; search?: string; cursor?: DoneCursor }): Promise<DonePage> {
-      const rows = await db.all<DoneOrder>(sql.done, {
-        ...searchParameters(options.search),
-        from: options.from.toISOString(),
-        to: options.to.toISOString(),
-        beforeAt: options.cursor?.at ?? options.to.toISOString(),
-        beforePosition: options.cursor?.position ?? Number.MAX_SAFE_INTEGER,
-        limit: donePageSize + 1,
-      });
-      const orders = rows.slice(0, donePageSize);
-      const last = orders.at(-1);
-      return { orders, next: rows.length > donePageSize && last ? { at: last.updatedAt, position: last.position } : undefined };
+    doneCounts,
+
+    done,
+
+    /** Every page of a day's finished orders (the Done view's export), newest first. */
+    async *doneDay(options: { from: Date; to: Date; search?: string }): AsyncGenerator<DoneOrder[]> {
+      let cursor: DoneCursor | undefined;
+      do {
+        const page = await done({ ...options, cursor });
+        yield page.orders;
+        cursor = page.next;
+      } while (cursor);
     },
 
     findById: (id: string) => db.get<Order>(sql.byId, [id]),

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Application, Request, Response } from 'express';
 import ejs from 'ejs';
+import createError from 'http-errors';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import type { Message, MessageRepository } from '../notifications/message-reposi
 import type { Order } from '../orders/order-repository.ts';
 import { isFinished } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
+import { sendCsv } from '../web/csv.ts';
 import { hasFlash } from '../web/flash.ts';
 import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
 import type { PageEncoding } from '../web/page-compression.ts';
@@ -16,6 +18,7 @@ import { keepIdleTimer } from '../web/session.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
 import { addDays, nameOfDay } from '../web/zoned-days.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
+import { doneCsv } from './done-csv.ts';
 import { coalesce } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 
@@ -241,6 +244,17 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     await view.render(res, query.data.q || undefined);
   });
 
+  // The day's finished orders as CSV, as the Done view shows them (its search included).
+  router.get('/done.csv', async (req, res) => {
+    const query = doneQuery.safeParse(req.query);
+    const day = query.success ? view.days.parse(query.data.day ?? view.days.dayOf(view.now())) : undefined;
+    if (!query.success || !day) {
+      const problem = query.success ? 'Choose a day as year-month-day, e.g. 2026-11-23' : query.error.issues[0]!.message;
+      throw createError(400, `Nothing to download: ${problem}.`);
+    }
+    await sendCsv(res, `done-${day.day}.csv`, doneCsv(board.doneDay({ ...day, search: query.data.q || undefined }), view.days));
+  });
+
   router.get('/done', async (req, res) => {
     const at = view.now();
     const query = doneQuery.safeParse(req.query);
@@ -274,6 +288,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       nextPage: page.next ? link(page.next) : undefined,
       firstPage: link(),
       dayName: nameOfDay(day.day),
+      dayCounts: await board.doneCounts(day),
+      download: `/done.csv?${new URLSearchParams({ day: day.day, ...(query.data.q ? { q: query.data.q } : {}) })}`,
       previousDay: link(undefined, addDays(day.day, -1)),
       followingDay: nextDay <= today ? link(undefined, nextDay) : undefined,
       textDefaults: await view.textDefaults(),

@@ -10,6 +10,8 @@ export type OrderStatus = (typeof orderStatuses)[number];
  */
 export const finishedStatuses = ['delivered', 'cancelled'] as const satisfies readonly OrderStatus[];
 
+export type FinishedStatus = (typeof finishedStatuses)[number];
+
 export function isFinished(status: OrderStatus): boolean {
   return status === 'delivered' || status === 'cancelled';
 }
