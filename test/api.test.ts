@@ -324,7 +324,7 @@ describeEngines('GET /api/openapi.json', (engine) => {
     const response = await api.get('/api/openapi.json').expect(200).expect('content-type', /json/);
     const document = response.body;
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(['/api/orders', '/api/orders/{orderId}']);
+    expect(Object.keys(document.paths)).toEqual(['/api/orders', '/api/orders/{orderId}', '/api/orders/{orderId}/cancel']);
     const newOrder = document.components.schemas.NewOrder;
     expect(newOrder.required).toEqual(['externalId', 'customer', 'items']);
     expect(newOrder.additionalProperties).toBe(false);

@@ -1,6 +1,7 @@
 import supertest from 'supertest';
 import { expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
+import type { Database } from '../src/db/database.ts';
 import { describeEngines } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
 import { createTestApp, FakeSmsSender, makeOrder, orderIdFor } from './support/helpers.ts';
@@ -18,6 +19,10 @@ async function withOrder(engine: TestEngine, orderStatus: 'pending' | 'confirmed
   await agent.refreshToken('/');
   return { ...test, sender, agent };
 }
+
+/** MessageBird answered "try later": the queued texts wait for a retry that is not due before the test ends. */
+const retryTomorrow = (database: Database) =>
+  database.run("UPDATE messages SET next_attempt_at = ? WHERE state = 'queued'", [new Date(Date.now() + 86_400_000).toISOString()]);
 
 /** The board's two row groups: the queue, and the orders finished in the last minutes. */
 async function boardOf(agent: TestClient) {
@@ -58,7 +63,7 @@ describeEngines('cancelling an order', (engine) => {
   });
 
   it('stops the texts still queued for the order, says so, and leaves a text already sent as it was', async () => {
-    const { agent, sender, messages } = await withOrder(engine, 'pending');
+    const { agent, sender, messages, database } = await withOrder(engine, 'pending');
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
     // MessageBird is busy now: the next text goes back to the queue for a later try.
     sender.next = async () => ({ kind: 'try-later', reasons: ['Service unavailable'], code: 7, statusCode: 503 });
@@ -66,6 +71,7 @@ describeEngines('cancelling an order', (engine) => {
     await agent.post(`/orders/${ada}/resend`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
     // Newest first. MessageBird's "try later" recorded: the text waits in the queue for its retry.
     await expect.poll(async () => (await messages.forOrder(ada))[0], { timeout: 5000 }).toMatchObject({ state: 'queued', attempts: 1 });
+    await retryTomorrow(database);
     const [waiting, sent] = await messages.forOrder(ada);
     expect(sent).toMatchObject({ state: 'sent' });
     await agent.refreshToken('/');
@@ -78,10 +84,11 @@ describeEngines('cancelling an order', (engine) => {
   });
 
   it('queues the cancellation text itself after stopping the older ones, when the box is ticked', async () => {
-    const { agent, sender, messages } = await withOrder(engine);
+    const { agent, sender, messages, database } = await withOrder(engine);
     sender.next = async () => ({ kind: 'try-later', reasons: ['Service unavailable'], code: 7, statusCode: 503 });
     await agent.post(`/orders/${ada}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
     await expect.poll(async () => (await messages.forOrder(ada))[0], { timeout: 5000 }).toMatchObject({ state: 'queued', attempts: 1 });
+    await retryTomorrow(database);
     await agent.refreshToken('/');
 
     await agent.post(status).send({ status: 'cancelled', expectedStatus: 'confirmed', text: 'on' }).expect(303);
@@ -155,5 +162,73 @@ describeEngines('cancelling an order', (engine) => {
     expect(templates).toContain('Restore Order Desk’s default text');
     const settings = (await admin.get('/settings').expect(200)).text;
     expect(settings).toContain('<input type="checkbox" name="textCustomer" value="cancelled"> cancelled');
+  });
+});
+
+describeEngines('POST /api/orders/:id/cancel (the shop cancels)', (engine) => {
+  async function shop() {
+    const sender = new FakeSmsSender();
+    const test = await createTestApp({ engine, sender });
+    const { key } = (await createApiKeyRepository(test.database).create({ name: 'webshop', createdBy: null }))!;
+    const api = supertest(test.app);
+    const created = await api.post('/api/orders').set('Authorization', `Bearer ${key}`)
+      .send({ externalId: 'shop-7', customer: { name: 'Ada Lovelace', phone: '+31611111111' }, items: ['1 x Margherita'] }).expect(201);
+    const cancel = (id = created.body.id as string) => api.post(`/api/orders/${id}/cancel`).set('Authorization', `Bearer ${key}`);
+    return { ...test, sender, key, api, id: created.body.id as string, cancel };
+  }
+
+  it('takes the order off the board as cancelled, names the shop’s key in its history, and texts nobody', async () => {
+    const { id, cancel, orders, messages, sender, signIn } = await shop();
+
+    const answer = await cancel().expect(200);
+
+    expect(answer.body).toMatchObject({ id, status: 'cancelled', deliveredAt: null });
+    expect(answer.body.history.map((change: { status: string }) => change.status)).toEqual(['pending', 'cancelled']);
+    expect((await orders.history(id)).map((change) => change.changedBy)).toEqual(['API key webshop', 'API key webshop']);
+    expect(await messages.forOrder(id)).toEqual([]);
+    expect(sender.sent).toEqual([]);
+    const agent = await signIn();
+    const board = await boardOf(agent);
+    expect(board.active).not.toContain(`id="order-${id}"`);
+    expect(board.finished).toContain('<b class="cancelled">cancelled</b>');
+    expect((await agent.get(`/orders/${id}`).expect(200)).text).toContain('<td>cancelled</td><td>API key webshop</td>');
+  });
+
+  it('answers a repeat 200 with the order as it is, and takes an empty JSON object as well as no body', async () => {
+    const { cancel, orders, id } = await shop();
+    await cancel().set('Content-Type', 'application/json').send({}).expect(200);
+
+    const again = await cancel().expect(200);
+
+    expect(again.body.status).toBe('cancelled');
+    expect(await orders.history(id)).toHaveLength(2);
+  });
+
+  it('refuses a delivered order with 409 and leaves it delivered; an unknown order 404; a body with fields 422; a form 415', async () => {
+    const { cancel, orders, id } = await shop();
+    await orders.updateStatus(id, 'delivered', null);
+
+    const refused = await cancel().expect(409).expect('content-type', /application\/problem\+json/);
+
+    expect(refused.body.detail).toMatch(/^The order was delivered at .+; a delivered order cannot be cancelled\.$/);
+    expect((await orders.findById(id))!.status).toBe('delivered');
+    await cancel('0'.repeat(32)).expect(404);
+    const fields = await cancel().set('Content-Type', 'application/json').send({ reason: 'changed my mind' }).expect(422);
+    expect(fields.body.errors).toEqual([expect.objectContaining({ pointer: '#/reason' })]);
+    await cancel().type('form').send({ reason: 'x' }).expect(415);
+  });
+
+  it('stops the texts still queued to the customer about the order', async () => {
+    const { cancel, messages, sender, id, signIn, database } = await shop();
+    sender.next = async () => ({ kind: 'try-later', reasons: ['Service unavailable'], code: 7, statusCode: 503 });
+    const agent = await signIn();
+    await agent.refreshToken('/');
+    await agent.post(`/orders/${id}/notify`).send({ status: 'pending', expectedStatus: 'pending' }).expect(303);
+    await expect.poll(async () => (await messages.forOrder(id))[0], { timeout: 5000 }).toMatchObject({ state: 'queued', attempts: 1 });
+    await retryTomorrow(database);
+
+    await cancel().expect(200);
+
+    expect(await messages.forOrder(id)).toMatchObject([{ state: 'cancelled', errorDescription: 'Not sent: the order was cancelled before it went out' }]);
   });
 });

@@ -56,11 +56,13 @@ describeEngines('POST /orders/:orderId/status with "Text the customer"', (engine
 
   it('stops a text still queued about the earlier status when the order moves on, and says so', async () => {
     const sender = new FakeSmsSender();
-    const { agent, messages } = await setup(engine, { sender });
+    const { agent, messages, database } = await setup(engine, { sender });
     // MessageBird is busy: the confirmed text waits in the queue for a retry.
     sender.next = async () => ({ kind: 'try-later', reasons: ['Service unavailable'], code: 7, statusCode: 503 });
     await agent.post(status).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
     await expect.poll(async () => (await messages.forOrder(don))[0], { timeout: 5000 }).toMatchObject({ state: 'queued', attempts: 1 });
+    // Its retry is not due before the change below.
+    await database.run("UPDATE messages SET next_attempt_at = ? WHERE state = 'queued'", [new Date(Date.now() + 86_400_000).toISOString()]);
     await agent.refreshToken('/');
 
     await agent.post(status).send({ status: 'delivered', expectedStatus: 'confirmed' }).expect(303);

@@ -7,7 +7,7 @@ import type { Order, OrderRepository } from '../orders/order-repository.ts';
 import type { ApiKey, ApiKeyRepository } from './api-key-repository.ts';
 import { visiblePrefix } from './api-key-repository.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { newOrderBody, orderIdPattern, toApiOrder } from './order-resource.ts';
+import { cancelBody, newOrderBody, orderIdPattern, toApiOrder } from './order-resource.ts';
 import { fieldProblems, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -72,8 +72,10 @@ export function createApiRouter(deps: ApiDeps): Router {
     sendProblem(req, res, 429, `Too many requests with this key; try again in ${verdict.retryAfterSeconds} s.`);
   });
 
+  // A body is JSON; a POST without one (a cancellation; "Content-Length: 0" as fetch sends it) has
+  // none to check.
   router.use((req, _res, next) => {
-    if (req.method === 'POST' && !req.is('application/json')) {
+    if (req.method === 'POST' && req.get('content-length') !== '0' && req.is('application/json') === false) {
       throw createError(415, 'Send the body as JSON, with "Content-Type: application/json".');
     }
     next();
@@ -110,6 +112,18 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   router.get('/orders/:orderId', async (_req, res) => {
     await sendOrder(res, 200, res.locals.apiOrder!);
+  });
+
+  // The customer called it off in the shop: the order leaves the board as staff cancelling it would.
+  router.post('/orders/:orderId/cancel', async (req, res) => {
+    const parsed = cancelBody.safeParse(req.body ?? {});
+    if (!parsed.success) return sendProblem(req, res, 422, 'Send an empty JSON object ({}) to cancel an order.', fieldProblems(parsed.error.issues));
+    const result = (await orders.cancelForShop(res.locals.apiOrder!.id, res.locals.apiClient!.id))!;
+    if (result.outcome === 'delivered') {
+      return sendProblem(req, res, 409, `The order was delivered${result.order.deliveredAt ? ` at ${result.order.deliveredAt}` : ''}; a delivered order cannot be cancelled.`);
+    }
+    if (result.outcome === 'changed') req.log.info({ orderId: result.order.id, externalId: result.order.externalId, previousStatus: result.previousStatus, cancelledTexts: result.cancelledTexts }, 'order cancelled through the API');
+    await sendOrder(res, 200, result.order);
   });
 
   router.use((req, res) => sendProblem(req, res, 404, `There is no ${req.method} ${req.originalUrl.split('?')[0]} in this API; see /api/openapi.json.`));

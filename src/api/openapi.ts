@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ZodType } from 'zod';
-import { apiOrder } from './order-resource.ts';
+import { apiOrder, cancelBody } from './order-resource.ts';
 import { problemSchema } from './problem.ts';
 
 /** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */
@@ -67,11 +67,30 @@ export function buildOpenApiDocument(newOrderBody: ZodType) {
           },
         },
       },
+      '/api/orders/{orderId}/cancel': {
+        post: {
+          operationId: 'cancelOrder',
+          summary: 'Cancel an order the customer called off in the shop',
+          description: 'The order leaves the kitchen board as cancelled; texts still queued to the customer about it are not sent, and the customer is not texted (the shop tells them). Idempotent: an order already cancelled answers 200 as it is. A delivered order is not cancelled (409).',
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } }],
+          requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/Cancel' } } } },
+          responses: {
+            200: orderAnswer('The order, now cancelled'),
+            401: problem('No API key, or an unknown or revoked one'),
+            404: problem('There is no order with that id'),
+            409: problem('The order was delivered'),
+            415: problem('A body was sent that is not application/json'),
+            422: problem('The body is not an empty JSON object'),
+            429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made by an admin, starting with od_live_' } },
       schemas: {
         NewOrder: component(newOrderBody, 'input'),
+        Cancel: component(cancelBody, 'input'),
         Order: component(apiOrder, 'output'),
         Problem: component(problemSchema, 'output'),
       },

@@ -21,6 +21,9 @@ export function newOrderBody(defaultCountry: CountryCode) {
   }, { error: 'The body must be a JSON object.' });
 }
 
+/** The body of POST /api/orders/{orderId}/cancel: nothing, or an empty object. */
+export const cancelBody = z.strictObject({}, { error: 'The body must be a JSON object.' });
+
 export const orderIdPattern = /^[0-9a-f]{32}$/;
 
 export const apiOrder = z.object({

@@ -101,6 +101,12 @@ export type EditResult =
   /** The order was corrected (or its fields changed) since the form was opened: nothing saved. */
   | { outcome: 'conflict'; order: Order };
 
+/** A shop's cancellation through the API. */
+export type ShopCancel =
+  | { outcome: 'changed'; order: Order; previousStatus: OrderStatus; cancelledTexts: number }
+  | { outcome: 'unchanged'; order: Order }
+  | { outcome: 'delivered'; order: Order };
+
 /** "exists": an order with that externalId or form token was already there; `sameOrder` says whether it matches. */
 export type CreateResult =
   | { outcome: 'created'; order: Order }
@@ -132,9 +138,11 @@ export type OrderRepositoryOptions = {
   now?: () => Date;
 };
 
+// Who made a change: the staff account, or the API key a shop sent it with.
 const changeColumns = `change.id, change.order_id AS "orderId", change.status,
-  change.changed_at AS "changedAt", staff.username AS "changedBy"
-  FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by`;
+  change.changed_at AS "changedAt", coalesce(staff.username, 'API key ' || api_key.name) AS "changedBy"
+  FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
+  LEFT JOIN api_keys AS api_key ON api_key.id = change.api_key_id`;
 
 export function createOrderRepository(db: Database, options: OrderRepositoryOptions = {}) {
   const now = options.now ?? (() => new Date());
@@ -176,7 +184,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // already handed to MessageBird cannot be called back.
     cancelQueuedForOrder: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE order_id = @id AND state = 'queued'`,
-    insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by) VALUES (?, ?, ?, ?)',
+    insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by, api_key_id) VALUES (?, ?, ?, ?, ?)',
     selectChanges: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id`,
     selectLatestChange: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`,
   };
@@ -200,8 +208,26 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     const row = { note: null, deliveryAddress: null, externalId: null, formToken: null, apiKeyId: null, ...order };
     const inserted = await db.run(sql.insertOrder, { ...row, intakeDigest: orderDigest(row), number, day, at });
     if (inserted.changes === 0) return false;
-    await db.run(sql.insertChange, [order.id, order.status, at, changedBy]);
+    await db.run(sql.insertChange, [order.id, order.status, at, changedBy, row.apiKeyId]);
     return true;
+  };
+
+  /**
+   * Writes a change of `current` to `status` (the caller holds the order's lock), with a delay's
+   * minutes and new expected time when given, and who made it. The texts still queued about the
+   * order's earlier statuses are cancelled in the same transaction.
+   */
+  const recordChange = async (current: Order, status: OrderStatus, by: { staffId: number | null; apiKeyId?: number }, delay?: Delay) => {
+    const moment = now();
+    const at = moment.toISOString();
+    const id = current.id;
+    await db.run(sql.setStatus, { id, status, at });
+    if (delay) {
+      await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
+    }
+    await db.run(sql.insertChange, [id, status, at, by.staffId, by.apiKeyId ?? null]);
+    const cancelledTexts = (await db.run(sql.cancelQueuedForOrder, { id, at, reason: movedOnReason(status) })).changes;
+    return { outcome: 'changed' as const, order: (await findById(id))!, previousStatus: current.status, cancelledTexts };
   };
 
   return {
@@ -254,16 +280,21 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         if (expectedStatus !== undefined && current.status !== expectedStatus) {
           return { outcome: 'conflict', order: current, latestChange: (await latestChange(id))! };
         }
-        const moment = now();
-        const at = moment.toISOString();
-        await db.run(sql.setStatus, { id, status, at });
-        if (delay) {
-          await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
-        }
-        await db.run(sql.insertChange, [id, status, at, staffId]);
-        const cancelledTexts = (await db.run(sql.cancelQueuedForOrder, { id, at, reason: movedOnReason(status) })).changes;
-        return { outcome: 'changed', order: (await findById(id))!, previousStatus: current.status, cancelledTexts };
+        return recordChange(current, status, { staffId }, delay);
       }),
+    /**
+     * Cancels the order for the shop that sent it (the API), named by its API key, as staff cancel
+     * it on the board: queued texts stopped, nothing texted. Already cancelled: 'unchanged'. A
+     * delivered order is not cancelled ('delivered').
+     */
+    cancelForShop: (id: string, apiKeyId: number) => db.transaction(async (): Promise<ShopCancel | undefined> => {
+      await db.lock(`order:${id}`);
+      const current = await findById(id);
+      if (!current) return undefined;
+      if (current.status === 'cancelled') return { outcome: 'unchanged', order: current };
+      if (current.status === 'delivered') return { outcome: 'delivered', order: current };
+      return recordChange(current, 'cancelled', { staffId: null, apiKeyId });
+    }),
     /**
      * Corrects the order's fields, if it still holds what the form was opened on (`seenVersion`, its
      * orderDigest then) and is not finished (delivered or cancelled). Records who changed which field from what. A new
