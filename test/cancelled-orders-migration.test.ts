@@ -52,7 +52,7 @@ describe('migration 100: orders can be cancelled', () => {
     fill(db);
     const before = db.prepare('SELECT rowid, * FROM orders ORDER BY id').all();
 
-    expect(migrate(db)).toEqual(['100-cancelled-orders.sql']);
+    expect(migrate(db)).toContain('100-cancelled-orders.sql');
 
     expect(db.prepare('SELECT rowid, * FROM orders ORDER BY id').all()).toEqual(before);
     expect(countOf(db, 'order_status_changes')).toBe(3);
@@ -117,7 +117,7 @@ describePostgres('migration 050 on PostgreSQL: orders can be cancelled', (engine
              ('${'b'.repeat(32)}', 'Bob', '+31622222222', 'Pizza', 'delivered', '2026-12-01T18:00:00.000Z', '2026-12-01T18:30:00.000Z')`);
     await pool.query("UPDATE status_text_defaults SET text_customer = 0 WHERE status = 'delivered'");
 
-    expect(await migratePostgres(pool)).toEqual(['050-cancelled-orders.sql']);
+    expect(await migratePostgres(pool)).toContain('050-cancelled-orders.sql');
 
     expect((await pool.query('SELECT id, status FROM orders ORDER BY id')).rows).toEqual([{ id: 'a'.repeat(32), status: 'confirmed' }, { id: 'b'.repeat(32), status: 'delivered' }]);
     expect((await pool.query('SELECT status, text_customer FROM status_text_defaults ORDER BY status')).rows.map((row) => [row.status, row.text_customer])).toEqual([
