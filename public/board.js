@@ -43,6 +43,7 @@ if (board && window.EventSource) {
   const doneVisibleMs = Number(board.dataset.doneVisible) * 60_000;
   const searching = board.dataset.search !== undefined;
   const soundToggle = document.getElementById('sound-toggle');
+  const alerts = document.getElementById('board-alerts');
   const soundKey = 'order-desk.sound-on-new-orders';
   const chime = new window.Audio('/new-order.wav');
 
@@ -88,6 +89,30 @@ if (board && window.EventSource) {
     active.insertBefore(row, later ?? null);
   }
 
+  /**
+   * An order the kitchen may be cooking was cancelled by someone else (the shop through the API,
+   * another screen): a notice that stays until dismissed, read out at once, with the chime when
+   * sound is on. The row itself has moved under the queue, where a slip can be undone.
+   */
+  function alertCancelled(row) {
+    const number = row.querySelector('th strong')?.textContent;
+    const name = row.querySelector('th a')?.textContent ?? '';
+    const notice = document.createElement('p');
+    notice.className = 'flash flash-error board-alert';
+    notice.append(`${number ? `Order ${number} for ` : 'The order for '}${name} was cancelled — stop preparing it. `);
+    const link = document.createElement('a');
+    link.href = `#${row.id}`;
+    link.textContent = 'Show it';
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.textContent = 'OK';
+    dismiss.setAttribute('aria-label', `OK, order ${number ?? ''} for ${name} is cancelled`);
+    dismiss.addEventListener('click', () => notice.remove());
+    notice.append(link, ' ', dismiss);
+    alerts.append(notice);
+    if (soundToggle.checked) chime.play().catch(() => {});
+  }
+
   function show(update) {
     const existing = document.getElementById(`order-${update.id}`);
     if (update.place === 'gone') {
@@ -95,6 +120,7 @@ if (board && window.EventSource) {
     } else {
       const fresh = rowFrom(update.html);
       const target = update.place === 'active' ? active : recentlyDone;
+      if (existing?.parentElement === active && target !== active && fresh.querySelector('td > b.cancelled')) alertCancelled(fresh);
       if (existing) {
         replace(existing, fresh);
         const row = document.getElementById(`order-${update.id}`);

@@ -19,8 +19,8 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
   afterAll(() => setup?.close());
 
   /** A screen of its own (own cookies and storage), signed in, with console errors collected. */
-  async function screen(): Promise<{ page: Page; errors: string[] }> {
-    const page = await (await browser.newContext()).newPage();
+  async function screen(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+    const page = await (await browser.newContext({ viewport })).newPage();
     const errors: string[] = [];
     page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
     page.on('pageerror', (error) => errors.push(String(error)));
@@ -91,15 +91,48 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     await expect.poll(() => page.getByRole('row', { name: /Bob Bakker/ }).count()).toBe(0);
   }, 40_000);
 
-  it('offers Sound on new orders, off by default, remembered per screen', async () => {
+  it('tells the kitchen at once when an order on its queue is cancelled elsewhere, until someone presses OK', async () => {
+    // A phone: the board is longer than the screen.
+    const kitchen = await screen({ width: 390, height: 844 });
+    const counter = await screen();
+    const donOnCounter = counter.page.getByRole('row', { name: /Don Cheetos/ });
+    // A delivery elsewhere is the normal course: no notice for it.
+    await counter.page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('combobox', { name: /Status/ }).selectOption('delivered');
+    await counter.page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('button', { name: 'Update' }).click();
+    await counter.page.getByRole('status').filter({ hasText: 'now delivered' }).waitFor();
+    await kitchen.page.locator('#recently-done').getByRole('row', { name: /Hannah Hungry/ }).waitFor({ timeout: 5000 });
+    expect(await kitchen.page.locator('.board-alert').count()).toBe(0);
+
+    await donOnCounter.getByRole('combobox', { name: /Status/ }).selectOption('cancelled');
+    await donOnCounter.getByRole('button', { name: 'Update' }).click();
+
+    const notice = kitchen.page.locator('#board-alerts .board-alert');
+    await notice.waitFor({ timeout: 5000 });
+    // In sight even when the kitchen had scrolled down the board.
+    await kitchen.page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    expect(await kitchen.page.evaluate('window.scrollY')).toBeGreaterThan(200);
+    const box = (await notice.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(kitchen.page.viewportSize()!.height);
+    expect(await notice.textContent()).toMatch(/^Order #\d+ for Don Cheetos was cancelled — stop preparing it\. Show it OK$/);
+    expect(await kitchen.page.locator('#board-alerts').getAttribute('aria-live')).toBe('assertive');
+    expect(await kitchen.page.locator('#recently-done').getByRole('row', { name: /Don Cheetos/ }).count()).toBe(1);
+    await notice.getByRole('button', { name: /^OK/ }).click();
+    expect(await kitchen.page.locator('.board-alert').count()).toBe(0);
+    // The screen that cancelled it gets its flash, not the notice.
+    expect(await counter.page.locator('.board-alert').count()).toBe(0);
+    expect([...kitchen.errors, ...counter.errors]).toEqual([]);
+  }, 40_000);
+
+  it('offers Sound on new and cancelled orders, off by default, remembered per screen', async () => {
     const { page, errors } = await screen();
-    const toggle = page.getByRole('switch', { name: 'Sound on new orders' });
+    const toggle = page.getByRole('switch', { name: 'Sound on new and cancelled orders' });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
     await page.reload();
-    expect(await page.getByRole('switch', { name: 'Sound on new orders' }).isChecked()).toBe(true);
+    expect(await page.getByRole('switch', { name: 'Sound on new and cancelled orders' }).isChecked()).toBe(true);
     const other = await screen();
-    expect(await other.page.getByRole('switch', { name: 'Sound on new orders' }).isChecked()).toBe(false);
+    expect(await other.page.getByRole('switch', { name: 'Sound on new and cancelled orders' }).isChecked()).toBe(false);
     const sound = await page.request.get(`${server.url}/new-order.wav`);
     expect(sound.headers()['content-type']).toMatch(/audio\/(wav|x-wav|wave)/);
     expect(errors).toEqual([]);
