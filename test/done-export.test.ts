@@ -39,13 +39,40 @@ describeEngines('the Done view’s day in numbers and as CSV', (engine) => {
     await finishedAt(database, orders, 'Dee', new Date('2026-11-21T19:00:00Z'));
 
     const page = (await agent.get('/done').query({ day: '2026-11-20' }).expect(200)).text;
-    expect(page).toContain('This day: 2 delivered, 1 cancelled');
+    expect(page).toContain('This day: <a href="/done?day=2026-11-20&amp;status=delivered">2 delivered</a>, <a href="/done?day=2026-11-20&amp;status=cancelled">1 cancelled</a>');
     expect(page).toContain('<a href="/done.csv?day=2026-11-20" download>Download the day (CSV)</a>');
     const searched = (await agent.get('/done').query({ day: '2026-11-20', q: 'ada' }).expect(200)).text;
-    expect(searched).toContain('<a href="/done.csv?day=2026-11-20&amp;q=ada" download>Download the orders found (CSV)</a>');
+    expect(searched).toContain('<a href="/done.csv?day=2026-11-20&amp;q=ada" download>Download the orders shown (CSV)</a>');
     const empty = (await agent.get('/done').query({ day: '2026-11-19' }).expect(200)).text;
     expect(empty).toContain('This day: 0 delivered, 0 cancelled');
     expect(empty).not.toContain('/done.csv');
+  });
+
+  it('shows the day’s cancelled (or delivered) orders only, from its total, keeping that choice across pages, days, search and the download', async () => {
+    const { database, orders, signIn } = await createTestApp({ engine, config: amsterdam });
+    const agent = await signIn();
+    for (let index = 0; index < 55; index += 1) await finishedAt(database, orders, `Cancelled ${index}`, new Date(Date.parse('2026-11-20T12:00:00Z') + index * 60_000), { status: 'cancelled' });
+    await finishedAt(database, orders, 'Delivered one', new Date('2026-11-20T19:00:00Z'));
+    const idsIn = (html: string) => [...html.matchAll(/<tr id="order-([^"]+)"/g)].map((match) => match[1]!);
+
+    const first = (await agent.get('/done').query({ day: '2026-11-20', status: 'cancelled' }).expect(200)).text;
+
+    expect(idsIn(first)).toHaveLength(50);
+    expect(idsIn(first)).not.toContain(orderIdFor('Delivered one'));
+    expect(first).toContain('showing cancelled only, <a href="/done?day=2026-11-20">show all</a>');
+    expect(first).toContain('<input type="hidden" name="status" value="cancelled">');
+    expect(first).toContain('<a href="/done?day=2026-11-19&amp;status=cancelled">← Day before</a>');
+    const next = /<a href="([^"]+)" rel="next">/.exec(first)![1]!.replaceAll('&amp;', '&');
+    expect(next).toContain('status=cancelled');
+    expect(idsIn((await agent.get(next).expect(200)).text)).toHaveLength(5);
+    const delivered = (await agent.get('/done').query({ day: '2026-11-20', status: 'delivered' }).expect(200)).text;
+    expect(idsIn(delivered)).toEqual([orderIdFor('Delivered one')]);
+    const download = await agent.get('/done.csv').query({ day: '2026-11-20', status: 'cancelled' }).expect(200);
+    expect(download.headers['content-disposition']).toBe('attachment; filename=done-2026-11-20-cancelled.csv');
+    expect(parseCsv(download.text.slice(1)).slice(1).every((row) => row[1] === 'cancelled')).toBe(true);
+    expect(parseCsv(download.text.slice(1))).toHaveLength(56);
+    const refused = await agent.get('/done').query({ day: '2026-11-20', status: 'pending' }).expect(400);
+    expect(refused.text).toContain('Show delivered or cancelled orders.');
   });
 
   it('downloads the day’s delivered and cancelled orders, newest first, times on the kitchen’s clock, as a spreadsheet reads them', async () => {

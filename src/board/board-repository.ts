@@ -12,6 +12,9 @@ export type DoneOrder = Order & { position: number };
 
 export type DonePage = { orders: DoneOrder[]; next: DoneCursor | undefined };
 
+/** Which finished orders the Done view shows: a day, a search, and delivered or cancelled only. */
+export type DoneOptions = { from: Date; to: Date; search?: string; status?: FinishedStatus };
+
 export const donePageSize = 50;
 
 // A search matches a part of the customer's name or of the delivery address (in any case), a run of
@@ -67,14 +70,19 @@ export function createBoardRepository(db: Database) {
     done: `SELECT ${orderColumns}, rowid AS "position" FROM orders ${indexedBy('orders_done')}
       WHERE ${finishedOrderSql} AND updated_at >= @from AND updated_at < @to AND updated_at <= @beforeAt
         AND (updated_at, rowid) < (@beforeAt, @beforePosition) AND ${search}
+        AND (CAST(@status AS TEXT) IS NULL OR status = @status)
       ORDER BY updated_at DESC, rowid DESC LIMIT @limit`,
     byId: `SELECT ${orderColumns} FROM orders WHERE id = ?`,
   };
 
-  /** Orders finished (delivered or cancelled) in [from, to), newest first, a page at a time after `cursor`. */
-  async function done(options: { from: Date; to: Date; search?: string; cursor?: DoneCursor }): Promise<DonePage> {
+  /**
+   * Orders finished (delivered or cancelled, or only those in `status`) in [from, to), newest first,
+   * a page at a time after `cursor`.
+   */
+  async function done(options: DoneOptions & { cursor?: DoneCursor }): Promise<DonePage> {
     const rows = await db.all<DoneOrder>(sql.done, {
       ...searchParameters(options.search),
+      status: options.status ?? null,
       from: options.from.toISOString(),
       to: options.to.toISOString(),
       beforeAt: options.cursor?.at ?? options.to.toISOString(),
@@ -115,7 +123,7 @@ export function createBoardRepository(db: Database) {
     done,
 
     /** Every page of a day's finished orders (the Done view's export), newest first. */
-    async *doneDay(options: { from: Date; to: Date; search?: string }): AsyncGenerator<DoneOrder[]> {
+    async *doneDay(options: DoneOptions): AsyncGenerator<DoneOrder[]> {
       let cursor: DoneCursor | undefined;
       do {
         const page = await done({ ...options, cursor });

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Message, MessageRepository } from '../notifications/message-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
-import { isFinished } from '../orders/order-status.ts';
-import type { OrderStatus } from '../orders/order-status.ts';
+import { finishedStatuses, isFinished } from '../orders/order-status.ts';
+import type { FinishedStatus, OrderStatus } from '../orders/order-status.ts';
 import { sendCsv } from '../web/csv.ts';
 import { hasFlash } from '../web/flash.ts';
 import { encodePage, pageEncodingFor } from '../web/page-compression.ts';
@@ -27,6 +27,7 @@ const boardQuery = z.object({ q: search });
 const doneQuery = z.object({
   q: search,
   day: z.string().optional(),
+  status: z.enum(finishedStatuses, { error: `Show ${finishedStatuses.join(' or ')} orders` }).optional(),
   before: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z_\d{1,18}$/, 'That page link is broken; start from the newest orders').optional(),
 });
 
@@ -252,7 +253,8 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       const problem = query.success ? 'Choose a day as year-month-day, e.g. 2026-11-23' : query.error.issues[0]!.message;
       throw createError(400, `Nothing to download: ${problem}.`);
     }
-    await sendCsv(res, `done-${day.day}.csv`, doneCsv(board.doneDay({ ...day, search: query.data.q || undefined }), view.days));
+    const { q, status } = query.data;
+    await sendCsv(res, `done-${day.day}${status ? `-${status}` : ''}.csv`, doneCsv(board.doneDay({ ...day, search: q || undefined, status }), view.days));
   });
 
   router.get('/done', async (req, res) => {
@@ -269,10 +271,14 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     if (!day) return res.status(400).render('done', { ...empty, dayError: 'Choose a day as year-month-day, e.g. 2026-11-23.' });
 
     const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
-    const page = await board.done({ ...day, search: query.data.q || undefined, cursor });
-    const link = (before?: DoneCursor, shownDay = day.day) => `/done?${new URLSearchParams({
+    const { q, status } = query.data;
+    const page = await board.done({ ...day, search: q || undefined, status, cursor });
+    // Every link keeps the search and the status shown, unless it says otherwise.
+    // (A status of null: every status.)
+    const link = (before?: DoneCursor, shownDay = day.day, shownStatus: FinishedStatus | null | undefined = status, path = '/done') => `${path}?${new URLSearchParams({
       day: shownDay,
-      ...(query.data.q ? { q: query.data.q } : {}),
+      ...(q ? { q } : {}),
+      ...(shownStatus ? { status: shownStatus } : {}),
       ...(before ? { before: `${before.at}_${before.position}` } : {}),
     })}`;
     // A day at a time, keeping the search: back through the past, forward up to today.
@@ -289,7 +295,11 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       firstPage: link(),
       dayName: nameOfDay(day.day),
       dayCounts: await board.doneCounts(day),
-      download: `/done.csv?${new URLSearchParams({ day: day.day, ...(query.data.q ? { q: query.data.q } : {}) })}`,
+      download: link(undefined, day.day, status, '/done.csv'),
+      statusFilter: status,
+      // The day's totals lead to the day's orders of that status (and back to all of them).
+      statusLinks: Object.fromEntries(finishedStatuses.map((shown) => [shown, link(undefined, day.day, shown)])),
+      allStatuses: link(undefined, day.day, null),
       previousDay: link(undefined, addDays(day.day, -1)),
       followingDay: nextDay <= today ? link(undefined, nextDay) : undefined,
       textDefaults: await view.textDefaults(),
