@@ -233,8 +233,9 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     claimChecks: (limit: number, claim: Claim) => claimed(sql.claimChecks, limit, claim),
     nextDueAt: async () => (await db.value<string | null>(sql.nextDue, { at: at() })) ?? null,
     /**
-     * Whether a claimed message may go out now: 'send', 'opted-out' (the number opted out since the
-     * claim) or 'not-ours' (the claim ran out and another process took the message over).
+     * Whether a claimed message may go out now: 'send'; 'cancel' with the reason (the number opted
+     * out, the order moved on or its number was corrected since it was queued); or 'not-ours' (the
+     * claim ran out and another process took the message over).
      */
     async beforeSend(id: number, owner: string): Promise<BeforeSend> {
       const row = await db.get<{ optedOut: number | boolean; statusChangeId: number | string | null; recipient: string; orderStatus: OrderStatus; orderPhone: string; latestChangeId: number | string | null }>(sql.beforeSend, { id, owner, at: at() });

@@ -12,8 +12,8 @@ export const finishedStatuses = ['delivered', 'cancelled'] as const satisfies re
 
 export type FinishedStatus = (typeof finishedStatuses)[number];
 
-export function isFinished(status: OrderStatus): boolean {
-  return status === 'delivered' || status === 'cancelled';
+export function isFinished(status: OrderStatus): status is FinishedStatus {
+  return (finishedStatuses as readonly OrderStatus[]).includes(status);
 }
 
 /**
