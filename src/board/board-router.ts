@@ -245,33 +245,37 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     await view.render(res, query.data.q || undefined);
   });
 
-  // The day's finished orders as CSV, as the Done view shows them (its search included).
-  router.get('/done.csv', async (req, res) => {
+  /** What the Done view and its download show (a day in TIME_ZONE, today by default), or what is wrong with the address. */
+  function readDone(req: Request, at: Date) {
     const query = doneQuery.safeParse(req.query);
-    const day = query.success ? view.days.parse(query.data.day ?? view.days.dayOf(view.now())) : undefined;
-    if (!query.success || !day) {
-      const problem = query.success ? 'Choose a day as year-month-day, e.g. 2026-11-23' : query.error.issues[0]!.message;
-      throw createError(400, `Nothing to download: ${problem}.`);
-    }
-    const { q, status } = query.data;
+    if (!query.success) return { problem: query.error.issues[0]!.message, of: 'query' as const };
+    const day = view.days.parse(query.data.day ?? view.days.dayOf(at));
+    if (!day) return { problem: 'Choose a day as year-month-day, e.g. 2026-11-23', of: 'day' as const };
+    return { ...query.data, day };
+  }
+
+  // The day's finished orders as CSV, as the Done view shows them (its search and status included).
+  router.get('/done.csv', async (req, res) => {
+    const done = readDone(req, view.now());
+    if ('problem' in done) throw createError(400, `Nothing to download: ${done.problem}.`);
+    const { day, q, status } = done;
     await sendCsv(res, `done-${day.day}${status ? `-${status}` : ''}.csv`, doneCsv(board.doneDay({ ...day, search: q || undefined, status }), view.days));
   });
 
   router.get('/done', async (req, res) => {
     const at = view.now();
-    const query = doneQuery.safeParse(req.query);
+    const done = readDone(req, at);
     const typed = { search: typeof req.query.q === 'string' ? req.query.q : '', day: typeof req.query.day === 'string' ? req.query.day : view.days.dayOf(at) };
-    const day = query.success ? view.days.parse(query.data.day ?? view.days.dayOf(at)) : undefined;
     const empty = { title: 'Done', ...typed, orders: [], latestMessages: new Map(), cursor: undefined, nextPage: undefined, firstPage: '/done', now: at.getTime() };
-    if (!query.success) {
+    if ('problem' in done && done.of === 'query') {
       res.status(400);
-      res.locals.flash = { kind: 'error', message: `${query.error.issues[0]!.message}.` };
+      res.locals.flash = { kind: 'error', message: `${done.problem}.` };
       return res.render('done', empty);
     }
-    if (!day) return res.status(400).render('done', { ...empty, dayError: 'Choose a day as year-month-day, e.g. 2026-11-23.' });
+    if ('problem' in done) return res.status(400).render('done', { ...empty, dayError: `${done.problem}.` });
 
-    const cursor = query.data.before ? parseCursor(query.data.before) : undefined;
-    const { q, status } = query.data;
+    const { day, q, status, before } = done;
+    const cursor = before ? parseCursor(before) : undefined;
     const page = await board.done({ ...day, search: q || undefined, status, cursor });
     // Every link keeps the search and the status shown, unless it says otherwise.
     // (A status of null: every status.)
@@ -286,7 +290,7 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
     const nextDay = addDays(day.day, 1);
     res.render('done', {
       title: 'Done',
-      search: query.data.q ?? '',
+      search: q ?? '',
       day: view.days.dayOf(day.from),
       orders: page.orders,
       latestMessages: await messages.latestFor(page.orders.map((order) => order.id)),
