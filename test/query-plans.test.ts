@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { createReplyRepository } from '../src/notifications/reply-repository.ts';
+import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
 import { recordingDatabase } from './support/recording-database.ts';
 
@@ -55,5 +57,35 @@ describe('indexes', () => {
     const plans = await plansOf((database) => new Promise((resolve) => new DatabaseSessionStore(database).get('sid', resolve)));
     const get = plans.find(({ sql }) => sql.startsWith('SELECT data, expires_at') && sql.includes('FROM sessions WHERE sid'))!;
     expect(get.details.join('\n')).toMatch(/SEARCH sessions USING INDEX sqlite_autoindex_sessions_1 \(sid=\?\)/);
+  });
+
+  it('a customer’s text finds its order by the number, and the board’s unread texts come from their own index', async () => {
+    const plans = await plansOf(async (database) => {
+      const replies = createReplyRepository(database);
+      const staffId = (await createStaffRepository(database).create({ username: 'cook', role: 'staff', passwordHash: 'x' }))!.id;
+      await replies.receive({ phone: '+31611111111', body: 'x', providerMessageId: 'mb-1' });
+      await replies.forOrder('x');
+      await replies.unread();
+      await replies.page({});
+      await replies.page({ unreadOnly: true });
+      await replies.markOrderRead('x', 1, staffId);
+      await replies.markAllRead(1, staffId);
+      await replies.markRead(1, staffId);
+    });
+    const replyPlans = plans.filter(({ sql }) => /customer_replies|FROM orders WHERE phone/.test(sql));
+    expect(replyPlans.length).toBeGreaterThanOrEqual(8);
+    for (const { sql, details } of replyPlans) {
+      for (const detail of details) expect(detail, sql).not.toMatch(/^SCAN (orders|reply|customer_replies)\b(?! USING)/);
+    }
+    expect(plans.find(({ sql }) => sql.includes('FROM orders WHERE phone = ?'))!.details.join('\n')).toMatch(/SEARCH orders USING INDEX orders_phone \(phone=\?\)/);
+  });
+
+  it('an opt-out finds the customer’s orders on the board by their number (its trigger reads them)', () => {
+    const db = openSqlite(':memory:').sqlite;
+    const trigger = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'board_events_opted_out'").pluck().get() as string;
+    const select = /SELECT 'order-changed'[^;]+/.exec(trigger)![0].replace('NEW.phone', '?');
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${select}`).all('+31611111111') as Array<{ detail: string }>).map((step) => step.detail).join('\n');
+    expect(plan).toMatch(/SEARCH orders USING INDEX orders_phone \(phone=\?\)/);
+    db.close();
   });
 });

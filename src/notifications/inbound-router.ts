@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseMobileNumber } from '../orders/phone-number.ts';
 import { readKeyword } from './opt-out-keywords.ts';
 import type { OptOutRepository } from './opt-out-repository.ts';
+import type { ReplyRepository } from './reply-repository.ts';
 import { createSignatureCheck, signatureHeader, signedUrlOf } from './webhook-router.ts';
 
 export const inboundPathPrefix = '/webhooks/messagebird/inbound';
@@ -25,15 +26,15 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 
-type InboundText = { originator: string; payload: string };
+type InboundText = { originator: string; payload: string; providerMessageId: string | undefined };
 
-/** Reads `originator` and `payload` from a form-encoded or JSON body; throws a 4xx saying what is wrong. */
+/** Reads `originator`, `payload` and `id` from a form-encoded or JSON body; throws a 4xx saying what is wrong. */
 function readInbound(req: Request, body: Buffer): InboundText {
   let fields: Map<string, unknown>;
   if (req.is('application/x-www-form-urlencoded')) {
     const form = new URLSearchParams(body.toString('utf8'));
     fields = new Map();
-    for (const name of ['originator', 'payload']) {
+    for (const name of ['originator', 'payload', 'id']) {
       const values = form.getAll(name);
       fields.set(name, values.length > 1 ? values : values[0]);
     }
@@ -56,18 +57,25 @@ function readInbound(req: Request, body: Buffer): InboundText {
   const originatorText = typeof originator === 'number' && Number.isSafeInteger(originator) ? String(originator) : originator;
   if (typeof originatorText !== 'string' || originatorText.trim() === '') throw createError(400, 'The message needs an originator: the sender’s number, as text.');
   if (typeof payload !== 'string') throw createError(400, 'The message needs a payload: the text the customer sent.');
-  return { originator: originatorText.trim(), payload };
+  // MessageBird's id of the message, when the flow forwards it: a retried call is then kept once.
+  // Anything else in its place is not an id and is left out.
+  const id = fields.get('id');
+  const providerMessageId = typeof id === 'string' && /^[\w-]{1,100}$/.test(id) ? id : undefined;
+  return { originator: originatorText.trim(), payload, providerMessageId };
 }
 
 /**
  * Replies from customers, forwarded by a MessageBird Flow Builder flow ("Forward to URL", POST):
- * STOP and its siblings opt the sender's number out, START and UNSTOP opt it back in. The secret
+ * every text from a mobile number is kept for the kitchen, on the order it answers (a customer who
+ * writes CANCEL may mean the order, not only the texts); STOP and its siblings also opt the
+ * sender's number out, START and UNSTOP opt it back in. The secret
  * token in the address authenticates the call; a valid MessageBird-Signature-JWT over the URL and
  * the body does too. Without a configured token the address does not exist (404). Anything a real
  * customer can send answers 200, so MessageBird does not retry it; only malformed calls get a 4xx.
  */
 export function createInboundRouter(deps: {
   optOuts: OptOutRepository;
+  replies: ReplyRepository;
   token: string | undefined;
   signingKey: string | undefined;
   publicUrl: string | undefined;
@@ -100,18 +108,25 @@ export function createInboundRouter(deps: {
         req.log.warn('inbound message refused: wrong token and no valid signature');
         return res.status(401).type('text').send('Unknown token and no valid MessageBird-Signature-JWT.');
       }
-      const { originator, payload } = readInbound(req, body);
-      const meaning = readKeyword(payload);
-      if (!meaning) {
-        req.log.info({ length: payload.length }, 'inbound message ignored: not an opt-out or opt-in keyword');
-        return res.type('text').send('OK: not a keyword; ignored.');
-      }
+      const { originator, payload, providerMessageId } = readInbound(req, body);
       // MessageBird sends the number in international form without the '+' (31612345678).
       const phone = /^\+?\d{6,15}$/.test(originator) ? parseMobileNumber(`+${originator.replace(/^\+/, '')}`, deps.defaultCountry) : undefined;
       if (!phone?.ok) {
-        req.log.warn({ originator }, 'inbound keyword ignored: the sender is not a mobile number');
+        req.log.warn({ originator }, 'inbound message ignored: the sender is not a mobile number');
         return res.type('text').send('OK: the originator is not a mobile number; ignored.');
       }
+      const text = payload.trim();
+      if (text === '') {
+        req.log.info({ phone: phone.e164 }, 'inbound message ignored: empty');
+        return res.type('text').send('OK: empty; ignored.');
+      }
+      const kept = await deps.replies.receive({ phone: phone.e164, body: text, providerMessageId });
+      if (kept.duplicate) req.log.info({ replyId: kept.reply.id, providerMessageId }, 'inbound message already received');
+      else req.log.info({ replyId: kept.reply.id, orderId: kept.reply.orderId, length: text.length }, 'customer replied');
+      const meaning = readKeyword(text);
+      // A repeated keyword is acted on again (both are idempotent): the first call may have kept
+      // the reply and then failed before the opt-out.
+      if (!meaning) return res.type('text').send(kept.duplicate ? 'OK: already received.' : 'OK');
       const how = { source: 'keyword' as const, keyword: meaning.keyword };
       if (meaning.optOut) {
         const { changed, cancelled } = await deps.optOuts.optOut(phone.e164, how);
