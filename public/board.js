@@ -63,7 +63,7 @@ if (board && window.EventSource) {
 
   /** A status form someone is using: focus inside, or a list, box or minutes changed and not yet saved. */
   const busyCell = (row) => {
-    const form = row.querySelector('form');
+    const form = row.querySelector('form[action$="/status"]');
     if (!form) return undefined;
     const changed = [...form.elements].some((field) => (field.type === 'checkbox' ? field.checked !== field.defaultChecked
       : field.tagName === 'SELECT' ? [...field.options].some((option) => option.selected !== option.defaultSelected)
@@ -113,6 +113,36 @@ if (board && window.EventSource) {
     if (soundToggle.checked) chime.play().catch(() => {});
   }
 
+  /**
+   * A customer texted back (anything but an order: "please ring twice", "can I add a drink?"): a
+   * notice like the one for a cancel, with the text, a link to the order's row (or its page when it
+   * is not on this board) and the chime when sound is on.
+   */
+  function alertReply(counts) {
+    const link = counts.querySelector('[data-newest-reply]');
+    const { orderId, from, text } = link.dataset;
+    const notice = document.createElement('p');
+    notice.className = 'flash flash-info board-alert';
+    const quote = document.createElement('q');
+    quote.textContent = text;
+    notice.append(`${from} texted: `, quote, ' ');
+    const goTo = document.createElement('a');
+    const row = orderId ? document.getElementById(`order-${orderId}`) : null;
+    goTo.href = row ? `#${row.id}` : orderId ? `/orders/${encodeURIComponent(orderId)}` : '/replies?unread=1';
+    goTo.textContent = row ? 'Show it' : orderId ? 'Open the order' : 'Open the texts';
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.textContent = 'OK';
+    dismiss.setAttribute('aria-label', `OK, read the text from ${from}`);
+    dismiss.addEventListener('click', () => notice.remove());
+    notice.append(goTo, ' ', dismiss);
+    alerts.append(notice);
+    if (soundToggle.checked) chime.play().catch(() => {});
+  }
+
+  /** The newest unread reply the counts name (0 for none). */
+  const newestReply = (counts) => Number(counts?.querySelector('[data-newest-reply]')?.dataset.newestReply ?? 0);
+
   function show(update) {
     const existing = document.getElementById(`order-${update.id}`);
     if (update.place === 'gone') {
@@ -160,10 +190,16 @@ if (board && window.EventSource) {
   }
   window.setInterval(refreshAges, 30_000);
 
+  let newestReplySeen = newestReply(document.getElementById('board-counts'));
   const source = new window.EventSource(`/events?after=${encodeURIComponent(board.dataset.liveAfter)}`);
   source.addEventListener('order', (event) => show(JSON.parse(event.data)));
   source.addEventListener('counts', (event) => {
-    document.getElementById('board-counts')?.replaceWith(rowFrom(JSON.parse(event.data).html));
+    const shown = document.getElementById('board-counts');
+    const fresh = rowFrom(JSON.parse(event.data).html);
+    // Only a reply newer than any this screen has shown: marking one read names an older one.
+    if (newestReply(fresh) > Math.max(newestReply(shown), newestReplySeen)) alertReply(fresh);
+    newestReplySeen = Math.max(newestReplySeen, newestReply(fresh));
+    shown?.replaceWith(fresh);
   });
   // Too much was missed while away, or the session ended: the page itself knows what to do.
   source.addEventListener('reload', () => window.location.reload());

@@ -21,6 +21,8 @@ import { liveStates, messageStateLabels } from './notifications/message-states.t
 import { createInboundRouter, withoutInboundToken } from './notifications/inbound-router.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createOptOutRepository } from './notifications/opt-out-repository.ts';
+import { createReplyRepository } from './notifications/reply-repository.ts';
+import { createRepliesRouter } from './notifications/replies-router.ts';
 import { createTemplateRepository } from './notifications/template-repository.ts';
 import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
@@ -77,6 +79,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const formatTime = createTimeFormatter(config.timeZone);
   const templates = createTemplateRepository(db);
   const optOuts = createOptOutRepository(db);
+  const replies = createReplyRepository(db);
   const notifier = createNotifier({ database: db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime });
   const settings = createSettingsRepository(db);
   const staff = createStaffRepository(db);
@@ -87,7 +90,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
   // The kitchen's days, in TIME_ZONE: the board's counts, the Done view, the Messages page.
   const calendar = createZonedCalendar(config.timeZone);
-  const boardView = createBoardView({ board, messages, live, settings: config.board, days: calendar, textDefaults: settings.recentTextDefaults });
+  const boardView = createBoardView({ board, messages, replies, live, settings: config.board, days: calendar, textDefaults: settings.recentTextDefaults });
 
   const app = express();
   // Nobody needs to know what the server runs on (helmet's advice too).
@@ -153,7 +156,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(onlyUnder('/webhooks/', Router().use(
     createWebhookRouter({ messages, signingKey: config.messagebird.signingKey, publicUrl: config.publicUrl }),
     createInboundRouter({
-      optOuts, token: config.messagebird.inboundWebhookToken, signingKey: config.messagebird.signingKey,
+      optOuts, replies, token: config.messagebird.inboundWebhookToken, signingKey: config.messagebird.signingKey,
       publicUrl: config.publicUrl, defaultCountry: config.defaultCountry,
     }),
   )));
@@ -184,8 +187,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(requireStaff);
   app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, optOuts, notifier, formatTime, renderBoard: boardView.render, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
+  app.use(createRepliesRouter({ replies }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));

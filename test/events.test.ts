@@ -7,6 +7,7 @@ import { createApp } from '../src/app.ts';
 import { createLiveBoard } from '../src/board/live-board.ts';
 import { createDispatcher } from '../src/notifications/dispatcher.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
+import { createReplyRepository } from '../src/notifications/reply-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
 import { csrfTokenIn, FakeSmsSender, makeOrder, orderIdFor, testConfig, testPassword, testPasswords } from './support/helpers.ts';
@@ -102,6 +103,30 @@ describeEngines('GET /events', (engine) => {
     await messages.queue({ orderId: orderIdFor('o1'), orderStatus: 'delivered', body: 'Hello', recipient: '+31612345678', reference: 'r1', requestedBy: null }, { resend: false });
     const queued = JSON.parse((await reader!.next(orderNews(orderIdFor('o1')))).data);
     expect(queued.html).toMatch(/message-(queued|sending|sent|not-sent)/);
+  });
+
+  it('sends a customer’s text in its order’s row and the counts; one from a number on no order, in the counts alone', async () => {
+    const { url, database, orders } = await liveApp(engine);
+    await orders.insert(makeOrder({ id: orderIdFor('o1'), customerName: 'Ada Lovelace', phone: '+31611111111', status: 'confirmed' }));
+    const { cookie } = await signIn(url);
+    const { reader } = await openStream(url, cookie);
+    const replies = createReplyRepository(database);
+
+    await replies.receive({ phone: '+31611111111', body: 'Please ring twice' });
+    const row = JSON.parse((await reader!.next(orderNews(orderIdFor('o1')))).data);
+    expect(row.html).toContain('<q>Please ring twice</q>');
+    const counts = JSON.parse((await reader!.next((event) => event.event === 'counts')).data);
+    expect(counts.html).toContain('1 unread text from a customer');
+
+    await replies.receive({ phone: '+447911123456', body: 'Are you open on Sunday?' });
+    // The event's id alone (so a reconnect does not replay it), then the counts; no row.
+    const bare = await reader!.next((event) => event.event !== ':');
+    expect(bare).toMatchObject({ event: 'message', data: '' });
+    expect(Number(bare.id)).toBeGreaterThan(0);
+    const after = await reader!.next((event) => event.event !== ':');
+    expect(after.event).toBe('counts');
+    expect(JSON.parse(after.data).html).toContain('2 unread texts from customers');
+    expect(JSON.parse(after.data).html).toContain('data-text="Are you open on Sunday?"');
   });
 
   it('tells the board to drop an order delivered longer ago than DONE_VISIBLE_MINUTES', async () => {

@@ -124,15 +124,15 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     expect([...kitchen.errors, ...counter.errors]).toEqual([]);
   }, 40_000);
 
-  it('offers Sound on new and cancelled orders, off by default, remembered per screen', async () => {
+  it('offers Sound on new orders, cancels and texts, off by default, remembered per screen', async () => {
     const { page, errors } = await screen();
-    const toggle = page.getByRole('switch', { name: 'Sound on new and cancelled orders' });
+    const toggle = page.getByRole('switch', { name: 'Sound on new orders, cancels and texts' });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
     await page.reload();
-    expect(await page.getByRole('switch', { name: 'Sound on new and cancelled orders' }).isChecked()).toBe(true);
+    expect(await page.getByRole('switch', { name: 'Sound on new orders, cancels and texts' }).isChecked()).toBe(true);
     const other = await screen();
-    expect(await other.page.getByRole('switch', { name: 'Sound on new and cancelled orders' }).isChecked()).toBe(false);
+    expect(await other.page.getByRole('switch', { name: 'Sound on new orders, cancels and texts' }).isChecked()).toBe(false);
     const sound = await page.request.get(`${server.url}/new-order.wav`);
     expect(sound.headers()['content-type']).toMatch(/audio\/(wav|x-wav|wave)/);
     expect(errors).toEqual([]);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Message, MessageRepository } from '../notifications/message-repository.ts';
+import type { ReplyRepository, UnreadReplies } from '../notifications/reply-repository.ts';
 import type { Order } from '../orders/order-repository.ts';
 import { finishedStatuses, isFinished } from '../orders/order-status.ts';
 import type { FinishedStatus, OrderStatus } from '../orders/order-status.ts';
@@ -19,7 +20,7 @@ import type { ZonedCalendar } from '../web/zoned-days.ts';
 import { addDays, nameOfDay } from '../web/zoned-days.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { doneCsv } from './done-csv.ts';
-import { coalesce } from './live-board.ts';
+import { coalesce, noOrder } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 
 const search = z.string().trim().max(100, 'Search for at most 100 characters').optional();
@@ -37,7 +38,7 @@ export type BoardView = ReturnType<typeof createBoardView>;
 export type RowChoice = { status: OrderStatus; delayMinutes?: string; textCustomer?: boolean };
 
 /** The rows as HTML, with the CSRF marker where each form's token goes. */
-type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; rows: { active: string; recentlyDone: string } };
+type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; unread: UnreadReplies; rows: { active: string; recentlyDone: string } };
 
 /**
  * What the board page shows, computed in a fixed number of indexed queries — and, for the plain
@@ -49,8 +50,8 @@ type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<Or
  * app's settings only — never from a request's locals — with a marker where a form's CSRF token
  * goes; each response splices in its own session's token.
  */
-export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => Promise<ReadonlySet<OrderStatus>>; now?: () => Date }) {
-  const { board, messages, live, settings, days, textDefaults } = deps;
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; replies: ReplyRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => Promise<ReadonlySet<OrderStatus>>; now?: () => Date }) {
+  const { board, messages, replies, live, settings, days, textDefaults } = deps;
   const now = deps.now ?? (() => new Date());
   // Random per process, so no text typed into an order can pose as the marker.
   const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
@@ -76,8 +77,9 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     const { active, recentlyDone } = await board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
     const latestMessages = await messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
     const counts = await board.counts(days.of(at));
+    const unread = await replies.unread();
     const rows = (orders: Order[]) => orders.map((order) => `${renderRow(app, order, latestMessages.get(order.id), at, defaults, choices)}\n`).join('');
-    return { active, recentlyDone, counts, rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
+    return { active, recentlyDone, counts, unread, rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
   }
 
   /** The session's own token in place of every marker. */
@@ -139,6 +141,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         recentlyDone: shown.recentlyDone,
         rows: shown.rows,
         counts: shown.counts,
+        unread: shown.unread,
         lastEventId,
         search: searchText,
         choices,
@@ -168,12 +171,18 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         const writing = (async () => {
           let written = '';
           for (const news of coalesce(events)) {
+            // A text from a number on no order changes only the counts (below). An id with no data
+            // moves the stream's Last-Event-ID on without dispatching an event (the SSE spec).
+            if (news.orderId === noOrder) {
+              written += `id: ${news.eventId}\n\n`;
+              continue;
+            }
             const order = await board.findById(news.orderId);
             const place = order ? placeOf(order, at) : 'gone';
             const html = order && place !== 'gone' ? renderRow(app, order, (await messages.latestFor([order.id])).get(order.id), at, defaults) : '';
             written += `id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`;
           }
-          const counts = renderNow(app, 'partials/board-counts', { counts: await board.counts(days.of(at)) });
+          const counts = renderNow(app, 'partials/board-counts', { counts: await board.counts(days.of(at)), unread: await replies.unread() });
           return `${written}event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`;
         })();
         text = writing;

@@ -4,6 +4,9 @@ import type { PostgresDatabase } from '../db/postgres.ts';
 
 export type BoardEvent = { id: number; kind: 'order-created' | 'order-changed' | 'message-changed'; orderId: string };
 
+/** The order id of an event about no order: a customer's text from a number on no order (migration 110). */
+export const noOrder = '';
+
 /** One order to show again: the newest event about it, and whether it is new on the board. */
 export type OrderNews = { eventId: number; orderId: string; created: boolean };
 

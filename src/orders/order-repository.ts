@@ -28,6 +28,11 @@ export type Order = {
   statusChangeId: number | null;
   /** 1 when the customer's number opted out of texts (opted_out_phones), else 0. */
   optedOut: 0 | 1;
+  /** How many texts the customer sent back that nobody has marked read yet. */
+  unreadReplies: number;
+  /** The newest unread reply: its id (for "mark read up to here") and its text. */
+  lastUnreadReplyId: number | null;
+  lastUnreadReply: string | null;
   /** The latest delay staff set, in minutes; kept when the order moves on. */
   delayMinutes: number | null;
   /** When the kitchen expects to deliver, as the latest delay set it; kept when the order moves on. */
@@ -128,7 +133,11 @@ export const orderColumns = `id, number, customer_name AS "customerName", phone,
   created_at AS "createdAt", updated_at AS "updatedAt", delivered_at AS "deliveredAt",
   delay_minutes AS "delayMinutes", expected_at AS "expectedAt",
   (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS "statusChangeId",
-  CASE WHEN EXISTS (SELECT 1 FROM opted_out_phones AS opted WHERE opted.phone = orders.phone) THEN 1 ELSE 0 END AS "optedOut"`;
+  CASE WHEN EXISTS (SELECT 1 FROM opted_out_phones AS opted WHERE opted.phone = orders.phone) THEN 1 ELSE 0 END AS "optedOut",
+  (SELECT count(*) FROM customer_replies AS reply WHERE reply.order_id = orders.id AND reply.read_at IS NULL) AS "unreadReplies",
+  (SELECT max(reply.id) FROM customer_replies AS reply WHERE reply.order_id = orders.id AND reply.read_at IS NULL) AS "lastUnreadReplyId",
+  (SELECT reply.body FROM customer_replies AS reply WHERE reply.order_id = orders.id AND reply.read_at IS NULL
+    ORDER BY reply.id DESC LIMIT 1) AS "lastUnreadReply"`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 

@@ -6,6 +6,7 @@ import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { RowChoice } from '../board/board-router.ts';
 import type { ChangeResult, Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { OptOutRepository } from '../notifications/opt-out-repository.ts';
+import type { ReplyRepository } from '../notifications/reply-repository.ts';
 import { describeOptOut } from '../notifications/opt-out-text.ts';
 import { northAmericaWarning } from '../notifications/originator.ts';
 import type { Flash } from '../web/flash.ts';
@@ -46,10 +47,18 @@ const notifyForm = z.object({
   expectedStatus: z.enum(orderStatuses),
 });
 
+// Mark read: up to the newest reply the page showed, so one that came in since stays unread; back
+// to the order's page when pressed there, else to its row on the board.
+const readRepliesForm = z.object({
+  upTo: z.coerce.number({ error: 'the form did not say which texts it showed; reload the page and try again' }).int().positive(),
+  from: z.enum(['order']).optional(),
+});
+
 export function createOrdersRouter(deps: {
   orders: OrderRepository;
   messages: MessageRepository;
   optOuts: OptOutRepository;
+  replies: ReplyRepository;
   notifier: Notifier;
   formatTime: TimeFormatter;
   renderBoard: BoardRenderer;
@@ -57,7 +66,7 @@ export function createOrdersRouter(deps: {
   /** MESSAGEBIRD_ORIGINATOR, for the warning about sender names in the US and Canada. */
   originator: string;
 }): Router {
-  const { orders, messages, optOuts, notifier, formatTime, renderBoard } = deps;
+  const { orders, messages, optOuts, replies, notifier, formatTime, renderBoard } = deps;
   const router = Router();
 
   const changedSince = (order: Order, change: StatusChange) =>
@@ -97,10 +106,22 @@ export function createOrdersRouter(deps: {
     const optOut = await optOuts.current(order.phone);
     res.render('order', {
       title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: await messages.forOrder(order.id),
-      edits: await orders.edits(order.id), fieldLabels,
+      edits: await orders.edits(order.id), fieldLabels, replies: await replies.forOrder(order.id),
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
     });
+  });
+
+  router.post('/orders/:orderId/replies/read', async (req, res) => {
+    const order = res.locals.order!;
+    const parsed = readRepliesForm.safeParse(req.body ?? {});
+    if (!parsed.success) throw createError(400, `Nothing was marked read: ${parsed.error.issues[0]!.message}.`);
+    const marked = await replies.markOrderRead(order.id, parsed.data.upTo, res.locals.currentStaff!.id);
+    const texts = (count: number) => (count === 1 ? 'text' : `${count} texts`);
+    setFlash(req, marked > 0
+      ? { kind: 'success', message: `${order.customerName}'s ${texts(marked)} marked read.` }
+      : { kind: 'info', message: `${order.customerName}'s texts were already marked read; nothing changed.` });
+    res.redirect(303, parsed.data.from === 'order' ? orderPage(order) : rowOnBoard(order));
   });
 
   // By hand, for a customer who called: any signed-in staff, recorded with who did it.
