@@ -78,6 +78,8 @@ type ChangeRow = [orderId: string, status: string, changedAt: string];
 type MessageRow = [orderId: string, status: string, body: string, recipient: string, reference: string, state: string, providerMessageId: string | null,
   providerStatus: string | null, providerStatusAt: string | null, errorCode: number | null, errorDescription: string | null, requestedAt: string, updatedAt: string];
 
+type ReplyRow = [phone: string, orderId: string, body: string, receivedAt: string, readAt: string | null];
+
 /** Where the rows go: SQLite's own connection, or batches to PostgreSQL. */
 type Sink = {
   existingOrders(): Promise<number>;
@@ -85,6 +87,7 @@ type Sink = {
   order(row: OrderRow): Promise<void>;
   change(row: ChangeRow): void;
   message(row: MessageRow): void;
+  reply(row: ReplyRow): void;
   /** Runs the import in one transaction, with what the engine sets aside for a bulk load. */
   import(write: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
@@ -131,6 +134,20 @@ function addMessages(orderId: string, name: string, phone: string, steps: Array<
       new Date(at).toISOString(), done,
     ]);
   }
+}
+
+// What customers text back. Read by the time the order was done; those to active orders still unread.
+const replyTexts = ['Please ring twice, the bell is broken', 'Can you leave it at the door?', 'I am on the 3rd floor, no lift',
+  'Thanks!', 'How long will it take?', 'Can I add a cola?', 'The code for the gate is 4711', 'No onions please, I forgot to say',
+  'Ok great', 'Is it on its way?'];
+
+function addReply(orderId: string, phone: string, steps: Array<[string, number]>, stillActive: boolean) {
+  // About one order in thirty gets a text back, a few minutes after a status text.
+  if (Math.random() >= 1 / 30) return;
+  const [, lastAt] = steps.at(-1)!;
+  const receivedAt = Math.min(steps[Math.min(1, steps.length - 1)]![1] + between(1, 5) * minute, now - minute);
+  const readAt = stillActive ? null : new Date(Math.max(receivedAt + minute, Math.min(lastAt, receivedAt + between(1, 5) * minute))).toISOString();
+  sink.reply([phone, orderId, pick(replyTexts), new Date(receivedAt).toISOString(), readAt]);
 }
 
 const now = Date.now();
@@ -192,6 +209,7 @@ await sink.import(async () => {
     await sink.order([id, number, day, name, phone, items(), deliveryAddress(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt]);
     for (const change of changes) sink.change(change);
     addMessages(id, name, phone, steps);
+    addReply(id, phone, steps, stillActive);
   }
 });
 await sink.close();
@@ -211,6 +229,7 @@ function sqliteSink(path: string): Sink {
     message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
         provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`),
+    reply: db.prepare('INSERT INTO customer_replies (phone, order_id, body, received_at, read_at) VALUES (?, ?, ?, ?, ?)'),
   };
   return {
     existingOrders: async () => db.prepare('SELECT count(*) FROM orders').pluck().get() as number,
@@ -219,6 +238,7 @@ function sqliteSink(path: string): Sink {
     order: async (row) => { statements.order.run(...row); },
     change: (row) => { statements.change.run(...row); },
     message: (row) => { statements.message.run(...row); },
+    reply: (row) => { statements.reply.run(...row); },
     async import(write) {
       // A bulk import is history, not news for open boards: the board_events triggers are set aside
       // for it and put back in the same transaction.
@@ -227,7 +247,7 @@ function sqliteSink(path: string): Sink {
       // a million inserts (https://www.sqlite.org/faq.html#q19): the tables' own indexes are set aside
       // too and built again at the end of the same transaction.
       const indexes = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
-        AND tbl_name IN ('orders', 'order_status_changes', 'messages')`).all() as Array<{ name: string; sql: string }>;
+        AND tbl_name IN ('orders', 'order_status_changes', 'messages', 'customer_replies')`).all() as Array<{ name: string; sql: string }>;
       // In WAL mode every page of a large import is written twice (log, then checkpoint); a rollback
       // journal writes new pages once. Only possible while no other connection has the file open: then
       // the import stays in WAL mode.
@@ -264,7 +284,7 @@ async function postgresSink(url: string): Promise<Sink> {
   // Rows go in batches, each one INSERT … SELECT FROM unnest(arrays): a round trip per few
   // thousand rows instead of one per row.
   const batchSize = 2_000;
-  const pending = { orders: [] as OrderRow[], changes: [] as ChangeRow[], messages: [] as MessageRow[] };
+  const pending = { orders: [] as OrderRow[], changes: [] as ChangeRow[], messages: [] as MessageRow[], replies: [] as ReplyRow[] };
   const columns = <T extends unknown[]>(rows: T[], width: number) => Array.from({ length: width }, (_, column) => rows.map((row) => row[column]));
   const flush = async () => {
     if (pending.orders.length > 0) {
@@ -283,8 +303,12 @@ async function postgresSink(url: string): Promise<Sink> {
           CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`,
       columns(pending.messages.splice(0), 13));
     }
+    if (pending.replies.length > 0) {
+      await db.run(`INSERT INTO customer_replies (phone, order_id, body, received_at, read_at)
+        SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.replies.splice(0), 5));
+    }
   };
-  const tables = ['orders', 'order_status_changes', 'messages'];
+  const tables = ['orders', 'order_status_changes', 'messages', 'customer_replies'];
   return {
     existingOrders: async () => (await db.value<number>('SELECT count(*) FROM orders')) ?? 0,
     lastNumbers: async () => new Map((await db.all<{ day: string; number: number }>('SELECT day, max(number) AS number FROM orders GROUP BY day'))
@@ -295,6 +319,7 @@ async function postgresSink(url: string): Promise<Sink> {
     },
     change: (row) => { pending.changes.push(row); },
     message: (row) => { pending.messages.push(row); },
+    reply: (row) => { pending.replies.push(row); },
     async import(write) {
       await db.transaction(async () => {
         // History is not news for open boards: the tables' triggers (board events) are switched
