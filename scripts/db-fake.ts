@@ -200,7 +200,8 @@ await sink.import(async () => {
   numbered.sort((first, second) => (first.id < second.id ? -1 : 1));
   for (const { id, day, number, stillActive, createdAt } of numbered) {
     const name = `${pick(firstNames)} ${pick(lastNames)}`;
-    const phone = `+316${String(between(0, 99_999_999)).padStart(8, '0')}`;
+    // Dutch mobile numbers the app itself accepts (06-1… to 06-5…; 06-6… and 06-7… are not mobile).
+    const phone = `+316${between(10_000_000, 59_999_999)}`;
     const steps = lifeOf(createdAt, stillActive, now);
     const [status, lastAt] = steps.at(-1)!;
     const deliveredAt = status === 'delivered' ? new Date(lastAt).toISOString() : null;

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.ts';
+import { parseMobileNumber } from '../src/orders/phone-number.ts';
 import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { useTempDatabases } from './support/temp-databases.ts';
 import { createTestLocation, describePostgres } from './support/engines.ts';
@@ -56,6 +57,14 @@ describe('npm run db:fake', () => {
     expect(count('SELECT count(*) FROM orders WHERE delivery_address IS NOT NULL')).toBeGreaterThan(400);
     expect(count('SELECT count(*) FROM orders WHERE delivery_address IS NULL')).toBeGreaterThan(20);
     expect(count('SELECT count(*) FROM messages')).toBeGreaterThan(300);
+    // About one in thirty gets a text back (600 orders: none at all about once in 600 million runs),
+    // read unless its order is still active.
+    expect(count('SELECT count(*) FROM customer_replies')).toBeGreaterThan(0);
+    expect(count(`SELECT count(*) FROM customer_replies JOIN orders ON orders.id = customer_replies.order_id
+      WHERE (customer_replies.read_at IS NULL) <> (orders.status NOT IN ('delivered', 'cancelled'))`)).toBe(0);
+    // Numbers the app itself accepts: a customer's text from one finds its order.
+    const phones = db.prepare('SELECT DISTINCT phone FROM orders').pluck().all() as string[];
+    expect(phones.filter((phone) => !parseMobileNumber(phone, 'NL').ok)).toEqual([]);
     // Orders as the app makes them: a valid id, and each day's numbers #1, #2, … in the order they came in.
     expect(count("SELECT count(*) FROM orders WHERE length(id) <> 32 OR id GLOB '*[^0-9a-f]*'")).toBe(0);
     expectNumberedByDay(db);
