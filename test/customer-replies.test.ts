@@ -63,7 +63,7 @@ describeEngines('texts customers send back', (engine) => {
     expect(row).toContain('<small>2 texts from the customer, the newest</small> <q>Code 1234 &lt;b&gt;please&lt;/b&gt;</q>');
 
     const page = (await agent.get(`/orders/${ada}`).expect(200)).text;
-    expect(page).toContain('Texts from the customer <span class="badge badge-replies">2 unread</span>');
+    expect(page).toContain('Texts with the customer <span class="badge badge-replies">2 unread</span>');
     expect(page.indexOf('I am at the back door')).toBeLessThan(page.indexOf('Code 1234 &lt;b&gt;please&lt;/b&gt;'));
     expect(page).not.toContain('<b>please</b>');
 
@@ -172,7 +172,7 @@ describeEngines('texts customers send back', (engine) => {
     await text('The drink was missing').expect(200);
     const done = (await agent.get('/done').expect(200)).text;
     const row = new RegExp(`<tr id="order-${ada}"[^]*?</tr>`).exec(done)![0];
-    expect(row).toContain('<q>The drink was missing</q> <a href="/orders/');
+    expect(row).toContain(`<q>The drink was missing</q> <a href="/orders/${ada}#conversation-heading">Read and answer</a>`);
     expect(row).not.toContain('/replies/read');
   });
 });

@@ -45,7 +45,7 @@ export const apiOrder = z.object({
     requestedAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     error: z.string().nullable(),
-  })).meta({ description: 'Text messages to the customer, newest first' }),
+  })).meta({ description: 'The texts to the customer about the order’s statuses, newest first' }),
 });
 
 export type ApiOrder = z.infer<typeof apiOrder>;
@@ -64,7 +64,8 @@ export function toApiOrder(order: Order, history: StatusChange[], messages: Mess
     updatedAt: order.updatedAt,
     deliveredAt: order.deliveredAt,
     history: history.map((change) => ({ status: change.status, changedAt: change.changedAt })),
-    messages: messages.map((message) => ({
+    // The texts about its statuses; staff's answers to the customer's own texts are between them.
+    messages: messages.filter((message) => message.kind === 'status').map((message) => ({
       forStatus: message.orderStatus as ApiOrder['status'],
       state: message.state,
       requestedAt: message.requestedAt,

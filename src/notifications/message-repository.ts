@@ -9,6 +9,9 @@ import type { MessageState } from './message-states.ts';
 export type Message = {
   id: number;
   orderId: string;
+  /** 'status': the text about a status change (Notify, Update with the box); 'answer': staff's own text to a customer who wrote. */
+  kind: MessageKind;
+  /** The order's status when it was queued. */
   orderStatus: string;
   /** The status change this message announces; null for an old message no history row matched. */
   statusChangeId: number | null;
@@ -32,8 +35,12 @@ export type Message = {
   lastAttemptAt: string | null;
 };
 
+export type MessageKind = 'status' | 'answer';
+
 export type NewMessage = Pick<Message, 'orderId' | 'orderStatus' | 'body' | 'recipient' | 'reference'> & {
   requestedBy: number | null;
+  /** 'status' unless given. */
+  kind?: MessageKind;
 };
 
 export type QueueResult =
@@ -72,7 +79,7 @@ export type Claim = { owner: string; leaseMs: number };
 /** Whether a claimed message may go now: 'cancel' says why not (kept as its error description). */
 export type BeforeSend = { verdict: 'send' } | { verdict: 'not-ours' } | { verdict: 'cancel'; reason: string };
 
-const columns = `message.id, message.order_id AS "orderId", message.order_status AS "orderStatus",
+const columns = `message.id, message.order_id AS "orderId", message.kind, message.order_status AS "orderStatus",
   message.status_change_id AS "statusChangeId", message.body,
   message.recipient, message.reference, message.state, message.attempts, message.next_attempt_at AS "nextAttemptAt",
   message.provider_message_id AS "providerMessageId", message.provider_status AS "providerStatus",
@@ -97,9 +104,9 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
   // concurrent update, and one claim of 2 took all 60 due messages in a test.
   const skipLocked = db.pick({ sqlite: '', postgres: 'FOR UPDATE SKIP LOCKED' });
   const sql = {
-    insert: `INSERT INTO messages (order_id, order_status, status_change_id, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
-      VALUES (@orderId, @orderStatus, @statusChangeId, @body, @recipient, @reference, 'queued', @at, @requestedBy, @at, @at)
-      RETURNING id`,
+    insert: `INSERT INTO messages (order_id, kind, order_status, status_change_id, body, recipient, reference, state, next_attempt_at, requested_by, requested_at, updated_at)
+      VALUES (@orderId, @kind, @orderStatus, @statusChangeId, @body, @recipient, @reference, 'queued', @at, @requestedBy, @at, @at)
+      ON CONFLICT (reference) DO NOTHING RETURNING id`,
     // The change that put the order into the status a message announces: the latest one to it.
     statusChangeFor: 'SELECT max(id) FROM order_status_changes WHERE order_id = ? AND status = ?',
     findById: `SELECT ${columns} ${from} WHERE message.id = ?`,
@@ -110,13 +117,13 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
     // it, not the size of the message log or of the orders table.
     latestFor: db.pick({
       sqlite: `SELECT ${columns} ${from}
-        WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = shown.value) FROM json_each(@ids) AS shown)`,
+        WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = shown.value AND kind = 'status') FROM json_each(@ids) AS shown)`,
       postgres: `SELECT ${columns} ${from}
-        WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = shown) FROM unnest(CAST(@ids AS text[])) AS shown)`,
+        WHERE message.id IN (SELECT (SELECT max(id) FROM messages WHERE order_id = shown AND kind = 'status') FROM unnest(CAST(@ids AS text[])) AS shown)`,
     }),
     // The message already sent, or on its way, for one status change: see liveStates.
     liveForChange: `SELECT ${columns} ${from}
-      WHERE message.order_id = ? AND message.order_status = ? AND message.status_change_id IS NOT DISTINCT FROM ? AND message.state IN (${live})
+      WHERE message.order_id = ? AND message.kind = 'status' AND message.order_status = ? AND message.status_change_id IS NOT DISTINCT FROM ? AND message.state IN (${live})
       ORDER BY message.id DESC LIMIT 1`,
     claimDue: `WITH picked AS MATERIALIZED (SELECT id FROM messages WHERE state = 'queued' AND next_attempt_at <= @at
         AND NOT EXISTS (SELECT 1 FROM opted_out_phones WHERE phone = messages.recipient) ORDER BY next_attempt_at, id LIMIT @limit ${skipLocked})
@@ -218,11 +225,15 @@ export function createMessageRepository(db: Database, now: () => Date = () => ne
       await db.lock(`phone:${message.recipient}`);
       const optOut = await optOuts.current(message.recipient);
       if (optOut) return { outcome: 'opted-out', optOut };
-      const statusChangeId = (await db.value<number | null>(sql.statusChangeFor, [message.orderId, message.orderStatus])) ?? null;
-      const existing = options.resend ? undefined : await db.get<Message>(sql.liveForChange, [message.orderId, message.orderStatus, statusChangeId]);
+      const kind = message.kind ?? 'status';
+      // An answer is its own text: no status change to announce, and no earlier text it repeats.
+      const statusChangeId = kind === 'answer' ? null : (await db.value<number | null>(sql.statusChangeFor, [message.orderId, message.orderStatus])) ?? null;
+      const existing = options.resend || kind === 'answer' ? undefined : await db.get<Message>(sql.liveForChange, [message.orderId, message.orderStatus, statusChangeId]);
       if (existing) return { outcome: 'already-sent', message: existing };
-      const id = await db.value<number>(sql.insert, { ...message, statusChangeId, at: at() });
-      return { outcome: 'queued', message: (await findById(id!))! };
+      const id = await db.value<number>(sql.insert, { ...message, kind, statusChangeId, at: at() });
+      // The reference was queued before: the same form sent twice (a double click, a resent page).
+      if (id === undefined) return { outcome: 'already-sent', message: (await db.get<Message>(sql.findByReference, [message.reference]))! };
+      return { outcome: 'queued', message: (await findById(id))! };
     }),
 
     /** Cancels queued messages whose recipient opted out after they were queued; returns how many. */

@@ -96,6 +96,24 @@ export function createNotifier(deps: { database: Database; orders: OrderReposito
     },
 
     /**
+     * Queues staff's own text to the order's customer (an answer to what they wrote) and waits for
+     * the first attempt. `formToken` is the form's one-time token: the same form sent twice queues
+     * one text ('already-sent'). A customer who opted out gets nothing. Undefined for an unknown order.
+     */
+    async answer(orderId: string, body: string, requestedBy: number, formToken: string): Promise<NotifyResult | undefined> {
+      const read = await deps.database.transaction(async () => {
+        await deps.database.lock(`order:${orderId}`);
+        const order = await orders.findById(orderId);
+        return order && {
+          order,
+          queued: await messages.queue({ orderId, kind: 'answer', orderStatus: order.status, body, recipient: order.phone, reference: `answer-${formToken}`, requestedBy }, { resend: false }),
+        };
+      });
+      if (!read) return undefined;
+      return firstAttempt(read.order, read.queued);
+    },
+
+    /**
      * Changes the status and, when asked, queues the text about it in the same
      * transaction: a page out of date (conflict) or a status that was already set queues nothing,
      * and the outbox still holds one text per status change. Then waits for the first attempt as

@@ -190,9 +190,10 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       WHERE order_id = @id AND state = 'queued' AND recipient <> @phone`,
     // Texts still waiting (for a retry) about a status the order has now left: "we are preparing
     // your food" must not reach a customer after the driver left, or after a cancellation. One
-    // already handed to MessageBird cannot be called back.
+    // already handed to MessageBird cannot be called back. Staff's answers to a customer's text are
+    // about no status: they stay.
     cancelQueuedForOrder: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
-      WHERE order_id = @id AND state = 'queued'`,
+      WHERE order_id = @id AND state = 'queued' AND kind = 'status'`,
     insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by, api_key_id) VALUES (?, ?, ?, ?, ?)',
     selectChanges: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id`,
     selectLatestChange: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`,

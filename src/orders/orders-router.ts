@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { Request, RequestParamHandler, Response } from 'express';
 import createError from 'http-errors';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { countSegments, describeCount } from '../../public/sms-text.js';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { RowChoice } from '../board/board-router.ts';
 import type { ChangeResult, Notifier, NotifyResult } from '../notifications/notifier.ts';
@@ -45,6 +47,16 @@ const statusForm = z.object({
 const notifyForm = z.object({
   status: z.enum(orderStatuses),
   expectedStatus: z.enum(orderStatuses),
+});
+
+// Staff's own text to the customer. At most four GSM-7 parts: an answer, not a letter.
+export const answerMaxLength = 612;
+const answerForm = z.object({
+  body: z.string({ error: 'write the text' }).trim().min(1, 'write the text').max(answerMaxLength, `write at most ${answerMaxLength} characters`),
+  // The form's one-time token: the same form sent twice (a double click, a page sent again) texts once.
+  formToken: z.string({ error: 'the form is out of date; reload the page and try again' }).regex(/^[0-9a-f]{32}$/, 'the form is out of date; reload the page and try again'),
+  // The newest text from the customer the page showed: answering marks them read up to it.
+  upTo: z.coerce.number().int().positive().optional(),
 });
 
 // Mark read: up to the newest reply the page showed, so one that came in since stays unread; back
@@ -101,15 +113,50 @@ export function createOrdersRouter(deps: {
 
   router.param('orderId', loadOrder(orders));
 
-  router.get('/orders/:orderId', async (_req, res) => {
+  /** The order's page; `draft` is an answer that was not sent, shown again as typed. */
+  async function renderOrderPage(res: Response, draft = '') {
     const order = res.locals.order!;
     const optOut = await optOuts.current(order.phone);
+    const sent = await messages.forOrder(order.id);
+    const texts = await replies.forOrder(order.id);
+    // The customer's texts and staff's answers, oldest first, as a conversation reads.
+    const conversation = [
+      ...texts.map((reply) => ({ at: reply.receivedAt, reply, answer: undefined })),
+      ...sent.filter((message) => message.kind === 'answer').map((answer) => ({ at: answer.requestedAt, reply: undefined, answer })),
+    ].sort((first, second) => first.at.localeCompare(second.at));
     res.render('order', {
-      title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: await messages.forOrder(order.id),
-      edits: await orders.edits(order.id), fieldLabels, replies: await replies.forOrder(order.id),
+      title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: sent,
+      edits: await orders.edits(order.id), fieldLabels, replies: texts, conversation,
+      answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength },
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
     });
+  }
+
+  router.get('/orders/:orderId', async (_req, res) => {
+    await renderOrderPage(res);
+  });
+
+  router.post('/orders/:orderId/answer', async (req, res) => {
+    const order = res.locals.order!;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typed = typeof body.body === 'string' ? body.body.slice(0, answerMaxLength * 2) : '';
+    const parsed = answerForm.safeParse(body);
+    if (!parsed.success) {
+      res.status(400);
+      res.locals.flash = { kind: 'error', message: `Nothing was sent to ${order.customerName}: ${parsed.error.issues[0]!.message}.` };
+      return renderOrderPage(res, typed);
+    }
+    const result = (await notifier.answer(order.id, parsed.data.body, res.locals.currentStaff!.id, parsed.data.formToken))!;
+    if (result.outcome === 'opted-out') {
+      res.status(409);
+      // The page has no form for a number that opted out: what was typed is given back here.
+      res.locals.flash = { kind: 'error', message: `Nothing was sent: ${describeOptOut(order.customerName, result.optOut, formatTime)} and gets no more texts.`, details: [`Your text: “${parsed.data.body}”`] };
+      return renderOrderPage(res, typed);
+    }
+    if (parsed.data.upTo !== undefined) await replies.markOrderRead(order.id, parsed.data.upTo, res.locals.currentStaff!.id);
+    setFlash(req, withOriginatorWarning(answerFlash(result, formatTime), order));
+    res.redirect(303, `${orderPage(order)}#conversation-heading`);
   });
 
   router.post('/orders/:orderId/replies/read', async (req, res) => {
@@ -239,6 +286,33 @@ function withStoppedTexts(flash: Flash, cancelledTexts: number): Flash {
     ? 'A text still queued about an earlier status was not sent.'
     : `${cancelledTexts} texts still queued about earlier statuses were not sent.`;
   return { ...flash, details: [...(flash.details ?? []), stopped] };
+}
+
+/** How staff's answer went, in the words Notify uses. */
+function answerFlash(result: Exclude<NotifyResult, { outcome: 'opted-out' }>, formatTime: TimeFormatter): Flash {
+  const { order, message } = result;
+  const name = order.customerName;
+  if (result.outcome === 'already-sent') return { kind: 'info', message: `That text to ${name} was already sent (at ${formatTime(message.requestedAt)}, now ${message.state}); it was not sent again.` };
+  const reasons = message.errorDescription?.split('\n') ?? [];
+  switch (message.state) {
+    case 'sent':
+    case 'delivered':
+      return { kind: 'success', message: `Your text to ${name} was sent.` };
+    case 'not-sent':
+      return { kind: 'info', message: `Nothing was sent: no MessageBird API key is configured. ${name} would have received: “${message.body}”` };
+    case 'failed':
+    case 'expired':
+      return { kind: 'error', message: `Could not text ${name}: the message ${message.state === 'expired' ? 'expired' : 'failed'}`, details: reasons };
+    case 'queued':
+      return message.attempts > 0
+        ? { kind: 'info', message: `Not sent yet to ${name}; Order Desk will try again at ${formatTime(message.nextAttemptAt!)}. Reload the page to follow it.`, details: reasons }
+        : { kind: 'info', message: `Your text to ${name} is queued and will be sent shortly.` };
+    case 'sending':
+    case 'checking':
+      return { kind: 'info', message: `MessageBird is slow to answer: your text to ${name} is on its way. Reload the page to follow it.` };
+    case 'cancelled':
+      return { kind: 'error', message: `Nothing was sent: ${name} opted out before the text went out.` };
+  }
 }
 
 /** Both halves of Update with "Text the customer": the new status, and how the text went. */
