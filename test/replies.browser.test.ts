@@ -96,4 +96,33 @@ describe.skipIf(!chromiumPath)('texts from customers in the browser', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     expect(errors).toEqual([]);
   }, 40_000);
+
+  it('answers a text from the row’s Answer link, by keyboard, counting the SMS parts while typing', async () => {
+    const { page, errors } = await screen({ width: 768, height: 1024 });
+    await customerTexts('14127267380', 'Can I add a cola?');
+    const hannah = page.getByRole('row', { name: /Hannah Hungry/ });
+    await hannah.getByRole('note').filter({ hasText: 'Can I add a cola?' }).waitFor({ timeout: 5000 });
+
+    await hannah.getByRole('link', { name: 'Answer Hannah Hungry' }).focus();
+    await page.keyboard.press('Enter');
+    const field = page.getByRole('textbox', { name: /^Text Hannah Hungry/ });
+    await field.focus();
+    await page.keyboard.type('Yes! A cola is on its way 🥤');
+    // The emoji makes it UCS-2: the count says so before anything is sent.
+    await page.getByText(/^UCS-2: \d+ characters, 1 SMS part\. UCS-2 because of/).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Send the text');
+    await page.keyboard.press('Enter');
+
+    // No MessageBird key here: the page says what would have been sent, and lists the answer.
+    await page.getByRole('status').filter({ hasText: 'Nothing was sent: no MessageBird API key is configured. Hannah Hungry would have received: “Yes! A cola is on its way 🥤”' }).waitFor();
+    const conversation = page.locator('ol.replies');
+    // The first test's texts come first: the same order, on the same server.
+    expect((await conversation.locator('li').allTextContents()).slice(-2)).toEqual([
+      expect.stringMatching(/Hannah Hungry: Can I add a cola\? read by chef at/),
+      expect.stringMatching(/chef: Yes! A cola is on its way 🥤 .*Not sent/),
+    ]);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    expect(errors).toEqual([]);
+  }, 40_000);
 });
