@@ -2,6 +2,7 @@ import supertest from 'supertest';
 import { expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { createReplyRepository } from '../src/notifications/reply-repository.ts';
+import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { describeEngines } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
 import { createTestApp, FakeSmsSender, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
@@ -136,6 +137,18 @@ describeEngines('answering a customer’s text', (engine) => {
     await agent.post(`/orders/${ada}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
     await agent.post(`/orders/${ada}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
     expect(sender.sent.map((message) => message.body)).toEqual(['Almost ready!', expect.stringContaining('Hello, Ada Lovelace')]);
+  });
+
+  it('is marked as an answer in the message log export', async () => {
+    const { agent, config } = await kitchen(engine);
+    const { formToken } = await answerForm(agent);
+    await agent.post(answerPath).send({ body: 'Almost ready!', formToken }).expect(303);
+    await agent.refreshToken('/');
+    await agent.post(`/orders/${ada}/notify`).send({ status: 'confirmed', expectedStatus: 'confirmed' }).expect(303);
+    const today = createZonedCalendar(config.timeZone).dayOf(new Date());
+    const log = (await agent.get(`/messages/log.csv?from=${today}&to=${today}`).expect(200)).text;
+    expect(log).toMatch(/,'\+31611111111,confirmed,answer,sent,1,,,Almost ready!\r\n/);
+    expect(log).toMatch(/,'\+31611111111,confirmed,status text,sent,1,,,"Hello, Ada Lovelace/);
   });
 
   it('stays out of the API’s list of texts about the order’s statuses', async () => {

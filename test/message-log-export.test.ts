@@ -11,7 +11,7 @@ import { captureLogs, createTestApp, csrfTokenIn, makeOrder, orderIdFor, testCon
 import { seedMessages } from './support/seed-messages.ts';
 
 const amsterdam = (engine: TestEngine) => createTestApp({ engine, config: testConfig({ TIME_ZONE: 'Europe/Amsterdam' }) });
-const header = 'Requested (Europe/Amsterdam),Sent (Europe/Amsterdam),Delivered (Europe/Amsterdam),Order id,Order number,Customer,Recipient,Order status,Message state,Attempts,Error code,Error,Text\r\n';
+const header = 'Requested (Europe/Amsterdam),Sent (Europe/Amsterdam),Delivered (Europe/Amsterdam),Order id,Order number,Customer,Recipient,Order status,Kind,Message state,Attempts,Error code,Error,Text\r\n';
 
 async function seedDay(context: { orders: OrderRepository; database: Database }) {
   const ada = orderIdFor('ada');
@@ -46,8 +46,8 @@ describeEngines('GET /messages/log.csv', (engine) => {
     expect(response.headers['content-disposition']).toBe('attachment; filename=messages-2026-11-20-to-2026-11-20.csv');
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.text).toBe(`\uFEFF${header}`
-      + `2026-11-20 11:00:00,2026-11-20 11:00:01,2026-11-20 11:00:10,${ada},1,Ada de Vries,'+31612345678,confirmed,delivered,1,,,"Hello Ada, your order is ""on its way"", enjoy!\nOmNomNom"\r\n`
-      + `2026-11-20 19:00:00,2026-11-20 19:00:02,,${evil},2,"'=HYPERLINK(""http://evil.invalid"",""click"")",'+4412,confirmed,failed,3,21,"Bad request\nphone number has unknown format",'-10% off next time\r\n`);
+      + `2026-11-20 11:00:00,2026-11-20 11:00:01,2026-11-20 11:00:10,${ada},1,Ada de Vries,'+31612345678,confirmed,status text,delivered,1,,,"Hello Ada, your order is ""on its way"", enjoy!\nOmNomNom"\r\n`
+      + `2026-11-20 19:00:00,2026-11-20 19:00:02,,${evil},2,"'=HYPERLINK(""http://evil.invalid"",""click"")",'+4412,confirmed,status text,failed,3,21,"Bad request\nphone number has unknown format",'-10% off next time\r\n`);
   });
 
   it('takes every message of the days from the first to the last, both included, and nothing around them', async () => {

@@ -15,6 +15,8 @@ export function messageLogColumns(calendar: ZonedCalendar): Array<CsvColumn<Mess
     ['Customer', (row) => row.customerName],
     ['Recipient', (row) => row.recipient],
     ['Order status', (row) => row.orderStatus],
+    // A status text, or staff's answer to a customer's text (sent while the order had that status).
+    ['Kind', (row) => (row.kind === 'answer' ? 'answer' : 'status text')],
     ['Message state', (row) => row.state],
     ['Attempts', (row) => row.attempts],
     ['Error code', (row) => row.errorCode],

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.ts';
 import type { ZonedDay } from '../web/zoned-days.ts';
 import { messageStates, stateRank } from './message-states.ts';
+import type { MessageKind } from './message-repository.ts';
 import type { MessageState } from './message-states.ts';
 
 // The chart's groups come from the one state list: each final state is a group of its own, every
@@ -39,7 +40,7 @@ export type MessageSummary = {
 /** One line of the message log export. */
 export type MessageLogRow = {
   id: number; requestedAt: string; sentAt: string | null; deliveredAt: string | null; orderId: string; orderNumber: number | null;
-  customerName: string; recipient: string; orderStatus: string; state: MessageState; attempts: number;
+  customerName: string; recipient: string; orderStatus: string; kind: MessageKind; state: MessageState; attempts: number;
   errorCode: number | null; errorDescription: string | null; body: string;
 };
 
@@ -85,7 +86,7 @@ export function createMessageStatsRepository(db: Database) {
     logPage: `SELECT message.id, message.requested_at AS "requestedAt", message.last_attempt_at AS "sentAt",
         CASE WHEN message.state = 'delivered' THEN coalesce(message.provider_status_at, message.updated_at) END AS "deliveredAt",
         message.order_id AS "orderId", orders.number AS "orderNumber", orders.customer_name AS "customerName", message.recipient,
-        message.order_status AS "orderStatus", message.state, message.attempts, message.error_code AS "errorCode",
+        message.order_status AS "orderStatus", message.kind, message.state, message.attempts, message.error_code AS "errorCode",
         message.error_description AS "errorDescription", message.body
       FROM messages AS message JOIN orders ON orders.id = message.order_id
       WHERE message.requested_at >= @start AND message.requested_at < @to AND (message.requested_at > @afterAt OR message.id > @afterId)
