@@ -155,7 +155,7 @@ export function createOrdersRouter(deps: {
       return renderOrderPage(res, typed);
     }
     if (parsed.data.upTo !== undefined) await replies.markOrderRead(order.id, parsed.data.upTo, res.locals.currentStaff!.id);
-    setFlash(req, withOriginatorWarning(answerFlash(result, formatTime), order));
+    setFlash(req, withOriginatorWarning(notifyFlash(result, formatTime), order));
     res.redirect(303, `${orderPage(order)}#conversation-heading`);
   });
 
@@ -288,33 +288,6 @@ function withStoppedTexts(flash: Flash, cancelledTexts: number): Flash {
   return { ...flash, details: [...(flash.details ?? []), stopped] };
 }
 
-/** How staff's answer went, in the words Notify uses. */
-function answerFlash(result: Exclude<NotifyResult, { outcome: 'opted-out' }>, formatTime: TimeFormatter): Flash {
-  const { order, message } = result;
-  const name = order.customerName;
-  if (result.outcome === 'already-sent') return { kind: 'info', message: `That text to ${name} was already sent (at ${formatTime(message.requestedAt)}, now ${message.state}); it was not sent again.` };
-  const reasons = message.errorDescription?.split('\n') ?? [];
-  switch (message.state) {
-    case 'sent':
-    case 'delivered':
-      return { kind: 'success', message: `Your text to ${name} was sent.` };
-    case 'not-sent':
-      return { kind: 'info', message: `Nothing was sent: no MessageBird API key is configured. ${name} would have received: “${message.body}”` };
-    case 'failed':
-    case 'expired':
-      return { kind: 'error', message: `Could not text ${name}: the message ${message.state === 'expired' ? 'expired' : 'failed'}`, details: reasons };
-    case 'queued':
-      return message.attempts > 0
-        ? { kind: 'info', message: `Not sent yet to ${name}; Order Desk will try again at ${formatTime(message.nextAttemptAt!)}. Reload the page to follow it.`, details: reasons }
-        : { kind: 'info', message: `Your text to ${name} is queued and will be sent shortly.` };
-    case 'sending':
-    case 'checking':
-      return { kind: 'info', message: `MessageBird is slow to answer: your text to ${name} is on its way. Reload the page to follow it.` };
-    case 'cancelled':
-      return { kind: 'error', message: `Nothing was sent: ${name} opted out before the text went out.` };
-  }
-}
-
 /** Both halves of Update with "Text the customer": the new status, and how the text went. */
 function changeFlash({ update, text }: ChangeResult, formatTime: TimeFormatter): Flash {
   const order = update.order;
@@ -346,20 +319,26 @@ function changeFlash({ update, text }: ChangeResult, formatTime: TimeFormatter):
   return { ...outcome, message: `${changed}. ${outcome.message}` };
 }
 
+/** How a text went: one about the order's status (Notify, Send again), or staff's answer to the customer. */
 function notifyFlash(result: Exclude<NotifyResult, { outcome: 'opted-out' }>, formatTime: TimeFormatter): Flash {
   const { outcome, order, message } = result;
   const name = order.customerName;
+  const answer = message.kind === 'answer';
+  // Where staff see the text's state move on: the board's row, or the order's page for an answer.
+  const progress = answer ? 'The order’s page shows its progress' : 'The board shows its progress';
   if (outcome === 'already-sent') {
     return {
       kind: 'info',
-      message: `${name} was already texted that their order is ${message.orderStatus} (at ${formatTime(message.requestedAt)}, now ${message.state}). Nothing was sent. Use “Send again” to text them once more.`,
+      message: answer
+        ? `That text to ${name} was already sent (at ${formatTime(message.requestedAt)}, now ${message.state}); it was not sent again.`
+        : `${name} was already texted that their order is ${message.orderStatus} (at ${formatTime(message.requestedAt)}, now ${message.state}). Nothing was sent. Use “Send again” to text them once more.`,
     };
   }
   const reasons = message.errorDescription?.split('\n') ?? [];
   switch (message.state) {
     case 'sent':
     case 'delivered':
-      return { kind: 'success', message: `${name} was notified that their order is ${message.orderStatus}` };
+      return { kind: 'success', message: answer ? `Your text to ${name} was sent.` : `${name} was notified that their order is ${message.orderStatus}` };
     case 'not-sent':
       return { kind: 'info', message: `Nothing was sent: no MessageBird API key is configured. ${name} would have received: “${message.body}”` };
     case 'failed':
@@ -367,13 +346,13 @@ function notifyFlash(result: Exclude<NotifyResult, { outcome: 'opted-out' }>, fo
       return { kind: 'error', message: `Could not text ${name}: the message ${message.state === 'expired' ? 'expired' : 'failed'}`, details: reasons };
     case 'queued':
       if (message.attempts > 0) {
-        return { kind: 'info', message: `Not sent yet to ${name}; Order Desk will try again at ${formatTime(message.nextAttemptAt!)}. The board shows its progress.`, details: reasons };
+        return { kind: 'info', message: `Not sent yet to ${name}; Order Desk will try again at ${formatTime(message.nextAttemptAt!)}. ${progress}.`, details: reasons };
       }
-      return { kind: 'info', message: `The message to ${name} is queued and will be sent shortly; the board shows its progress.` };
+      return { kind: 'info', message: `The message to ${name} is queued and will be sent shortly; ${progress.toLowerCase()}.` };
     case 'sending':
-      return { kind: 'info', message: `MessageBird is slow to answer: the message to ${name} is on its way and the board shows its progress.` };
+      return { kind: 'info', message: `MessageBird is slow to answer: the message to ${name} is on its way and ${progress.toLowerCase()}.` };
     case 'checking':
-      return { kind: 'info', message: `No clear answer from MessageBird: checking with MessageBird whether ${name} got the message before sending it again. The board shows its progress.`, details: reasons };
+      return { kind: 'info', message: `No clear answer from MessageBird: checking with MessageBird whether ${name} got the message before sending it again. ${progress}.`, details: reasons };
     case 'cancelled':
       return { kind: 'error', message: `Nothing was sent: ${name} opted out before the message went out.` };
   }
