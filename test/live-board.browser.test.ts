@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import { chromiumPath, openScreen, signIn, startBrowserTest } from './support/browser.ts';
 import type { BrowserTest } from './support/browser.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
@@ -18,15 +18,7 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
 
   afterAll(() => setup?.close());
 
-  /** A screen of its own (own cookies and storage), signed in, with console errors collected. */
-  async function screen(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-    const page = await (await browser.newContext({ viewport })).newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-    page.on('pageerror', (error) => errors.push(String(error)));
-    await signIn(page, server.url);
-    return { page, errors };
-  }
+  const screen = (viewport?: { width: number; height: number }) => openScreen(browser, server.url, viewport);
 
   it('shows a colleague’s status change, a message state and a new order without reloading, keeping a half-made choice', async () => {
     const kitchen = await screen();

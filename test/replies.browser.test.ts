@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
+import { chromiumPath, openScreen, startBrowserTest } from './support/browser.ts';
 import type { BrowserTest } from './support/browser.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
@@ -18,14 +18,7 @@ describe.skipIf(!chromiumPath)('texts from customers in the browser', () => {
 
   afterAll(() => setup?.close());
 
-  async function screen(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-    const page = await (await browser.newContext({ viewport })).newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-    page.on('pageerror', (error) => errors.push(String(error)));
-    await signIn(page, server.url);
-    return { page, errors };
-  }
+  const screen = (viewport?: { width: number; height: number }) => openScreen(browser, server.url, viewport);
 
   /** A customer texts the restaurant's number; MessageBird's flow forwards it to the server. */
   async function customerTexts(originator: string, payload: string) {

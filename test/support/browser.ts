@@ -27,6 +27,19 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * A screen of its own (own cookies and storage), signed in to `url`, with the page's console errors
+ * and uncaught exceptions collected in `errors`.
+ */
+export async function openScreen(browser: Browser, url: string, viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await signIn(page, url);
+  return { page, errors };
+}
+
 /** Signs in on the login page the server redirects to, as the admin the test server was started with. */
 export async function signIn(page: Page, url: string, username = 'chef', password = 'kitchen-door-blue-42') {
   await page.goto(url);
