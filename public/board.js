@@ -18,6 +18,7 @@ if (landedOn) {
 if (board) {
   const textDefaults = new Set(board.dataset.textDefaults.split(' ').filter(Boolean));
   const delayField = document.getElementById('delay-field');
+  const reasonField = document.getElementById('reason-field');
   board.addEventListener('change', (event) => {
     const field = event.target;
     if (field.name === 'text') field.dataset.touched = 'yes';
@@ -26,11 +27,19 @@ if (board) {
     const box = form.elements.namedItem('text');
     if (box && !box.dataset.touched) box.checked = textDefaults.has(field.value);
     const delay = form.querySelector('.delay');
-    if (field.value === 'delayed' && form.elements.namedItem('expectedStatus').value !== 'delayed') {
+    const saved = form.elements.namedItem('expectedStatus').value;
+    if (field.value === 'delayed' && saved !== 'delayed') {
       // After Update, the form's first button: Enter in the minutes field presses Update.
       if (!delay) form.querySelector('button').after(delayField.content.cloneNode(true));
     } else {
       delay?.remove();
+    }
+    // Why it is cancelled, optional: a field with suggestions after Update (Enter in it presses Update).
+    const reason = form.querySelector('.cancel-reason');
+    if (field.value === 'cancelled' && saved !== 'cancelled') {
+      if (!reason) form.querySelector('button').after(reasonField.content.cloneNode(true));
+    } else {
+      reason?.remove();
     }
   });
 }
@@ -99,7 +108,8 @@ if (board && window.EventSource) {
     const name = row.querySelector('th a')?.textContent ?? '';
     const notice = document.createElement('p');
     notice.className = 'flash flash-error board-alert';
-    notice.append(`${number ? `Order ${number} for ` : 'The order for '}${name} was cancelled — stop preparing it. `);
+    const why = row.querySelector('td > .why')?.textContent;
+    notice.append(`${number ? `Order ${number} for ` : 'The order for '}${name} was cancelled${why ? ` (${why})` : ''} — stop preparing it. `);
     const link = document.createElement('a');
     link.href = `#${row.id}`;
     link.textContent = 'Show it';

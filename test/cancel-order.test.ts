@@ -51,6 +51,35 @@ describeEngines('cancelling an order', (engine) => {
     expect(board.page).toContain('Ada Lovelace&#39;s order is now cancelled.');
   });
 
+  it('keeps the reason given: in the row under the badge, the flash, the order’s page and its history', async () => {
+    const { agent, orders } = await withOrder(engine);
+
+    await agent.post(status).send({ status: 'cancelled', expectedStatus: 'confirmed', reason: '  Out of stock  ' }).expect(303);
+
+    expect((await orders.findById(ada))!.cancelReason).toBe('Out of stock');
+    expect((await orders.history(ada)).map((change) => [change.status, change.reason])).toEqual([['confirmed', null], ['cancelled', 'Out of stock']]);
+    const board = await boardOf(agent);
+    expect(board.finished).toContain('<b class="cancelled">cancelled</b><br><small class="why">Out of stock</small>');
+    expect(board.page).toContain('Ada Lovelace&#39;s order is now cancelled (Out of stock).');
+    const page = (await agent.get(`/orders/${ada}`).expect(200)).text;
+    expect(page).toContain('<span class="badge badge-cancelled">cancelled</span> Out of stock</dd>');
+    expect(page).toContain('<td>cancelled: Out of stock</td>');
+    // Undone, the order is no longer cancelled: no reason shows; the history keeps it.
+    await agent.refreshToken('/');
+    await agent.post(status).send({ status: 'confirmed', expectedStatus: 'cancelled', reason: 'ignored' }).expect(303);
+    expect((await orders.findById(ada))!.cancelReason).toBeNull();
+    expect((await orders.history(ada)).map((change) => change.reason)).toEqual([null, 'Out of stock', null]);
+  });
+
+  it('refuses a reason over 200 characters with 400, keeping it typed in the row, and cancels nothing', async () => {
+    const { agent, orders } = await withOrder(engine);
+    const long = `Sold out ${'x'.repeat(200)}`;
+    const refused = await agent.post(status).send({ status: 'cancelled', expectedStatus: 'confirmed', reason: long }).expect(400);
+    expect(refused.text).toContain('write the reason in at most 200 characters');
+    expect(refused.text).toContain(`value="${long}"`);
+    expect((await orders.findById(ada))!.status).toBe('confirmed');
+  });
+
   it('does not text the customer unless asked: the box starts unticked, and ticked it sends the cancellation text', async () => {
     const { agent, sender, messages } = await withOrder(engine);
     const { page } = await boardOf(agent);
@@ -204,7 +233,18 @@ describeEngines('POST /api/orders/:id/cancel (the shop cancels)', (engine) => {
     expect(await orders.history(id)).toHaveLength(2);
   });
 
-  it('refuses a delivered order with 409 and leaves it delivered; an unknown order 404; a body with fields 422; a form 415', async () => {
+  it('takes the shop’s reason, shows it to the kitchen and answers it in the history; a repeat keeps the first', async () => {
+    const { cancel, id, signIn } = await shop();
+    const answer = await cancel().send({ reason: 'Customer cancelled' }).expect(200);
+    expect(answer.body.history.at(-1)).toMatchObject({ status: 'cancelled', reason: 'Customer cancelled' });
+    const again = await cancel().send({ reason: 'Something else' }).expect(200);
+    expect(again.body.history.map((change: { reason: string | null }) => change.reason)).toEqual([null, 'Customer cancelled']);
+    const agent = await signIn();
+    expect((await agent.get('/').expect(200)).text).toContain(`<small class="why">Customer cancelled</small>`);
+    expect((await agent.get(`/orders/${id}`).expect(200)).text).toContain('<td>cancelled: Customer cancelled</td>');
+  });
+
+  it('refuses a delivered order with 409 and leaves it delivered; an unknown order 404; an unknown field or a long reason 422; a form 415', async () => {
     const { cancel, orders, id } = await shop();
     await orders.updateStatus(id, 'delivered', null);
 
@@ -213,8 +253,10 @@ describeEngines('POST /api/orders/:id/cancel (the shop cancels)', (engine) => {
     expect(refused.body.detail).toMatch(/^The order was delivered at .+; a delivered order cannot be cancelled\.$/);
     expect((await orders.findById(id))!.status).toBe('delivered');
     await cancel('0'.repeat(32)).expect(404);
-    const fields = await cancel().set('Content-Type', 'application/json').send({ reason: 'changed my mind' }).expect(422);
-    expect(fields.body.errors).toEqual([expect.objectContaining({ pointer: '#/reason' })]);
+    const fields = await cancel().set('Content-Type', 'application/json').send({ why: 'changed my mind' }).expect(422);
+    expect(fields.body.errors).toEqual([expect.objectContaining({ pointer: '#/why' })]);
+    const long = await cancel().set('Content-Type', 'application/json').send({ reason: 'x'.repeat(201) }).expect(422);
+    expect(long.body.errors).toEqual([expect.objectContaining({ pointer: '#/reason' })]);
     await cancel().type('form').send({ reason: 'x' }).expect(415);
   });
 

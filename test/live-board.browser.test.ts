@@ -96,7 +96,10 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     expect(await kitchen.page.locator('.board-alert').count()).toBe(0);
 
     await donOnCounter.getByRole('combobox', { name: /Status/ }).selectOption('cancelled');
-    await donOnCounter.getByRole('button', { name: 'Update' }).click();
+    // Picking cancelled brings the optional reason, with suggestions; Enter in it presses Update.
+    const reason = donOnCounter.getByRole('combobox', { name: 'Why cancelled (optional)' });
+    await reason.fill('Out of stock');
+    await reason.press('Enter');
 
     const notice = kitchen.page.locator('#board-alerts .board-alert');
     await notice.waitFor({ timeout: 5000 });
@@ -106,7 +109,7 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     const box = (await notice.boundingBox())!;
     expect(box.y).toBeGreaterThanOrEqual(0);
     expect(box.y + box.height).toBeLessThanOrEqual(kitchen.page.viewportSize()!.height);
-    expect(await notice.textContent()).toMatch(/^Order #\d+ for Don Cheetos was cancelled — stop preparing it\. Show it OK$/);
+    expect(await notice.textContent()).toMatch(/^Order #\d+ for Don Cheetos was cancelled \(Out of stock\) — stop preparing it\. Show it OK$/);
     expect(await kitchen.page.locator('#board-alerts').getAttribute('aria-live')).toBe('assertive');
     expect(await kitchen.page.locator('#recently-done').getByRole('row', { name: /Don Cheetos/ }).count()).toBe(1);
     await notice.getByRole('button', { name: /^OK/ }).click();

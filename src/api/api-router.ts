@@ -117,8 +117,8 @@ export function createApiRouter(deps: ApiDeps): Router {
   // The customer called it off in the shop: the order leaves the board as staff cancelling it would.
   router.post('/orders/:orderId/cancel', async (req, res) => {
     const parsed = cancelBody.safeParse(req.body ?? {});
-    if (!parsed.success) return sendProblem(req, res, 422, 'Send an empty JSON object ({}) to cancel an order.', fieldProblems(parsed.error.issues));
-    const result = (await orders.cancelForShop(res.locals.apiOrder!.id, res.locals.apiClient!.id))!;
+    if (!parsed.success) return sendProblem(req, res, 422, 'Send a JSON object, empty or with a reason ({"reason": "Customer cancelled"}), to cancel an order.', fieldProblems(parsed.error.issues));
+    const result = (await orders.cancelForShop(res.locals.apiOrder!.id, res.locals.apiClient!.id, parsed.data.reason))!;
     if (result.outcome === 'delivered') {
       return sendProblem(req, res, 409, `The order was delivered${result.order.deliveredAt ? ` at ${result.order.deliveredAt}` : ''}; a delivered order cannot be cancelled.`);
     }

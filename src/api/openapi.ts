@@ -71,7 +71,7 @@ export function buildOpenApiDocument(newOrderBody: ZodType) {
         post: {
           operationId: 'cancelOrder',
           summary: 'Cancel an order the customer called off in the shop',
-          description: 'The order leaves the kitchen board as cancelled; texts still queued to the customer about it are not sent, and the customer is not texted (the shop tells them). Idempotent: an order already cancelled answers 200 as it is. A delivered order is not cancelled (409).',
+          description: 'The order leaves the kitchen board as cancelled; texts still queued to the customer about it are not sent, and the customer is not texted (the shop tells them). An optional reason shows on the board and in the day\'s record. Idempotent: an order already cancelled answers 200 as it is (its reason unchanged). A delivered order is not cancelled (409).',
           parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } }],
           requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/Cancel' } } } },
           responses: {

@@ -22,7 +22,9 @@ export function newOrderBody(defaultCountry: CountryCode) {
 }
 
 /** The body of POST /api/orders/{orderId}/cancel: nothing, or an empty object. */
-export const cancelBody = z.strictObject({}, { error: 'The body must be a JSON object.' });
+export const cancelBody = z.strictObject({
+  reason: z.string().trim().min(1).max(200).optional().meta({ description: 'Why, for the kitchen and the day’s record ("Customer cancelled")', example: 'Customer cancelled' }),
+}, { error: 'The body must be a JSON object.' });
 
 export const orderIdPattern = /^[0-9a-f]{32}$/;
 
@@ -38,7 +40,11 @@ export const apiOrder = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   deliveredAt: z.iso.datetime().nullable().meta({ description: 'When it was first delivered' }),
-  history: z.array(z.object({ status: z.enum(orderStatuses), changedAt: z.iso.datetime() })),
+  history: z.array(z.object({
+    status: z.enum(orderStatuses),
+    changedAt: z.iso.datetime(),
+    reason: z.string().nullable().meta({ description: 'Why, for a change to cancelled that gave one' }),
+  })),
   messages: z.array(z.object({
     forStatus: z.enum(orderStatuses),
     state: z.enum(messageStates),
@@ -63,7 +69,7 @@ export function toApiOrder(order: Order, history: StatusChange[], messages: Mess
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
     deliveredAt: order.deliveredAt,
-    history: history.map((change) => ({ status: change.status, changedAt: change.changedAt })),
+    history: history.map((change) => ({ status: change.status, changedAt: change.changedAt, reason: change.reason })),
     // The texts about its statuses; staff's answers to the customer's own texts are between them.
     messages: messages.filter((message) => message.kind === 'status').map((message) => ({
       forStatus: message.orderStatus as ApiOrder['status'],

@@ -34,8 +34,8 @@ const doneQuery = z.object({
 
 export type BoardView = ReturnType<typeof createBoardView>;
 
-/** What a refused form had in a row, kept when the board is shown again: the status, the minutes typed, the box. */
-export type RowChoice = { status: OrderStatus; delayMinutes?: string; textCustomer?: boolean };
+/** What a refused form had in a row, kept when the board is shown again: the status, the minutes or reason typed, the box. */
+export type RowChoice = { status: OrderStatus; delayMinutes?: string; reason?: string; textCustomer?: boolean };
 
 /** The rows as HTML, with the CSRF marker where each form's token goes. */
 type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; unread: UnreadReplies; rows: { active: string; recentlyDone: string } };

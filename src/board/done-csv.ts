@@ -9,6 +9,7 @@ export function doneColumns(calendar: ZonedCalendar): Array<CsvColumn<Order>> {
   return [
     ['Number', (order) => order.number],
     ['Status', (order) => order.status],
+    ['Cancel reason', (order) => order.cancelReason],
     [`Came in (${calendar.timeZone})`, (order) => time(order.createdAt)],
     [`Done (${calendar.timeZone})`, (order) => time(order.updatedAt)],
     ['Customer', (order) => order.customerName],

@@ -28,6 +28,8 @@ export type StatusChangeRequest = {
   delay: Delay | undefined;
   /** Text the customer about the change (the board's "Text the customer" box). */
   textCustomer: boolean;
+  /** Why, for a change to cancelled. */
+  reason?: string;
 };
 
 export type Notifier = ReturnType<typeof createNotifier>;
@@ -71,7 +73,7 @@ export function createNotifier(deps: { database: Database; orders: OrderReposito
 
   // The status change and its text commit together or not at all; the text is sent after commit.
   const changeAndQueue = (orderId: string, change: StatusChangeRequest, requestedBy: number | null) => deps.database.transaction(async () => {
-    const update = await orders.updateStatus(orderId, change.status, requestedBy, change.expectedStatus, change.delay);
+    const update = await orders.updateStatus(orderId, change.status, requestedBy, change.expectedStatus, change.delay, change.reason);
     if (!update) return undefined;
     const queued = update.outcome === 'changed' && change.textCustomer ? await queueText(update.order, requestedBy, false) : undefined;
     return { update, queued };

@@ -33,6 +33,8 @@ export type Order = {
   /** The newest unread reply: its id (for "mark read up to here") and its text. */
   lastUnreadReplyId: number | null;
   lastUnreadReply: string | null;
+  /** Why a cancelled order was cancelled, when a reason was given; null otherwise. */
+  cancelReason: string | null;
   /** The latest delay staff set, in minutes; kept when the order moves on. */
   delayMinutes: number | null;
   /** When the kitchen expects to deliver, as the latest delay set it; kept when the order moves on. */
@@ -46,6 +48,8 @@ export type StatusChange = {
   changedAt: string;
   /** Username of the account that made the change; null for seeded or pre-account changes. */
   changedBy: string | null;
+  /** Why the order was cancelled, for a change to cancelled that gave a reason. */
+  reason: string | null;
 };
 
 export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'> & { note?: string | null; deliveryAddress?: string | null };
@@ -137,7 +141,9 @@ export const orderColumns = `id, number, customer_name AS "customerName", phone,
   (SELECT count(*) FROM customer_replies AS reply WHERE reply.order_id = orders.id AND reply.read_at IS NULL) AS "unreadReplies",
   (SELECT max(reply.id) FROM customer_replies AS reply WHERE reply.order_id = orders.id AND reply.read_at IS NULL) AS "lastUnreadReplyId",
   (SELECT reply.body FROM customer_replies AS reply WHERE reply.order_id = orders.id AND reply.read_at IS NULL
-    ORDER BY reply.id DESC LIMIT 1) AS "lastUnreadReply"`;
+    ORDER BY reply.id DESC LIMIT 1) AS "lastUnreadReply",
+  CASE WHEN orders.status = 'cancelled' THEN (SELECT change.reason FROM order_status_changes AS change
+    WHERE change.order_id = orders.id ORDER BY change.id DESC LIMIT 1) END AS "cancelReason"`;
 
 export type OrderRepository = ReturnType<typeof createOrderRepository>;
 
@@ -148,7 +154,7 @@ export type OrderRepositoryOptions = {
 };
 
 // Who made a change: the staff account, or the API key a shop sent it with.
-const changeColumns = `change.id, change.order_id AS "orderId", change.status,
+const changeColumns = `change.id, change.order_id AS "orderId", change.status, change.reason,
   change.changed_at AS "changedAt", coalesce(staff.username, 'API key ' || api_key.name) AS "changedBy"
   FROM order_status_changes AS change LEFT JOIN staff ON staff.id = change.changed_by
   LEFT JOIN api_keys AS api_key ON api_key.id = change.api_key_id`;
@@ -194,7 +200,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // about no status: they stay.
     cancelQueuedForOrder: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
       WHERE order_id = @id AND state = 'queued' AND kind = 'status'`,
-    insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by, api_key_id) VALUES (?, ?, ?, ?, ?)',
+    insertChange: 'INSERT INTO order_status_changes (order_id, status, changed_at, changed_by, api_key_id, reason) VALUES (?, ?, ?, ?, ?, ?)',
     selectChanges: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id`,
     selectLatestChange: `SELECT ${changeColumns} WHERE change.order_id = ? ORDER BY change.id DESC LIMIT 1`,
   };
@@ -218,7 +224,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     const row = { note: null, deliveryAddress: null, externalId: null, formToken: null, apiKeyId: null, ...order };
     const inserted = await db.run(sql.insertOrder, { ...row, intakeDigest: orderDigest(row), number, day, at });
     if (inserted.changes === 0) return false;
-    await db.run(sql.insertChange, [order.id, order.status, at, changedBy, row.apiKeyId]);
+    await db.run(sql.insertChange, [order.id, order.status, at, changedBy, row.apiKeyId, null]);
     return true;
   };
 
@@ -227,7 +233,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
    * minutes and new expected time when given, and who made it. The texts still queued about the
    * order's earlier statuses are cancelled in the same transaction.
    */
-  const recordChange = async (current: Order, status: OrderStatus, by: { staffId: number | null; apiKeyId?: number }, delay?: Delay) => {
+  const recordChange = async (current: Order, status: OrderStatus, by: { staffId: number | null; apiKeyId?: number }, delay?: Delay, reason?: string) => {
     const moment = now();
     const at = moment.toISOString();
     const id = current.id;
@@ -235,7 +241,8 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     if (delay) {
       await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
     }
-    await db.run(sql.insertChange, [id, status, at, by.staffId, by.apiKeyId ?? null]);
+    // A reason belongs to a cancel only.
+    await db.run(sql.insertChange, [id, status, at, by.staffId, by.apiKeyId ?? null, status === 'cancelled' ? reason ?? null : null]);
     const cancelledTexts = (await db.run(sql.cancelQueuedForOrder, { id, at, reason: movedOnReason(status) })).changes;
     return { outcome: 'changed' as const, order: (await findById(id))!, previousStatus: current.status, cancelledTexts };
   };
@@ -281,7 +288,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
      * new expected time, computed from the row read under the same lock. Inside another
      * transaction it joins that one.
      */
-    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus, delay?: Delay) =>
+    updateStatus: (id: string, status: OrderStatus, staffId: number | null, expectedStatus?: OrderStatus, delay?: Delay, reason?: string) =>
       db.transaction(async (): Promise<StatusUpdate | undefined> => {
         await db.lock(`order:${id}`);
         const current = await findById(id);
@@ -290,20 +297,20 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         if (expectedStatus !== undefined && current.status !== expectedStatus) {
           return { outcome: 'conflict', order: current, latestChange: (await latestChange(id))! };
         }
-        return recordChange(current, status, { staffId }, delay);
+        return recordChange(current, status, { staffId }, delay, reason);
       }),
     /**
      * Cancels the order for the shop that sent it (the API), named by its API key, as staff cancel
      * it on the board: queued texts stopped, nothing texted. Already cancelled: 'unchanged'. A
      * delivered order is not cancelled ('delivered').
      */
-    cancelForShop: (id: string, apiKeyId: number) => db.transaction(async (): Promise<ShopCancel | undefined> => {
+    cancelForShop: (id: string, apiKeyId: number, reason?: string) => db.transaction(async (): Promise<ShopCancel | undefined> => {
       await db.lock(`order:${id}`);
       const current = await findById(id);
       if (!current) return undefined;
       if (current.status === 'cancelled') return { outcome: 'unchanged', order: current };
       if (current.status === 'delivered') return { outcome: 'delivered', order: current };
-      return recordChange(current, 'cancelled', { staffId: null, apiKeyId });
+      return recordChange(current, 'cancelled', { staffId: null, apiKeyId }, undefined, reason);
     }),
     /**
      * Corrects the order's fields, if it still holds what the form was opened on (`seenVersion`, its

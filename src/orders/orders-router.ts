@@ -29,6 +29,8 @@ declare module 'express-serve-static-core' {
 /** Renders the board (see the board router); `choices` keeps unsaved picks in the rows' forms. */
 type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) => Promise<void>;
 
+export const cancelReasonMaxLength = 200;
+
 const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
   // The status the page showed, so a stale page cannot overwrite a change made elsewhere.
@@ -37,6 +39,8 @@ const statusForm = z.object({
   // what was pressed); ignored with any other status.
   delayMinutes: delayMinutesField,
   quickDelay: delayMinutesField,
+  // Why, for a change to cancelled ("Out of stock"); optional, ignored with any other status.
+  reason: z.string().trim().max(cancelReasonMaxLength, `write the reason in at most ${cancelReasonMaxLength} characters`).optional(),
   // The "Text the customer" box. Only a ticked box texts: an unticked box, or a page from before the
   // box existed, sends no field, and neither may text anyone by surprise.
   text: z.literal('on', { error: 'the "Text the customer" box sent an unexpected value; reload the board and try again' }).optional(),
@@ -224,7 +228,8 @@ export function createOrdersRouter(deps: {
     if (status === 'delayed' && expectedStatus !== 'delayed' && delayMinutes === undefined) return refuse(delayRule);
 
     const delay = status === 'delayed' && delayMinutes !== undefined ? { minutes: delayMinutes, lateAfterMinutes: deps.lateAfterMinutes } : undefined;
-    const { update, text: texted } = (await notifier.changeStatus(order.id, { status, expectedStatus, delay, textCustomer: text !== undefined }, res.locals.currentStaff!.id))!;
+    const reason = status === 'cancelled' && parsed.data.reason ? parsed.data.reason : undefined;
+    const { update, text: texted } = (await notifier.changeStatus(order.id, { status, expectedStatus, delay, reason, textCustomer: text !== undefined }, res.locals.currentStaff!.id))!;
     if (update.outcome === 'conflict') {
       res.status(409);
       res.locals.flash = { kind: 'error', message: `${changedSince(update.order, update.latestChange)} Your choice, ${status}, was not saved${text ? ' and nothing was sent' : ''}.` };
@@ -275,6 +280,7 @@ function typedChoice(body: Record<string, unknown>, order: Order): RowChoice {
   return {
     status,
     delayMinutes: typeof body.delayMinutes === 'string' ? body.delayMinutes.slice(0, 10) : undefined,
+    reason: typeof body.reason === 'string' ? body.reason.slice(0, cancelReasonMaxLength * 2) : undefined,
     textCustomer: body.text !== undefined,
   };
 }
@@ -294,7 +300,8 @@ function changeFlash({ update, text }: ChangeResult, formatTime: TimeFormatter):
   const name = order.customerName;
   const delay = order.status === 'delayed' && order.delayMinutes !== null && order.expectedAt !== null
     ? ` (${delayText(order.delayMinutes)} late, expected around ${formatTime(order.expectedAt)})` : '';
-  const changed = `${name}'s order is now ${order.status}${delay}`;
+  const why = order.status === 'cancelled' && order.cancelReason ? ` (${order.cancelReason})` : '';
+  const changed = `${name}'s order is now ${order.status}${delay}${why}`;
   if (!text) return { kind: 'success', message: `${changed}.` };
   // The change is saved; only the text is refused, as Notify would refuse it.
   if (text.outcome === 'opted-out') return { kind: 'info', message: `${changed}, but nothing was sent: ${describeOptOut(name, text.optOut, formatTime)} and gets no more texts.` };
