@@ -63,7 +63,7 @@ describeEngines('texts customers send back', (engine) => {
     expect(row).toContain('<small>2 texts from the customer, the newest</small> <q>Code 1234 &lt;b&gt;please&lt;/b&gt;</q>');
 
     const page = (await agent.get(`/orders/${ada}`).expect(200)).text;
-    expect(page).toContain('Texts with the customer <span class="badge badge-replies">2 unread</span>');
+    expect(page).toContain('Texts with the customer <span class="badge badge-replies" id="conversation-unread">2 unread</span>');
     expect(page.indexOf('I am at the back door')).toBeLessThan(page.indexOf('Code 1234 &lt;b&gt;please&lt;/b&gt;'));
     expect(page).not.toContain('<b>please</b>');
 
@@ -73,7 +73,23 @@ describeEngines('texts customers send back', (engine) => {
     const after = (await agent.get(`/orders/${ada}`).expect(200)).text;
     expect(after).toContain('Ada Lovelace&#39;s 2 texts marked read.');
     expect(after.match(/read by cook at/g)).toHaveLength(2);
-    expect(after).not.toContain('unread</span>');
+    expect(after).toContain('<span class="badge badge-replies" id="conversation-unread" hidden>0 unread</span>');
+  });
+
+  it('serves the order’s conversation alone for its page’s script, taking no flash meant for the next page', async () => {
+    const { agent, text } = await kitchen(engine);
+    await text('Is it on its way?').expect(200);
+    await agent.refreshToken('/');
+    const upTo = /name="upTo" value="(\d+)"/.exec(await rowOf(agent))![1]!;
+    // A flash waits for the next page (Mark read's redirect) while the fragment is read.
+    await agent.post(`/orders/${ada}/replies/read`).send({ upTo, from: 'order' }).expect(303);
+    await text('Thanks!').expect(200);
+    const fragment = await agent.get(`/orders/${ada}/conversation`).expect(200);
+    expect(fragment.text).toMatch(/^<div id="conversation-list" data-unread="1" data-up-to="\d+">/);
+    expect(fragment.text).toContain('<q>Thanks!</q>');
+    expect(fragment.text).not.toContain('<html');
+    expect((await agent.get(`/orders/${ada}`).expect(200)).text).toContain('Ada Lovelace&#39;s text marked read.');
+    await agent.get(`/orders/${orderIdFor('nobody')}/conversation`).expect(404);
   });
 
   it('leaves a text that came in after the page was shown unread', async () => {

@@ -60,7 +60,8 @@ const answerForm = z.object({
   // The form's one-time token: the same form sent twice (a double click, a page sent again) texts once.
   formToken: z.string({ error: 'the form is out of date; reload the page and try again' }).regex(/^[0-9a-f]{32}$/, 'the form is out of date; reload the page and try again'),
   // The newest text from the customer the page showed: answering marks them read up to it.
-  upTo: z.coerce.number().int().positive().optional(),
+  // Empty when there was none unread.
+  upTo: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().positive().optional()),
 });
 
 // Mark read: up to the newest reply the page showed, so one that came in since stays unread; back
@@ -117,17 +118,22 @@ export function createOrdersRouter(deps: {
 
   router.param('orderId', loadOrder(orders));
 
-  /** The order's page; `draft` is an answer that was not sent, shown again as typed. */
-  async function renderOrderPage(res: Response, draft = '') {
-    const order = res.locals.order!;
-    const optOut = await optOuts.current(order.phone);
+  /** The customer's texts and staff's answers, oldest first, as a conversation reads. */
+  async function conversationOf(order: Order) {
     const sent = await messages.forOrder(order.id);
     const texts = await replies.forOrder(order.id);
-    // The customer's texts and staff's answers, oldest first, as a conversation reads.
     const conversation = [
       ...texts.map((reply) => ({ at: reply.receivedAt, reply, answer: undefined })),
       ...sent.filter((message) => message.kind === 'answer').map((answer) => ({ at: answer.requestedAt, reply: undefined, answer })),
     ].sort((first, second) => first.at.localeCompare(second.at));
+    return { sent, texts, conversation };
+  }
+
+  /** The order's page; `draft` is an answer that was not sent, shown again as typed. */
+  async function renderOrderPage(res: Response, draft = '') {
+    const order = res.locals.order!;
+    const optOut = await optOuts.current(order.phone);
+    const { sent, texts, conversation } = await conversationOf(order);
     res.render('order', {
       title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: sent,
       edits: await orders.edits(order.id), fieldLabels, replies: texts, conversation,
@@ -139,6 +145,13 @@ export function createOrdersRouter(deps: {
 
   router.get('/orders/:orderId', async (_req, res) => {
     await renderOrderPage(res);
+  });
+
+  // The conversation alone, for the order page's script: no page around it, so no flash is taken.
+  router.get('/orders/:orderId/conversation', async (_req, res) => {
+    const order = res.locals.order!;
+    const { texts, conversation } = await conversationOf(order);
+    res.render('partials/conversation', { order, conversation, unreadReplies: texts.filter((reply) => reply.readAt === null) });
   });
 
   router.post('/orders/:orderId/answer', async (req, res) => {
