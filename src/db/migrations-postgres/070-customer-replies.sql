@@ -17,19 +17,14 @@ CREATE INDEX customer_replies_received ON customer_replies (received_at, id);
 
 CREATE INDEX orders_phone ON orders (phone, created_at);
 
--- A reply on no order wakes the boards with the empty order id: they take only the new counts.
-CREATE FUNCTION board_events_reply_received() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A reply, and its being read, wake the boards; one on no order with the empty order id: they
+-- take only the new counts. One function for both triggers (SQLite writes each trigger's body).
+CREATE FUNCTION board_events_reply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO board_events (kind, order_id) VALUES ('order-changed', coalesce(NEW.order_id, ''));
   RETURN NULL;
 END $$;
 CREATE TRIGGER board_events_reply_received AFTER INSERT ON customer_replies
-  FOR EACH ROW EXECUTE FUNCTION board_events_reply_received();
-
-CREATE FUNCTION board_events_reply_read() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO board_events (kind, order_id) VALUES ('order-changed', coalesce(NEW.order_id, ''));
-  RETURN NULL;
-END $$;
+  FOR EACH ROW EXECUTE FUNCTION board_events_reply();
 CREATE TRIGGER board_events_reply_read AFTER UPDATE ON customer_replies
-  FOR EACH ROW WHEN (OLD.read_at IS DISTINCT FROM NEW.read_at) EXECUTE FUNCTION board_events_reply_read();
+  FOR EACH ROW WHEN (OLD.read_at IS DISTINCT FROM NEW.read_at) EXECUTE FUNCTION board_events_reply();
