@@ -29,7 +29,15 @@ if (conversation && window.EventSource && window.fetch) {
       template.innerHTML = (await response.text()).trim();
       const fresh = template.content.getElementById('conversation-list');
       if (!fresh) return;
-      document.getElementById('conversation-list').replaceWith(fresh);
+      const shown = document.getElementById('conversation-list');
+      const before = shown.querySelectorAll('li').length;
+      shown.replaceWith(fresh);
+      // A screen reader hears a new text from the customer (the list itself is not read out again).
+      const entries = fresh.querySelectorAll('li');
+      const newest = entries[entries.length - 1];
+      if (entries.length > before && newest && !newest.classList.contains('answer')) {
+        document.getElementById('conversation-news').textContent = `New text: ${newest.textContent.trim()}`;
+      }
       const unread = document.getElementById('conversation-unread');
       unread.textContent = `${fresh.dataset.unread} unread`;
       unread.hidden = fresh.dataset.unread === '0';

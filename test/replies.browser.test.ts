@@ -134,6 +134,9 @@ describe.skipIf(!chromiumPath)('texts from customers in the browser', () => {
     const conversation = page.locator('ol.replies');
     await conversation.getByText('Also: no onions please').waitFor({ timeout: 5000 });
     expect(await page.locator('#conversation-unread').textContent()).toBe('1 unread');
+    // Said to a screen reader once, not the whole list again.
+    expect(await page.locator('#conversation-news').textContent()).toMatch(/^New text: \d\d:\d\d Hannah Hungry: “?Also: no onions please”? unread$/);
+    expect(await page.locator('#conversation-news').getAttribute('aria-live')).toBe('polite');
     expect(await field.inputValue()).toBe('We will ring tw');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     // Sending now marks the new text read too: the form's "up to" moved on with the list.
