@@ -28,7 +28,7 @@ import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderFormRouter } from './orders/order-form-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
-import { finishedStatuses, orderStatuses } from './orders/order-status.ts';
+import { cancelReasonMaxLength, finishedStatuses, orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
 import { delayLimits, quickDelays } from './orders/delays.ts';
 import { createSettingsRepository } from './settings/settings-repository.ts';
@@ -104,7 +104,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
   // What every board row needs besides its order: the one row partial reads it from here.
-  app.locals.board = { ...config.board, statuses: orderStatuses, finished: finishedStatuses, liveStates, delays: { ...delayLimits, quick: quickDelays } };
+  app.locals.board = { ...config.board, statuses: orderStatuses, finished: finishedStatuses, liveStates, delays: { ...delayLimits, quick: quickDelays }, cancelReasonMaxLength };
 
   useAccessLog(app, logger, {
     skip: (req) => req.url === '/healthz',

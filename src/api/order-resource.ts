@@ -4,7 +4,7 @@ import { messageStates } from '../notifications/message-states.ts';
 import type { Message } from '../notifications/message-repository.ts';
 import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits } from '../orders/order-input.ts';
 import type { Order, StatusChange } from '../orders/order-repository.ts';
-import { orderStatuses } from '../orders/order-status.ts';
+import { cancelReasonMaxLength, orderStatuses } from '../orders/order-status.ts';
 
 /** The body of POST /api/orders. Unknown fields are refused, so a misspelt "notes" is not lost silently. */
 export function newOrderBody(defaultCountry: CountryCode) {
@@ -23,7 +23,7 @@ export function newOrderBody(defaultCountry: CountryCode) {
 
 /** The body of POST /api/orders/{orderId}/cancel: nothing, or an empty object. */
 export const cancelBody = z.strictObject({
-  reason: z.string().trim().min(1).max(200).optional().meta({ description: 'Why, for the kitchen and the day’s record ("Customer cancelled")', example: 'Customer cancelled' }),
+  reason: z.string().trim().min(1).max(cancelReasonMaxLength).optional().meta({ description: 'Why, for the kitchen and the day’s record ("Customer cancelled")', example: 'Customer cancelled' }),
 }, { error: 'The body must be a JSON object.' });
 
 export const orderIdPattern = /^[0-9a-f]{32}$/;

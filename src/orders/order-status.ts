@@ -16,6 +16,9 @@ export function isFinished(status: OrderStatus): status is FinishedStatus {
   return (finishedStatuses as readonly OrderStatus[]).includes(status);
 }
 
+/** How long a cancel's reason may be, on the board and through the API. */
+export const cancelReasonMaxLength = 200;
+
 /**
  * The same as SQL, for the queries the board and the Done view run. The partial indexes
  * orders_active and orders_done (migrations) carry exactly these conditions: SQLite uses a partial

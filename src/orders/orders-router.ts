@@ -18,7 +18,7 @@ import { delayMinutesField, delayRule, delayText } from './delays.ts';
 import { isOrderId } from './order-id.ts';
 import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
 import { fieldLabels } from './order-input.ts';
-import { orderStatuses } from './order-status.ts';
+import { cancelReasonMaxLength, orderStatuses } from './order-status.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -28,8 +28,6 @@ declare module 'express-serve-static-core' {
 
 /** Renders the board (see the board router); `choices` keeps unsaved picks in the rows' forms. */
 type BoardRenderer = (res: Response, searchText?: string, choices?: ReadonlyMap<string, RowChoice>) => Promise<void>;
-
-export const cancelReasonMaxLength = 200;
 
 const statusForm = z.object({
   status: z.enum(orderStatuses, { error: `Choose a status: ${orderStatuses.join(', ')}` }),
