@@ -21,7 +21,7 @@ import { liveStates, messageStateLabels } from './notifications/message-states.t
 import { createInboundRouter, withoutInboundToken } from './notifications/inbound-router.ts';
 import { createNotifier } from './notifications/notifier.ts';
 import { createOptOutRepository } from './notifications/opt-out-repository.ts';
-import { createReplyRepository } from './notifications/reply-repository.ts';
+import { createReplyRepository, replyPreview } from './notifications/reply-repository.ts';
 import { createRepliesRouter } from './notifications/replies-router.ts';
 import { createTemplateRepository } from './notifications/template-repository.ts';
 import { createTemplatesRouter } from './notifications/templates-router.ts';
@@ -103,6 +103,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.set('view cache', true);
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
+  app.locals.replyPreview = replyPreview;
   // What every board row needs besides its order: the one row partial reads it from here.
   app.locals.board = { ...config.board, statuses: orderStatuses, finished: finishedStatuses, liveStates, delays: { ...delayLimits, quick: quickDelays }, cancelReasonMaxLength };
 

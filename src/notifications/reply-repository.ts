@@ -24,6 +24,11 @@ export type ReplyCursor = number;
 
 export const repliesPageSize = 50;
 
+/** A customer's text as the board shows it (a row, the notice): cut at 200 characters; the order's page has it whole. */
+export function replyPreview(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 export type ReplyRepository = ReturnType<typeof createReplyRepository>;
 
 const replyColumns = `reply.id, reply.phone, reply.order_id AS "orderId", orders.number AS "orderNumber",
