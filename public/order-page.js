@@ -12,7 +12,7 @@ for (const button of document.querySelectorAll('.print-slip')) {
 // the answer form stays as it is; the forms' "up to" moves on to the newest text now listed.
 const conversation = document.getElementById('conversation');
 if (conversation && window.EventSource && window.fetch) {
-  const orderId = conversation.dataset.conversation.split('/')[2];
+  const { orderId } = conversation.dataset;
   const source = new window.EventSource('/events');
   let reading = false;
   let again = false;
