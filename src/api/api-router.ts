@@ -4,10 +4,11 @@ import createError from 'http-errors';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Order, OrderRepository } from '../orders/order-repository.ts';
+import { orderDigest } from '../orders/order-repository.ts';
 import type { ApiKey, ApiKeyRepository } from './api-key-repository.ts';
 import { visiblePrefix } from './api-key-repository.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { cancelBody, newOrderBody, orderIdPattern, toApiOrder } from './order-resource.ts';
+import { cancelBody, newOrderBody, orderIdPattern, orderPatchBody, patchedFields, toApiOrder } from './order-resource.ts';
 import { fieldProblems, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -38,7 +39,8 @@ export type ApiDeps = {
 export function createApiRouter(deps: ApiDeps): Router {
   const { orders, messages, apiKeys, rateLimiter } = deps;
   const bodySchema = newOrderBody(deps.defaultCountry);
-  const openApiDocument = buildOpenApiDocument(bodySchema);
+  const patchSchema = orderPatchBody(deps.defaultCountry);
+  const openApiDocument = buildOpenApiDocument(bodySchema, patchSchema);
   const router = Router();
 
   // Answers carry orders and phone numbers, errors included: no cache, shared or private, keeps them.
@@ -72,16 +74,17 @@ export function createApiRouter(deps: ApiDeps): Router {
     sendProblem(req, res, 429, `Too many requests with this key; try again in ${verdict.retryAfterSeconds} s.`);
   });
 
-  // A body is JSON; a POST without one (a cancellation; "Content-Length: 0" as fetch sends it) has
-  // none to check.
+  // A body is JSON (a correction may say so as a JSON merge patch, RFC 7396); a POST without one (a
+  // cancellation; "Content-Length: 0" as fetch sends it) has none to check.
+  const jsonTypes = ['application/json', 'application/merge-patch+json'];
   router.use((req, _res, next) => {
-    if (req.method === 'POST' && req.get('content-length') !== '0' && req.is('application/json') === false) {
+    if ((req.method === 'POST' || req.method === 'PATCH') && req.get('content-length') !== '0' && req.is(jsonTypes) === false) {
       throw createError(415, 'Send the body as JSON, with "Content-Type: application/json".');
     }
     next();
   });
   // Not strict: a bare string or number is valid JSON, and is refused by the schema with a pointer.
-  router.use(express.json({ limit: bodyLimit, strict: false }));
+  router.use(express.json({ limit: bodyLimit, strict: false, type: jsonTypes }));
 
   router.param('orderId', async (req: Request, res: Response, next: NextFunction, orderId: string) => {
     const order = orderIdPattern.test(orderId) ? await orders.findById(orderId) : undefined;
@@ -112,6 +115,26 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   router.get('/orders/:orderId', async (_req, res) => {
     await sendOrder(res, 200, res.locals.apiOrder!);
+  });
+
+  // The customer changed the address or the items in the shop, or the shop got the number wrong.
+  router.patch('/orders/:orderId', async (req, res) => {
+    const parsed = patchSchema.safeParse(req.body);
+    if (!parsed.success) return sendProblem(req, res, 422, 'The correction is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
+    const order = res.locals.apiOrder!;
+    const result = (await orders.editForShop(order.id, patchedFields(parsed.data), res.locals.apiClient!.id, parsed.data.version))!;
+    const current = result.order;
+    if (result.outcome === 'finished') {
+      return sendProblem(req, res, 409, `The order was ${current.status}; a ${current.status} order is not corrected any more.`);
+    }
+    if (result.outcome === 'conflict') {
+      res.location(`/api/orders/${current.id}`);
+      return sendProblem(req, res, 409, `The order was corrected since version "${parsed.data.version}", so nothing was saved. Read it again (its version is now "${orderDigest(current)}") and send the correction with that version.`);
+    }
+    if (result.outcome === 'edited') {
+      req.log.info({ orderId: current.id, externalId: current.externalId, fields: result.changes.map((change) => change.field), cancelledTexts: result.cancelledTexts }, 'order corrected through the API');
+    }
+    await sendOrder(res, 200, current);
   });
 
   // The customer called it off in the shop: the order leaves the board as staff cancelling it would.

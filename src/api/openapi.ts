@@ -24,7 +24,7 @@ const orderAnswer = (description: string) => ({
 });
 
 /** The OpenAPI 3.1 description served at /api/openapi.json, built from the schemas the API validates with. */
-export function buildOpenApiDocument(newOrderBody: ZodType) {
+export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodType) {
   return {
     openapi: '3.1.0',
     info: {
@@ -66,6 +66,30 @@ export function buildOpenApiDocument(newOrderBody: ZodType) {
             429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
           },
         },
+        patch: {
+          operationId: 'correctOrder',
+          summary: 'Correct an order: the customer, the delivery address, the items or the note',
+          description: 'Only the fields sent change (a JSON merge patch, RFC 7396: null clears the address or the note; items replace the whole list). The kitchen sees the correction at once, on the board and in the order\'s corrections, naming the API key. A new phone number stops the texts still queued to the old one. Send the order\'s version as read to refuse overwriting a correction made since (409). A delivered or cancelled order is not corrected (409). Sending what the order already holds changes nothing and answers 200.',
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/merge-patch+json': { schema: { $ref: '#/components/schemas/Correction' } },
+              'application/json': { schema: { $ref: '#/components/schemas/Correction' } },
+            },
+          },
+          responses: {
+            200: orderAnswer('The order as corrected'),
+            400: problem('The body is not valid JSON'),
+            401: problem('No API key, or an unknown or revoked one'),
+            404: problem('There is no order with that id'),
+            409: problem('The order was delivered or cancelled, or was corrected since the version sent'),
+            413: problem('The body is larger than 16 kB'),
+            415: problem('The body is not JSON'),
+            422: problem('The correction is not valid; errors names each field'),
+            429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
+          },
+        },
       },
       '/api/orders/{orderId}/cancel': {
         post: {
@@ -90,6 +114,7 @@ export function buildOpenApiDocument(newOrderBody: ZodType) {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made by an admin, starting with od_live_' } },
       schemas: {
         NewOrder: component(newOrderBody, 'input'),
+        Correction: component(orderPatchBody, 'input'),
         Cancel: component(cancelBody, 'input'),
         Order: component(apiOrder, 'output'),
         Problem: component(problemSchema, 'output'),

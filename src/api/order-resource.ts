@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { messageStates } from '../notifications/message-states.ts';
 import type { Message } from '../notifications/message-repository.ts';
 import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits } from '../orders/order-input.ts';
-import type { Order, StatusChange } from '../orders/order-repository.ts';
+import type { Order, OrderFields, StatusChange } from '../orders/order-repository.ts';
+import { orderDigest } from '../orders/order-repository.ts';
 import { cancelReasonMaxLength, orderStatuses } from '../orders/order-status.ts';
 
 /** The body of POST /api/orders. Unknown fields are refused, so a misspelt "notes" is not lost silently. */
@@ -26,6 +27,35 @@ export const cancelBody = z.strictObject({
   reason: z.string().trim().min(1).max(cancelReasonMaxLength).optional().meta({ description: 'Why, for the kitchen and the day’s record ("Customer cancelled")', example: 'Customer cancelled' }),
 }, { error: 'The body must be a JSON object.' });
 
+/**
+ * The body of PATCH /api/orders/{orderId}: the fields to correct, each left out to keep it as it is;
+ * null clears the address (pick-up) or the note. `version` (from the order as read) makes the
+ * correction conditional on nobody having corrected the order since.
+ */
+export function orderPatchBody(defaultCountry: CountryCode) {
+  return z.strictObject({
+    version: z.string().min(1).max(100).optional()
+      .meta({ description: 'The order’s `version` as you read it: if the order was corrected since, nothing is saved (409). Leave it out to overwrite.' }),
+    customer: z.strictObject({ name: customerName.optional(), phone: mobileNumber(defaultCountry).optional() }, { error: 'Give the customer as {"name": …, "phone": …}, either or both.' }).optional(),
+    deliveryAddress: deliveryAddress.nullable().optional().meta({ description: 'The new address; null for pick-up' }),
+    items: items.optional().meta({ description: 'All the items as they are now (the list replaces the old one)' }),
+    note: note.nullable().optional().meta({ description: 'The new note for the kitchen; null for none' }),
+  }, { error: 'The body must be a JSON object.' })
+    .refine((body) => body.customer?.name !== undefined || body.customer?.phone !== undefined || body.deliveryAddress !== undefined || body.items !== undefined || body.note !== undefined,
+      'Send at least one field to correct: customer, deliveryAddress, items or note.');
+}
+
+/** A PATCH body as the order's fields it changes (items one per line, as stored). */
+export function patchedFields(body: z.infer<ReturnType<typeof orderPatchBody>>): Partial<OrderFields> {
+  const fields: Partial<OrderFields> = {};
+  if (body.customer?.name !== undefined) fields.customerName = body.customer.name;
+  if (body.customer?.phone !== undefined) fields.phone = body.customer.phone;
+  if (body.deliveryAddress !== undefined) fields.deliveryAddress = body.deliveryAddress;
+  if (body.items !== undefined) fields.items = body.items.join('\n');
+  if (body.note !== undefined) fields.note = body.note;
+  return fields;
+}
+
 export const orderIdPattern = /^[0-9a-f]{32}$/;
 
 export const apiOrder = z.object({
@@ -37,6 +67,7 @@ export const apiOrder = z.object({
   deliveryAddress: z.string().nullable().meta({ description: 'null for pick-up' }),
   items: z.array(z.string()),
   note: z.string().nullable(),
+  version: z.string().meta({ description: 'Changes whenever the customer, address, items or note are corrected; send it with a correction (PATCH) to refuse overwriting one made since' }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   deliveredAt: z.iso.datetime().nullable().meta({ description: 'When it was first delivered' }),
@@ -66,6 +97,7 @@ export function toApiOrder(order: Order, history: StatusChange[], messages: Mess
     deliveryAddress: order.deliveryAddress,
     items: order.items.split('\n'),
     note: order.note,
+    version: orderDigest(order),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
     deliveredAt: order.deliveredAt,

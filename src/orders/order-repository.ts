@@ -75,7 +75,7 @@ export type FieldChange = { field: keyof OrderFields; before: string | null; aft
 export type OrderEdit = {
   id: number;
   editedAt: string;
-  /** Username of the account that made it. */
+  /** Username of the account that made it, or "API key <name>" for a shop's. */
   editedBy: string | null;
   changes: FieldChange[];
 };
@@ -187,9 +187,10 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     setFields: `UPDATE orders SET customer_name = @customerName, phone = @phone, items = @items, note = @note,
         delivery_address = @deliveryAddress, updated_at = @at
       WHERE id = @id`,
-    insertEdit: 'INSERT INTO order_edits (order_id, edited_at, edited_by, changes) VALUES (?, ?, ?, ?)',
-    selectEdits: `SELECT edit.id, edit.edited_at AS "editedAt", staff.username AS "editedBy", edit.changes
-      FROM order_edits AS edit LEFT JOIN staff ON staff.id = edit.edited_by WHERE edit.order_id = ? ORDER BY edit.id`,
+    insertEdit: 'INSERT INTO order_edits (order_id, edited_at, edited_by, api_key_id, changes) VALUES (?, ?, ?, ?, ?)',
+    selectEdits: `SELECT edit.id, edit.edited_at AS "editedAt", coalesce(staff.username, 'API key ' || api_key.name) AS "editedBy", edit.changes
+      FROM order_edits AS edit LEFT JOIN staff ON staff.id = edit.edited_by
+      LEFT JOIN api_keys AS api_key ON api_key.id = edit.api_key_id WHERE edit.order_id = ? ORDER BY edit.id`,
     // Texts still waiting to go to the number the order had: they would reach the wrong phone. One
     // already handed to MessageBird cannot be called back.
     cancelQueuedToOldNumber: `UPDATE messages SET state = 'cancelled', next_attempt_at = NULL, error_description = @reason, updated_at = @at
@@ -233,6 +234,24 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
    * minutes and new expected time when given, and who made it. The texts still queued about the
    * order's earlier statuses are cancelled in the same transaction.
    */
+  /** A correction of `current` (read under the order's lock) to `fields`; see edit. */
+  const applyEdit = async (current: Order, fields: OrderFields, seenVersion: string, by: { staffId: number | null; apiKeyId?: number }): Promise<EditResult> => {
+    const { id } = current;
+    if (isFinished(current.status)) return { outcome: 'finished', order: current };
+    if (orderDigest(current) !== seenVersion) return { outcome: 'conflict', order: current };
+    const changes: FieldChange[] = editableFields
+      .filter((field) => current[field] !== fields[field])
+      .map((field) => ({ field, before: current[field], after: fields[field] }));
+    if (changes.length === 0) return { outcome: 'unchanged', order: current };
+    const at = now().toISOString();
+    await db.run(sql.setFields, { id, ...fields, at });
+    await db.run(sql.insertEdit, [id, at, by.staffId, by.apiKeyId ?? null, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
+    const cancelledTexts = current.phone === fields.phone ? 0 : (await db.run(sql.cancelQueuedToOldNumber, {
+      id, phone: fields.phone, at, reason: numberCorrectedReason(current.phone, fields.phone),
+    })).changes;
+    return { outcome: 'edited', order: (await findById(id))!, changes, cancelledTexts };
+  };
+
   const recordChange = async (current: Order, status: OrderStatus, by: { staffId: number | null; apiKeyId?: number }, delay?: Delay, reason?: string) => {
     const moment = now();
     const at = moment.toISOString();
@@ -323,19 +342,21 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         await db.lock(`order:${id}`);
         const current = await findById(id);
         if (!current) return undefined;
-        if (isFinished(current.status)) return { outcome: 'finished', order: current };
-        if (orderDigest(current) !== seenVersion) return { outcome: 'conflict', order: current };
-        const changes: FieldChange[] = editableFields
-          .filter((field) => current[field] !== fields[field])
-          .map((field) => ({ field, before: current[field], after: fields[field] }));
-        if (changes.length === 0) return { outcome: 'unchanged', order: current };
-        const at = now().toISOString();
-        await db.run(sql.setFields, { id, ...fields, at });
-        await db.run(sql.insertEdit, [id, at, editedBy, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
-        const cancelledTexts = current.phone === fields.phone ? 0 : (await db.run(sql.cancelQueuedToOldNumber, {
-          id, phone: fields.phone, at, reason: numberCorrectedReason(current.phone, fields.phone),
-        })).changes;
-        return { outcome: 'edited', order: (await findById(id))!, changes, cancelledTexts };
+        return applyEdit(current, fields, seenVersion, { staffId: editedBy });
+      }),
+    /**
+     * A shop's correction through the API: only the fields it sends change, merged onto the order as
+     * it is under the lock (so a staff correction saved meanwhile is kept where the shop sent
+     * nothing). With `seenVersion` (the `version` the shop read) it is refused as a conflict when the
+     * order was corrected since; without one the shop's fields win.
+     */
+    editForShop: (id: string, patch: Partial<OrderFields>, apiKeyId: number, seenVersion?: string) =>
+      db.transaction(async (): Promise<EditResult | undefined> => {
+        await db.lock(`order:${id}`);
+        const current = await findById(id);
+        if (!current) return undefined;
+        const fields = Object.fromEntries(editableFields.map((field) => [field, field in patch ? patch[field] : current[field]])) as OrderFields;
+        return applyEdit(current, fields, seenVersion ?? orderDigest(current), { staffId: null, apiKeyId });
       }),
     /** The order's corrections, oldest first. */
     async edits(orderId: string): Promise<OrderEdit[]> {
