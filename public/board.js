@@ -99,55 +99,78 @@ if (board && window.EventSource) {
   }
 
   /**
-   * An order the kitchen may be cooking was cancelled by someone else (the shop through the API,
-   * another screen): a notice that stays until dismissed, read out at once, with the chime when
-   * sound is on. The row itself has moved under the queue, where a slip can be undone.
+   * A notice at the top that stays until OK is pressed, read out at once (the alerts area is
+   * assertive), with the chime when sound is on: for news that changes what the kitchen is doing.
    */
-  function alertCancelled(row) {
-    const number = row.querySelector('th strong')?.textContent;
-    const name = row.querySelector('th a')?.textContent ?? '';
+  function alert(kind, message, goTo, dismissLabel) {
     const notice = document.createElement('p');
-    notice.className = 'flash flash-error board-alert';
-    const why = row.querySelector('td > .why')?.textContent;
-    notice.append(`${number ? `Order ${number} for ` : 'The order for '}${name} was cancelled${why ? ` (${why})` : ''} — stop preparing it. `);
+    notice.className = `flash flash-${kind} board-alert`;
     const link = document.createElement('a');
-    link.href = `#${row.id}`;
-    link.textContent = 'Show it';
+    link.href = goTo.href;
+    link.textContent = goTo.text;
     const dismiss = document.createElement('button');
     dismiss.type = 'button';
     dismiss.textContent = 'OK';
-    dismiss.setAttribute('aria-label', `OK, order ${number ?? ''} for ${name} is cancelled`);
+    dismiss.setAttribute('aria-label', dismissLabel);
     dismiss.addEventListener('click', () => notice.remove());
-    notice.append(link, ' ', dismiss);
+    notice.append(...message, link, ' ', dismiss);
     alerts.append(notice);
     if (soundToggle.checked) chime.play().catch(() => {});
   }
 
+  /** "Order #14 for Ada Lovelace", as a row names it. */
+  const orderName = (row) => {
+    const number = row.querySelector('th strong')?.textContent;
+    const name = row.querySelector('th a')?.textContent ?? '';
+    return number ? `Order ${number} for ${name}` : `The order for ${name}`;
+  };
+
   /**
-   * A customer texted back (anything but an order: "please ring twice", "can I add a drink?"): a
-   * notice like the one for a cancel, with the text, a link to the order's row (or its page when it
-   * is not on this board) and the chime when sound is on.
+   * An order the kitchen may be cooking was cancelled by someone else (the shop through the API,
+   * another screen). The row itself has moved under the queue, where a slip can be undone.
+   */
+  function alertCancelled(row) {
+    const why = row.querySelector('td > .why')?.textContent;
+    alert('error', [`${orderName(row)} was cancelled${why ? ` (${why})` : ''} — stop preparing it. `], { href: `#${row.id}`, text: 'Show it' },
+      `OK: ${orderName(row)} is cancelled`);
+  }
+
+  /** What a row shows of the order's own fields, by the name staff know each by. */
+  const contentsOf = (row) => {
+    const cell = row.cells[2];
+    return {
+      name: row.querySelector('th a')?.textContent,
+      'mobile number': row.querySelector('th a[href^="tel:"]')?.textContent,
+      // The items are the cell's first text; the note, the address and a customer's text follow.
+      items: cell?.firstChild?.nodeType === window.Node.TEXT_NODE ? cell.firstChild.textContent : '',
+      note: cell?.querySelector('.order-note')?.textContent ?? '',
+      'delivery address': cell?.querySelector('.address')?.textContent ?? '',
+    };
+  };
+
+  /**
+   * An order on the queue was corrected elsewhere (the shop through the API, or on another screen):
+   * one more pizza, another address. The kitchen may be cooking from what the row said before.
+   */
+  function alertCorrected(row, fields) {
+    const list = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`;
+    alert('info', [`${orderName(row)} was corrected: ${list}. `], { href: `#${row.id}`, text: 'Show it' },
+      `OK: ${orderName(row)} was corrected`);
+  }
+
+  /**
+   * A customer texted back (anything but an order: "please ring twice", "can I add a drink?"), with
+   * a link to the order's row (or its page when it is not on this board).
    */
   function alertReply(counts) {
     const link = counts.querySelector('[data-newest-reply]');
     const { orderId, from, text } = link.dataset;
-    const notice = document.createElement('p');
-    notice.className = 'flash flash-info board-alert';
     const quote = document.createElement('q');
     quote.textContent = text;
-    notice.append(`${from} texted: `, quote, ' ');
-    const goTo = document.createElement('a');
     const row = orderId ? document.getElementById(`order-${orderId}`) : null;
-    goTo.href = row ? `#${row.id}` : orderId ? `/orders/${encodeURIComponent(orderId)}` : '/replies?unread=1';
-    goTo.textContent = row ? 'Show it' : orderId ? 'Open the order' : 'Open the texts';
-    const dismiss = document.createElement('button');
-    dismiss.type = 'button';
-    dismiss.textContent = 'OK';
-    dismiss.setAttribute('aria-label', `OK, read the text from ${from}`);
-    dismiss.addEventListener('click', () => notice.remove());
-    notice.append(goTo, ' ', dismiss);
-    alerts.append(notice);
-    if (soundToggle.checked) chime.play().catch(() => {});
+    const goTo = row ? { href: `#${row.id}`, text: 'Show it' }
+      : orderId ? { href: `/orders/${encodeURIComponent(orderId)}`, text: 'Open the order' } : { href: '/replies?unread=1', text: 'Open the texts' };
+    alert('info', [`${from} texted: `, quote, ' '], goTo, `OK, read the text from ${from}`);
   }
 
   /** The newest unread reply the counts name (0 for none). */
@@ -161,6 +184,12 @@ if (board && window.EventSource) {
       const fresh = rowFrom(update.html);
       const target = update.place === 'active' ? active : recentlyDone;
       if (existing?.parentElement === active && target !== active && fresh.querySelector('td > b.cancelled')) alertCancelled(fresh);
+      if (existing?.parentElement === active && target === active) {
+        const before = contentsOf(existing);
+        const after = contentsOf(fresh);
+        const corrected = Object.keys(after).filter((field) => before[field] !== after[field]);
+        if (corrected.length > 0) alertCorrected(fresh, corrected);
+      }
       if (existing) {
         replace(existing, fresh);
         const row = document.getElementById(`order-${update.id}`);

@@ -119,15 +119,50 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     expect([...kitchen.errors, ...counter.errors]).toEqual([]);
   }, 40_000);
 
-  it('offers Sound on new orders, cancels and texts, off by default, remembered per screen', async () => {
+  it('tells the kitchen when an order on its queue is corrected elsewhere, naming what changed, and keeps a half-made choice', async () => {
+    const shop = new Database(databasePath);
+    shop.pragma('busy_timeout = 5000');
+    const now = new Date().toISOString();
+    const alan = 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0';
+    shop.prepare(`INSERT INTO orders (id, customer_name, phone, items, delivery_address, status, created_at, updated_at)
+      VALUES (?, 'Alan Turing', '+31612345670', '1 x Margherita', 'Kerkstraat 12', 'pending', ?, ?)`).run(alan, now, now);
+    shop.close();
+    const kitchen = await screen({ width: 1024, height: 768 });
+    const counter = await screen();
+    const alanOnKitchen = kitchen.page.getByRole('row', { name: /Alan Turing/ });
+    await alanOnKitchen.getByRole('combobox', { name: /Status/ }).selectOption('delayed');
+    // A status change elsewhere is no correction.
+    await counter.page.getByRole('row', { name: /Alan Turing/ }).getByRole('combobox', { name: /Status/ }).selectOption('confirmed');
+    await counter.page.getByRole('row', { name: /Alan Turing/ }).getByRole('button', { name: 'Update' }).click();
+    await counter.page.getByRole('status').filter({ hasText: 'now confirmed' }).waitFor();
+    await expect.poll(() => alanOnKitchen.locator('td b').first().textContent(), { timeout: 5000 }).toBe('confirmed');
+
+    await counter.page.goto(`${server.url}/orders/${alan}/edit`);
+    await counter.page.getByLabel(/^Items/).fill('2 x Margherita\n1 x Tiramisu');
+    await counter.page.getByLabel(/^Delivery address/).fill('Damrak 1, 1012 LG Amsterdam');
+    await counter.page.getByRole('button', { name: 'Save corrections' }).click();
+
+    const notice = kitchen.page.locator('#board-alerts .board-alert');
+    await notice.waitFor({ timeout: 5000 });
+    // Inserted by hand, the order has no number of the day.
+    expect(await notice.textContent()).toBe('The order for Alan Turing was corrected: items and delivery address. Show it OK');
+    expect(await alanOnKitchen.textContent()).toContain('Damrak 1, 1012 LG Amsterdam');
+    expect(await alanOnKitchen.textContent()).toContain('1 x Tiramisu');
+    expect(await alanOnKitchen.getByRole('combobox', { name: /Status/ }).inputValue()).toBe('delayed');
+    await notice.getByRole('button', { name: 'OK: The order for Alan Turing was corrected' }).click();
+    expect(await kitchen.page.locator('.board-alert').count()).toBe(0);
+    expect([...kitchen.errors, ...counter.errors]).toEqual([]);
+  }, 40_000);
+
+  it('offers Sound on new orders, cancels, corrections and texts, off by default, remembered per screen', async () => {
     const { page, errors } = await screen();
-    const toggle = page.getByRole('switch', { name: 'Sound on new orders, cancels and texts' });
+    const toggle = page.getByRole('switch', { name: 'Sound on new orders, cancels, corrections and texts' });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
     await page.reload();
-    expect(await page.getByRole('switch', { name: 'Sound on new orders, cancels and texts' }).isChecked()).toBe(true);
+    expect(await page.getByRole('switch', { name: 'Sound on new orders, cancels, corrections and texts' }).isChecked()).toBe(true);
     const other = await screen();
-    expect(await other.page.getByRole('switch', { name: 'Sound on new orders, cancels and texts' }).isChecked()).toBe(false);
+    expect(await other.page.getByRole('switch', { name: 'Sound on new orders, cancels, corrections and texts' }).isChecked()).toBe(false);
     const sound = await page.request.get(`${server.url}/new-order.wav`);
     expect(sound.headers()['content-type']).toMatch(/audio\/(wav|x-wav|wave)/);
     expect(errors).toEqual([]);
