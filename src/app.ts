@@ -188,7 +188,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(requireStaff);
   app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createRepliesRouter({ replies }));
   app.use(createAccountRouter({ staff, passwords }));

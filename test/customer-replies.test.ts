@@ -64,8 +64,9 @@ describeEngines('texts customers send back', (engine) => {
 
     const page = (await agent.get(`/orders/${ada}`).expect(200)).text;
     expect(page).toContain('Texts with the customer <span class="badge badge-replies" id="conversation-unread">2 unread</span>');
-    // What they ask may need a status change: the board's row, where the board script focuses it.
-    expect(page).toContain(`<a href="/#order-${ada}" role="button">Change its status on the board</a>`);
+    // What they ask may need a status change: right here, or in the board's row.
+    expect(page).toContain(`<a href="/#order-${ada}" role="button" class="secondary">Show it on the board</a>`);
+    expect(page).toContain(`<form method="post" action="/orders/${ada}/status" class="status-form"`);
     expect(page.indexOf('I am at the back door')).toBeLessThan(page.indexOf('Code 1234 &lt;b&gt;please&lt;/b&gt;'));
     expect(page).not.toContain('<b>please</b>');
 

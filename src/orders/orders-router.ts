@@ -19,6 +19,7 @@ import { isOrderId } from './order-id.ts';
 import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
 import { fieldLabels } from './order-input.ts';
 import { cancelReasonMaxLength, orderStatuses } from './order-status.ts';
+import type { OrderStatus } from './order-status.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -42,7 +43,12 @@ const statusForm = z.object({
   // The "Text the customer" box. Only a ticked box texts: an unticked box, or a page from before the
   // box existed, sends no field, and neither may text anyone by surprise.
   text: z.literal('on', { error: 'the "Text the customer" box sent an unexpected value; reload the board and try again' }).optional(),
+  // Sent from the order's page, not a board row: the answer goes back there.
+  from: z.enum(['order']).optional(),
 });
+
+/** Whether a status form (or its Notify button) was sent from the order's page rather than a board row. */
+const fromOrderPage = (req: Request) => ((req.body ?? {}) as Record<string, unknown>).from === 'order';
 
 // Notify and Send again submit the row's status form (the buttons name it with form=), so the
 // server sees what the list shows and the status the page was rendered with.
@@ -77,6 +83,8 @@ export function createOrdersRouter(deps: {
   notifier: Notifier;
   formatTime: TimeFormatter;
   renderBoard: BoardRenderer;
+  /** Statuses whose "Text the customer" box starts ticked (the Settings page). */
+  textDefaults: () => Promise<ReadonlySet<OrderStatus>>;
   lateAfterMinutes: number;
   /** MESSAGEBIRD_ORIGINATOR, for the warning about sender names in the US and Canada. */
   originator: string;
@@ -110,7 +118,7 @@ export function createOrdersRouter(deps: {
     }
     if (!message) return true;
     res.locals.flash = { kind: 'error', message };
-    await renderBoard(res, undefined, choices);
+    await renderRefusal(req, res, choices);
     return false;
   };
 
@@ -127,8 +135,11 @@ export function createOrdersRouter(deps: {
     return { sent, texts, conversation };
   }
 
-  /** The order's page; `draft` is an answer that was not sent, shown again as typed. */
-  async function renderOrderPage(res: Response, draft = '') {
+  /**
+   * The order's page; `draft` is an answer that was not sent, shown again as typed, and `choice` a
+   * refused status form's picks.
+   */
+  async function renderOrderPage(res: Response, draft = '', choice?: RowChoice) {
     const order = res.locals.order!;
     const optOut = await optOuts.current(order.phone);
     const { sent, texts, conversation } = await conversationOf(order);
@@ -138,7 +149,14 @@ export function createOrdersRouter(deps: {
       answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength },
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
+      textDefaults: await deps.textDefaults(), choice,
     });
+  }
+
+  /** A refused status form or Notify, shown again where it was sent from, its picks kept. */
+  async function renderRefusal(req: Request, res: Response, choices: ReadonlyMap<string, RowChoice> = new Map()) {
+    if (fromOrderPage(req)) return renderOrderPage(res, '', choices.get(res.locals.order!.id));
+    await renderBoard(res, undefined, choices);
   }
 
   router.get('/orders/:orderId', async (_req, res) => {
@@ -217,10 +235,10 @@ export function createOrdersRouter(deps: {
     if (result.outcome === 'opted-out') {
       res.status(409);
       res.locals.flash = { kind: 'error', message: `Nothing was sent: ${describeOptOut(result.order.customerName, result.optOut, formatTime)} and gets no more texts.` };
-      return renderBoard(res);
+      return renderRefusal(req, res);
     }
     setFlash(req, withOriginatorWarning(notifyFlash(result, formatTime), result.order));
-    res.redirect(303, rowOnBoard(result.order));
+    res.redirect(303, fromOrderPage(req) ? orderPage(result.order) : rowOnBoard(result.order));
   };
 
   router.post('/orders/:orderId/status', async (req, res) => {
@@ -229,7 +247,7 @@ export function createOrdersRouter(deps: {
     const refuse = (reason: string) => {
       res.status(400);
       res.locals.flash = { kind: 'error', message: `Status of ${order.customerName}'s order not changed: ${reason}.` };
-      return renderBoard(res, undefined, new Map([[order.id, typedChoice(body, order)]]));
+      return renderRefusal(req, res, new Map([[order.id, typedChoice(body, order)]]));
     };
     const parsed = statusForm.safeParse(body);
     if (!parsed.success) return refuse(parsed.error.issues[0]!.message);
@@ -244,12 +262,12 @@ export function createOrdersRouter(deps: {
     if (update.outcome === 'conflict') {
       res.status(409);
       res.locals.flash = { kind: 'error', message: `${changedSince(update.order, update.latestChange)} Your choice, ${status}, was not saved${text ? ' and nothing was sent' : ''}.` };
-      return renderBoard(res);
+      return renderRefusal(req, res);
     }
     setFlash(req, update.outcome === 'changed'
       ? withOriginatorWarning(withStoppedTexts(changeFlash({ update, text: texted }, formatTime), update.cancelledTexts), update.order)
       : { kind: 'info', message: `${order.customerName}'s order was already ${update.order.status}; nothing changed${text ? ' and nothing was sent' : ''}.` });
-    res.redirect(303, rowOnBoard(res.locals.order!));
+    res.redirect(303, parsed.data.from === 'order' ? orderPage(update.order) : rowOnBoard(res.locals.order!));
   });
 
   router.post('/orders/:orderId/notify', async (req, res) => {

@@ -1,0 +1,32 @@
+// The status forms of the board's rows and of an order's page. Picking a status sets the "Text the
+// customer" box to the admin's default for that status (unless the box was clicked already), and
+// picking delayed brings the delay field (its quick picks submit the form at once), cancelled the
+// optional reason. Without this script a form shows those fields after an Update that needed them.
+for (const area of document.querySelectorAll('[data-text-defaults]')) {
+  const textDefaults = new Set(area.dataset.textDefaults.split(' ').filter(Boolean));
+  const delayField = document.getElementById('delay-field');
+  const reasonField = document.getElementById('reason-field');
+  area.addEventListener('change', (event) => {
+    const field = event.target;
+    if (field.name === 'text') field.dataset.touched = 'yes';
+    if (field.name !== 'status') return;
+    const form = field.form;
+    const box = form.elements.namedItem('text');
+    if (box && !box.dataset.touched) box.checked = textDefaults.has(field.value);
+    const delay = form.querySelector('.delay');
+    const saved = form.elements.namedItem('expectedStatus').value;
+    if (field.value === 'delayed' && saved !== 'delayed') {
+      // After Update, the form's first button: Enter in the minutes field presses Update.
+      if (!delay) form.querySelector('button').after(delayField.content.cloneNode(true));
+    } else {
+      delay?.remove();
+    }
+    // Why it is cancelled, optional: a field with suggestions after Update (Enter in it presses Update).
+    const reason = form.querySelector('.cancel-reason');
+    if (field.value === 'cancelled' && saved !== 'cancelled') {
+      if (!reason) form.querySelector('button').after(reasonField.content.cloneNode(true));
+    } else {
+      reason?.remove();
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, openScreen, startBrowserTest } from './support/browser.ts';
+import type { BrowserTest } from './support/browser.ts';
+import type { ServerProcess } from './support/server-process.ts';
+
+describe.skipIf(!chromiumPath)('changing a status away from the board', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let setup: BrowserTest | undefined;
+
+  beforeAll(async () => {
+    setup = await startBrowserTest();
+    ({ browser, server } = setup);
+  });
+
+  afterAll(() => setup?.close());
+
+  const screen = (viewport?: { width: number; height: number }) => openScreen(browser, server.url, viewport);
+
+  it('on the order’s page, by keyboard on a tablet: delayed brings the quick picks, one press saves and comes back', async () => {
+    const { page, errors } = await screen({ width: 1024, height: 768 });
+    await page.getByRole('row', { name: /Don Cheetos/ }).getByRole('link', { name: 'Don Cheetos' }).click();
+    await page.getByRole('heading', { name: 'Change the status' }).waitFor();
+    const status = page.getByRole('combobox', { name: 'Status of Don Cheetos’s order' });
+    expect(await page.getByRole('button', { name: '+20 min' }).count()).toBe(0);
+
+    await status.focus();
+    await status.selectOption('delayed');
+    // The admin's default for delayed ticks the box.
+    expect(await page.getByRole('checkbox', { name: 'Text the customer' }).isChecked()).toBe(true);
+    await page.getByRole('checkbox', { name: 'Text the customer' }).uncheck();
+    await page.getByRole('button', { name: '+20 min' }).focus();
+    await page.keyboard.press('Enter');
+
+    await page.getByRole('status').filter({ hasText: 'Don Cheetos\'s order is now delayed (20 minutes late' }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/orders\/[0-9a-f]{32}$/);
+    expect(await page.locator('.order-facts .badge').textContent()).toBe('delayed');
+    expect(await page.getByRole('combobox', { name: 'Status of Don Cheetos’s order' }).inputValue()).toBe('delayed');
+    expect(errors).toEqual([]);
+  }, 40_000);
+
+  it('on the Done view: cancelling a delivered order brings the reason field there too', async () => {
+    const { page, errors } = await screen({ width: 1024, height: 768 });
+    const hannah = page.getByRole('row', { name: /Hannah Hungry/ });
+    await hannah.getByRole('combobox', { name: /Status/ }).selectOption('delivered');
+    await hannah.getByRole('button', { name: 'Update' }).click();
+    await page.getByRole('status').filter({ hasText: 'now delivered' }).waitFor();
+    await page.goto(`${server.url}/done`);
+    const row = page.getByRole('row', { name: /Hannah Hungry/ });
+
+    await row.getByRole('combobox', { name: /Status/ }).selectOption('cancelled');
+    const reason = row.getByRole('combobox', { name: 'Why cancelled (optional)' });
+    await reason.fill('Test order');
+    await reason.press('Enter');
+
+    await page.getByRole('status').filter({ hasText: 'Hannah Hungry\'s order is now cancelled (Test order).' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 40_000);
+});
