@@ -24,6 +24,7 @@ import { createOptOutRepository } from './notifications/opt-out-repository.ts';
 import { createReplyRepository, replyPreview } from './notifications/reply-repository.ts';
 import { createRepliesRouter } from './notifications/replies-router.ts';
 import { createTemplateRepository } from './notifications/template-repository.ts';
+import { createQuickAnswerRepository } from './notifications/quick-answer-repository.ts';
 import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderFormRouter } from './orders/order-form-router.ts';
@@ -78,6 +79,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const messages = createMessageRepository(db);
   const formatTime = createTimeFormatter(config.timeZone);
   const templates = createTemplateRepository(db);
+  const quickAnswers = createQuickAnswerRepository(db);
   const optOuts = createOptOutRepository(db);
   const replies = createReplyRepository(db);
   const notifier = createNotifier({ database: db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime });
@@ -188,13 +190,13 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(requireStaff);
   app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, quickAnswers, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createRepliesRouter({ replies }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));
-  app.use(createTemplatesRouter({ templates, restaurantName: config.restaurantName }));
+  app.use(createTemplatesRouter({ templates, quickAnswers, restaurantName: config.restaurantName }));
   app.use(createSettingsRouter({ settings }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));

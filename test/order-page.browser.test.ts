@@ -4,7 +4,7 @@ import { chromiumPath, openScreen, startBrowserTest } from './support/browser.ts
 import type { BrowserTest } from './support/browser.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
-describe.skipIf(!chromiumPath)('changing a status away from the board', () => {
+describe.skipIf(!chromiumPath)('the order’s page and the Done view in the browser', () => {
   let browser: Browser;
   let server: ServerProcess;
   let setup: BrowserTest | undefined;
@@ -55,6 +55,31 @@ describe.skipIf(!chromiumPath)('changing a status away from the board', () => {
     await reason.press('Enter');
 
     await page.getByRole('status').filter({ hasText: 'Hannah Hungry\'s order is now cancelled (Test order).' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 40_000);
+
+  it('puts a quick answer after what is typed, keeps the draft through a status change on the page, and sends it', async () => {
+    const { page, errors } = await screen({ width: 390, height: 844 });
+    await page.getByRole('row', { name: /Mike Madeater/ }).getByRole('link', { name: 'Mike Madeater' }).click();
+    const field = page.getByLabel('Text Mike Madeater; sending marks their texts read');
+    await field.fill('Hi Mike!');
+
+    await page.getByRole('button', { name: 'Your order is on its way.' }).click();
+
+    expect(await field.inputValue()).toBe('Hi Mike! Your order is on its way.');
+    expect(await page.locator('#answer-count').textContent()).toBe('GSM-7: 34 characters, 1 SMS part.');
+    expect(await page.evaluate('document.activeElement.id')).toBe('answer-body');
+    await page.getByRole('combobox', { name: 'Status of Mike Madeater’s order' }).selectOption('confirmed');
+    await page.getByRole('button', { name: 'Update' }).click();
+    await page.getByRole('status').filter({ hasText: 'Mike Madeater\'s order is now confirmed' }).waitFor();
+    expect(await field.inputValue()).toBe('Hi Mike! Your order is on its way.');
+    await page.getByRole('button', { name: 'Send the text' }).click();
+    await page.getByRole('status').filter({ hasText: 'Nothing was sent' }).waitFor();
+    await page.locator('#conversation-list').getByText('Hi Mike! Your order is on its way.').waitFor();
+    // Sent: the next visit starts with an empty field.
+    expect(await field.inputValue()).toBe('');
+    await page.reload();
+    expect(await field.inputValue()).toBe('');
     expect(errors).toEqual([]);
   }, 40_000);
 });

@@ -7,6 +7,23 @@ import type { OrderStatus } from '../orders/order-status.ts';
 import { setFlash } from '../web/flash.ts';
 import { defaultTemplates, defaultTextName, normalizeTemplate, placeholders, renderTemplate, sampleValues, templateMaxLength, templateProblem } from './message-templates.ts';
 import type { TemplateRepository, TemplateVersion } from './template-repository.ts';
+import { quickAnswerLimits } from './quick-answer-repository.ts';
+import type { QuickAnswerRepository } from './quick-answer-repository.ts';
+import { z } from 'zod';
+
+// One answer per line; blank lines are left out. Each at most one SMS part of plain text.
+const quickAnswersForm = z.object({
+  answers: z.string({ error: 'write the answers, one per line' })
+    .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
+    .superRefine((answers, context) => {
+      if (answers.length > quickAnswerLimits.count) context.addIssue({ code: 'custom', message: `at most ${quickAnswerLimits.count} answers (this list has ${answers.length})` });
+      for (const [index, answer] of answers.entries()) {
+        if (answer.length > quickAnswerLimits.length) {
+          context.addIssue({ code: 'custom', message: `answer ${index + 1} has ${answer.length} characters; keep each to ${quickAnswerLimits.length}, one text message` });
+        }
+      }
+    }),
+});
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -26,8 +43,8 @@ type Editor = {
 };
 
 /** The admin page where the text customers get for each status is edited, previewed and restored. */
-export function createTemplatesRouter(deps: { templates: TemplateRepository; restaurantName: string }): Router {
-  const { templates, restaurantName } = deps;
+export function createTemplatesRouter(deps: { templates: TemplateRepository; quickAnswers: QuickAnswerRepository; restaurantName: string }): Router {
+  const { templates, quickAnswers, restaurantName } = deps;
   const router = Router();
   router.use('/templates', (_req, res, next) => {
     if (res.locals.currentStaff?.role !== 'admin') throw createError(403, 'Only an admin can edit the message templates.');
@@ -47,8 +64,11 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
     return { status, text, preview, count: describeCount(count), tooManyParts: count.parts > partsWarningAbove, error, isGuideText: text === defaultTemplates[status] };
   };
 
-  /** The page with every status's current text, except `typed` (what an admin sent) for one. */
-  const renderPage = async (res: Response, typed?: { status: OrderStatus; text: string; error?: string; previewed?: boolean }) => {
+  /**
+   * The page with every status's current text, except `typed` (what an admin sent) for one, and the
+   * quick answers as saved or as `typedAnswers` were sent.
+   */
+  const renderPage = async (res: Response, typed?: { status: OrderStatus; text: string; error?: string; previewed?: boolean }, typedAnswers?: { text: string; error: string }) => {
     const editors: Editor[] = [];
     const versions = new Map<OrderStatus, TemplateVersion[]>();
     for (const status of orderStatuses) {
@@ -66,6 +86,8 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
       maxLength: templateMaxLength,
       defaultTemplates,
       defaultTextName,
+      quickAnswers: typedAnswers ?? { text: (await quickAnswers.list()).join('\n') },
+      quickAnswerLimits,
     });
   };
 
@@ -75,6 +97,23 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; res
   };
 
   router.get('/templates', (_req, res) => renderPage(res));
+
+  // Before /templates/:status, which would take "quick-answers" for a status.
+  router.post('/templates/quick-answers', async (req, res) => {
+    const parsed = quickAnswersForm.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const sent = (req.body as Record<string, unknown> | undefined)?.answers;
+      return renderPage(res.status(400), undefined, { text: typeof sent === 'string' ? sent : '', error: `Quick answers not saved: ${parsed.error.issues[0]!.message}.` });
+    }
+    const answers = parsed.data.answers;
+    if (!(await quickAnswers.replace(answers))) {
+      setFlash(req, { kind: 'info', message: 'The quick answers are unchanged.' });
+      return res.redirect(303, '/templates#quick-answers');
+    }
+    req.log.info({ by: res.locals.currentStaff!.id, count: answers.length }, 'quick answers saved');
+    setFlash(req, { kind: 'success', message: answers.length === 0 ? 'Saved: no quick answers are offered on an order’s page.' : `Saved ${answers.length === 1 ? 'the quick answer' : `${answers.length} quick answers`}; an order’s page offers ${answers.length === 1 ? 'it' : 'them'} from now on.` });
+    res.redirect(303, '/templates#quick-answers');
+  });
 
   router.post('/templates/:status', async (req, res) => {
     const status = res.locals.templateStatus!;

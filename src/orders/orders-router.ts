@@ -8,6 +8,7 @@ import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { RowChoice } from '../board/board-router.ts';
 import type { ChangeResult, Notifier, NotifyResult } from '../notifications/notifier.ts';
 import type { OptOutRepository } from '../notifications/opt-out-repository.ts';
+import type { QuickAnswerRepository } from '../notifications/quick-answer-repository.ts';
 import type { ReplyRepository } from '../notifications/reply-repository.ts';
 import { describeOptOut } from '../notifications/opt-out-text.ts';
 import { northAmericaWarning } from '../notifications/originator.ts';
@@ -83,6 +84,8 @@ export function createOrdersRouter(deps: {
   notifier: Notifier;
   formatTime: TimeFormatter;
   renderBoard: BoardRenderer;
+  /** The answers offered with one press above the answer field (the Templates page). */
+  quickAnswers: QuickAnswerRepository;
   /** Statuses whose "Text the customer" box starts ticked (the Settings page). */
   textDefaults: () => Promise<ReadonlySet<OrderStatus>>;
   lateAfterMinutes: number;
@@ -146,7 +149,7 @@ export function createOrdersRouter(deps: {
     res.render('order', {
       title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: sent,
       edits: await orders.edits(order.id), fieldLabels, replies: texts, conversation,
-      answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength },
+      answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength, quick: await deps.quickAnswers.list() },
       delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
       optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
       textDefaults: await deps.textDefaults(), choice,
