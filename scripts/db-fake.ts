@@ -127,7 +127,7 @@ function addMessages(orderId: string, name: string, phone: string, steps: Array<
     const state = roll < 0.02 ? 'failed' : roll < 0.05 ? 'sent' : 'delivered';
     const done = new Date(sentAt + between(2, 30) * 1000).toISOString();
     sink.message([
-      orderId, status, renderTemplate(defaultTemplates[status as OrderStatus], { name, status, delay: '20 minutes', eta: '', restaurant: config.restaurantName, orderNumber: '' }), phone, nextReference(), state,
+      orderId, status, renderTemplate(defaultTemplates[status as OrderStatus], { name, status, delay: '20 minutes', eta: '', restaurant: config.restaurantName, orderNumber: '', trackingLink: '' }), phone, nextReference(), state,
       state === 'failed' ? null : `mb-${randomHex(8)}`,
       state === 'failed' ? null : state, state === 'failed' ? null : done,
       state === 'failed' ? 21 : null, state === 'failed' ? 'Bad request (phone number has unknown format)' : null,

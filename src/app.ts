@@ -31,6 +31,8 @@ import { createOrderFormRouter } from './orders/order-form-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { cancelReasonMaxLength, finishedStatuses, orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
+import { createTrackingRepository } from './orders/tracking-repository.ts';
+import { createTrackingRouter } from './orders/tracking-router.ts';
 import { delayLimits, quickDelays } from './orders/delays.ts';
 import { createSettingsRepository } from './settings/settings-repository.ts';
 import { createSettingsRouter } from './settings/settings-router.ts';
@@ -82,7 +84,11 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const quickAnswers = createQuickAnswerRepository(db);
   const optOuts = createOptOutRepository(db);
   const replies = createReplyRepository(db);
-  const notifier = createNotifier({ database: db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime });
+  const tracking = createTrackingRepository(db);
+  const notifier = createNotifier({
+    database: db, orders, messages, dispatcher: deps.dispatcher, waitMs: config.outbox.notifyWaitMs, templates, restaurantName: config.restaurantName, formatTime,
+    tracking: { repository: tracking, publicUrl: config.publicUrl },
+  });
   const settings = createSettingsRepository(db);
   const staff = createStaffRepository(db);
   const passwords = deps.passwords ?? createPasswordHasher();
@@ -164,6 +170,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     }),
   )));
 
+  // The customer's tracking page: the token in its address is its only key (no session).
+  app.use(onlyUnder('/t/', createTrackingRouter({ tracking, restaurantName: config.restaurantName, formatTime })));
+
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
     orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env,
@@ -196,7 +205,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys }));
-  app.use(createTemplatesRouter({ templates, quickAnswers, restaurantName: config.restaurantName }));
+  app.use(createTemplatesRouter({ templates, quickAnswers, restaurantName: config.restaurantName, publicUrl: config.publicUrl }));
   app.use(createSettingsRouter({ settings }));
 
   app.use((_req, _res, next) => next(createError(404, 'There is no page at this address.')));

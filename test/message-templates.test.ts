@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultTemplates, renderTemplate } from '../src/notifications/message-templates.ts';
 import type { TemplateValues } from '../src/notifications/message-templates.ts';
 
-const values: TemplateValues = { name: 'Hannah', status: 'pending', delay: '20 minutes', eta: '19:45', restaurant: 'OmNomNom Foods', orderNumber: '17' };
+const values: TemplateValues = { name: 'Hannah', status: 'pending', delay: '20 minutes', eta: '19:45', restaurant: 'OmNomNom Foods', orderNumber: '17', trackingLink: 'https://orders.example.com/t/Xq3kP9vB2mWz' };
 
 describe('message templates', () => {
   it.each([

@@ -10,8 +10,9 @@ const stateChanging = (route: Route) => !['GET', 'HEAD', 'OPTIONS'].includes(rou
 
 // Routes reachable without a session, each for a stated reason (the delivery-report webhook carries a
 // signed JWT, the inbound one a secret token in its address or a signed JWT — see opt-out.test.ts;
-// the API's description is public so shop and till developers can read it).
-const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status', 'POST /webhooks/messagebird/inbound{/:token}', 'GET /api/openapi.json']);
+// the API's description is public so shop and till developers can read it; a customer's tracking
+// page is reached by the unguessable token a text gave them — see tracking.test.ts).
+const publicRoutes = new Set(['GET /login', 'POST /login', 'GET /healthz', 'GET /webhooks/messagebird/status', 'POST /webhooks/messagebird/inbound{/:token}', 'GET /api/openapi.json', 'GET /t/:token']);
 // The intake API authenticates by API key instead of a session, and has no CSRF token: see 'every API route'.
 const apiRoute = (route: Route) => route.path.startsWith('/api/');
 const sessionRoute = (route: Route) => !apiRoute(route) && !publicRoutes.has(`${route.method} ${route.path}`);

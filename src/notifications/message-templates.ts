@@ -2,7 +2,7 @@ import { fillPlaceholders, unknownPlaceholders } from '../../public/sms-text.js'
 import type { OrderStatus } from '../orders/order-status.ts';
 
 /** Every placeholder a message template may use. */
-export const placeholders = ['name', 'status', 'delay', 'eta', 'restaurant', 'orderNumber'] as const;
+export const placeholders = ['name', 'status', 'delay', 'eta', 'restaurant', 'orderNumber', 'trackingLink'] as const;
 export type Placeholder = (typeof placeholders)[number];
 export type TemplateValues = Record<Placeholder, string>;
 
@@ -50,13 +50,29 @@ export function renderTemplate(template: string, values: TemplateValues): string
 // and stays in the field instead of a bare 413. 1,000 characters are already 7 GSM-7 parts.
 export const templateMaxLength = 1000;
 
+/**
+ * The address of an order's tracking page, for {trackingLink}: PUBLIC_URL (where customers reach the
+ * server) and the order's token; undefined without PUBLIC_URL, as there is no address to send.
+ */
+export function trackingLink(publicUrl: string | undefined, token: string): string | undefined {
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}/t/${token}` : undefined;
+}
+
+/** The placeholders a template may use here: {trackingLink} only where PUBLIC_URL gives it an address. */
+export function usablePlaceholders(publicUrl: string | undefined): readonly Placeholder[] {
+  return publicUrl ? placeholders : placeholders.filter((name) => name !== 'trackingLink');
+}
+
 /** Why a template cannot be saved, or undefined when it can. */
-export function templateProblem(text: string): string | undefined {
+export function templateProblem(text: string, publicUrl: string | undefined): string | undefined {
   if (text.trim() === '') return 'The text is empty: write the message the customer gets (or restore the guide’s text).';
   if (text.length > templateMaxLength) return `The text is ${text.length} characters long; at most ${templateMaxLength} are allowed.`;
+  if (!publicUrl && text.includes('{trackingLink}')) {
+    return '{trackingLink} needs PUBLIC_URL, the address customers reach this server at: set it (see the README), or leave the link out.';
+  }
   const unknown = unknownPlaceholders(text, placeholders);
   if (unknown.length > 0) {
-    return `Unknown placeholder${unknown.length === 1 ? '' : 's'} ${unknown.join(' ')}. The placeholders are ${placeholders.map((name) => `{${name}}`).join(' ')}; braces are only for them.`;
+    return `Unknown placeholder${unknown.length === 1 ? '' : 's'} ${unknown.join(' ')}. The placeholders are ${usablePlaceholders(publicUrl).map((name) => `{${name}}`).join(' ')}; braces are only for them.`;
   }
   return undefined;
 }
@@ -68,8 +84,12 @@ export function normalizeTemplate(text: string): string {
 
 /**
  * A made-up order at realistic lengths, for the preview and the segment estimate: a 20-character
- * name, a three-digit order number, the delay and expected time as a delay text gives them.
+ * name, a three-digit order number, the delay and expected time as a delay text gives them, and a
+ * tracking link as long as a real one.
  */
-export function sampleValues(status: OrderStatus, restaurantName: string): TemplateValues {
-  return { name: 'Alexandra Richardson', status, delay: '20 minutes', eta: '19:45', restaurant: restaurantName, orderNumber: '123' };
+export function sampleValues(status: OrderStatus, restaurantName: string, publicUrl: string | undefined): TemplateValues {
+  return {
+    name: 'Alexandra Richardson', status, delay: '20 minutes', eta: '19:45', restaurant: restaurantName, orderNumber: '123',
+    trackingLink: trackingLink(publicUrl, 'Xq3kP9vB2mWz') ?? '',
+  };
 }

@@ -7,7 +7,8 @@ import type { TimeFormatter } from '../web/format.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Message, MessageRepository, QueueResult } from './message-repository.ts';
 import type { OptOut } from './opt-out-repository.ts';
-import { delayedWithoutEstimate, renderTemplate } from './message-templates.ts';
+import { delayedWithoutEstimate, renderTemplate, trackingLink } from './message-templates.ts';
+import type { TrackingRepository } from '../orders/tracking-repository.ts';
 import type { TemplateSource, TemplateValues } from './message-templates.ts';
 
 export type NotifyResult =
@@ -34,22 +35,31 @@ export type StatusChangeRequest = {
 
 export type Notifier = ReturnType<typeof createNotifier>;
 
-export function createNotifier(deps: { database: Database; orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource; restaurantName: string; formatTime: TimeFormatter }) {
+export function createNotifier(deps: {
+  database: Database; orders: OrderRepository; messages: MessageRepository; dispatcher: Dispatcher; waitMs: number; templates: TemplateSource;
+  restaurantName: string; formatTime: TimeFormatter;
+  /** The customers' tracking pages ({trackingLink}), at PUBLIC_URL; without it the link is left out. */
+  tracking?: { repository: TrackingRepository; publicUrl: string | undefined };
+}) {
   const { orders, messages, dispatcher } = deps;
-  const valuesFor = (order: Order): TemplateValues => ({
+  const valuesFor = async (order: Order, template: string): Promise<TemplateValues> => ({
     name: order.customerName,
     status: order.status,
     delay: order.delayMinutes === null ? '' : delayText(order.delayMinutes),
     eta: order.expectedAt === null ? '' : deps.formatTime(order.expectedAt),
     restaurant: deps.restaurantName,
     orderNumber: order.number === null ? '' : String(order.number),
+    // A token is made only for a text that carries the link.
+    trackingLink: deps.tracking?.publicUrl && template.includes('{trackingLink}')
+      ? trackingLink(deps.tracking.publicUrl, await deps.tracking.repository.tokenFor(order.id)) ?? '' : '',
   });
   const textFor = async (order: Order): Promise<string> => {
     const template = await deps.templates.textFor(order.status);
     // A delayed order from before delays had minutes (or from another source) has no estimate to
     // tell: "running about  late" would be worse than the guide's own words.
     const noEstimate = order.status === 'delayed' && order.expectedAt === null && /\{(?:delay|eta)\}/.test(template);
-    return renderTemplate(noEstimate ? delayedWithoutEstimate : template, valuesFor(order));
+    const chosen = noEstimate ? delayedWithoutEstimate : template;
+    return renderTemplate(chosen, await valuesFor(order, chosen));
   };
 
   const queueText = async (order: Order, requestedBy: number | null, resend: boolean): Promise<QueueResult> => messages.queue({

@@ -5,7 +5,7 @@ import { countSegments, describeCount, partsWarningAbove } from '../../public/sm
 import { orderStatuses } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
 import { setFlash } from '../web/flash.ts';
-import { defaultTemplates, defaultTextName, normalizeTemplate, placeholders, renderTemplate, sampleValues, templateMaxLength, templateProblem } from './message-templates.ts';
+import { defaultTemplates, defaultTextName, normalizeTemplate, renderTemplate, sampleValues, templateMaxLength, templateProblem, usablePlaceholders } from './message-templates.ts';
 import type { TemplateRepository, TemplateVersion } from './template-repository.ts';
 import { quickAnswerLimits } from './quick-answer-repository.ts';
 import type { QuickAnswerRepository } from './quick-answer-repository.ts';
@@ -43,8 +43,8 @@ type Editor = {
 };
 
 /** The admin page where the text customers get for each status is edited, previewed and restored. */
-export function createTemplatesRouter(deps: { templates: TemplateRepository; quickAnswers: QuickAnswerRepository; restaurantName: string }): Router {
-  const { templates, quickAnswers, restaurantName } = deps;
+export function createTemplatesRouter(deps: { templates: TemplateRepository; quickAnswers: QuickAnswerRepository; restaurantName: string; publicUrl: string | undefined }): Router {
+  const { templates, quickAnswers, restaurantName, publicUrl } = deps;
   const router = Router();
   router.use('/templates', (_req, res, next) => {
     if (res.locals.currentStaff?.role !== 'admin') throw createError(403, 'Only an admin can edit the message templates.');
@@ -59,7 +59,7 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; qui
   });
 
   const editorFor = (status: OrderStatus, text: string, error?: string): Editor => {
-    const preview = renderTemplate(text, sampleValues(status, restaurantName));
+    const preview = renderTemplate(text, sampleValues(status, restaurantName, publicUrl));
     const count = countSegments(preview);
     return { status, text, preview, count: describeCount(count), tooManyParts: count.parts > partsWarningAbove, error, isGuideText: text === defaultTemplates[status] };
   };
@@ -80,8 +80,8 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; qui
       editors,
       versions,
       previewed: typed?.previewed ? typed.status : undefined,
-      placeholders,
-      sample: sampleValues('delayed', restaurantName),
+      placeholders: usablePlaceholders(publicUrl),
+      sample: sampleValues('delayed', restaurantName, publicUrl),
       partsWarningAbove,
       maxLength: templateMaxLength,
       defaultTemplates,
@@ -118,7 +118,7 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; qui
   router.post('/templates/:status', async (req, res) => {
     const status = res.locals.templateStatus!;
     const text = typedText(req);
-    const error = templateProblem(text);
+    const error = templateProblem(text, publicUrl);
     if (error) return renderPage(res.status(400), { status, text, error });
     if (!(await templates.save({ status, body: text, savedBy: res.locals.currentStaff!.id }))) {
       setFlash(req, { kind: 'info', message: `The ${status} text is unchanged: that is already the text customers get.` });
@@ -132,7 +132,7 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; qui
   router.post('/templates/:status/preview', async (req, res) => {
     const status = res.locals.templateStatus!;
     const text = typedText(req);
-    const error = templateProblem(text);
+    const error = templateProblem(text, publicUrl);
     await renderPage(res.status(error ? 400 : 200), { status, text, error, previewed: true });
   });
 
@@ -149,7 +149,7 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; qui
 
   /** The server's own count of what was saved, for the flash after a save. */
   function countDetails(status: OrderStatus, text: string): string[] {
-    const count = countSegments(renderTemplate(text, sampleValues(status, restaurantName)));
+    const count = countSegments(renderTemplate(text, sampleValues(status, restaurantName, publicUrl)));
     const details = [`For a sample order: ${describeCount(count)}`];
     if (count.parts > partsWarningAbove) details.push(`That is more than ${partsWarningAbove} parts: each part is billed as one message. A shorter text costs less.`);
     return details;
