@@ -4,6 +4,9 @@ import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { createMessageRepository } from '../src/notifications/message-repository.ts';
 import { createReplyRepository } from '../src/notifications/reply-repository.ts';
 import { createStaffRepository } from '../src/staff/staff-repository.ts';
+import { createTrackingRepository } from '../src/orders/tracking-repository.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
 import { recordingDatabase } from './support/recording-database.ts';
 
@@ -57,6 +60,20 @@ describe('indexes', () => {
     const plans = await plansOf((database) => new Promise((resolve) => new DatabaseSessionStore(database).get('sid', resolve)));
     const get = plans.find(({ sql }) => sql.startsWith('SELECT data, expires_at') && sql.includes('FROM sessions WHERE sid'))!;
     expect(get.details.join('\n')).toMatch(/SEARCH sessions USING INDEX sqlite_autoindex_sessions_1 \(sid=\?\)/);
+  });
+
+  it('a customer’s tracking page finds its order by the token, and a text finds the order’s token by the order', async () => {
+    const plans = await plansOf(async (database) => {
+      const tracking = createTrackingRepository(database);
+      await tracking.find('Xq3kP9vB2mWz');
+      await createOrderRepository(database).insert(makeOrder({ id: orderIdFor('ada') }));
+      await tracking.tokenFor(orderIdFor('ada'));
+    });
+    const trackingPlans = plans.filter(({ sql }) => sql.includes('order_tracking') && sql.startsWith('SELECT'));
+    expect(trackingPlans).toHaveLength(2);
+    for (const { sql, details } of trackingPlans) {
+      for (const detail of details) expect(detail, sql).not.toMatch(/^SCAN /);
+    }
   });
 
   it('a customer’s text finds its order by the number, and the board’s unread texts come from their own index', async () => {
