@@ -175,7 +175,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
 
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
-    orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env,
+    orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env, tracking, publicUrl: config.publicUrl,
     rateLimiter: createRateLimiter(db, { limit: config.api.rateLimitPerMinute, windowMs: 60_000 }),
   }));
 

@@ -1,5 +1,6 @@
 import supertest from 'supertest';
 import { expect, it } from 'vitest';
+import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { createTemplateRepository } from '../src/notifications/template-repository.ts';
 import { describeEngines } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
@@ -103,5 +104,23 @@ describeEngines('the customer’s tracking page', (engine) => {
 
     expect(preview.text).toContain("<code>{trackingLink}</code> is the customer's own page");
     expect(preview.text).toContain('Follow it: https://orders.example.com/t/Xq3kP9vB2mWz</blockquote>');
+  });
+
+  it('is given to the shop with every order through the API (trackingUrl), the same link the texts carry; null without PUBLIC_URL', async () => {
+    for (const withPublicUrl of [true, false]) {
+      const { app, database, agent, sender } = await setup(engine, { publicUrl: withPublicUrl });
+      const { key } = (await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null }))!;
+      const created = await supertest(app).post('/api/orders').set('Authorization', `Bearer ${key}`)
+        .send({ externalId: 'shop-1', customer: { name: 'Grace', phone: '+31622222222' }, items: ['1 x Fries'] }).expect(201);
+      if (!withPublicUrl) {
+        expect(created.body.trackingUrl).toBeNull();
+        continue;
+      }
+      expect(created.body.trackingUrl).toMatch(/^https:\/\/orders\.example\.com\/t\/[A-Za-z0-9_-]{12}$/);
+      await agent.post(`/orders/${created.body.id}/status`).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+      expect(sender.sent.at(-1)!.body.endsWith(created.body.trackingUrl)).toBe(true);
+      const read = await supertest(app).get(`/api/orders/${created.body.id}`).set('Authorization', `Bearer ${key}`).expect(200);
+      expect(read.body.trackingUrl).toBe(created.body.trackingUrl);
+    }
   });
 });

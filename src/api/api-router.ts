@@ -5,6 +5,8 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import type { MessageRepository } from '../notifications/message-repository.ts';
 import type { Order, OrderRepository } from '../orders/order-repository.ts';
 import { orderDigest } from '../orders/order-repository.ts';
+import type { TrackingRepository } from '../orders/tracking-repository.ts';
+import { trackingLink } from '../notifications/message-templates.ts';
 import type { ApiKey, ApiKeyRepository } from './api-key-repository.ts';
 import { visiblePrefix } from './api-key-repository.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -28,6 +30,9 @@ export type ApiDeps = {
   apiKeys: ApiKeyRepository;
   rateLimiter: RateLimiter;
   defaultCountry: CountryCode;
+  /** The customers' tracking pages, whose address each order carries (trackingUrl) when PUBLIC_URL is set. */
+  tracking: TrackingRepository;
+  publicUrl: string | undefined;
   /** In production a 5xx never shows its message. */
   env: 'development' | 'production' | 'test';
 };
@@ -94,7 +99,8 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   const sendOrder = async (res: Response, status: number, order: Order) => {
-    res.status(status).location(`/api/orders/${order.id}`).json(toApiOrder(order, await orders.history(order.id), await messages.forOrder(order.id)));
+    const trackingUrl = deps.publicUrl ? trackingLink(deps.publicUrl, await deps.tracking.tokenFor(order.id))! : null;
+    res.status(status).location(`/api/orders/${order.id}`).json(toApiOrder(order, await orders.history(order.id), await messages.forOrder(order.id), trackingUrl));
   };
 
   router.post('/orders', async (req, res) => {

@@ -67,6 +67,7 @@ export const apiOrder = z.object({
   deliveryAddress: z.string().nullable().meta({ description: 'null for pick-up' }),
   items: z.array(z.string()),
   note: z.string().nullable(),
+  trackingUrl: z.string().nullable().meta({ description: 'The customer’s own page for following the order (its progress and expected time, nothing about who ordered), to link from the shop’s confirmation; null when the server has no PUBLIC_URL' }),
   version: z.string().meta({ description: 'Changes whenever the customer, address, items or note are corrected; send it with a correction (PATCH) to refuse overwriting one made since' }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -87,7 +88,7 @@ export const apiOrder = z.object({
 
 export type ApiOrder = z.infer<typeof apiOrder>;
 
-export function toApiOrder(order: Order, history: StatusChange[], messages: Message[]): ApiOrder {
+export function toApiOrder(order: Order, history: StatusChange[], messages: Message[], trackingUrl: string | null): ApiOrder {
   return {
     id: order.id,
     number: order.number,
@@ -97,6 +98,7 @@ export function toApiOrder(order: Order, history: StatusChange[], messages: Mess
     deliveryAddress: order.deliveryAddress,
     items: order.items.split('\n'),
     note: order.note,
+    trackingUrl,
     version: orderDigest(order),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,

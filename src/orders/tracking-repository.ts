@@ -27,7 +27,9 @@ export function createTrackingRepository(db: Database) {
   return {
     /** The order's tracking token, made on first use; the same one for every later text. */
     async tokenFor(orderId: string): Promise<string> {
-      // Two texts made at once for one order keep whichever token was stored first.
+      const stored = await db.value<string>(sql.tokenOf, [orderId]);
+      if (stored !== undefined) return stored;
+      // Two made at once for one order keep whichever token was stored first.
       await db.run(sql.insert, [orderId, randomBytes(9).toString('base64url'), new Date().toISOString()]);
       return (await db.value<string>(sql.tokenOf, [orderId]))!;
     },
