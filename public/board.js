@@ -38,14 +38,10 @@ if (board && window.EventSource) {
     return template.content.firstElementChild;
   };
 
-  /** A status form someone is using: focus inside, or a list, box or minutes changed and not yet saved. */
+  /** The cell of a row's status form someone is using (status-form.js), or undefined. */
   const busyCell = (row) => {
     const form = row.querySelector('form[action$="/status"]');
-    if (!form) return undefined;
-    const changed = [...form.elements].some((field) => (field.type === 'checkbox' ? field.checked !== field.defaultChecked
-      : field.tagName === 'SELECT' ? [...field.options].some((option) => option.selected !== option.defaultSelected)
-        : field.type === 'number' && field.value !== field.defaultValue));
-    return form.contains(document.activeElement) || changed ? form.closest('td') : undefined;
+    return form && window.statusFormInUse(form) ? form.closest('td') : undefined;
   };
 
   function replace(row, fresh) {

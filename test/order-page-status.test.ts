@@ -119,4 +119,20 @@ describeEngines('changing the status on the order’s page', (engine) => {
 
     expect((await orders.findById(ada))!.status).toBe('confirmed');
   });
+
+  it('is read again alone by the page’s script (/now): the facts and the form, no page around them, no flash taken', async () => {
+    const { agent, anonymous } = await withOrder(engine);
+    await agent.post(`${page}/status`).send({ status: 'confirmed', expectedStatus: 'pending', from: 'order' }).expect(303);
+
+    const now = (await agent.get(`${page}/now`).expect(200)).text;
+
+    expect(now.startsWith('<div id="order-facts-area">')).toBe(true);
+    expect(now).not.toContain('<html');
+    expect(now).toContain('<span class="badge badge-confirmed">confirmed</span>');
+    expect(statusFormOf(now)).toContain('<input type="hidden" name="expectedStatus" value="confirmed">');
+    // The flash the redirect left is still there for the page itself.
+    expect((await agent.get(page).expect(200)).text).toContain('Ada Lovelace&#39;s order is now confirmed.');
+    await agent.get(`/orders/${orderIdFor('nobody')}/now`).expect(404);
+    await anonymous().agent.get(`${page}/now`).expect(303).expect('location', /^\/login/);
+  });
 });

@@ -83,4 +83,38 @@ describe.skipIf(!chromiumPath)('the order’s page and the Done view in the brow
     expect(await field.inputValue()).toBe('');
     expect(errors).toEqual([]);
   }, 40_000);
+
+  it('follows changes made elsewhere without a reload: the facts always, the status form while nobody is using it', async () => {
+    const kitchen = await screen({ width: 1024, height: 768 });
+    const counter = await screen();
+    await kitchen.page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('link', { name: 'Hannah Hungry' }).click();
+    await kitchen.page.getByRole('heading', { name: 'Change the status' }).waitFor();
+    await kitchen.page.evaluate(() => { (globalThis as unknown as { notReloaded: boolean }).notReloaded = true; });
+    const badge = kitchen.page.locator('.order-facts .badge');
+    const status = kitchen.page.getByRole('combobox', { name: 'Status of Hannah Hungry’s order' });
+    const before = await badge.textContent();
+    const next = before === 'confirmed' ? 'pending' : 'confirmed';
+    const hannahOnCounter = counter.page.getByRole('row', { name: /Hannah Hungry/ });
+
+    await hannahOnCounter.getByRole('combobox', { name: /Status/ }).selectOption(next);
+    await hannahOnCounter.getByRole('checkbox', { name: 'Text the customer' }).uncheck();
+    await hannahOnCounter.getByRole('button', { name: 'Update' }).click();
+
+    await expect.poll(() => badge.textContent(), { timeout: 5000 }).toBe(next);
+    expect(await status.inputValue()).toBe(next);
+    // Now the kitchen picks a status in the form put in by the update (its delay field comes as
+    // before) and, before pressing Update, the counter changes it again.
+    await status.selectOption('delayed');
+    expect(await kitchen.page.getByRole('button', { name: '+10 min' }).count()).toBe(1);
+    await counter.page.getByRole('status').filter({ hasText: `now ${next}` }).waitFor();
+    const again = counter.page.getByRole('row', { name: /Hannah Hungry/ });
+    await again.getByRole('combobox', { name: /Status/ }).selectOption(before!);
+    await again.getByRole('button', { name: 'Update' }).click();
+
+    await expect.poll(() => badge.textContent(), { timeout: 5000 }).toBe(before);
+    expect(await status.inputValue()).toBe('delayed');
+    expect(await kitchen.page.getByRole('button', { name: '+10 min' }).count()).toBe(1);
+    expect(await kitchen.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect([...kitchen.errors, ...counter.errors]).toEqual([]);
+  }, 40_000);
 });

@@ -142,17 +142,26 @@ export function createOrdersRouter(deps: {
    * The order's page; `draft` is an answer that was not sent, shown again as typed, and `choice` a
    * refused status form's picks.
    */
+  /** What partials/order-now needs: the order's facts and its status form. */
+  async function orderNow(order: Order) {
+    const optOut = await optOuts.current(order.phone);
+    return {
+      order,
+      delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
+      optOut: optOut && describeOptOut(order.customerName, optOut, formatTime),
+      textDefaults: await deps.textDefaults(),
+    };
+  }
+
   async function renderOrderPage(res: Response, draft = '', choice?: RowChoice) {
     const order = res.locals.order!;
-    const optOut = await optOuts.current(order.phone);
     const { sent, texts, conversation } = await conversationOf(order);
     res.render('order', {
-      title: `Order for ${order.customerName}`, order, history: await orders.history(order.id), messages: sent,
+      ...(await orderNow(order)), choice,
+      title: `Order for ${order.customerName}`, history: await orders.history(order.id), messages: sent,
       edits: await orders.edits(order.id), fieldLabels, replies: texts, conversation,
       answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength, quick: await deps.quickAnswers.list() },
-      delay: order.delayMinutes === null ? undefined : delayText(order.delayMinutes),
-      optOut: optOut && describeOptOut(order.customerName, optOut, formatTime), optOutHistory: await optOuts.history(order.phone),
-      textDefaults: await deps.textDefaults(), choice,
+      optOutHistory: await optOuts.history(order.phone),
     });
   }
 
@@ -164,6 +173,12 @@ export function createOrdersRouter(deps: {
 
   router.get('/orders/:orderId', async (_req, res) => {
     await renderOrderPage(res);
+  });
+
+  // The order as it is now (its facts and status form) alone, for the order page's script, as the
+  // conversation below: no page around it, so no flash is taken.
+  router.get('/orders/:orderId/now', async (_req, res) => {
+    res.render('partials/order-now', await orderNow(res.locals.order!));
   });
 
   // The conversation alone, for the order page's script: no page around it, so no flash is taken.
