@@ -171,7 +171,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   )));
 
   // The customer's tracking page: the token in its address is its only key (no session).
-  app.use(onlyUnder('/t/', createTrackingRouter({ tracking, restaurantName: config.restaurantName, formatTime })));
+  app.use(onlyUnder('/t/', createTrackingRouter({ tracking, restaurantName: config.restaurantName, restaurantPhone: config.restaurantPhone, formatTime })));
 
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({

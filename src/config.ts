@@ -1,5 +1,5 @@
 import express from 'express';
-import { isSupportedCountry } from 'libphonenumber-js/max';
+import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
@@ -94,6 +94,8 @@ const configSchema = z.object({
     .transform((value) => value as CountryCode)
     .default('NL'),
   RESTAURANT_NAME: z.preprocess(emptyAsUndefined, z.string().trim().min(1).max(60, 'must be at most 60 characters').default('OmNomNom Foods')),
+  // Read with DEFAULT_COUNTRY below (a national number is the kitchen's country's).
+  RESTAURANT_PHONE: z.preprocess(emptyAsUndefined, z.string().trim().max(40).optional()),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 
@@ -130,6 +132,8 @@ export type Config = {
   api: { rateLimitPerMinute: number };
   /** The restaurant's name as customers know it: {restaurant} in the texts. */
   restaurantName: string;
+  /** The number customers call with questions, shown on their tracking page: E.164, and as people read it. */
+  restaurantPhone: { e164: string; display: string } | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -185,7 +189,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     defaultCountry: values.DEFAULT_COUNTRY,
     api: { rateLimitPerMinute: values.API_RATE_LIMIT_PER_MINUTE },
     restaurantName: values.RESTAURANT_NAME,
+    restaurantPhone: values.RESTAURANT_PHONE === undefined ? undefined : restaurantPhone(values.RESTAURANT_PHONE, values.DEFAULT_COUNTRY),
   };
+}
+
+/** The restaurant's own number, any kind (a landline is fine: customers call it). */
+function restaurantPhone(typed: string, defaultCountry: CountryCode): { e164: string; display: string } {
+  const number = parsePhoneNumberFromString(typed, { defaultCountry, extract: false });
+  if (!number || !number.isValid()) {
+    throw new ConfigError(`Invalid configuration:\n  RESTAURANT_PHONE: must be a valid phone number, international (+31 20 123 4567) or national for DEFAULT_COUNTRY (${defaultCountry})`);
+  }
+  return { e164: number.number, display: number.formatInternational() };
 }
 
 /** For the server and the commands: the config, or the message naming the bad variable and exit 1 (no stack). */

@@ -10,9 +10,9 @@ const ada = orderIdFor('ada');
 const publicUrl = 'https://orders.example.com/';
 const withLink = 'Hi {name}, order #{orderNumber} is {status}. Follow it: {trackingLink}';
 
-async function setup(engine: TestEngine, options: { publicUrl?: boolean } = { publicUrl: true }) {
+async function setup(engine: TestEngine, options: { publicUrl?: boolean; env?: Record<string, string> } = { publicUrl: true }) {
   const sender = new FakeSmsSender();
-  const config = testConfig(options.publicUrl ? { PUBLIC_URL: publicUrl, MESSAGEBIRD_SIGNING_KEY: 'signing-key-for-tests-0123456789' } : {});
+  const config = testConfig({ ...(options.publicUrl ? { PUBLIC_URL: publicUrl, MESSAGEBIRD_SIGNING_KEY: 'signing-key-for-tests-0123456789' } : {}), ...options.env });
   const test = await createTestApp({ engine, sender, config });
   await test.orders.insert(makeOrder({ id: ada, customerName: 'Ada Lovelace', phone: '+31611111111', items: '1 x Margherita', status: 'pending' }));
   const templates = createTemplateRepository(test.database);
@@ -63,6 +63,18 @@ describeEngines('the customer’s tracking page', (engine) => {
     const page = (await supertest(app).get(`/t/${token}`).expect(200)).text;
     expect(page).toContain('<strong>On its way</strong>');
     expect(page).not.toContain('http-equiv="refresh"');
+  });
+
+  it('gives the restaurant’s number to call when RESTAURANT_PHONE is set, also where the link is wrong', async () => {
+    const { agent, sender, app } = await setup(engine, { publicUrl: true, env: { RESTAURANT_PHONE: '020 123 4567' } });
+    await agent.post(`/orders/${ada}/status`).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
+    const token = linkIn(sender.sent[0]!.body)![1];
+
+    for (const [address, status] of [[`/t/${token}`, 200], ['/t/AAAAAAAAAAAA', 404]] as const) {
+      const page = await supertest(app).get(address).expect(status);
+      expect(page.text).toContain('Questions? Call us: <a href="tel:+31201234567">+31 20 123 4567</a>');
+    }
+    expect(() => testConfig({ RESTAURANT_PHONE: '12' })).toThrow(/RESTAURANT_PHONE: must be a valid phone number/);
   });
 
   it('answers 404 with a plain page for an unknown or malformed token, never a stack or a sign-in', async () => {

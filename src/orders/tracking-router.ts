@@ -19,7 +19,7 @@ const progress: Readonly<Record<OrderStatus, { headline: string; detail: string 
  * session: the unguessable token is the key, and the page shows only the order's number, progress
  * and expected time — nothing about who ordered, what or where.
  */
-export function createTrackingRouter(deps: { tracking: TrackingRepository; restaurantName: string; formatTime: TimeFormatter }): Router {
+export function createTrackingRouter(deps: { tracking: TrackingRepository; restaurantName: string; restaurantPhone: { e164: string; display: string } | undefined; formatTime: TimeFormatter }): Router {
   const router = Router();
 
   router.get('/t/:token', async (req, res) => {
@@ -28,11 +28,12 @@ export function createTrackingRouter(deps: { tracking: TrackingRepository; resta
     // Not for search engines, nor for a shared cache: the page is the customer's.
     res.set({ 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' });
     if (!order) {
-      return res.status(404).render('tracking', { title: 'Order not found', restaurant: deps.restaurantName, order: undefined });
+      return res.status(404).render('tracking', { title: 'Order not found', restaurant: deps.restaurantName, phone: deps.restaurantPhone, order: undefined });
     }
     res.render('tracking', {
       title: order.number === null ? 'Your order' : `Your order #${order.number}`,
       restaurant: deps.restaurantName,
+      phone: deps.restaurantPhone,
       order,
       progress: progress[order.status],
       // The expected time as the kitchen last promised it, until the order is on its way.
