@@ -39,7 +39,7 @@ describeEngines('texts customers send back', (engine) => {
 
     const row = await rowOf(agent);
     expect(row).toContain('<small>The customer texted</small> <q>Please ring twice, the bell is broken</q>');
-    expect(row).toMatch(/<form method="post" action="\/orders\/[0-9a-f]+\/replies\/read">.*<button class="outline" aria-label="Mark Ada Lovelace’s text read">Mark read<\/button>/);
+    expect(row).toMatch(/<form method="post" action="\/orders\/[0-9a-f]+\/replies\/read">.*<button class="outline" aria-label="Mark read: Ada Lovelace’s text">Mark read<\/button>/);
     expect(await countsOf(agent)).toContain('1 unread text from a customer');
     const [kept] = await replies.forOrder(ada);
     expect(kept).toMatchObject({ phone: adaPhone, orderId: ada, customerName: 'Ada Lovelace', readAt: null, readBy: null });

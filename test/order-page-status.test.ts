@@ -126,7 +126,7 @@ describeEngines('changing the status on the order’s page', (engine) => {
 
     const now = (await agent.get(`${page}/now`).expect(200)).text;
 
-    expect(now.startsWith('<div id="order-facts-area">')).toBe(true);
+    expect(now.startsWith('<div id="order-facts-area" class="slip-area">')).toBe(true);
     expect(now).not.toContain('<html');
     expect(now).toContain('<span class="badge badge-confirmed">confirmed</span>');
     expect(statusFormOf(now)).toContain('<input type="hidden" name="expectedStatus" value="confirmed">');

@@ -44,7 +44,7 @@ describe.skipIf(!chromiumPath)('texts from customers in the browser', () => {
     const onPhone = counter.page.getByRole('row', { name: /Hannah Hungry/ }).getByRole('note');
     await onPhone.waitFor({ timeout: 5000 });
     expect(await counter.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-    const markOnPhone = (await counter.page.getByRole('button', { name: 'Mark Hannah Hungry’s text read' }).boundingBox())!;
+    const markOnPhone = (await counter.page.getByRole('button', { name: 'Mark read: Hannah Hungry’s text' }).boundingBox())!;
     expect(markOnPhone.height).toBeGreaterThanOrEqual(44);
 
     await notice.getByRole('button', { name: /^OK/ }).click();
@@ -60,7 +60,7 @@ describe.skipIf(!chromiumPath)('texts from customers in the browser', () => {
     await hannah.getByRole('combobox', { name: /Status/ }).selectOption('pending');
 
     // By keyboard: the row's Mark read button, then back to the row.
-    await hannah.getByRole('button', { name: 'Mark Hannah Hungry’s texts read' }).focus();
+    await hannah.getByRole('button', { name: 'Mark read: Hannah Hungry’s texts' }).focus();
     await kitchen.page.keyboard.press('Enter');
     await kitchen.page.getByRole('status').filter({ hasText: 'Hannah Hungry\'s 2 texts marked read.' }).waitFor();
     expect(await kitchen.page.evaluate('document.activeElement.id')).toMatch(/^order-/);
@@ -80,7 +80,7 @@ describe.skipIf(!chromiumPath)('texts from customers in the browser', () => {
     await notice.getByRole('link', { name: 'Open the texts' }).click();
     await page.getByRole('heading', { name: 'Texts from customers' }).waitFor();
     const row = page.getByRole('row', { name: /Are you open on Sunday/ });
-    await row.getByRole('button', { name: 'Mark the text from +447911123456 read' }).click();
+    await row.getByRole('button', { name: 'Mark read: the text from +447911123456' }).click();
     await page.getByRole('status').filter({ hasText: 'The text from +447911123456 is marked read.' }).waitFor();
     // The notice led to the unread ones: none are left. All texts says who read it.
     await page.getByText('No unread texts: every text from a customer has been read.').waitFor();

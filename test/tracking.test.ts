@@ -48,11 +48,14 @@ describeEngines('the customer’s tracking page', (engine) => {
     expect(page.headers['x-robots-tag']).toBe('noindex');
     expect(page.text).toContain('<strong>Running late</strong>');
     expect(page.text).toMatch(/Expected around <strong><time datetime="[^"]+">\d\d:\d\d<\/time><\/strong>/);
-    expect(page.text).toContain('<meta http-equiv="refresh" content="30">');
+    // Read again by its script while the order is active (no timed page refresh: WCAG 2.2.1).
+    expect(page.text).toContain('data-refresh-seconds="30"');
+    expect(page.text).toContain('<script src="/tracking.js" defer></script>');
+    expect(page.text).not.toContain('http-equiv="refresh"');
     for (const secret of ['Ada', 'Lovelace', '+31611111111', 'Margherita', ada]) expect(page.text).not.toContain(secret);
   });
 
-  it('follows the order: on its way once delivered, and no longer reloading itself', async () => {
+  it('follows the order: on its way once delivered, and no longer read again', async () => {
     const { agent, sender, app } = await setup(engine);
     await agent.post(`/orders/${ada}/status`).send({ status: 'confirmed', expectedStatus: 'pending', text: 'on' }).expect(303);
     const token = linkIn(sender.sent[0]!.body)![1];
@@ -62,7 +65,8 @@ describeEngines('the customer’s tracking page', (engine) => {
 
     const page = (await supertest(app).get(`/t/${token}`).expect(200)).text;
     expect(page).toContain('<strong>On its way</strong>');
-    expect(page).not.toContain('http-equiv="refresh"');
+    expect(page).not.toContain('data-refresh-seconds');
+    expect(page).not.toContain('tracking.js');
   });
 
   it('gives the restaurant’s number to call when RESTAURANT_PHONE is set, also where the link is wrong', async () => {

@@ -9,6 +9,9 @@ import { orderStatuses } from '../../src/orders/order-status.ts';
 import { queuedMessage } from './queued-message.ts';
 
 // Plain imports only (no test helpers): screenshot runs use this outside vitest too.
+
+/** The third order's tracking page is at /t/ and this token. */
+export const kitchenBoardTrackingToken = 'Kb3kP9vB2mWz';
 const names = ['Mike Madeater', 'Don Cheetos', 'Hannah Hungry', 'Perry Peckish', 'Sally Snacks', 'Gus Gobble', 'Mia Munch', 'Tom Tuckin'];
 
 /**
@@ -47,6 +50,7 @@ export async function seedKitchenBoard(path: string, options: { orders?: number;
   }
   // One customer replied STOP: their row and order page say "opted out".
   if (count > 3) await createOptOutRepository(db).optOut(`+3161234${String(3).padStart(4, '0')}`, { source: 'keyword', keyword: 'STOP' });
+  if (count > 2) await db.run('INSERT INTO order_tracking (order_id, token, created_at) VALUES (?, ?, ?)', [ids[2], kitchenBoardTrackingToken, new Date(now).toISOString()]);
   await db.close();
   return ids;
 }
