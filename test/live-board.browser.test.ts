@@ -154,15 +154,15 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     expect([...kitchen.errors, ...counter.errors]).toEqual([]);
   }, 40_000);
 
-  it('offers Sound on new orders, cancels, corrections and texts, off by default, remembered per screen', async () => {
+  it('offers Sound on new orders and alerts, off by default, remembered per screen', async () => {
     const { page, errors } = await screen();
-    const toggle = page.getByRole('switch', { name: 'Sound on new orders, cancels, corrections and texts' });
+    const toggle = page.getByRole('switch', { name: 'Sound on new orders and alerts' });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
     await page.reload();
-    expect(await page.getByRole('switch', { name: 'Sound on new orders, cancels, corrections and texts' }).isChecked()).toBe(true);
+    expect(await page.getByRole('switch', { name: 'Sound on new orders and alerts' }).isChecked()).toBe(true);
     const other = await screen();
-    expect(await other.page.getByRole('switch', { name: 'Sound on new orders, cancels, corrections and texts' }).isChecked()).toBe(false);
+    expect(await other.page.getByRole('switch', { name: 'Sound on new orders and alerts' }).isChecked()).toBe(false);
     const sound = await page.request.get(`${server.url}/new-order.wav`);
     expect(sound.headers()['content-type']).toMatch(/audio\/(wav|x-wav|wave)/);
     expect(errors).toEqual([]);
