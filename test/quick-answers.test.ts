@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
 import { describeEngines } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
-import { createTestApp, makeOrder, orderIdFor } from './support/helpers.ts';
+import { createTestApp, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
 
 const ada = orderIdFor('ada');
 
-async function setup(engine: TestEngine) {
-  const test = await createTestApp({ engine });
+async function setup(engine: TestEngine, env: Record<string, string> = {}) {
+  const test = await createTestApp({ engine, config: testConfig(env) });
   await test.orders.insert(makeOrder({ id: ada, customerName: 'Ada Lovelace', phone: '+31611111111' }));
   const admin = await test.signIn('boss', 'admin');
   await admin.refreshToken('/templates');
@@ -75,5 +75,24 @@ describeEngines('quick answers', (engine) => {
     await cook.post('/templates/quick-answers').send({ answers: 'Hacked' }).expect(403);
 
     expect(await offered(cook)).not.toContain('Hacked');
+  });
+
+  it('fill in the texts’ placeholders for the order: “where is my order?” answered with its tracking link', async () => {
+    const { admin, database } = await setup(engine, { PUBLIC_URL: 'https://orders.example.com', MESSAGEBIRD_SIGNING_KEY: 'signing-key-for-tests-0123456789' });
+
+    await admin.post('/templates/quick-answers').send({ answers: 'Hi {name}, you can follow order #{orderNumber} here: {trackingLink}' }).expect(303);
+
+    const [answer] = await offered(admin);
+    const token = await database.value<string>('SELECT token FROM order_tracking WHERE order_id = ?', [ada]);
+    expect(answer).toBe(`Hi Ada Lovelace, you can follow order #1 here: https://orders.example.com/t/${token}`);
+  });
+
+  it('refuse a placeholder the texts do not have, and {trackingLink} without PUBLIC_URL, naming the answer', async () => {
+    const { admin } = await setup(engine);
+
+    const unknown = await admin.post('/templates/quick-answers').send({ answers: 'Fine\nHi {nmae}!' }).expect(400);
+    expect(unknown.text).toContain('Quick answers not saved: answer 2: Unknown placeholder {nmae}.');
+    const link = await admin.post('/templates/quick-answers').send({ answers: 'Follow it: {trackingLink}' }).expect(400);
+    expect(link.text).toContain('Quick answers not saved: answer 1: {trackingLink} needs PUBLIC_URL');
   });
 });

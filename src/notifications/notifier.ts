@@ -90,6 +90,9 @@ export function createNotifier(deps: {
   });
 
   return {
+    /** A text with the order's values put in for its placeholders, as a template is filled (the quick answers). */
+    fill: async (order: Order, text: string): Promise<string> => renderTemplate(text, await valuesFor(order, text)),
+
     /**
      * Queues the text for the order's current status in the outbox and waits for the first attempt.
      * Returns undefined for an unknown order. Unless `resend` is set, an order whose status was

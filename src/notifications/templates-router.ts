@@ -11,8 +11,9 @@ import { quickAnswerLimits } from './quick-answer-repository.ts';
 import type { QuickAnswerRepository } from './quick-answer-repository.ts';
 import { z } from 'zod';
 
-// One answer per line; blank lines are left out. Each at most one SMS part of plain text.
-const quickAnswersForm = z.object({
+// One answer per line; blank lines are left out. Each at most one SMS part as written, with the
+// texts' placeholders ({name}, {trackingLink}, …), filled in for the order on its page.
+const quickAnswersForm = (publicUrl: string | undefined) => z.object({
   answers: z.string({ error: 'write the answers, one per line' })
     .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
     .superRefine((answers, context) => {
@@ -21,6 +22,8 @@ const quickAnswersForm = z.object({
         if (answer.length > quickAnswerLimits.length) {
           context.addIssue({ code: 'custom', message: `answer ${index + 1} has ${answer.length} characters; keep each to ${quickAnswerLimits.length}, one text message` });
         }
+        const problem = templateProblem(answer, publicUrl);
+        if (problem) context.addIssue({ code: 'custom', message: `answer ${index + 1}: ${problem.replace(/\.$/, '')}` });
       }
     }),
 });
@@ -100,7 +103,7 @@ export function createTemplatesRouter(deps: { templates: TemplateRepository; qui
 
   // Before /templates/:status, which would take "quick-answers" for a status.
   router.post('/templates/quick-answers', async (req, res) => {
-    const parsed = quickAnswersForm.safeParse(req.body ?? {});
+    const parsed = quickAnswersForm(publicUrl).safeParse(req.body ?? {});
     if (!parsed.success) {
       const sent = (req.body as Record<string, unknown> | undefined)?.answers;
       return renderPage(res.status(400), undefined, { text: typeof sent === 'string' ? sent : '', error: `Quick answers not saved: ${parsed.error.issues[0]!.message}.` });

@@ -160,7 +160,7 @@ export function createOrdersRouter(deps: {
       ...(await orderNow(order)), choice,
       title: `Order for ${order.customerName}`, history: await orders.history(order.id), messages: sent,
       edits: await orders.edits(order.id), fieldLabels, replies: texts, conversation,
-      answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength, quick: await deps.quickAnswers.list() },
+      answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength, quick: await Promise.all((await deps.quickAnswers.list()).map((quick) => notifier.fill(order, quick))) },
       optOutHistory: await optOuts.history(order.phone),
     });
   }
