@@ -66,7 +66,7 @@ if (board && window.EventSource) {
    * A notice at the top that stays until OK is pressed, read out at once (the alerts area is
    * assertive), with the chime when sound is on: for news that changes what the kitchen is doing.
    */
-  function alert(kind, message, goTo, dismissLabel) {
+  function showNotice(kind, message, goTo, dismissLabel) {
     const notice = document.createElement('p');
     notice.className = `flash flash-${kind} board-alert`;
     const link = document.createElement('a');
@@ -95,7 +95,7 @@ if (board && window.EventSource) {
    */
   function alertCancelled(row) {
     const why = row.querySelector('td > .why')?.textContent;
-    alert('error', [`${orderName(row)} was cancelled${why ? ` (${why})` : ''} — stop preparing it. `], { href: `#${row.id}`, text: 'Show it' },
+    showNotice('error', [`${orderName(row)} was cancelled${why ? ` (${why})` : ''} — stop preparing it. `], { href: `#${row.id}`, text: 'Show it' },
       `OK: ${orderName(row)} is cancelled`);
   }
 
@@ -118,7 +118,7 @@ if (board && window.EventSource) {
    */
   function alertCorrected(row, fields) {
     const list = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`;
-    alert('info', [`${orderName(row)} was corrected: ${list}. `], { href: `#${row.id}`, text: 'Show it' },
+    showNotice('info', [`${orderName(row)} was corrected: ${list}. `], { href: `#${row.id}`, text: 'Show it' },
       `OK: ${orderName(row)} was corrected`);
   }
 
@@ -134,7 +134,7 @@ if (board && window.EventSource) {
     const row = orderId ? document.getElementById(`order-${orderId}`) : null;
     const goTo = row ? { href: `#${row.id}`, text: 'Show it' }
       : orderId ? { href: `/orders/${encodeURIComponent(orderId)}`, text: 'Open the order' } : { href: '/replies?unread=1', text: 'Open the texts' };
-    alert('info', [`${from} texted: `, quote, ' '], goTo, `OK, read the text from ${from}`);
+    showNotice('info', [`${from} texted: `, quote, ' '], goTo, `OK, read the text from ${from}`);
   }
 
   /** The newest unread reply the counts name (0 for none). */
