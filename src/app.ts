@@ -31,7 +31,7 @@ import { createOrderFormRouter } from './orders/order-form-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { cancelReasonMaxLength, finishedStatuses, orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
-import { createTrackingRepository } from './orders/tracking-repository.ts';
+import { createTrackingRepository, trackingPath } from './orders/tracking-repository.ts';
 import { createTrackingRouter } from './orders/tracking-router.ts';
 import { delayLimits, quickDelays } from './orders/delays.ts';
 import { createSettingsRepository } from './settings/settings-repository.ts';
@@ -171,7 +171,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   )));
 
   // The customer's tracking page: the token in its address is its only key (no session).
-  app.use(onlyUnder('/t/', createTrackingRouter({ tracking, restaurantName: config.restaurantName, restaurantPhone: config.restaurantPhone, formatTime })));
+  app.use(onlyUnder(trackingPath, createTrackingRouter({ tracking, restaurantName: config.restaurantName, restaurantPhone: config.restaurantPhone, formatTime })));
 
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({

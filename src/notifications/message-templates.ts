@@ -1,5 +1,6 @@
 import { fillPlaceholders, unknownPlaceholders } from '../../public/sms-text.js';
 import type { OrderStatus } from '../orders/order-status.ts';
+import { trackingLink } from '../orders/tracking-repository.ts';
 
 /** Every placeholder a message template may use. */
 export const placeholders = ['name', 'status', 'delay', 'eta', 'restaurant', 'orderNumber', 'trackingLink'] as const;
@@ -49,14 +50,6 @@ export function renderTemplate(template: string, values: TemplateValues): string
 // three-byte one sent percent-encoded (1,000 × 9 bytes), so an over-long text gets this message
 // and stays in the field instead of a bare 413. 1,000 characters are already 7 GSM-7 parts.
 export const templateMaxLength = 1000;
-
-/**
- * The address of an order's tracking page, for {trackingLink}: PUBLIC_URL (where customers reach the
- * server) and the order's token; undefined without PUBLIC_URL, as there is no address to send.
- */
-export function trackingLink(publicUrl: string | undefined, token: string): string | undefined {
-  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}/t/${token}` : undefined;
-}
 
 /** The placeholders a template may use here: {trackingLink} only where PUBLIC_URL gives it an address. */
 export function usablePlaceholders(publicUrl: string | undefined): readonly Placeholder[] {

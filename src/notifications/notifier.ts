@@ -7,7 +7,8 @@ import type { TimeFormatter } from '../web/format.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Message, MessageRepository, QueueResult } from './message-repository.ts';
 import type { OptOut } from './opt-out-repository.ts';
-import { delayedWithoutEstimate, renderTemplate, trackingLink } from './message-templates.ts';
+import { delayedWithoutEstimate, renderTemplate } from './message-templates.ts';
+import { trackingLink } from '../orders/tracking-repository.ts';
 import type { TrackingRepository } from '../orders/tracking-repository.ts';
 import type { TemplateSource, TemplateValues } from './message-templates.ts';
 

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import createError from 'http-errors';
+import { z } from 'zod';
 import { countSegments, describeCount, partsWarningAbove } from '../../public/sms-text.js';
 import { orderStatuses } from '../orders/order-status.ts';
 import type { OrderStatus } from '../orders/order-status.ts';
@@ -9,7 +10,6 @@ import { defaultTemplates, defaultTextName, normalizeTemplate, renderTemplate, s
 import type { TemplateRepository, TemplateVersion } from './template-repository.ts';
 import { quickAnswerLimits } from './quick-answer-repository.ts';
 import type { QuickAnswerRepository } from './quick-answer-repository.ts';
-import { z } from 'zod';
 
 // One answer per line; blank lines are left out. Each at most one SMS part as written, with the
 // texts' placeholders ({name}, {trackingLink}, …), filled in for the order on its page.

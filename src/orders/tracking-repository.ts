@@ -6,7 +6,6 @@ import type { OrderStatus } from './order-status.ts';
 export type TrackedOrder = {
   number: number | null;
   status: OrderStatus;
-  createdAt: string;
   updatedAt: string;
   expectedAt: string | null;
 };
@@ -14,13 +13,25 @@ export type TrackedOrder = {
 /** 12 characters of base64url: 72 random bits, short enough for a text, too many to guess. */
 export const trackingTokenPattern = /^[A-Za-z0-9_-]{12}$/;
 
+/** Where the tracking pages are served: this, then the token. */
+export const trackingPath = '/t/';
+
+/**
+ * The address of an order's tracking page, for {trackingLink} and the API's trackingUrl: PUBLIC_URL
+ * (where customers reach the server) and the order's token; undefined without PUBLIC_URL, as there
+ * is no address to send.
+ */
+export function trackingLink(publicUrl: string | undefined, token: string): string | undefined {
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${trackingPath}${token}` : undefined;
+}
+
 export type TrackingRepository = ReturnType<typeof createTrackingRepository>;
 
 export function createTrackingRepository(db: Database) {
   const sql = {
     insert: 'INSERT INTO order_tracking (order_id, token, created_at) VALUES (?, ?, ?) ON CONFLICT (order_id) DO NOTHING',
     tokenOf: 'SELECT token FROM order_tracking WHERE order_id = ?',
-    byToken: `SELECT o.number, o.status, o.created_at AS "createdAt", o.updated_at AS "updatedAt", o.expected_at AS "expectedAt"
+    byToken: `SELECT o.number, o.status, o.updated_at AS "updatedAt", o.expected_at AS "expectedAt"
       FROM order_tracking AS t JOIN orders AS o ON o.id = t.order_id WHERE t.token = ?`,
   };
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { TimeFormatter } from '../web/format.ts';
 import { isFinished } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
-import { trackingTokenPattern } from './tracking-repository.ts';
+import { trackingPath, trackingTokenPattern } from './tracking-repository.ts';
 import type { TrackingRepository } from './tracking-repository.ts';
 
 /** What each status means to the customer waiting for the food ("delivered": handed to the driver). */
@@ -22,7 +22,7 @@ const progress: Readonly<Record<OrderStatus, { headline: string; detail: string 
 export function createTrackingRouter(deps: { tracking: TrackingRepository; restaurantName: string; restaurantPhone: { e164: string; display: string } | undefined; formatTime: TimeFormatter }): Router {
   const router = Router();
 
-  router.get('/t/:token', async (req, res) => {
+  router.get(`${trackingPath}:token`, async (req, res) => {
     const token = req.params.token;
     const order = trackingTokenPattern.test(token) ? await deps.tracking.find(token) : undefined;
     // Not for search engines, nor for a shared cache: the page is the customer's.
