@@ -55,11 +55,14 @@ if (board && window.EventSource) {
     });
   }
 
-  /** Active orders stay oldest first. */
+  /** When an active row is due: the time asked for, or its arrival plus LATE_AFTER_MINUTES (as order-row.ejs). */
+  const dueAt = (row) => (row.dataset.scheduledFor ? Date.parse(row.dataset.scheduledFor) : Date.parse(row.dataset.createdAt) + lateAfterMs);
+
+  /** Active orders stay in the order they are due (an order for later below those due before it). */
   function placeActive(row) {
-    const created = row.dataset.createdAt;
-    const later = [...active.rows].find((other) => other !== row && other.dataset.createdAt > created);
-    active.insertBefore(row, later ?? null);
+    const due = dueAt(row);
+    const later = [...active.rows].find((other) => other !== row && dueAt(other) > due);
+    if (later !== row.nextElementSibling || row.parentElement !== active) active.insertBefore(row, later ?? null);
   }
 
   /**
@@ -109,6 +112,7 @@ if (board && window.EventSource) {
       items: cell?.firstChild?.nodeType === window.Node.TEXT_NODE ? cell.firstChild.textContent : '',
       note: cell?.querySelector('.order-note')?.textContent ?? '',
       'delivery address': cell?.querySelector('.address')?.textContent ?? '',
+      'scheduled time': row.dataset.scheduledFor ?? '',
     };
   };
 
@@ -157,10 +161,9 @@ if (board && window.EventSource) {
       if (existing) {
         replace(existing, fresh);
         const row = document.getElementById(`order-${update.id}`);
-        if (row.parentElement !== target) {
-          if (target === active) placeActive(row);
-          else recentlyDone.append(row);
-        }
+        // A corrected time asked for moves an active row too.
+        if (target === active) placeActive(row);
+        else if (row.parentElement !== target) recentlyDone.append(row);
       } else if (!searching) {
         if (target === active) placeActive(fresh);
         else recentlyDone.append(fresh);
@@ -179,10 +182,11 @@ if (board && window.EventSource) {
     empty.hidden = active.rows.length + recentlyDone.rows.length > 0;
     for (const row of active.rows) {
       const minutes = Math.max(0, Math.floor((now - Date.parse(row.dataset.createdAt)) / 60_000));
-      const late = minutes * 60_000 >= lateAfterMs;
+      const late = now >= dueAt(row);
       const age = row.querySelector('.age');
       if (!age) continue;
-      age.textContent = `${minutes} min`;
+      // An order for later shows the time asked for ("for 19:30"), written by the server.
+      age.textContent = row.dataset.scheduledFor ? age.firstChild.textContent.trimEnd() : `${minutes} min`;
       if (late) {
         const mark = document.createElement('strong');
         mark.textContent = 'late';

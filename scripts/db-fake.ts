@@ -73,7 +73,7 @@ function items(): string {
   return [...lines].map((item) => `${between(1, 3)} x ${item}`).join('\n');
 }
 
-type OrderRow = [id: string, number: number, day: string, name: string, phone: string, items: string, address: string | null, status: string, createdAt: string, updatedAt: string, deliveredAt: string | null];
+type OrderRow = [id: string, number: number, day: string, name: string, phone: string, items: string, address: string | null, status: string, createdAt: string, updatedAt: string, deliveredAt: string | null, scheduledFor: string | null];
 type ChangeRow = [orderId: string, status: string, changedAt: string];
 type MessageRow = [orderId: string, status: string, body: string, recipient: string, reference: string, state: string, providerMessageId: string | null,
   providerStatus: string | null, providerStatusAt: string | null, errorCode: number | null, errorDescription: string | null, requestedAt: string, updatedAt: string];
@@ -169,6 +169,16 @@ if (existing > 0 && !values.force) {
   process.exit(1);
 }
 
+/**
+ * About one in five orders still pending is for later: a time one to three hours from now, on a
+ * quarter hour, as customers pick them in a shop.
+ */
+function forLater(status: string): string | null {
+  if (status !== 'pending' || between(1, 5) !== 1) return null;
+  const quarter = 15 * minute;
+  return new Date(Math.ceil((now + between(60, 180) * minute) / quarter) * quarter).toISOString();
+}
+
 const started = performance.now();
 // Older orders spread over the days, today included, at lunch and dinner hours; the active ones
 // from the last 45 minutes. Written oldest first, so each day's numbers follow the clock.
@@ -207,7 +217,7 @@ await sink.import(async () => {
     const deliveredAt = status === 'delivered' ? new Date(lastAt).toISOString() : null;
     // Its status changes and messages go in after the order, which they refer to.
     const changes = steps.map(([stepStatus, at]): ChangeRow => [id, stepStatus, new Date(at).toISOString()]);
-    await sink.order([id, number, day, name, phone, items(), deliveryAddress(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt]);
+    await sink.order([id, number, day, name, phone, items(), deliveryAddress(), status, new Date(createdAt).toISOString(), new Date(lastAt).toISOString(), deliveredAt, forLater(status)]);
     for (const change of changes) sink.change(change);
     addMessages(id, name, phone, steps);
     addReply(id, phone, steps, stillActive);
@@ -224,8 +234,8 @@ function sqliteSink(path: string): Sink {
   // A large page cache: the order ids are random, so their index is written all over.
   db.pragma('cache_size = -262144');
   const statements = {
-    order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, delivery_address, status, created_at, updated_at, delivered_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    order: db.prepare(`INSERT INTO orders (id, number, day, customer_name, phone, items, delivery_address, status, created_at, updated_at, delivered_at, scheduled_for)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     change: db.prepare('INSERT INTO order_status_changes (order_id, status, changed_at) VALUES (?, ?, ?)'),
     message: db.prepare(`INSERT INTO messages (order_id, order_status, body, recipient, reference, state, attempts,
         provider_message_id, provider_status, provider_status_at, error_code, error_description, requested_at, updated_at)
@@ -289,9 +299,9 @@ async function postgresSink(url: string): Promise<Sink> {
   const columns = <T extends unknown[]>(rows: T[], width: number) => Array.from({ length: width }, (_, column) => rows.map((row) => row[column]));
   const flush = async () => {
     if (pending.orders.length > 0) {
-      await db.run(`INSERT INTO orders (id, number, day, customer_name, phone, items, delivery_address, status, created_at, updated_at, delivered_at)
+      await db.run(`INSERT INTO orders (id, number, day, customer_name, phone, items, delivery_address, status, created_at, updated_at, delivered_at, scheduled_for)
         SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),
-          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.orders.splice(0), 11));
+          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))`, columns(pending.orders.splice(0), 12));
     }
     if (pending.changes.length > 0) {
       await db.run(`INSERT INTO order_status_changes (order_id, status, changed_at)

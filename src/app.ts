@@ -197,7 +197,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
 
   app.use(createAuthRouter({ staff, orders, passwords, throttle, formatTime }));
   app.use(requireStaff);
-  app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry })));
+  app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry, calendar, formatTime })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
   app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, quickAnswers, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));

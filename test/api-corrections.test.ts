@@ -121,7 +121,7 @@ describeEngines('PATCH /api/orders/:id (the shop corrects an order)', (engine) =
     const fields = await correct({ customer: { phone: '+31201234567' }, items: [], colour: 'red' }).expect(422);
     expect(fields.body.errors.map((error: { pointer: string }) => error.pointer).sort()).toEqual(['#/colour', '#/customer/phone', '#/items']);
     const empty = await correct({}).expect(422);
-    expect(empty.body.errors).toEqual([{ pointer: '#/', detail: 'Send at least one field to correct: customer, deliveryAddress, items or note.' }]);
+    expect(empty.body.errors).toEqual([{ pointer: '#/', detail: 'Send at least one field to correct: customer, deliveryAddress, items, note or scheduledFor.' }]);
     await correct({ version: 'x' }).expect(422);
     await correct('"Damrak 1"').set('Content-Type', 'application/json').expect(422);
     await correct({ note: 'x' }).type('form').send('note=x').expect(415);
@@ -148,7 +148,7 @@ describeEngines('PATCH /api/orders/:id (the shop corrects an order)', (engine) =
     const { api } = await shop(engine);
     const document = (await api.get('/api/openapi.json').expect(200)).body;
     expect(document.paths['/api/orders/{orderId}'].patch.operationId).toBe('correctOrder');
-    expect(Object.keys(document.components.schemas.Correction.properties).sort()).toEqual(['customer', 'deliveryAddress', 'items', 'note', 'version']);
+    expect(Object.keys(document.components.schemas.Correction.properties).sort()).toEqual(['customer', 'deliveryAddress', 'items', 'note', 'scheduledFor', 'version']);
     expect(document.components.schemas.Order.required).toContain('version');
   });
 });

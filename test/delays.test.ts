@@ -157,6 +157,11 @@ describe('expectedAfterDelay', () => {
     ['from the time the last delay gave', '2026-11-23T19:00:00.000Z', '2026-11-23T18:45:00.000Z', '2026-11-23T19:20:00.000Z'],
     ['from now, when the last delay\'s time has passed', '2026-11-23T19:00:00.000Z', '2026-11-23T19:30:00.000Z', '2026-11-23T19:50:00.000Z'],
   ])('counts %s', (_name, expectedAt, now, result) => {
-    expect(expectedAfterDelay({ expectedAt, createdAt }, 20, new Date(now), 30).toISOString()).toBe(result);
+    expect(expectedAfterDelay({ expectedAt, createdAt, scheduledFor: null }, 20, new Date(now), 30).toISOString()).toBe(result);
+  });
+
+  it('counts the first delay of an order for later from the time asked for', () => {
+    const order = { expectedAt: null, createdAt, scheduledFor: '2026-11-23T20:00:00.000Z' };
+    expect(expectedAfterDelay(order, 20, new Date('2026-11-23T19:55:00.000Z'), 30).toISOString()).toBe('2026-11-23T20:20:00.000Z');
   });
 });

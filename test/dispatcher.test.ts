@@ -214,7 +214,7 @@ describeEngines('messages claimed ahead of a free slot', (engine) => {
     ['their order’s number was corrected', async (database) => {
       const orders = createOrderRepository(database);
       const order = (await orders.findById(orderIdFor('b')))!;
-      return orders.edit(order.id, { customerName: order.customerName, phone: '+31622222222', items: order.items, note: order.note, deliveryAddress: order.deliveryAddress }, orderDigest(order), null);
+      return orders.edit(order.id, { customerName: order.customerName, phone: '+31622222222', items: order.items, note: order.note, deliveryAddress: order.deliveryAddress, scheduledFor: null }, orderDigest(order), null);
     }, numberCorrectedReason('+31611111111', '+31622222222')],
   ];
   it.each(whileWaiting)('are cancelled, not sent, when %s while they waited', async (_what, change, reason) => {

@@ -71,4 +71,45 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     expect(await board.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
+
+  it('adds an order for later below the orders due before it, and moves it up on the open board once it is wanted as soon as possible', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    await signIn(page, server.url);
+    const board = await browser.newPage();
+    await signIn(board, server.url);
+    const names = () => board.locator('#active-orders tr th a[href^="/orders/"]').allTextContents();
+    const addOrder = async (name: string, later?: string) => {
+      await page.goto(`${server.url}/orders/new`);
+      await page.getByLabel('Customer name').fill(name);
+      await page.getByLabel(/Mobile number/).fill('06 12345678');
+      await page.getByLabel(/Items/).fill('1 x Margherita');
+      if (later) await page.getByLabel(/For later/).fill(later);
+      await page.getByRole('button', { name: 'Add order' }).click();
+      await expect.poll(() => page.getByRole('status').textContent()).toContain(`for ${name} added.`);
+    };
+    // Three hours ahead on the server's clock (the test server runs in UTC), as the field takes it.
+    const later = new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 16);
+
+    await addOrder('Grace Later', later);
+    await addOrder('Alan Now');
+
+    await expect.poll(names, { timeout: 10_000 }).toEqual(expect.arrayContaining(['Grace Later', 'Alan Now']));
+    expect((await names()).slice(-2)).toEqual(['Alan Now', 'Grace Later']);
+    const graceRow = board.locator('#active-orders tr', { hasText: 'Grace Later' });
+    expect(await graceRow.locator('.age').textContent()).toBe(`for ${later.slice(11)}`);
+
+    // The customer calls: as soon as possible after all. The field is cleared by keyboard.
+    await page.locator('#active-orders').getByRole('link', { name: 'Grace Later' }).click();
+    await page.getByRole('button', { name: 'Correct this order' }).click();
+    await page.getByLabel(/For later/).fill('');
+    await page.getByLabel(/Note for the kitchen/).press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('corrected: scheduled time.');
+
+    await expect.poll(async () => (await names()).slice(-2), { timeout: 10_000 }).toEqual(['Grace Later', 'Alan Now']);
+    expect(await graceRow.locator('.age').textContent()).toMatch(/^\d+ min$/);
+    expect(await board.locator('#board-alerts .board-alert').textContent()).toMatch(/^Order #\d+ for Grace Later was corrected: scheduled time\. Show it OK$/);
+    expect(errors, errors.join('\n')).toEqual([]);
+  }, 60_000);
 });

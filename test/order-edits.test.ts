@@ -248,7 +248,7 @@ describePostgres('Notify while a correction of the number is being saved', (engi
     let corrected: () => void = () => {};
     const correctedYet = new Promise<void>((resolve) => { corrected = resolve; });
     const correction = database.transaction(async () => {
-      await orders.edit(ada, { customerName: 'Ada Lovelace', phone: '+31622222222', deliveryAddress: null, items: '1 x Margherita', note: null }, version, null);
+      await orders.edit(ada, { customerName: 'Ada Lovelace', phone: '+31622222222', deliveryAddress: null, items: '1 x Margherita', note: null, scheduledFor: null }, version, null);
       corrected();
       await new Promise<void>((resolve) => { commit = resolve; });
     });

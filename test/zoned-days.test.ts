@@ -57,4 +57,16 @@ describe('the kitchen\'s calendar in TIME_ZONE', () => {
     expect(daysBetween('2026-11-20', '2026-11-20')).toBe(1);
     expect(daysBetween('2025-11-21', '2026-11-21')).toBe(366);
   });
+
+  it('reads a time typed on the zone\'s clock as its instant: none in the hour the clocks skip, the first pass of the repeated one', () => {
+    const amsterdam = createZonedCalendar('Europe/Amsterdam');
+    expect(amsterdam.instantOf('2026-12-05T19:30')).toEqual(new Date('2026-12-05T18:30:00Z'));
+    expect(amsterdam.instantOf('2026-07-01T12:00')).toEqual(new Date('2026-07-01T10:00:00Z'));
+    expect(amsterdam.instantOf('2026-03-29T02:30')).toBeUndefined();
+    expect(amsterdam.instantOf('2026-10-25T02:30')).toEqual(new Date('2026-10-25T00:30:00Z'));
+    expect(amsterdam.localInput(new Date('2026-10-25T01:30:00Z'))).toBe('2026-10-25T02:30');
+    for (const text of ['2026-02-30T10:00', '2026-12-05T24:00', '2026-12-05T19:60', '2026-12-05 19:30', '19:30', '']) {
+      expect(amsterdam.instantOf(text)).toBeUndefined();
+    }
+  });
 });

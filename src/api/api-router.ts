@@ -10,7 +10,7 @@ import type { TrackingRepository } from '../orders/tracking-repository.ts';
 import type { ApiKey, ApiKeyRepository } from './api-key-repository.ts';
 import { visiblePrefix } from './api-key-repository.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { cancelBody, newOrderBody, orderIdPattern, orderPatchBody, patchedFields, toApiOrder } from './order-resource.ts';
+import { cancelBody, newOrderBody, orderIdPattern, orderPatchBody, patchedFields, scheduledForProblem, toApiOrder } from './order-resource.ts';
 import { fieldProblems, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -108,6 +108,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     if (!parsed.success) {
       return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
     }
+    const scheduleRefusal = scheduledForProblem(parsed.data.scheduledFor, new Date());
+    if (scheduleRefusal) return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', [{ pointer: '#/scheduledFor', detail: scheduleRefusal }]);
     const { customer, ...rest } = parsed.data;
     const result = await orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
     if (result.outcome === 'created') {
@@ -128,6 +130,9 @@ export function createApiRouter(deps: ApiDeps): Router {
     const parsed = patchSchema.safeParse(req.body);
     if (!parsed.success) return sendProblem(req, res, 422, 'The correction is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
     const order = res.locals.apiOrder!;
+    // A time asked for must be ahead when it changes; one the order already had may have passed.
+    const problem = parsed.data.scheduledFor !== order.scheduledFor ? scheduledForProblem(parsed.data.scheduledFor, new Date()) : undefined;
+    if (problem) return sendProblem(req, res, 422, 'The correction is not valid; see errors for each field.', [{ pointer: '#/scheduledFor', detail: problem }]);
     const result = (await orders.editForShop(order.id, patchedFields(parsed.data), res.locals.apiClient!.id, parsed.data.version))!;
     const current = result.order;
     if (result.outcome === 'finished') {

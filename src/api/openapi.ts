@@ -68,8 +68,8 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
         },
         patch: {
           operationId: 'correctOrder',
-          summary: 'Correct an order: the customer, the delivery address, the items or the note',
-          description: 'Only the fields sent change (a JSON merge patch, RFC 7396: null clears the address or the note; items replace the whole list). The kitchen sees the correction at once, on the board and in the order\'s corrections, naming the API key. A new phone number stops the texts still queued to the old one. Send the order\'s version as read to refuse overwriting a correction made since (409). A delivered or cancelled order is not corrected (409). Sending what the order already holds changes nothing and answers 200.',
+          summary: 'Correct an order: the customer, the delivery address, the items, the note or the time asked for',
+          description: 'Only the fields sent change (a JSON merge patch, RFC 7396: null clears the address, the note or the time asked for; items replace the whole list). The kitchen sees the correction at once, on the board and in the order\'s corrections, naming the API key. A new phone number stops the texts still queued to the old one. Send the order\'s version as read to refuse overwriting a correction made since (409). A new time asked for must still be ahead (422); one the order already had may have passed. A delivered or cancelled order is not corrected (409). Sending what the order already holds changes nothing and answers 200.',
           parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } }],
           requestBody: {
             required: true,

@@ -6,6 +6,22 @@ import { customerName, deliveryAddress, items, mobileNumber, note, orderLimits }
 import type { Order, OrderFields, StatusChange } from '../orders/order-repository.ts';
 import { orderDigest } from '../orders/order-repository.ts';
 import { cancelReasonMaxLength, orderStatuses } from '../orders/order-status.ts';
+import { scheduleMaxDays, scheduleProblem } from '../orders/schedule.ts';
+
+const scheduleRule = `A time with its offset (RFC 3339), e.g. "2026-12-05T19:30:00+01:00"; null or left out for as soon as possible.`;
+
+/** The time asked for, as sent (with its offset), stored as a UTC instant like every other time. */
+const scheduledFor = z.iso.datetime({ offset: true, error: scheduleRule })
+  .transform((value) => new Date(value).toISOString())
+  .meta({
+    description: `An order for later: when the customer wants it delivered (or picked up), at most ${scheduleMaxDays} days ahead. The board sorts by it and calls the order late once it has passed. Left out or null: as soon as possible.`,
+    examples: ['2026-12-05T19:30:00+01:00'],
+  });
+
+/** A new time asked for must still be ahead (and within scheduleMaxDays): a refusal's field problem, or undefined. */
+export function scheduledForProblem(at: string | null | undefined, now: Date): string | undefined {
+  return at ? scheduleProblem(new Date(at), now) : undefined;
+}
 
 /** The body of POST /api/orders. Unknown fields are refused, so a misspelt "notes" is not lost silently. */
 export function newOrderBody(defaultCountry: CountryCode) {
@@ -19,6 +35,7 @@ export function newOrderBody(defaultCountry: CountryCode) {
       .meta({ description: 'Where the driver takes the order, e.g. "Kerkstraat 12, 1017 GC Amsterdam"; leave it out for pick-up. Line breaks become ", ".' }),
     items: items.meta({ description: 'One entry per line of the order', examples: [['2 x Margherita', '1 x Tiramisu']] }),
     note: note.optional().transform((value) => value ?? null).meta({ description: 'A note for the kitchen' }),
+    scheduledFor: scheduledFor.nullable().optional().transform((value) => value ?? null),
   }, { error: 'The body must be a JSON object.' });
 }
 
@@ -40,9 +57,10 @@ export function orderPatchBody(defaultCountry: CountryCode) {
     deliveryAddress: deliveryAddress.nullable().optional().meta({ description: 'The new address; null for pick-up' }),
     items: items.optional().meta({ description: 'All the items as they are now (the list replaces the old one)' }),
     note: note.nullable().optional().meta({ description: 'The new note for the kitchen; null for none' }),
+    scheduledFor: scheduledFor.nullable().optional(),
   }, { error: 'The body must be a JSON object.' })
-    .refine((body) => body.customer?.name !== undefined || body.customer?.phone !== undefined || body.deliveryAddress !== undefined || body.items !== undefined || body.note !== undefined,
-      'Send at least one field to correct: customer, deliveryAddress, items or note.');
+    .refine((body) => body.customer?.name !== undefined || body.customer?.phone !== undefined || body.deliveryAddress !== undefined || body.items !== undefined || body.note !== undefined || body.scheduledFor !== undefined,
+      'Send at least one field to correct: customer, deliveryAddress, items, note or scheduledFor.');
 }
 
 /** A PATCH body as the order's fields it changes (items one per line, as stored). */
@@ -53,6 +71,7 @@ export function patchedFields(body: z.infer<ReturnType<typeof orderPatchBody>>):
   if (body.deliveryAddress !== undefined) fields.deliveryAddress = body.deliveryAddress;
   if (body.items !== undefined) fields.items = body.items.join('\n');
   if (body.note !== undefined) fields.note = body.note;
+  if (body.scheduledFor !== undefined) fields.scheduledFor = body.scheduledFor;
   return fields;
 }
 
@@ -67,8 +86,9 @@ export const apiOrder = z.object({
   deliveryAddress: z.string().nullable().meta({ description: 'null for pick-up' }),
   items: z.array(z.string()),
   note: z.string().nullable(),
+  scheduledFor: z.iso.datetime().nullable().meta({ description: 'When the customer wants it (an order for later); null for as soon as possible' }),
   trackingUrl: z.string().nullable().meta({ description: 'The customer’s own page for following the order (its progress and expected time, nothing about who ordered), to link from the shop’s confirmation; null when the server has no PUBLIC_URL' }),
-  version: z.string().meta({ description: 'Changes whenever the customer, address, items or note are corrected; send it with a correction (PATCH) to refuse overwriting one made since' }),
+  version: z.string().meta({ description: 'Changes whenever the customer, address, items, note or scheduled time are corrected; send it with a correction (PATCH) to refuse overwriting one made since' }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   deliveredAt: z.iso.datetime().nullable().meta({ description: 'When it was first delivered' }),
@@ -98,6 +118,7 @@ export function toApiOrder(order: Order, history: StatusChange[], messages: Mess
     deliveryAddress: order.deliveryAddress,
     items: order.items.split('\n'),
     note: order.note,
+    scheduledFor: order.scheduledFor,
     trackingUrl,
     version: orderDigest(order),
     createdAt: order.createdAt,

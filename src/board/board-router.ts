@@ -22,6 +22,7 @@ import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { doneCsv } from './done-csv.ts';
 import { coalesce, noOrder } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
+import { dueAt } from '../orders/schedule.ts';
 
 const search = z.string().trim().max(100, 'Search for at most 100 characters').optional();
 const boardQuery = z.object({ q: search });
@@ -74,7 +75,10 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   }
 
   async function renderBoard(app: Application, at: Date, defaults: ReadonlySet<OrderStatus>, searchText?: string, choices?: ReadonlyMap<string, RowChoice>): Promise<RenderedBoard> {
-    const { active, recentlyDone } = await board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+    const found = await board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+    // The queue in the order the orders are due: an order for later waits below those due before it.
+    const active = found.active.toSorted((a, b) => dueAt(a, settings.lateAfterMinutes) - dueAt(b, settings.lateAfterMinutes));
+    const { recentlyDone } = found;
     const latestMessages = await messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
     const counts = await board.counts(days.of(at));
     const unread = await replies.unread();

@@ -47,7 +47,8 @@ export function createNotifier(deps: {
     name: order.customerName,
     status: order.status,
     delay: order.delayMinutes === null ? '' : delayText(order.delayMinutes),
-    eta: order.expectedAt === null ? '' : deps.formatTime(order.expectedAt),
+    // The time last promised after a delay, else the time an order for later was asked for.
+    eta: (order.expectedAt ?? order.scheduledFor) === null ? '' : deps.formatTime((order.expectedAt ?? order.scheduledFor)!),
     restaurant: deps.restaurantName,
     orderNumber: order.number === null ? '' : String(order.number),
     // A token is made only for a text that carries the link.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dueAt } from './schedule.ts';
 
 /** How late staff may say an order runs, in minutes, and the board's one-press picks. */
 export const delayLimits = { min: 1, max: 180 } as const;
@@ -22,12 +23,12 @@ export const delayMinutesField = z.preprocess(
 
 /**
  * When the order is now expected: the time the customer was last given (or, before any delay, the
- * time the board starts calling it late), or now if that has passed, plus the delay. A delay is
+ * time it is due: the time asked for, or when the board starts calling it late), or now if that has passed, plus the delay. A delay is
  * counted from what the customer expects, so "+20" twice means 40 minutes later than first promised,
  * and never from a time already gone.
  */
-export function expectedAfterDelay(order: { expectedAt: string | null; createdAt: string }, minutes: number, now: Date, lateAfterMinutes: number): Date {
-  const previous = order.expectedAt ? Date.parse(order.expectedAt) : Date.parse(order.createdAt) + lateAfterMinutes * 60_000;
+export function expectedAfterDelay(order: { expectedAt: string | null; createdAt: string; scheduledFor: string | null }, minutes: number, now: Date, lateAfterMinutes: number): Date {
+  const previous = order.expectedAt ? Date.parse(order.expectedAt) : dueAt(order, lateAfterMinutes);
   return new Date(Math.max(previous, now.getTime()) + minutes * 60_000);
 }
 

@@ -5,19 +5,25 @@ import createError from 'http-errors';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { setFlash } from '../web/flash.ts';
-import { customerName, deliveryAddress, fieldLabels, items, mobileNumber, note, orderLimits } from './order-input.ts';
+import { customerName, deliveryAddress, fieldLabels, fieldText, items, mobileNumber, note, orderLimits } from './order-input.ts';
 import type { Order, OrderRepository } from './order-repository.ts';
 import { editableFields, orderDigest } from './order-repository.ts';
 import { isFinished } from './order-status.ts';
 import { loadOrder, orderPage } from './orders-router.ts';
+import { scheduleMaxDays, scheduleProblem } from './schedule.ts';
+import type { ZonedCalendar } from '../web/zoned-days.ts';
+import type { TimeFormatter } from '../web/format.ts';
 
-/** What the form's fields hold, as typed (or as stored, when a correction starts). */
-type TypedForm = { customerName: string; phone: string; deliveryAddress: string; items: string; note: string };
+/**
+ * What the form's fields hold, as typed (or as stored, when a correction starts); the time asked
+ * for as a datetime-local field holds it, on the kitchen's clock ("2026-12-05T19:30").
+ */
+type TypedForm = { customerName: string; phone: string; deliveryAddress: string; items: string; note: string; scheduledFor: string };
 
 const formTokenPattern = /^[0-9a-f]{32}$/;
 const newFormToken = () => randomBytes(16).toString('hex');
 
-function orderForm(defaultCountry: CountryCode) {
+function orderForm(defaultCountry: CountryCode, calendar: ZonedCalendar) {
   return z.object({
     customerName,
     phone: mobileNumber(defaultCountry),
@@ -27,12 +33,16 @@ function orderForm(defaultCountry: CountryCode) {
       .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''))
       .pipe(items),
     note: note.optional().transform((value) => value ?? null),
+    // Empty: as soon as possible. Otherwise the kitchen's wall clock, as an instant.
+    scheduledFor: z.string().optional().transform((value, context) => {
+      if (!value || value.trim() === '') return null;
+      const at = calendar.instantOf(value.trim());
+      if (at) return at.toISOString();
+      context.issues.push({ code: 'custom', message: 'Give the day and the time, e.g. today at 19:30 (a time the clocks skip does not exist).', input: value });
+      return z.NEVER;
+    }),
   });
 }
-
-const asTyped = (order: Order): TypedForm => ({
-  customerName: order.customerName, phone: order.phone, deliveryAddress: order.deliveryAddress ?? '', items: order.items, note: order.note ?? '',
-});
 
 const orderName = (order: Order) => `${order.number === null ? '' : `#${order.number} `}(${order.customerName})`;
 
@@ -40,16 +50,27 @@ const orderName = (order: Order) => `${order.number === null ? '' : `#${order.nu
  * The order form: staff type in an order taken by phone or at the counter (GET/POST /orders/new),
  * and correct one that came in (GET/POST /orders/:orderId/edit).
  */
-export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCountry: CountryCode }): Router {
-  const { orders, defaultCountry } = deps;
-  const schema = orderForm(defaultCountry);
+export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCountry: CountryCode; calendar: ZonedCalendar; formatTime: TimeFormatter; now?: () => Date }): Router {
+  const { orders, defaultCountry, calendar, formatTime } = deps;
+  const now = deps.now ?? (() => new Date());
+  const schema = orderForm(defaultCountry, calendar);
   const router = Router();
 
-  type FormPage = { order?: Order; form: TypedForm; hidden: Record<string, string>; errors?: Map<string, string> };
-  const renderForm = (res: Response, page: FormPage) => res.render('order-form', {
-    title: page.order ? `Correct order ${orderName(page.order)}` : 'New order',
-    order: page.order, form: page.form, hidden: page.hidden, errors: page.errors ?? new Map<string, string>(), limits: orderLimits, defaultCountry,
+  const asTyped = (order: Order): TypedForm => ({
+    customerName: order.customerName, phone: order.phone, deliveryAddress: order.deliveryAddress ?? '', items: order.items, note: order.note ?? '',
+    scheduledFor: order.scheduledFor ? calendar.localInput(new Date(order.scheduledFor)) : '',
   });
+
+  type FormPage = { order?: Order; form: TypedForm; hidden: Record<string, string>; errors?: Map<string, string> };
+  const renderForm = (res: Response, page: FormPage) => {
+    // The picker offers the days an order may be scheduled for (the server checks them again).
+    const from = now();
+    res.render('order-form', {
+      title: page.order ? `Correct order ${orderName(page.order)}` : 'New order',
+      order: page.order, form: page.form, hidden: page.hidden, errors: page.errors ?? new Map<string, string>(), limits: orderLimits, defaultCountry,
+      schedule: { min: calendar.localInput(from), max: calendar.localInput(new Date(from.getTime() + scheduleMaxDays * 86_400_000)), timeZone: calendar.timeZone },
+    });
+  };
 
   /** The fields as sent, to show again whatever happens: nothing typed is lost. */
   const typedIn = (req: Request): TypedForm => {
@@ -57,11 +78,24 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     return Object.fromEntries(editableFields.map((name) => [name, typeof body[name] === 'string' ? body[name] : ''])) as TypedForm;
   };
 
-  /** The parsed form, or else the first problem of each field, to show next to it. */
-  const validate = (req: Request) => {
+  /**
+   * The parsed form, or else the first problem of each field, to show next to it. A time asked for
+   * must be ahead when it is new: one the order already had stays as it is, even once it has passed.
+   */
+  const validate = (req: Request, order?: Order) => {
     const parsed = schema.safeParse(req.body ?? {});
-    if (parsed.success) return { data: parsed.data };
     const errors = new Map<string, string>();
+    if (parsed.success) {
+      // The field shows minutes: the time the order has, shown and sent back, is kept to the second.
+      if (order?.scheduledFor && parsed.data.scheduledFor && calendar.localInput(new Date(parsed.data.scheduledFor)) === calendar.localInput(new Date(order.scheduledFor))) {
+        parsed.data.scheduledFor = order.scheduledFor;
+      }
+      const { scheduledFor } = parsed.data;
+      const problem = scheduledFor && scheduledFor !== order?.scheduledFor ? scheduleProblem(new Date(scheduledFor), now()) : undefined;
+      if (!problem) return { data: parsed.data };
+      errors.set('scheduledFor', problem);
+      return { errors };
+    }
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? '');
       if ((editableFields as readonly string[]).includes(field) && !errors.has(field)) errors.set(field, issue.message);
@@ -72,7 +106,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
   router.param('orderId', loadOrder(orders));
 
   router.get('/orders/new', (_req, res) => {
-    renderForm(res, { form: { customerName: '', phone: '', deliveryAddress: '', items: '', note: '' }, hidden: { formToken: newFormToken() } });
+    renderForm(res, { form: { customerName: '', phone: '', deliveryAddress: '', items: '', note: '', scheduledFor: '' }, hidden: { formToken: newFormToken() } });
   });
 
   router.post('/orders/new', async (req, res) => {
@@ -114,7 +148,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typed = typedIn(req);
     const seenVersion = typeof body.version === 'string' ? body.version : '';
-    const { data, errors } = validate(req);
+    const { data, errors } = validate(req, order);
     if (!data) return renderForm(res.status(400), { order, form: typed, hidden: { version: seenVersion }, errors });
     const mine = { ...data, items: data.items.join('\n') };
     const result = await orders.edit(order.id, mine, seenVersion, res.locals.currentStaff!.id);
@@ -128,7 +162,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
       // What is saved now, where it differs from what was sent (both as stored: a number typed in
       // national form, or the browser's line ends, are no difference); Save again overwrites it.
       const differences = editableFields.filter((field) => current[field] !== mine[field])
-        .map((field) => `Saved now as ${fieldLabels[field]}: ${current[field]?.replaceAll('\n', ', ') ?? '(empty)'}`);
+        .map((field) => `Saved now as ${fieldLabels[field]}: ${fieldText(field, current[field], formatTime)}`);
       res.locals.flash = {
         kind: 'error',
         message: 'Nothing was saved: someone else corrected this order while you had it open. Check what is saved now; press “Save corrections” again to save yours over it.',

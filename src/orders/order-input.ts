@@ -47,8 +47,17 @@ export const deliveryAddress = z.string({ error: 'The delivery address must be t
 
 /** What staff call each field of an order, in flashes and in an order's corrections. */
 export const fieldLabels = {
-  customerName: 'name', phone: 'mobile number', deliveryAddress: 'delivery address', items: 'items', note: 'note',
+  customerName: 'name', phone: 'mobile number', deliveryAddress: 'delivery address', items: 'items', note: 'note', scheduledFor: 'scheduled time',
 } as const;
+
+/**
+ * A field's value as staff read it in a correction's record and a refusal: the items on one line,
+ * the time asked for on the kitchen's clock.
+ */
+export function fieldText(field: keyof typeof fieldLabels, value: string | null, formatTime: (at: string) => string): string {
+  if (field === 'scheduledFor') return value ? formatTime(value) : 'as soon as possible';
+  return value?.replaceAll('\n', ', ') ?? '(empty)';
+}
 
 /** The fields every new order is made of, after validation: phone in E.164, items one per line. */
 export type OrderInput = {
@@ -57,4 +66,6 @@ export type OrderInput = {
   items: string[];
   note: string | null;
   deliveryAddress: string | null;
+  /** The time asked for, as an ISO instant; null or left out for as soon as possible. */
+  scheduledFor?: string | null;
 };

@@ -20,6 +20,8 @@ export type Order = {
   deliveryAddress: string | null;
   /** The online shop's or POS's own id for the order, when it came through the API. */
   externalId: string | null;
+  /** The time the customer asked for it (an order for later); null for as soon as possible. */
+  scheduledFor: string | null;
   status: OrderStatus;
   createdAt: string;
   updatedAt: string;
@@ -52,7 +54,7 @@ export type StatusChange = {
   reason: string | null;
 };
 
-export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'> & { note?: string | null; deliveryAddress?: string | null };
+export type NewOrder = Pick<Order, 'id' | 'customerName' | 'phone' | 'items' | 'status'> & { note?: string | null; deliveryAddress?: string | null; scheduledFor?: string | null };
 
 export type CreateOrder = OrderInput & {
   externalId: string | null;
@@ -65,9 +67,9 @@ export type CreateOrder = OrderInput & {
 };
 
 /** What staff can correct in an order, as stored (items one per line). */
-export type OrderFields = Pick<Order, 'customerName' | 'phone' | 'items' | 'note' | 'deliveryAddress'>;
+export type OrderFields = Pick<Order, 'customerName' | 'phone' | 'items' | 'note' | 'deliveryAddress' | 'scheduledFor'>;
 
-export const editableFields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note'] as const satisfies ReadonlyArray<keyof OrderFields>;
+export const editableFields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note', 'scheduledFor'] as const satisfies ReadonlyArray<keyof OrderFields>;
 
 /** A field's value before and after a correction. */
 export type FieldChange = { field: keyof OrderFields; before: string | null; after: string | null };
@@ -85,7 +87,9 @@ export type OrderEdit = {
  * the version of the order an edit form was opened on.
  */
 export function orderDigest(fields: OrderFields): string {
-  const values = editableFields.map((field) => fields[field] ?? null);
+  // An order for as soon as possible leaves its (empty) time out, so the digests of orders from
+  // before orders could be scheduled, kept as their intake digests, still match.
+  const values = editableFields.filter((field) => field !== 'scheduledFor' || fields.scheduledFor).map((field) => fields[field] ?? null);
   return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
 }
 
@@ -133,7 +137,7 @@ export type StatusUpdate =
 
 /** The columns of an Order row, for every query that returns one (the board's too). */
 export const orderColumns = `id, number, customer_name AS "customerName", phone, items, note,
-  delivery_address AS "deliveryAddress", external_id AS "externalId", status,
+  delivery_address AS "deliveryAddress", external_id AS "externalId", scheduled_for AS "scheduledFor", status,
   created_at AS "createdAt", updated_at AS "updatedAt", delivered_at AS "deliveredAt",
   delay_minutes AS "delayMinutes", expected_at AS "expectedAt",
   (SELECT max(change.id) FROM order_status_changes AS change WHERE change.order_id = orders.id) AS "statusChangeId",
@@ -176,8 +180,8 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     // makes the order. PostgreSQL takes one ON CONFLICT clause only: there any unique index counts,
     // and create() below still refuses to drop an order silently when neither key matches.
     insertOrder: `INSERT INTO orders
-        (id, number, day, customer_name, phone, items, note, delivery_address, intake_digest, external_id, form_token, api_key_id, status, created_at, updated_at)
-      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @deliveryAddress, @intakeDigest, @externalId, @formToken, @apiKeyId, @status, @at, @at)
+        (id, number, day, customer_name, phone, items, note, delivery_address, scheduled_for, intake_digest, external_id, form_token, api_key_id, status, created_at, updated_at)
+      VALUES (@id, @number, @day, @customerName, @phone, @items, @note, @deliveryAddress, @scheduledFor, @intakeDigest, @externalId, @formToken, @apiKeyId, @status, @at, @at)
       ${db.pick({ sqlite: 'ON CONFLICT (external_id) DO NOTHING ON CONFLICT (form_token) DO NOTHING', postgres: 'ON CONFLICT DO NOTHING' })}`,
     setStatus: `UPDATE orders
       SET status = @status, updated_at = @at,
@@ -185,7 +189,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       WHERE id = @id`,
     setDelay: 'UPDATE orders SET delay_minutes = @minutes, expected_at = @expectedAt WHERE id = @id',
     setFields: `UPDATE orders SET customer_name = @customerName, phone = @phone, items = @items, note = @note,
-        delivery_address = @deliveryAddress, updated_at = @at
+        delivery_address = @deliveryAddress, scheduled_for = @scheduledFor, updated_at = @at
       WHERE id = @id`,
     insertEdit: 'INSERT INTO order_edits (order_id, edited_at, edited_by, api_key_id, changes) VALUES (?, ?, ?, ?, ?)',
     selectEdits: `SELECT edit.id, edit.edited_at AS "editedAt", coalesce(staff.username, 'API key ' || api_key.name) AS "editedBy", edit.changes
@@ -222,7 +226,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     const day = calendar.dayOf(moment);
     await db.lock(`order-numbers:${day}`);
     const number = await db.value<number>(sql.nextNumber, [day]);
-    const row = { note: null, deliveryAddress: null, externalId: null, formToken: null, apiKeyId: null, ...order };
+    const row = { note: null, deliveryAddress: null, scheduledFor: null, externalId: null, formToken: null, apiKeyId: null, ...order };
     const inserted = await db.run(sql.insertOrder, { ...row, intakeDigest: orderDigest(row), number, day, at });
     if (inserted.changes === 0) return false;
     await db.run(sql.insertChange, [order.id, order.status, at, changedBy, row.apiKeyId, null]);
@@ -285,7 +289,7 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       // 128 random bits: an order's address cannot be guessed from another's.
       const id = newOrderId();
       const items = input.items.join('\n');
-      const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note, deliveryAddress: input.deliveryAddress };
+      const fields = { customerName: input.customerName, phone: input.phone, items, note: input.note, deliveryAddress: input.deliveryAddress, scheduledFor: input.scheduledFor ?? null };
       const keys = { externalId: input.externalId, formToken: input.formToken };
       if (await insertRow({ id, status: 'pending', ...fields, ...keys, apiKeyId: input.apiKeyId }, input.createdBy)) {
         return { outcome: 'created', order: (await findById(id))! };

@@ -18,7 +18,7 @@ import type { TimeFormatter } from '../web/format.ts';
 import { delayMinutesField, delayRule, delayText } from './delays.ts';
 import { isOrderId } from './order-id.ts';
 import type { Order, OrderRepository, StatusChange } from './order-repository.ts';
-import { fieldLabels } from './order-input.ts';
+import { fieldLabels, fieldText } from './order-input.ts';
 import { cancelReasonMaxLength, orderStatuses } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
 
@@ -159,7 +159,7 @@ export function createOrdersRouter(deps: {
     res.render('order', {
       ...(await orderNow(order)), choice,
       title: `Order for ${order.customerName}`, history: await orders.history(order.id), messages: sent,
-      edits: await orders.edits(order.id), fieldLabels, replies: texts, conversation,
+      edits: await orders.edits(order.id), fieldLabels, fieldText, replies: texts, conversation,
       answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength, quick: await Promise.all((await deps.quickAnswers.list()).map((quick) => notifier.fill(order, quick))) },
       optOutHistory: await optOuts.history(order.phone),
     });

@@ -8,6 +8,7 @@ export type TrackedOrder = {
   status: OrderStatus;
   updatedAt: string;
   expectedAt: string | null;
+  scheduledFor: string | null;
 };
 
 /** 12 characters of base64url: 72 random bits, short enough for a text, too many to guess. */
@@ -31,7 +32,7 @@ export function createTrackingRepository(db: Database) {
   const sql = {
     insert: 'INSERT INTO order_tracking (order_id, token, created_at) VALUES (?, ?, ?) ON CONFLICT (order_id) DO NOTHING',
     tokenOf: 'SELECT token FROM order_tracking WHERE order_id = ?',
-    byToken: `SELECT o.number, o.status, o.updated_at AS "updatedAt", o.expected_at AS "expectedAt"
+    byToken: `SELECT o.number, o.status, o.updated_at AS "updatedAt", o.expected_at AS "expectedAt", o.scheduled_for AS "scheduledFor"
       FROM order_tracking AS t JOIN orders AS o ON o.id = t.order_id WHERE t.token = ?`,
   };
 

@@ -14,6 +14,9 @@ const progress: Readonly<Record<OrderStatus, { headline: string; detail: string 
   cancelled: { headline: 'Cancelled', detail: 'This order was cancelled. Please call us if you have any questions.' },
 };
 
+/** A pending order for later is not started "soon". */
+const forLater = { headline: 'Order received', detail: 'The kitchen has your order and will have it ready for the time you asked for.' };
+
 /**
  * The customer's page for following their order, at the link a text carries ({trackingLink}). No
  * session: the unguessable token is the key, and the page shows only the order's number, progress
@@ -35,9 +38,11 @@ export function createTrackingRouter(deps: { tracking: TrackingRepository; resta
       restaurant: deps.restaurantName,
       phone: deps.restaurantPhone,
       order,
-      progress: progress[order.status],
+      progress: order.scheduledFor && order.status === 'pending' ? forLater : progress[order.status],
       // The expected time as the kitchen last promised it, until the order is on its way.
       expected: order.expectedAt && !isFinished(order.status) ? deps.formatTime(order.expectedAt) : undefined,
+      // An order for later, before any delay: the time the customer asked for.
+      scheduled: order.scheduledFor && !order.expectedAt && !isFinished(order.status) ? deps.formatTime(order.scheduledFor) : undefined,
       updated: deps.formatTime(order.updatedAt),
       // Reads itself again while something can still change.
       refreshSeconds: isFinished(order.status) ? undefined : 30,

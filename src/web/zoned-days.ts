@@ -31,6 +31,7 @@ export function createZonedCalendar(timeZone: string) {
   /** The wall-clock time as if it were UTC, for reading its fields with getUTC*. */
   const wall = (moment: Date) => new Date(moment.getTime() + offsetAt(moment.getTime()));
   const dayOf = (moment: Date): string => wall(moment).toISOString().slice(0, 10);
+  const dateTime = (moment: Date): string => wall(moment).toISOString().slice(0, 19).replace('T', ' ');
 
   /** The instant the day ("YYYY-MM-DD", already checked) starts: its midnight, or the first moment after a skipped one. */
   const startOf = (day: string): Date => {
@@ -44,6 +45,21 @@ export function createZonedCalendar(timeZone: string) {
 
   const bounds = (day: string): ZonedDay => ({ day, from: startOf(day), to: startOf(addDays(day, 1)) });
 
+  /**
+   * The instant a wall-clock time ("2026-12-05T19:30", as a datetime-local field sends it) names in
+   * the zone, or undefined when it names none: no such day or time, or an hour the clocks skip. A
+   * time the clocks pass twice (the autumn's repeated hour) is its first pass.
+   */
+  const instantOf = (text: string): Date | undefined => {
+    const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$/.exec(text);
+    if (!match || !isDay(match[1]!) || Number(match[2]) > 23 || Number(match[3]) > 59) return undefined;
+    const asUtc = Date.parse(`${text}:00Z`);
+    const local = text.replace('T', ' ');
+    return [asUtc - offsetAt(asUtc - dayMs), asUtc - offsetAt(asUtc + dayMs)].sort((a, b) => a - b)
+      .map((candidate) => new Date(candidate))
+      .find((candidate) => dateTime(candidate).slice(0, 16) === local);
+  };
+
   return {
     timeZone,
     /** The calendar day the moment falls on in the zone: "2026-11-23". */
@@ -55,7 +71,10 @@ export function createZonedCalendar(timeZone: string) {
     /** The day a moment falls in. */
     of: (moment: Date): ZonedDay => bounds(dayOf(moment)),
     /** "2026-11-23 19:42:05" on the zone's clock. */
-    dateTime: (moment: Date): string => wall(moment).toISOString().slice(0, 19).replace('T', ' '),
+    dateTime,
+    instantOf,
+    /** The moment as a datetime-local field shows it on the zone's clock: "2026-12-05T19:30". */
+    localInput: (moment: Date): string => dateTime(moment).slice(0, 16).replace(' ', 'T'),
   };
 }
 
