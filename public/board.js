@@ -185,8 +185,9 @@ if (board && window.EventSource) {
       const late = now >= dueAt(row);
       const age = row.querySelector('.age');
       if (!age) continue;
-      // An order for later shows the time asked for ("for 19:30"), written by the server.
-      age.textContent = row.dataset.scheduledFor ? age.firstChild.textContent.trimEnd() : `${minutes} min`;
+      // An order for later shows the time asked for ("for 19:30"), written by the server: kept.
+      if (row.dataset.scheduledFor) age.replaceChildren(age.querySelector('.due-time') ?? '');
+      else age.textContent = `${minutes} min`;
       if (late) {
         const mark = document.createElement('strong');
         mark.textContent = 'late';

@@ -92,6 +92,19 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     // Three hours ahead on the server's clock (the test server runs in UTC), as the field takes it.
     const later = new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 16);
 
+    // Only the month typed: the field sends nothing, which must not become "as soon as possible".
+    await page.goto(`${server.url}/orders/new`);
+    await page.getByLabel('Customer name').fill('Half Typed');
+    await page.getByLabel(/Mobile number/).fill('06 12345678');
+    await page.getByLabel(/Items/).fill('1 x Soup');
+    await page.getByLabel(/For later/).focus();
+    await page.keyboard.type('12');
+    await page.getByRole('button', { name: 'Add order' }).click();
+    await expect.poll(() => page.locator('#scheduledFor-error').textContent()).toContain('only partly filled in');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('scheduledFor');
+    expect(page.url()).toBe(`${server.url}/orders/new`);
+    expect(await page.getByLabel('Customer name').inputValue()).toBe('Half Typed');
+
     await addOrder('Grace Later', later);
     await addOrder('Alan Now');
 

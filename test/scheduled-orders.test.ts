@@ -57,7 +57,7 @@ describeEngines('orders for later', (engine) => {
     expect(queue(board)).toEqual(['First Now', 'Second Now', 'For Later']);
     const row = rowOf(board, forLater.id);
     expect(row).toContain(`data-scheduled-for="${forLater.scheduledFor}"`);
-    expect(row).toContain(`<td class="age">for ${formatTime(forLater.scheduledFor!)}</td>`);
+    expect(row).toContain(`<td class="age"><em class="due-time">for ${formatTime(forLater.scheduledFor!)}</em></td>`);
     expect(row).not.toContain('late');
     const page = (await agent.get(`/orders/${forLater.id}`).expect(200)).text;
     expect(page).toContain(`<dt>For</dt><dd><time datetime="${forLater.scheduledFor}">${formatTime(forLater.scheduledFor!)}</time>`);
