@@ -58,11 +58,17 @@ if (board && window.EventSource) {
   /** When an active row is due: the time asked for, or its arrival plus LATE_AFTER_MINUTES (as order-row.ejs). */
   const dueAt = (row) => (row.dataset.scheduledFor ? Date.parse(row.dataset.scheduledFor) : Date.parse(row.dataset.createdAt) + lateAfterMs);
 
-  /** Active orders stay in the order they are due (an order for later below those due before it). */
+  /**
+   * Active orders stay in the order they are due (an order for later below those due before it). A
+   * row already in its place is not moved: moving it would take the keyboard focus out of it.
+   */
   function placeActive(row) {
     const due = dueAt(row);
+    const previous = row.previousElementSibling;
+    const next = row.nextElementSibling;
+    if (row.parentElement === active && (!previous || dueAt(previous) <= due) && (!next || dueAt(next) >= due)) return;
     const later = [...active.rows].find((other) => other !== row && dueAt(other) > due);
-    if (later !== row.nextElementSibling || row.parentElement !== active) active.insertBefore(row, later ?? null);
+    active.insertBefore(row, later ?? null);
   }
 
   /**
@@ -159,11 +165,12 @@ if (board && window.EventSource) {
         if (corrected.length > 0) alertCorrected(fresh, corrected);
       }
       if (existing) {
+        const dueBefore = existing.parentElement === active ? dueAt(existing) : undefined;
         replace(existing, fresh);
         const row = document.getElementById(`order-${update.id}`);
-        // A corrected time asked for moves an active row too.
-        if (target === active) placeActive(row);
-        else if (row.parentElement !== target) recentlyDone.append(row);
+        // A row comes back to the queue, or its time asked for was corrected.
+        if (target === active && dueAt(row) !== dueBefore) placeActive(row);
+        else if (target !== active && row.parentElement !== target) recentlyDone.append(row);
       } else if (!searching) {
         if (target === active) placeActive(fresh);
         else recentlyDone.append(fresh);
