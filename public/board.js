@@ -98,6 +98,12 @@ if (board && window.EventSource) {
     return number ? `Order ${number} for ${name}` : `The order for ${name}`;
   };
 
+  /** An order for later reached the time to start it while this board was open. */
+  function alertStartNow(row, dueText) {
+    showNotice('info', [`${orderName(row)} is wanted ${dueText}: time to start it. `], { href: `#${row.id}`, text: 'Show it' },
+      `OK: ${orderName(row)} is to be started`);
+  }
+
   /**
    * An order the kitchen may be cooking was cancelled by someone else (the shop through the API,
    * another screen). The row itself has moved under the queue, where a slip can be undone.
@@ -190,17 +196,23 @@ if (board && window.EventSource) {
     for (const row of active.rows) {
       const minutes = Math.max(0, Math.floor((now - Date.parse(row.dataset.createdAt)) / 60_000));
       const late = now >= dueAt(row);
+      // An order for later is started as long before its time as one for now takes (order-row.ejs).
+      const startNow = Boolean(row.dataset.scheduledFor) && !late && now >= dueAt(row) - lateAfterMs;
       const age = row.querySelector('.age');
       if (!age) continue;
       // An order for later shows the time asked for ("for 19:30"), written by the server: kept.
-      if (row.dataset.scheduledFor) age.replaceChildren(age.querySelector('.due-time') ?? '');
+      const dueTime = age.querySelector('.due-time');
+      if (row.dataset.scheduledFor) age.replaceChildren(dueTime ?? '');
       else age.textContent = `${minutes} min`;
-      if (late) {
+      if (late || startNow) {
         const mark = document.createElement('strong');
-        mark.textContent = 'late';
+        mark.textContent = late ? 'late' : 'start now';
+        if (startNow) mark.className = 'start';
         age.append(' ', mark);
       }
+      if (startNow && !row.classList.contains('start-now')) alertStartNow(row, dueTime?.textContent ?? '');
       row.classList.toggle('late', late);
+      row.classList.toggle('start-now', startNow);
     }
   }
   window.setInterval(refreshAges, 30_000);

@@ -8,7 +8,11 @@ const mike = '0000000000000000000000000000000a';
 const status = `/orders/${mike}/status`;
 // A zone with a 45-minute offset: a time shown in the server's zone or in UTC cannot pass for it.
 const timeZone = 'Asia/Kathmandu';
-const clock = (at: string | number) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(at));
+// The zone's wall clock, with the day when it is not today ("tomorrow 00:23"), as every page and
+// text shows a time: an expected time past the zone's midnight says so.
+const wallClock = (at: string | number) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(at));
+const dayIn = (at: string | number) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(at));
+const clock = (at: string | number) => (dayIn(at) === dayIn(Date.now()) ? wallClock(at) : `tomorrow ${wallClock(at)}`);
 const minute = 60_000;
 
 async function setup(engine: TestEngine, orderStatus: 'pending' | 'confirmed' | 'delayed' = 'confirmed') {

@@ -125,4 +125,32 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     expect(await board.locator('#board-alerts .board-alert').textContent()).toMatch(/^Order #\d+ for Grace Later was corrected: scheduled time\. Show it OK$/);
     expect(errors, errors.join('\n')).toEqual([]);
   }, 60_000);
+
+  it('tells an open board when an order for later is to be started: as long before its time as an order for now takes', async () => {
+    const page = await browser.newPage();
+    await signIn(page, server.url);
+    // 31–32 minutes ahead (the field takes minutes): not yet within LATE_AFTER_MINUTES (30) of it.
+    const later = new Date(Date.now() + 32 * 60_000).toISOString().slice(0, 16);
+    await page.goto(`${server.url}/orders/new`);
+    await page.getByLabel('Customer name').fill('Edsger Soon');
+    await page.getByLabel(/Mobile number/).fill('06 12345678');
+    await page.getByLabel(/Items/).fill('1 x Soup');
+    await page.getByLabel(/For later/).fill(later);
+    await page.getByRole('button', { name: 'Add order' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('for Edsger Soon added.');
+
+    // The board's own clock moves on; the server's rows stay as they were sent.
+    const board = await browser.newPage();
+    await board.clock.install();
+    await signIn(board, server.url);
+    const row = board.locator('#active-orders tr', { hasText: 'Edsger Soon' });
+    expect(await row.locator('.age').textContent()).toBe(`for ${later.slice(11)}`);
+    expect(await row.getAttribute('class')).toBeNull();
+
+    await board.clock.fastForward('03:00');
+
+    await expect.poll(() => row.locator('.age').textContent()).toBe(`for ${later.slice(11)} start now`);
+    expect(await row.getAttribute('class')).toBe('start-now');
+    expect(await board.locator('#board-alerts .board-alert').textContent()).toMatch(new RegExp(`^Order #\\d+ for Edsger Soon is wanted for ${later.slice(11)}: time to start it\\. Show it OK$`));
+  }, 60_000);
 });

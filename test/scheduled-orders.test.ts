@@ -81,11 +81,14 @@ describeEngines('orders for later', (engine) => {
     expect(await orders.count()).toBe(0);
   });
 
-  it('are marked late once their time has passed, not by how long ago they came in', async () => {
+  it('say "start now" from LATE_AFTER_MINUTES before their time, and are marked late once it has passed, not by how long ago they came in', async () => {
     const { agent, orders, database } = await setup(engine);
     const waiting = orderIdFor('waiting');
+    const soon = orderIdFor('soon');
     const overdue = orderIdFor('overdue');
     await orders.insert(makeOrder({ id: waiting, customerName: 'Waiting', scheduledFor: hours(1).toISOString() }));
+    // 20 minutes ahead: within the 30 an order for now takes.
+    await orders.insert(makeOrder({ id: soon, customerName: 'Soon', scheduledFor: hours(1 / 3).toISOString() }));
     await orders.insert(makeOrder({ id: overdue, customerName: 'Overdue', scheduledFor: hours(-0.1).toISOString() }));
     // Both came in two hours ago: an order for as soon as possible would be late by now.
     await database.run('UPDATE orders SET created_at = ?', [hours(-2).toISOString()]);
@@ -93,9 +96,13 @@ describeEngines('orders for later', (engine) => {
     const board = (await agent.get('/').expect(200)).text;
 
     expect(rowOf(board, waiting)).not.toContain('late');
+    expect(rowOf(board, waiting)).not.toContain('start');
+    expect(rowOf(board, soon)).toContain('class="start-now"');
+    expect(rowOf(board, soon)).toContain('<strong class="start">start now</strong>');
+    expect(rowOf(board, soon)).not.toContain('late');
     expect(rowOf(board, overdue)).toContain('class="late"');
     expect(rowOf(board, overdue)).toContain('<strong>late</strong>');
-    expect(queue(board)).toEqual(['Overdue', 'Waiting']);
+    expect(queue(board)).toEqual(['Overdue', 'Soon', 'Waiting']);
   });
 
   it('have their time corrected by staff, recorded on the order’s page; a time the order already had may have passed', async () => {
