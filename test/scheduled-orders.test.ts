@@ -144,6 +144,20 @@ describeEngines('orders for later', (engine) => {
     expect(rowOf(board, created.body.id)).toContain(`for ${formatTime(later)}`);
   });
 
+  it('answer a shop’s retry with the order it took, even once the time asked for has passed', async () => {
+    const { shop, database } = await setup(engine);
+    const passed = hours(-0.5).toISOString();
+    const body = { externalId: 'shop-13', customer: { name: 'Ada Lovelace', phone: '+31611111111' }, items: ['1 x Margherita'], scheduledFor: passed };
+    const created = await shop.create({ ...body, scheduledFor: hours(1).toISOString() }).expect(201);
+    // As if the order had been taken for `passed` while it was still ahead.
+    const fields = { customerName: 'Ada Lovelace', phone: '+31611111111', deliveryAddress: null, items: '1 x Margherita', note: null, scheduledFor: passed };
+    await database.run('UPDATE orders SET scheduled_for = ?, intake_digest = ? WHERE id = ?', [passed, orderDigest(fields), created.body.id]);
+
+    const retried = await shop.create(body).expect(200);
+
+    expect(retried.body).toMatchObject({ id: created.body.id, scheduledFor: passed });
+  });
+
   it('read a time with an offset as the instant it names', async () => {
     const { shop } = await setup(engine);
     const at = new Date(Math.ceil(hours(5).getTime() / 60_000) * 60_000);

@@ -108,8 +108,9 @@ export function createApiRouter(deps: ApiDeps): Router {
     if (!parsed.success) {
       return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
     }
+    // A time that has passed is refused for a new order, not for the retry of one already taken.
     const scheduleRefusal = scheduledForProblem(parsed.data.scheduledFor, new Date());
-    if (scheduleRefusal) return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', [{ pointer: '#/scheduledFor', detail: scheduleRefusal }]);
+    if (scheduleRefusal && !(await orders.findByExternalId(parsed.data.externalId))) return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', [{ pointer: '#/scheduledFor', detail: scheduleRefusal }]);
     const { customer, ...rest } = parsed.data;
     const result = await orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
     if (result.outcome === 'created') {
