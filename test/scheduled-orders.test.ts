@@ -158,6 +158,20 @@ describeEngines('orders for later', (engine) => {
     expect(retried.body).toMatchObject({ id: created.body.id, scheduledFor: passed });
   });
 
+  it('are numbered among the orders of the day they are due, not the day they came in', async () => {
+    const { shop, orders } = await setup(engine);
+    const order = (externalId: string, scheduledFor?: string) => shop.create({ externalId, customer: { name: 'Ada Lovelace', phone: '+31611111111' }, items: ['1 x Margherita'], scheduledFor }).expect(201);
+
+    await order('today-1');
+    await order('today-2');
+    // 30 hours ahead is another day on any clock.
+    const later = await order('another-day', hours(30).toISOString());
+    await order('today-3');
+
+    expect(later.body.number).toBe(1);
+    expect((await orders.list()).map((each) => [each.externalId, each.number])).toEqual([['today-1', 1], ['today-2', 2], ['another-day', 1], ['today-3', 3]]);
+  });
+
   it('read a time with an offset as the instant it names', async () => {
     const { shop } = await setup(engine);
     const at = new Date(Math.ceil(hours(5).getTime() / 60_000) * 60_000);

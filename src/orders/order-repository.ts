@@ -224,7 +224,9 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     if (!isOrderId(order.id)) throw new TypeError(`Order id ${JSON.stringify(order.id)} ${orderIdRule}`);
     const moment = now();
     const at = moment.toISOString();
-    const day = calendar.dayOf(moment);
+    // An order for later takes a number of the day it is due, when the kitchen calls it out: a
+    // pre-order for tomorrow taken today as #17 would meet tomorrow's own #17.
+    const day = calendar.dayOf(order.scheduledFor ? new Date(order.scheduledFor) : moment);
     await db.lock(`order-numbers:${day}`);
     const number = await db.value<number>(sql.nextNumber, [day]);
     const row = { note: null, deliveryAddress: null, scheduledFor: null, externalId: null, formToken: null, apiKeyId: null, ...order };
