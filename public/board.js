@@ -189,6 +189,12 @@ if (board && window.EventSource) {
   // Ages count up, late marks appear and delivered orders leave while the page stays open.
   function refreshAges() {
     const now = Date.now();
+    // A new day on the kitchen's clock brings the orders for later that are due on it (and new
+    // counts): the page is read again, once no status form is in use.
+    if (now >= Date.parse(board.dataset.dayEnds) && ![...active.rows, ...recentlyDone.rows].some(busyCell)) {
+      window.location.reload();
+      return;
+    }
     for (const row of [...recentlyDone.rows]) {
       if (now - Date.parse(row.dataset.doneAt) > doneVisibleMs && !busyCell(row)) row.remove();
     }

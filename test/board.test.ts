@@ -282,11 +282,12 @@ describe('the board’s queries', () => {
     const board = createBoardRepository(database);
     const day = { from: new Date('2026-11-23T00:00:00Z'), to: new Date('2026-11-24T00:00:00Z') };
     for (const search of [undefined, '17']) {
-      await board.board({ doneSince: day.from, search });
+      await board.board({ doneSince: day.from, laterFrom: day.to, search });
       await board.done({ ...day, search });
     }
     await board.done({ ...day, cursor: { at: '2026-11-23T12:00:00.000Z', position: 5 } });
     await board.counts(day);
+    await board.laterDays(day.to);
     await board.findById(orderIdFor('x'));
     await createMessageRepository(database).latestFor([orderIdFor('x')]);
     const boardReads = sources.filter((sql) => /FROM orders/.test(sql) || /latest|json_each/.test(sql));

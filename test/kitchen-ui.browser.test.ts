@@ -10,6 +10,7 @@ import { createTestApp, makeOrder } from './support/helpers.ts';
 import { kitchenBoardTrackingToken, seedKitchenBoard } from './support/kitchen-board.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createReplyRepository } from '../src/notifications/reply-repository.ts';
+import { createOrderRepository } from '../src/orders/order-repository.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -73,7 +74,11 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     const database = openSqlite(setup!.databasePath);
     const replies = createReplyRepository(database);
     await replies.receive({ phone: '+31612340011', body: 'Please ring twice, the bell is broken', providerMessageId: 'kitchen-ui-reply' });
-    const pages = ['/', `/orders/${orderIds[3]}`, `/orders/${orderIds[11]}`, '/orders/new', `/orders/${orderIds[0]}/edit`, '/done', '/messages', '/replies', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
+    // An order for a later day: the counts' link to it and the Later page's row (taken off the
+    // board's day at the end, as the layout tests below measure the board without it).
+    const preOrder = makeOrder({ customerName: 'Pre Order', deliveryAddress: 'Kerkstraat 12', scheduledFor: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+    await createOrderRepository(database).insert(preOrder);
+    const pages = ['/', `/orders/${orderIds[3]}`, `/orders/${orderIds[11]}`, '/orders/new', `/orders/${orderIds[0]}/edit`, '/done', '/later', '/messages', '/replies', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
     const findings: string[] = [];
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const viewport of [phone, desktop]) {
@@ -101,6 +106,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
       }
     }
     await database.run('UPDATE customer_replies SET read_at = ?', [new Date().toISOString()]);
+    await database.run("UPDATE orders SET status = 'delivered', updated_at = ? WHERE id = ?", [new Date(Date.now() - 86_400_000).toISOString(), preOrder.id]);
     await database.close();
     expect(findings).toEqual([]);
   }, 180_000);

@@ -2,7 +2,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, signIn, startBrowserTest } from './support/browser.ts';
 import type { BrowserTest } from './support/browser.ts';
+import { noonZone } from './support/noon-zone.ts';
 import type { ServerProcess } from './support/server-process.ts';
+
+const zone = noonZone();
+/** The kitchen's wall clock `minutes` from now, as a datetime-local field takes it. */
+const kitchenTime = (minutes: number) => new Date(Date.now() + zone.offsetMs + minutes * 60_000).toISOString().slice(0, 16);
 
 describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
   let browser: Browser;
@@ -10,7 +15,8 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
   let setup: BrowserTest | undefined;
 
   beforeAll(async () => {
-    setup = await startBrowserTest({ DEFAULT_COUNTRY: 'NL' });
+    // Around noon on the kitchen's clock: an order a few hours ahead is still one for today.
+    setup = await startBrowserTest({ DEFAULT_COUNTRY: 'NL', TIME_ZONE: zone.timeZone });
     ({ browser, server } = setup);
   });
 
@@ -89,8 +95,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
       await page.getByRole('button', { name: 'Add order' }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain(`for ${name} added.`);
     };
-    // Three hours ahead on the server's clock (the test server runs in UTC), as the field takes it.
-    const later = new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 16);
+    const later = kitchenTime(180);
 
     // Only the month typed: the field sends nothing, which must not become "as soon as possible".
     await page.goto(`${server.url}/orders/new`);
@@ -130,7 +135,7 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     const page = await browser.newPage();
     await signIn(page, server.url);
     // 31–32 minutes ahead (the field takes minutes): not yet within LATE_AFTER_MINUTES (30) of it.
-    const later = new Date(Date.now() + 32 * 60_000).toISOString().slice(0, 16);
+    const later = kitchenTime(32);
     await page.goto(`${server.url}/orders/new`);
     await page.getByLabel('Customer name').fill('Edsger Soon');
     await page.getByLabel(/Mobile number/).fill('06 12345678');
@@ -152,5 +157,34 @@ describe.skipIf(!chromiumPath)('the New order form in a real browser', () => {
     await expect.poll(() => row.locator('.age').textContent()).toBe(`for ${later.slice(11)} start now`);
     expect(await row.getAttribute('class')).toBe('start-now');
     expect(await board.locator('#board-alerts .board-alert').textContent()).toMatch(new RegExp(`^Order #\\d+ for Edsger Soon is wanted for ${later.slice(11)}: time to start it\\. Show it OK$`));
+  }, 60_000);
+
+  it('keeps an order for a later day off the open board, counted and listed, and reads the board again when the kitchen’s day ends', async () => {
+    const page = await browser.newPage();
+    await signIn(page, server.url);
+    const board = await browser.newPage();
+    await board.clock.install();
+    await signIn(board, server.url);
+    await board.evaluate(() => { (globalThis as unknown as { sameBoard: boolean }).sameBoard = true; });
+
+    await page.goto(`${server.url}/orders/new`);
+    await page.getByLabel('Customer name').fill('Barbara Tomorrow');
+    await page.getByLabel(/Mobile number/).fill('06 12345678');
+    await page.getByLabel(/Items/).fill('1 x Cake');
+    await page.getByLabel(/For later/).fill(kitchenTime(24 * 60));
+    await page.getByRole('button', { name: 'Add order' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('for Barbara Tomorrow added.');
+
+    const laterLink = board.getByRole('link', { name: /for a later day|for later days/ });
+    await expect.poll(() => laterLink.count(), { timeout: 10_000 }).toBe(1);
+    expect(await board.locator('#active-orders tr', { hasText: 'Barbara Tomorrow' }).count()).toBe(0);
+    await laterLink.click();
+    await board.getByRole('row', { name: /Barbara Tomorrow/ }).waitFor();
+    await board.goBack();
+    await board.evaluate(() => { (globalThis as unknown as { sameBoard: boolean }).sameBoard = true; });
+
+    // Past the kitchen's midnight (about twelve hours on from noon), the board reads itself again.
+    await board.clock.fastForward('13:00:00');
+    await expect.poll(() => board.evaluate(() => (globalThis as unknown as { sameBoard?: boolean }).sameBoard ?? false)).toBe(false);
   }, 60_000);
 });

@@ -9,8 +9,10 @@ import { createZonedCalendar } from '../src/web/zoned-days.ts';
 import { describeEngines } from './support/engines.ts';
 import type { TestEngine } from './support/engines.ts';
 import { createTestApp, FakeSmsSender, makeOrder, orderIdFor, testConfig } from './support/helpers.ts';
+import { noonZone } from './support/noon-zone.ts';
 
-const timeZone = 'Europe/Amsterdam';
+// Around noon on the kitchen's clock: a few hours ahead is still today, whenever this runs.
+const { timeZone } = noonZone();
 const calendar = createZonedCalendar(timeZone);
 const formatTime = createTimeFormatter(timeZone);
 const hours = (count: number) => new Date(Date.now() + count * 3_600_000);
@@ -61,6 +63,27 @@ describeEngines('orders for later', (engine) => {
     expect(row).not.toContain('late');
     const page = (await agent.get(`/orders/${forLater.id}`).expect(200)).text;
     expect(page).toContain(`<dt>For</dt><dd><time datetime="${forLater.scheduledFor}">${formatTime(forLater.scheduledFor!)}</time>`);
+  });
+
+  it('for a later day wait off today’s queue: the counts link to them, and a search still finds them', async () => {
+    const { agent, orders } = await setup(engine);
+    const tomorrow = hours(30);
+    await agent.post('/orders/new').send({ ...form, customerName: 'Today Now' }).expect(303);
+    await agent.post('/orders/new').send({ ...form, customerName: 'Another Day', scheduledFor: typed(tomorrow), note: 'birthday' }).expect(303);
+    const other = (await orders.list()).find((order) => order.customerName === 'Another Day')!;
+
+    const board = (await agent.get('/').expect(200)).text;
+    expect(queue(board)).toEqual(['Today Now']);
+    expect(board).toContain('<a class="badge badge-later" href="/later">1 order for a later day</a>');
+    expect(board).toMatch(/pending <strong>1<\/strong>/);
+
+    const later = (await agent.get('/later').expect(200)).text;
+    expect(later).toContain(`<time datetime="${other.scheduledFor}">${formatTime(other.scheduledFor!)}</time>`);
+    expect(later).toContain(`<a href="/orders/${other.id}">Another Day</a>`);
+    expect(later).toContain('birthday');
+
+    const found = (await agent.get('/').query({ q: 'Another' }).expect(200)).text;
+    expect(queue(found)).toEqual(['Another Day']);
   });
 
   it.each([

@@ -59,12 +59,17 @@ export function createBoardRepository(db: Database) {
   // index to use (its planner, without statistics, may pick another); PostgreSQL plans by its own.
   const search = matches(db.pick({ sqlite: 'LIKE', postgres: 'ILIKE' }));
   const indexedBy = (index: string) => db.pick({ sqlite: `INDEXED BY ${index}`, postgres: '' });
+  // Orders for a later day wait off the queue (laterDays) until their day: NULL keeps them on it (a search).
+  const notLater = `(CAST(@laterFrom AS TEXT) IS NULL OR scheduled_for IS NULL OR scheduled_for < @laterFrom)`;
   const sql = {
     active: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_active')}
-      WHERE ${activeOrderSql} AND ${search} ORDER BY created_at, rowid`,
+      WHERE ${activeOrderSql} AND ${notLater} AND ${search} ORDER BY created_at, rowid`,
+    laterDays: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_active')}
+      WHERE ${activeOrderSql} AND scheduled_for >= @laterFrom ORDER BY scheduled_for, rowid`,
     recentlyDone: `SELECT ${orderColumns} FROM orders ${indexedBy('orders_done')}
       WHERE ${finishedOrderSql} AND updated_at >= @since AND ${search} ORDER BY updated_at, rowid`,
-    activeCounts: `SELECT status, count(*) AS "count" FROM orders WHERE ${activeOrderSql} GROUP BY status`,
+    activeCounts: `SELECT status, count(*) AS "count" FROM orders WHERE ${activeOrderSql} AND ${notLater} GROUP BY status`,
+    laterCount: `SELECT count(*) FROM orders WHERE ${activeOrderSql} AND scheduled_for >= @laterFrom`,
     doneCounts: `SELECT status, count(*) AS "count" FROM orders
       WHERE ${finishedOrderSql} AND updated_at >= @from AND updated_at < @to GROUP BY status`,
     done: `SELECT ${orderColumns}, rowid AS "position" FROM orders ${indexedBy('orders_done')}
@@ -102,21 +107,31 @@ export function createBoardRepository(db: Database) {
   }
 
   return {
-    /** Active orders, oldest first, and those finished (delivered or cancelled) since `doneSince`. */
-    async board(options: { doneSince: Date; search?: string }): Promise<{ active: Order[]; recentlyDone: Order[] }> {
+    /**
+     * Active orders, oldest first, and those finished (delivered or cancelled) since `doneSince`.
+     * Orders for later from `laterFrom` on (the next day) are left out, unless searched for.
+     */
+    async board(options: { doneSince: Date; laterFrom: Date; search?: string }): Promise<{ active: Order[]; recentlyDone: Order[] }> {
       const search = searchParameters(options.search);
       return {
-        active: await db.all<Order>(sql.active, search),
+        active: await db.all<Order>(sql.active, { ...search, laterFrom: options.search?.trim() ? null : options.laterFrom.toISOString() }),
         recentlyDone: await db.all<Order>(sql.recentlyDone, { ...search, since: options.doneSince.toISOString() }),
       };
     },
 
-    /** How many orders are in each status; delivered and cancelled count those finished in [from, to). */
-    async counts(day: { from: Date; to: Date }): Promise<Record<OrderStatus, number>> {
+    /**
+     * How many orders are in each status; delivered and cancelled count those finished in [from,
+     * to), the active ones leave out orders for a later day (from `to` on), counted as laterDays.
+     */
+    async counts(day: { from: Date; to: Date }): Promise<Record<OrderStatus, number> & { laterDays: number }> {
       const counts = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Record<OrderStatus, number>;
-      for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.activeCounts)) counts[row.status] = row.count;
-      return { ...counts, ...(await doneCounts(day)) };
+      const laterFrom = day.to.toISOString();
+      for (const row of await db.all<{ status: OrderStatus; count: number }>(sql.activeCounts, { laterFrom })) counts[row.status] = row.count;
+      return { ...counts, ...(await doneCounts(day)), laterDays: Number(await db.value<number>(sql.laterCount, { laterFrom })) };
     },
+
+    /** The orders for a later day than the one ending at `laterFrom`, soonest first. */
+    laterDays: (laterFrom: Date) => db.all<Order>(sql.laterDays, { laterFrom: laterFrom.toISOString() }),
 
     doneCounts,
 

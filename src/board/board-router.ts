@@ -64,6 +64,8 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
 
   /** Where an order belongs on the board right now: the queue, the "just finished" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
+    // An order for a later day is not on today's queue (the counts say how many there are).
+    if (order.scheduledFor && Date.parse(order.scheduledFor) >= days.of(at).to.getTime()) return 'gone';
     if (!isFinished(order.status)) return 'active';
     return Date.parse(order.updatedAt) >= at.getTime() - settings.doneVisibleMinutes * 60_000 ? 'done' : 'gone';
   }
@@ -75,7 +77,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   }
 
   async function renderBoard(app: Application, at: Date, defaults: ReadonlySet<OrderStatus>, searchText?: string, choices?: ReadonlyMap<string, RowChoice>): Promise<RenderedBoard> {
-    const found = await board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), search: searchText });
+    const found = await board.board({ doneSince: new Date(at.getTime() - settings.doneVisibleMinutes * 60_000), laterFrom: days.of(at).to, search: searchText });
     // The queue in the order the orders are due: an order for later waits below those due before it.
     const active = found.active.toSorted((a, b) => dueAt(a, settings.lateAfterMinutes) - dueAt(b, settings.lateAfterMinutes));
     const { recentlyDone } = found;
@@ -151,6 +153,8 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         choices,
         textDefaults: defaults,
         now: at.getTime(),
+        // Where the kitchen's day ends: the board reads itself again then, for the orders of the new day.
+        dayEnds: days.of(at).to.toISOString(),
       }, (error: Error | null, html?: string) => {
         if (error) return res.req.next!(error);
         const kept: KeptPage = { html: withToken(html ?? '', res), encoded: new Map() };
@@ -322,6 +326,11 @@ export function createBoardRouter(deps: { view: BoardView; board: BoardRepositor
       textDefaults: await view.textDefaults(),
       now: at.getTime(),
     });
+  });
+
+  // Orders for a later day (pre-orders), off the queue until their day: what is coming, soonest first.
+  router.get('/later', async (_req, res) => {
+    res.render('later', { title: 'Orders for later days', orders: await board.laterDays(view.days.of(view.now()).to) });
   });
 
   // Server-Sent Events: the board's rows as they change, rendered by the same partial as the page.
