@@ -54,6 +54,7 @@ describeEngines('orders for later', (engine) => {
     await agent.post('/orders/new').send({ ...form, customerName: 'Second Now' }).expect(303);
 
     const forLater = (await orders.list()).find((order) => order.customerName === 'For Later')!;
+    expect((await agent.get('/').expect(200)).text).toContain(`Order #3 for Second Now added.`);
     expect(forLater.scheduledFor).toBe(stored(later));
     const board = (await agent.get('/').expect(200)).text;
     expect(queue(board)).toEqual(['First Now', 'Second Now', 'For Later']);
@@ -73,6 +74,7 @@ describeEngines('orders for later', (engine) => {
     const other = (await orders.list()).find((order) => order.customerName === 'Another Day')!;
 
     const board = (await agent.get('/').expect(200)).text;
+    expect(board).toContain(`Order #1 for Another Day added. It is for ${formatTime(other.scheduledFor!)}, on the Later page until its day.`);
     expect(queue(board)).toEqual(['Today Now']);
     expect(board).toContain('<a class="badge badge-later" href="/later">1 order for a later day</a>');
     expect(board).toMatch(/pending <strong>1<\/strong>/);

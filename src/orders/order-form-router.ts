@@ -56,6 +56,9 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
   const schema = orderForm(defaultCountry, calendar);
   const router = Router();
 
+  /** Where an order for later waits: on the board today, or on the Later page for another day. */
+  const placeOfLater = (scheduledFor: string) => (Date.parse(scheduledFor) >= calendar.of(now()).to.getTime() ? ', on the Later page until its day' : '');
+
   const asTyped = (order: Order): TypedForm => ({
     customerName: order.customerName, phone: order.phone, deliveryAddress: order.deliveryAddress ?? '', items: order.items, note: order.note ?? '',
     scheduledFor: order.scheduledFor ? calendar.localInput(new Date(order.scheduledFor)) : '',
@@ -130,7 +133,9 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
       return renderForm(res.status(409), { form: typed, hidden: { formToken: newFormToken() } });
     }
     req.log.info({ orderId: order.id, number: order.number }, 'order added by staff');
-    setFlash(req, { kind: 'success', message: `Order #${order.number} for ${order.customerName} added.` });
+    // An order for later says when it is for: "#1" of tomorrow is not today's first order.
+    const forLater = order.scheduledFor ? ` It is for ${formatTime(order.scheduledFor)}${placeOfLater(order.scheduledFor)}.` : '';
+    setFlash(req, { kind: 'success', message: `Order #${order.number} for ${order.customerName} added.${forLater}` });
     res.redirect(303, '/');
   });
 
