@@ -197,6 +197,25 @@ describeEngines('orders for later', (engine) => {
     expect((await orders.list()).map((each) => [each.externalId, each.number])).toEqual([['today-1', 1], ['today-2', 2], ['another-day', 1], ['today-3', 3]]);
   });
 
+  it('take a number of their new day when their time moves to another day, and of today when wanted as soon as possible again', async () => {
+    const { shop } = await setup(engine);
+    const order = (externalId: string, scheduledFor?: string) => shop.create({ externalId, customer: { name: 'Ada Lovelace', phone: '+31611111111' }, items: ['1 x Margherita'], scheduledFor }).expect(201);
+    await order('today-1');
+    await order('today-2');
+    const preOrder = await order('another-day', hours(30).toISOString());
+    expect(preOrder.body.number).toBe(1);
+
+    const today = await shop.correct(preOrder.body.id, { scheduledFor: hours(2).toISOString() }).expect(200);
+    expect(today.body.number).toBe(3);
+    // Moved within the day: the number stays.
+    expect((await shop.correct(preOrder.body.id, { scheduledFor: hours(3).toISOString() }).expect(200)).body.number).toBe(3);
+    const backAgain = await shop.correct(preOrder.body.id, { scheduledFor: hours(30).toISOString() }).expect(200);
+    expect(backAgain.body.number).toBe(1);
+    // Today's next number: #3 is free again since the order left today.
+    const now = await shop.correct(preOrder.body.id, { scheduledFor: null }).expect(200);
+    expect(now.body.number).toBe(3);
+  });
+
   it('read a time with an offset as the instant it names', async () => {
     const { shop } = await setup(engine);
     const at = new Date(Math.ceil(hours(5).getTime() / 60_000) * 60_000);

@@ -177,6 +177,8 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     selectExisting: `SELECT ${orderColumns}, intake_digest AS "intakeDigest" FROM orders WHERE external_id = @externalId
       UNION ALL SELECT ${orderColumns}, intake_digest AS "intakeDigest" FROM orders WHERE form_token = @formToken LIMIT 1`,
     nextNumber: 'SELECT coalesce(max(number), 0) + 1 FROM orders WHERE day = ?',
+    dayOfOrder: 'SELECT day FROM orders WHERE id = ?',
+    setNumber: 'UPDATE orders SET number = @number, day = @day WHERE id = @id',
     // The unique indexes on external_id and form_token decide which of two identical requests
     // makes the order. PostgreSQL takes one ON CONFLICT clause only: there any unique index counts,
     // and create() below still refuses to drop an order silently when neither key matches.
@@ -252,6 +254,15 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
     if (changes.length === 0) return { outcome: 'unchanged', order: current };
     const at = now().toISOString();
     await db.run(sql.setFields, { id, ...fields, at });
+    // A new time asked for on another day moves the order among that day's numbers (see insertRow);
+    // taken back to as soon as possible, it is one of today's.
+    if (current.scheduledFor !== fields.scheduledFor) {
+      const day = calendar.dayOf(fields.scheduledFor ? new Date(fields.scheduledFor) : now());
+      if (day !== await db.value<string>(sql.dayOfOrder, [id])) {
+        await db.lock(`order-numbers:${day}`);
+        await db.run(sql.setNumber, { id, day, number: await db.value<number>(sql.nextNumber, [day]) });
+      }
+    }
     await db.run(sql.insertEdit, [id, at, by.staffId, by.apiKeyId ?? null, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
     const cancelledTexts = current.phone === fields.phone ? 0 : (await db.run(sql.cancelQueuedToOldNumber, {
       id, phone: fields.phone, at, reason: numberCorrectedReason(current.phone, fields.phone),
