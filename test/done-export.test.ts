@@ -80,6 +80,7 @@ describeEngines('the Done view’s day in numbers and as CSV', (engine) => {
     const agent = await signIn();
     await finishedAt(database, orders, 'Ada', new Date('2026-11-20T17:00:00Z'), {
       phone: '+31611111111', items: '2 x Margherita\n1 x Tiramisu', note: 'Ring twice, "loud"', deliveryAddress: 'Kerkstraat 12, 1017 GC Amsterdam',
+      scheduledFor: '2026-11-20T16:45:00.000Z',
     });
     await finishedAt(database, orders, '=HYPERLINK("http://evil")', new Date('2026-11-20T18:00:00Z'), { status: 'cancelled' });
     await database.run('UPDATE order_status_changes SET reason = ? WHERE order_id = ?', ['Out of stock', orderIdFor('=HYPERLINK("http://evil")')]);
@@ -94,10 +95,11 @@ describeEngines('the Done view’s day in numbers and as CSV', (engine) => {
     const [header, ...rows] = parseCsv(response.text.slice(1));
     // A cell starting with = + - @ would run as a formula: the apostrophe makes it text (a phone
     // number stays "+31…" instead of becoming the number 31611111111).
-    expect(header).toEqual(['Number', 'Status', 'Cancel reason', 'Came in (Europe/Amsterdam)', 'Done (Europe/Amsterdam)', 'Customer', 'Phone', 'Delivery address', 'Items', 'Note', 'Shop’s id', 'Order id']);
+    expect(header).toEqual(['Number', 'Status', 'Cancel reason', 'Came in (Europe/Amsterdam)', 'Asked for (Europe/Amsterdam)', 'Done (Europe/Amsterdam)', 'Customer', 'Phone', 'Delivery address', 'Items', 'Note', 'Shop’s id', 'Order id']);
     expect(rows).toEqual([
-      ['2', 'cancelled', 'Out of stock', '2026-11-20 18:30:00', '2026-11-20 19:00:00', '\'=HYPERLINK("http://evil")', '\'+14127267380', '', '1 x Hipster Burger, Fries', '', '', orderIdFor('=HYPERLINK("http://evil")')],
-      ['1', 'delivered', '', '2026-11-20 17:30:00', '2026-11-20 18:00:00', 'Ada', '\'+31611111111', 'Kerkstraat 12, 1017 GC Amsterdam', '2 x Margherita\n1 x Tiramisu', 'Ring twice, "loud"', '', orderIdFor('Ada')],
+      // Ada's order, asked for on the 20th, took that day's first number; this one today's first.
+      ['1', 'cancelled', 'Out of stock', '2026-11-20 18:30:00', '', '2026-11-20 19:00:00', '\'=HYPERLINK("http://evil")', '\'+14127267380', '', '1 x Hipster Burger, Fries', '', '', orderIdFor('=HYPERLINK("http://evil")')],
+      ['1', 'delivered', '', '2026-11-20 17:30:00', '2026-11-20 17:45:00', '2026-11-20 18:00:00', 'Ada', '\'+31611111111', 'Kerkstraat 12, 1017 GC Amsterdam', '2 x Margherita\n1 x Tiramisu', 'Ring twice, "loud"', '', orderIdFor('Ada')],
     ]);
   });
 
@@ -109,9 +111,9 @@ describeEngines('the Done view’s day in numbers and as CSV', (engine) => {
 
     const all = parseCsv((await agent.get('/done.csv').query({ day: '2026-11-20' }).expect(200)).text.slice(1)).slice(1);
     expect(all).toHaveLength(121);
-    expect(new Set(all.map((row) => row[11])).size).toBe(121);
+    expect(new Set(all.map((row) => row[12])).size).toBe(121);
     const found = parseCsv((await agent.get('/done.csv').query({ day: '2026-11-20', q: 'grace' }).expect(200)).text.slice(1)).slice(1);
-    expect(found.map((row) => row[5])).toEqual(['Grace Hopper']);
+    expect(found.map((row) => row[6])).toEqual(['Grace Hopper']);
   });
 
   it('answers 400 with a clear message to a day that does not exist, and sends signed-out visitors to sign in', async () => {

@@ -11,6 +11,8 @@ export function doneColumns(calendar: ZonedCalendar): Array<CsvColumn<Order>> {
     ['Status', (order) => order.status],
     ['Cancel reason', (order) => order.cancelReason],
     [`Came in (${calendar.timeZone})`, (order) => time(order.createdAt)],
+    // An order for later: the time the customer asked for; empty for as soon as possible.
+    [`Asked for (${calendar.timeZone})`, (order) => time(order.scheduledFor)],
     [`Done (${calendar.timeZone})`, (order) => time(order.updatedAt)],
     ['Customer', (order) => order.customerName],
     ['Phone', (order) => order.phone],
