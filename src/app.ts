@@ -34,6 +34,7 @@ import { createOrdersRouter } from './orders/orders-router.ts';
 import { createTrackingRepository, trackingPath } from './orders/tracking-repository.ts';
 import { createTrackingRouter } from './orders/tracking-router.ts';
 import { delayLimits, quickDelays } from './orders/delays.ts';
+import { dueAt } from './orders/schedule.ts';
 import { createSettingsRepository } from './settings/settings-repository.ts';
 import { createSettingsRouter } from './settings/settings-router.ts';
 import { createAccountRouter } from './staff/account-router.ts';
@@ -112,6 +113,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.locals.formatTime = formatTime;
   app.locals.messageStateLabels = messageStateLabels;
   app.locals.replyPreview = replyPreview;
+  // When an order is due (the board's order and late mark): the one rule, for the row partial.
+  app.locals.dueAt = dueAt;
   // What every board row needs besides its order: the one row partial reads it from here.
   app.locals.board = { ...config.board, statuses: orderStatuses, finished: finishedStatuses, liveStates, delays: { ...delayLimits, quick: quickDelays }, cancelReasonMaxLength };
 

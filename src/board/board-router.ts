@@ -22,7 +22,7 @@ import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { doneCsv } from './done-csv.ts';
 import { coalesce, noOrder } from './live-board.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
-import { dueAt } from '../orders/schedule.ts';
+import { dueAt, isForLaterDay } from '../orders/schedule.ts';
 
 const search = z.string().trim().max(100, 'Search for at most 100 characters').optional();
 const boardQuery = z.object({ q: search });
@@ -65,7 +65,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
   /** Where an order belongs on the board right now: the queue, the "just finished" rows, or gone. */
   function placeOf(order: Order, at: Date): 'active' | 'done' | 'gone' {
     // An order for a later day is not on today's queue (the counts say how many there are).
-    if (order.scheduledFor && Date.parse(order.scheduledFor) >= days.of(at).to.getTime()) return 'gone';
+    if (isForLaterDay(order.scheduledFor, days, at)) return 'gone';
     if (!isFinished(order.status)) return 'active';
     return Date.parse(order.updatedAt) >= at.getTime() - settings.doneVisibleMinutes * 60_000 ? 'done' : 'gone';
   }

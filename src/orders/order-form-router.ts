@@ -10,7 +10,7 @@ import type { Order, OrderRepository } from './order-repository.ts';
 import { editableFields, orderDigest } from './order-repository.ts';
 import { isFinished } from './order-status.ts';
 import { loadOrder, orderPage } from './orders-router.ts';
-import { scheduleMaxDays, scheduleProblem } from './schedule.ts';
+import { isForLaterDay, scheduleMaxDays, scheduleProblem } from './schedule.ts';
 import type { ZonedCalendar } from '../web/zoned-days.ts';
 import type { TimeFormatter } from '../web/format.ts';
 
@@ -57,7 +57,7 @@ export function createOrderFormRouter(deps: { orders: OrderRepository; defaultCo
   const router = Router();
 
   /** Where an order for later waits: on the board today, or on the Later page for another day. */
-  const placeOfLater = (scheduledFor: string) => (Date.parse(scheduledFor) >= calendar.of(now()).to.getTime() ? ', on the Later page until its day' : '');
+  const placeOfLater = (scheduledFor: string) => (isForLaterDay(scheduledFor, calendar, now()) ? ', on the Later page until its day' : '');
 
   const asTyped = (order: Order): TypedForm => ({
     customerName: order.customerName, phone: order.phone, deliveryAddress: order.deliveryAddress ?? '', items: order.items, note: order.note ?? '',

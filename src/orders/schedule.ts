@@ -4,6 +4,8 @@
  * sorts by it and calls the order late once it has passed.
  */
 
+import type { ZonedCalendar } from '../web/zoned-days.ts';
+
 /** How far ahead an order may be scheduled: a shop's pre-orders for the coming week and a bit. */
 export const scheduleMaxDays = 14;
 
@@ -16,6 +18,11 @@ const minuteMs = 60_000;
  */
 export function dueAt(order: { scheduledFor: string | null; createdAt: string }, lateAfterMinutes: number): number {
   return order.scheduledFor ? Date.parse(order.scheduledFor) : Date.parse(order.createdAt) + lateAfterMinutes * minuteMs;
+}
+
+/** Whether an order for later is due on a later day than the kitchen's day of `now` (off its queue). */
+export function isForLaterDay(scheduledFor: string | null, calendar: ZonedCalendar, now: Date): boolean {
+  return scheduledFor !== null && Date.parse(scheduledFor) >= calendar.of(now).to.getTime();
 }
 
 /**
