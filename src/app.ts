@@ -51,6 +51,8 @@ import { brotliParams, gzipLevel } from './web/page-compression.ts';
 import { createCsrf } from './web/csrf.ts';
 import { errorHandler, refuseOddRequestTargets } from './web/errors.ts';
 import { warnAboutUntrustedProxy } from './web/proxy-warning.ts';
+import { createWebhookRepository } from './webhooks/webhook-repository.ts';
+import type { WebhookSender } from './webhooks/webhook-sender.ts';
 import { createFlashMiddleware } from './web/flash.ts';
 import { createTimeFormatter } from './web/format.ts';
 import { createZonedCalendar } from './web/zoned-days.ts';
@@ -71,6 +73,8 @@ export type AppDeps = {
   liveBoard?: LiveBoard;
   /** How often an open /events stream checks its session and sends a heartbeat. */
   heartbeatMs?: number;
+  /** Sends the shops' status updates; woken after each change here (server.ts starts it). */
+  webhookSender?: Pick<WebhookSender, 'wake'>;
 };
 
 const root = join(import.meta.dirname, '..');
@@ -130,8 +134,14 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(refuseOddRequestTargets);
   // A form or webhook that changed something here reaches the open boards without waiting for the
   // hub's next look (changes made by other processes wait for it: at most 50 ms).
+  // The same for the shops' status updates: one a change here queued goes out without waiting for
+  // the sender's next look (a second at most).
+  const wakeSender = deps.webhookSender ? deps.webhookSender.wake : undefined;
   app.use((req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') res.on('finish', live.wake);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.on('finish', live.wake);
+      if (wakeSender) res.on('finish', wakeSender);
+    }
     next();
   });
   app.use(warnAboutUntrustedProxy(config.trustProxy, logger));
@@ -207,7 +217,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(createRepliesRouter({ replies }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
-  app.use(createApiKeysRouter({ apiKeys }));
+  app.use(createApiKeysRouter({ apiKeys, webhooks: createWebhookRepository(db) }));
   app.use(createTemplatesRouter({ templates, quickAnswers, restaurantName: config.restaurantName, publicUrl: config.publicUrl }));
   app.use(createSettingsRouter({ settings }));
 

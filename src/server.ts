@@ -59,7 +59,7 @@ if (isAlphanumericOriginator(config.messagebird.originator)) {
 }
 
 const liveBoard = createLiveBoard(database, { logger: logger.child({ component: 'live-board' }) });
-const app = await createApp({ config, database, dispatcher, logger, passwords, liveBoard });
+const app = await createApp({ config, database, dispatcher, logger, passwords, liveBoard, webhookSender: services.webhookSender });
 const server = app.listen(config.port, config.host ?? '');
 try {
   await once(server, 'listening');
@@ -69,8 +69,9 @@ try {
   await services.close(0);
   process.exit(1);
 }
-// Only a process that serves the board sends messages.
+// Only a process that serves the board sends messages, and the shops' status updates.
 dispatcher.start();
+services.webhookSender.start();
 // What Node compiled for this start (npm start turns its compile cache on) goes to the disk now, not
 // at exit: a second instance or a tool started meanwhile, and the start after a crash (which never
 // reaches exit), then skip compiling from source and loading Node's TypeScript stripper — 20 to 40

@@ -8,13 +8,15 @@ import { createMessageRepository } from './notifications/message-repository.ts';
 import { createMessageBirdSender } from './notifications/messagebird-sender.ts';
 import type { SmsSender } from './notifications/sms-sender.ts';
 import { deliveryReportPath } from './notifications/webhook-router.ts';
+import { createWebhookRepository } from './webhooks/webhook-repository.ts';
+import { createWebhookSender } from './webhooks/webhook-sender.ts';
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
 
 /**
- * The one place the long-lived parts are built — database, SMS sender, dispatcher — for the server
- * and the tests alike. Whoever creates them calls close(). The dispatcher is built stopped: the
- * server starts it once it listens.
+ * The one place the long-lived parts are built — database, SMS sender, dispatcher, the shops'
+ * status updates — for the server and the tests alike. Whoever creates them calls close(). The
+ * dispatcher and the webhook sender are built stopped: the server starts them once it listens.
  */
 export async function createServices(config: Config, deps: { logger: Logger; sender?: SmsSender; random?: () => number }) {
   const { logger } = deps;
@@ -34,15 +36,24 @@ export async function createServices(config: Config, deps: { logger: Logger; sen
     },
   );
 
+  const webhookSender = createWebhookSender(
+    { deliveries: createWebhookRepository(database), logger: logger.child({ component: 'webhooks', instanceId }) },
+    { instanceId },
+  );
+
   let closed: Promise<number> | undefined;
   return {
     database,
     sender,
     messages,
     dispatcher,
-    /** Stops the dispatcher (waiting at most `timeoutMs` for sends in flight) and closes the database; returns the sends left unfinished. */
+    webhookSender,
+    /**
+     * Stops the dispatcher and the webhook sender (waiting at most `timeoutMs` for what is in
+     * flight) and closes the database; returns the texts left unfinished.
+     */
     close(timeoutMs = 10_000): Promise<number> {
-      closed ??= dispatcher.stop(timeoutMs).then((unfinished) => {
+      closed ??= Promise.all([dispatcher.stop(timeoutMs), webhookSender.stop(timeoutMs)]).then(([unfinished]) => {
         return database.close().then(() => unfinished);
       });
       return closed;

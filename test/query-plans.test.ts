@@ -9,6 +9,7 @@ import { createOrderRepository } from '../src/orders/order-repository.ts';
 import { makeOrder, orderIdFor } from './support/helpers.ts';
 import { DatabaseSessionStore } from '../src/web/database-session-store.ts';
 import { recordingDatabase } from './support/recording-database.ts';
+import { createWebhookRepository } from '../src/webhooks/webhook-repository.ts';
 
 // The board's and the Done view's reads are checked in board.test.ts; these are the outbox's claim
 // and the per-request session look-up, which run constantly on a table that only grows.
@@ -53,6 +54,31 @@ describe('indexes', () => {
     for (const { sql, details } of outbox) {
       for (const detail of details) expect(detail, sql).not.toMatch(/^SCAN (message|messages)\b(?! USING)/);
       expect(details.join('\n'), sql).toMatch(/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/);
+    }
+  });
+
+  it('the shops’ status updates: the sender’s claims and look-ups and the API keys page read their own indexes', async () => {
+    const plans = await plansOf(async (database) => {
+      const deliveries = createWebhookRepository(database);
+      const outcome = { status: 500, error: 'x' };
+      await deliveries.nextDue();
+      await deliveries.claim('x', 1, 1000);
+      await deliveries.claimed(1, 'x');
+      await deliveries.delivered(1, 'x', outcome);
+      await deliveries.retry(1, 'x', outcome, new Date());
+      await deliveries.failed(1, 'x', outcome);
+      await deliveries.cancelClaimed(1, 'x', 'x');
+      await deliveries.release('x');
+      await deliveries.cancelForRevokedKey(1);
+      await deliveries.sendAgain(1, 1);
+      await deliveries.latest(1);
+      await deliveries.summary(1);
+      await deliveries.forOrder('x');
+    });
+    const reads = plans.filter(({ sql }) => /webhook_deliveries/.test(sql) && !/^\s*INSERT/.test(sql));
+    expect(reads.length).toBeGreaterThanOrEqual(12);
+    for (const { sql, details } of reads) {
+      for (const detail of details) expect(detail, sql).not.toMatch(/^SCAN (delivery|webhook_deliveries)\b(?! USING)/);
     }
   });
 

@@ -16,6 +16,8 @@ export type ApiKey = {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Where the shop wants its orders' status changes posted (webhooks); null for nowhere. */
+  webhookUrl: string | null;
 };
 
 // 256 random bits: guessing is hopeless, so one SHA-256 is a safe way to store it (unlike a
@@ -26,7 +28,7 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const visiblePrefix = (key: string) => key.slice(0, keyPrefix.length + 6);
 
 const columns = `key.id, key.name, key.prefix, staff.username AS "createdBy", key.created_at AS "createdAt",
-  key.last_used_at AS "lastUsedAt", key.revoked_at AS "revokedAt"`;
+  key.last_used_at AS "lastUsedAt", key.revoked_at AS "revokedAt", key.webhook_url AS "webhookUrl"`;
 const from = 'FROM api_keys AS key LEFT JOIN staff ON staff.id = key.created_by';
 
 export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;

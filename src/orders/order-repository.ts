@@ -6,6 +6,7 @@ import type { OrderInput } from './order-input.ts';
 import { isFinished } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
 import { expectedAfterDelay } from './delays.ts';
+import { createWebhookRepository } from '../webhooks/webhook-repository.ts';
 
 export type Order = {
   id: string;
@@ -166,6 +167,7 @@ const changeColumns = `change.id, change.order_id AS "orderId", change.status, c
 export function createOrderRepository(db: Database, options: OrderRepositoryOptions = {}) {
   const now = options.now ?? (() => new Date());
   const calendar = createZonedCalendar(options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const shopEvents = createWebhookRepository(db, now);
   const sql = {
     selectAll: `SELECT ${orderColumns} FROM orders ORDER BY created_at, rowid`,
     selectById: `SELECT ${orderColumns} FROM orders WHERE id = ?`,
@@ -279,9 +281,17 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
       await db.run(sql.setDelay, { id, minutes: delay.minutes, expectedAt: expectedAfterDelay(current, delay.minutes, moment, delay.lateAfterMinutes).toISOString() });
     }
     // A reason belongs to a cancel only.
-    await db.run(sql.insertChange, [id, status, at, by.staffId, by.apiKeyId ?? null, status === 'cancelled' ? reason ?? null : null]);
+    const changeReason = status === 'cancelled' ? reason ?? null : null;
+    const changeId = await db.value<number>(`${sql.insertChange} RETURNING id`, [id, status, at, by.staffId, by.apiKeyId ?? null, changeReason]);
     const cancelledTexts = (await db.run(sql.cancelQueuedForOrder, { id, at, reason: movedOnReason(status) })).changes;
-    return { outcome: 'changed' as const, order: (await findById(id))!, previousStatus: current.status, cancelledTexts };
+    const order = (await findById(id))!;
+    // The shop that sent the order hears of the change (if its key has an address), in this
+    // transaction: an event is never lost, nor sent for a change that did not happen.
+    await shopEvents.statusChanged({
+      orderId: id, externalId: order.externalId, number: order.number, status, previousStatus: current.status,
+      changedAt: at, reason: changeReason, expectedAt: order.expectedAt, sequence: Number(changeId),
+    });
+    return { outcome: 'changed' as const, order, previousStatus: current.status, cancelledTexts };
   };
 
   return {
