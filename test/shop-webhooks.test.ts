@@ -246,6 +246,24 @@ describeEngines('status updates to the shop', (engine) => {
     expect((await deliveries.forOrder(order.id))[0]).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
+  it('reach the shop right after a status change on the board, not at the sender’s next look', async () => {
+    const shop = await startShop();
+    let sender: ReturnType<typeof senderFor> | undefined;
+    const { database: db, signIn } = await createTestApp({ engine, webhookSender: { wake: () => sender?.wake() } });
+    // Its next look would be a minute away: only the board's wake can send it sooner.
+    sender = senderFor(db, { pollMs: 60_000 });
+    const { order } = await shopWithOrder(db, shop.url);
+    sender.start();
+    const cook = await signIn('cook');
+
+    await cook.post(`/orders/${order.id}/status`).send({ status: 'confirmed', expectedStatus: 'pending' }).expect(303);
+    for (let tries = 0; tries < 100 && shop.received.length === 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    await sender.stop();
+
+    expect(shop.received).toHaveLength(1);
+    expect(eventOf(shop.received[0]!.body).data).toMatchObject({ orderId: order.id, status: 'confirmed' });
+  });
+
   it('keep at most `concurrency` attempts in flight', async () => {
     const db = await openTestDatabase(engine);
     const shop = await startShop();
@@ -263,37 +281,59 @@ describeEngines('status updates to the shop', (engine) => {
   });
 });
 
+describeEngines('claims on the shops’ status updates', (engine) => {
+  it('never give one delivery to two claimers at once, on two connections', async () => {
+    const location = await createTestLocation(engine);
+    const [one, two] = [await location.open(), await location.open()];
+    const { orders, apiKey } = await shopWithOrder(one, 'https://shop.example/hooks', 'shop-0');
+    await one.transaction(async () => {
+      for (let index = 1; index <= 60; index += 1) {
+        const made = await orders.create({ externalId: `shop-${index}`, customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: null, createdBy: null, apiKeyId: apiKey.id });
+        await orders.updateStatus(made.order.id, 'confirmed', null);
+      }
+    });
+    const claimers = [createWebhookRepository(one), createWebhookRepository(two)];
+
+    const claims = await Promise.all(Array.from({ length: 30 }, (_, index) => claimers[index % 2]!.claim(`owner-${index}`, 3, 60_000)));
+
+    const ids = claims.flat();
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+  });
+});
+
 describeEngines('status updates from two server processes on one database', (engine) => {
   it('reach the shop once each, however the two share the work', async () => {
     const location = await createTestLocation(engine);
     const db = await location.open();
     const shop = await startShop();
-    // Slow enough that both processes are sending at once.
-    shop.answer = () => ({ status: 200, delayMs: 40 });
+    // Slow enough that both processes are sending at once (4 at a time each: about a second in all).
+    shop.answer = () => ({ status: 200, delayMs: 100 });
     const env = { ...location.env, ADMIN_USERNAME: 'chef', ADMIN_PASSWORD: 'kitchen-door-blue-42' };
     servers.push(await startServer(env));
     servers.push(await startServer(env));
 
     const { orders, apiKey } = await shopWithOrder(db, shop.url, 'shop-0');
     const ids: string[] = [];
-    for (let index = 1; index <= 30; index += 1) {
+    for (let index = 1; index <= 40; index += 1) {
       const made = await orders.create({ externalId: `shop-${index}`, customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: null, createdBy: null, apiKeyId: apiKey.id });
       ids.push(made.order.id);
     }
-    // Made in one transaction, so both processes find all 30 due at their next look.
+    // Made in one transaction, so both processes find all 40 due at their next look.
     await db.transaction(async () => {
       for (const id of ids) await orders.updateStatus(id, 'confirmed', null);
     });
 
-    for (let tries = 0; tries < 200 && shop.received.length < 30; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let tries = 0; tries < 200 && shop.received.length < 40; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
     // Time for a second copy of any event to arrive.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    expect(shop.received).toHaveLength(30);
-    expect(new Set(shop.ids()).size).toBe(30);
+    expect(shop.received).toHaveLength(40);
+    expect(new Set(shop.ids()).size).toBe(40);
     expect(new Set(shop.received.map((request) => eventOf(request.body).data.orderId))).toEqual(new Set(ids));
     const senders = servers.map((server) => (server.output().match(/status update delivered to the shop/g) ?? []).length);
-    expect(senders[0]! + senders[1]!).toBe(30);
+    expect(senders[0]! + senders[1]!).toBe(40);
+    console.log(`status updates sent by each process: ${senders.join(' and ')}`);
   }, 30_000);
 });
 

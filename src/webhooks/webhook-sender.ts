@@ -59,6 +59,8 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let looking: Promise<void> | undefined;
+  // A wake during a look, which may have read what is due before the change that woke it.
+  let lookAgain = false;
 
   async function attempt(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
     const abort = new AbortController();
@@ -137,7 +139,8 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
         .catch((error: unknown) => logger.error({ err: error }, 'could not look for status updates to send'))
         .finally(() => {
           looking = undefined;
-          if (running) schedule(pollMs);
+          if (running) schedule(lookAgain ? 0 : pollMs);
+          lookAgain = false;
         });
     }, delayMs);
   }
@@ -151,7 +154,9 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
     },
     /** Look now (after a change in this process) instead of at the next poll. */
     wake(): void {
-      if (running && !looking) schedule(0);
+      if (!running) return;
+      if (looking) lookAgain = true;
+      else schedule(0);
     },
     /** Sends everything due now and waits for it (tests, and the bench). */
     async drain(): Promise<void> {

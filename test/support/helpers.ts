@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import { afterEach } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import type { AppDeps } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -64,7 +65,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export const testPasswords = createPasswordHasher({ logN: 8 });
 export const testPassword = 'correct horse battery staple';
 
-type TestAppOptions = { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number };
+type TestAppOptions = { sender?: SmsSender; config?: Config; throttleLimits?: ThrottleLimits; logger?: Logger; databasePath?: string; heartbeatMs?: number; webhookSender?: AppDeps['webhookSender'] };
 type TestApp<D extends Database> = Omit<Awaited<ReturnType<typeof openTestApp>>, 'database'> & { database: D };
 
 /**
@@ -98,7 +99,7 @@ async function openTestApp(options: TestAppOptions) {
   // plans, seeding) take database.sqlite. createTestApp types it for the engine it opened.
   const database = services.database as SqliteDatabase;
   dispatcher.start();
-  const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs });
+  const app = await createApp({ config, database, dispatcher, logger, passwords: testPasswords, throttleLimits: options.throttleLimits, heartbeatMs: options.heartbeatMs, webhookSender: options.webhookSender });
   const orders = createOrderRepository(database);
   const staff = createStaffRepository(database);
 
