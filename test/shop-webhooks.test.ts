@@ -5,6 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import type { Database } from '../src/db/database.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
+import { statusChangedEvent, testEvent } from '../src/webhooks/webhook-events.ts';
 import { createWebhookRepository } from '../src/webhooks/webhook-repository.ts';
 import { createWebhookSender } from '../src/webhooks/webhook-sender.ts';
 import type { WebhookSenderOptions } from '../src/webhooks/webhook-sender.ts';
@@ -64,6 +65,8 @@ describeEngines('status updates to the shop', (engine) => {
     // The library a shop would use: it throws on a wrong signature, a stale timestamp or a missing header.
     const verified = new Webhook(secret!).verify(request!.body, request!.headers as Record<string, string>) as Event;
     expect(verified.type).toBe('order.status_changed');
+    // As the API description documents it.
+    expect(statusChangedEvent.strict().safeParse(verified).error).toBeUndefined();
     expect(verified.data).toMatchObject({
       orderId: order.id, externalId: 'shop-1042', number: order.number, status: 'confirmed', previousStatus: 'pending', reason: null, expectedAt: null,
     });
@@ -248,10 +251,10 @@ describeEngines('status updates to the shop', (engine) => {
 
   it('reach the shop right after a status change on the board, not at the sender’s next look', async () => {
     const shop = await startShop();
-    let sender: ReturnType<typeof senderFor> | undefined;
-    const { database: db, signIn } = await createTestApp({ engine, webhookSender: { wake: () => sender?.wake() } });
+    // The app wakes the sender made below (after the app, on its database).
+    const { database: db, signIn } = await createTestApp({ engine, webhookSender: { wake: () => sender.wake() } });
     // Its next look would be a minute away: only the board's wake can send it sooner.
-    sender = senderFor(db, { pollMs: 60_000 });
+    const sender = senderFor(db, { pollMs: 60_000 });
     const { order } = await shopWithOrder(db, shop.url);
     sender.start();
     const cook = await signIn('cook');
@@ -358,6 +361,7 @@ describeEngines('the API keys page’s status updates', (engine) => {
     expect(shop.received).toHaveLength(1);
     const event = new Webhook(secret).verify(shop.received[0]!.body, shop.received[0]!.headers as Record<string, string>) as Event;
     expect(event).toMatchObject({ type: 'webhook.test', data: { apiKey: 'webshop' } });
+    expect(testEvent.strict().safeParse(event).error).toBeUndefined();
     const after = await admin.get('/api-keys').expect(200);
     expect(after.text).toMatch(/<td>Test<\/td>\s*<td>Delivered<\/td>/);
   });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { apiOrder, cancelBody } from './order-resource.ts';
 import { problemSchema } from './problem.ts';
+import { statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
+import { retryWaitsMs, webhookTimeoutMs } from '../webhooks/webhook-sender.ts';
 
 /** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */
 function component(schema: ZodType, io: 'input' | 'output') {
@@ -22,6 +24,30 @@ const orderAnswer = (description: string) => ({
   headers: { Location: { description: 'Address of the order', schema: { type: 'string', examples: ['/api/orders/3f6c0d1e9b7a4c2d8e5f6a7b8c9d0e1f'] } } },
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } } },
 });
+
+const webhookHeaders = {
+  'webhook-id': { description: 'The event’s id: the same on every attempt. Drop an event whose id you have seen.', schema: { type: 'string', examples: ['evt_5f2b0c9e8d7a4b1c9e3f2a1b0c9d8e7f'] } },
+  'webhook-timestamp': { description: 'When this attempt was made, in seconds since 1970 (refuse one more than 5 minutes off your clock)', schema: { type: 'string' } },
+  'webhook-signature': { description: '"v1," and the base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" under the key’s signing secret (the bytes of its base64 after "whsec_"); verify it with a Standard Webhooks library (https://www.standardwebhooks.com/)', schema: { type: 'string' } },
+};
+
+/** "5 s, 5 min and 2 h". */
+function listOfWaits(waits: readonly number[]): string {
+  const texts = waits.map((ms) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`));
+  return texts.length > 1 ? `${texts.slice(0, -1).join(', ')} and ${texts.at(-1)}` : texts.join('');
+}
+
+function webhook(type: string, summary: string, description: string, schema: string) {
+  return {
+    post: {
+      summary,
+      description: `${description} An answer other than 2xx within ${webhookTimeoutMs / 1000} seconds (a redirect included: none is followed) is retried after ${listOfWaits(retryWaitsMs)} (${retryWaitsMs.length + 1} attempts), then shown as given up on the API keys page, where an admin can send it again.`,
+      parameters: Object.entries(webhookHeaders).map(([name, header]) => ({ name, in: 'header', required: true, ...header })),
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } },
+      responses: { '2XX': { description: `The shop has the ${type} event` } },
+    },
+  };
+}
 
 /** The OpenAPI 3.1 description served at /api/openapi.json, built from the schemas the API validates with. */
 export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodType) {
@@ -110,6 +136,12 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
         },
       },
     },
+    // Status updates posted to the address an admin gives the API key (the API keys page).
+    webhooks: {
+      orderStatusChanged: webhook('order.status_changed', 'An order the shop sent changed status',
+        'Posted for every status change after the order came in (confirmed, delayed, delivered, cancelled, and back), whoever made it: staff, or the shop through this API.', 'StatusChangedEvent'),
+      webhookTest: webhook('webhook.test', 'A test from the API keys page', 'Sent when an admin presses Send a test update.', 'TestEvent'),
+    },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made by an admin, starting with od_live_' } },
       schemas: {
@@ -118,6 +150,8 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
         Cancel: component(cancelBody, 'input'),
         Order: component(apiOrder, 'output'),
         Problem: component(problemSchema, 'output'),
+        StatusChangedEvent: component(statusChangedEvent, 'output'),
+        TestEvent: component(testEvent, 'output'),
       },
     },
   };

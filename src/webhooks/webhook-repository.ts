@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { OrderStatus } from '../orders/order-status.ts';
+import type { StatusChangedData } from './webhook-events.ts';
 
 /**
  * Status updates to the shop (webhooks): the outbox of events for the shops' servers, and each API
@@ -20,26 +20,6 @@ export const deliveryStateLabels: Record<DeliveryState, string> = {
   delivered: 'Delivered',
   failed: 'Gave up',
   cancelled: 'Not sent',
-};
-
-/** What a status change tells the shop: enough to update its own record without asking again. */
-export type StatusChangedData = {
-  /** Our id of the order, as in /api/orders/{id}. */
-  orderId: string;
-  externalId: string | null;
-  number: number | null;
-  status: OrderStatus;
-  previousStatus: OrderStatus;
-  changedAt: string;
-  /** Why, for a cancel that gave a reason. */
-  reason: string | null;
-  /** When the kitchen now expects to deliver, after a delay; null when it gave none. */
-  expectedAt: string | null;
-  /**
-   * Grows with each status change of the order: an event whose sequence is not above the last one
-   * applied is older news (deliveries may arrive out of order, or twice).
-   */
-  sequence: number;
 };
 
 /** A delivery as the API keys page lists it. */

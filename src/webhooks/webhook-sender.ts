@@ -10,6 +10,9 @@ import type { AttemptOutcome, ClaimedDelivery, WebhookRepository } from './webho
  */
 export const retryWaitsMs = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 10 * 3_600_000];
 
+/** How long a shop's server has to answer an attempt, unless the options say otherwise. */
+export const webhookTimeoutMs = 10_000;
+
 export type WebhookSenderOptions = {
   /** How long the shop's server has to answer an attempt. */
   timeoutMs?: number;
@@ -46,7 +49,7 @@ export type WebhookSender = ReturnType<typeof createWebhookSender>;
  */
 export function createWebhookSender(deps: { deliveries: WebhookRepository; logger: Logger }, options: WebhookSenderOptions = {}) {
   const { deliveries, logger } = deps;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? webhookTimeoutMs;
   const concurrency = options.concurrency ?? 4;
   const pollMs = options.pollMs ?? 1000;
   const waits = options.retryWaitsMs ?? retryWaitsMs;

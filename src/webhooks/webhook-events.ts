@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { orderStatuses } from '../orders/order-status.ts';
+
+/**
+ * The events posted to a shop's address (webhooks), as the OpenAPI description documents them:
+ * `{ type, timestamp, data }`, the Standard Webhooks payload shape.
+ */
+
+const statusChangedData = z.object({
+  orderId: z.string().meta({ description: 'Our id of the order, as in /api/orders/{orderId}' }),
+  externalId: z.string().nullable().meta({ description: 'The shop’s own id, as sent with the order' }),
+  number: z.int().nullable().meta({ description: 'The short number of the day the kitchen calls out ("#17")' }),
+  status: z.enum(orderStatuses),
+  previousStatus: z.enum(orderStatuses),
+  changedAt: z.iso.datetime(),
+  reason: z.string().nullable().meta({ description: 'Why, for a cancel that gave a reason' }),
+  expectedAt: z.iso.datetime().nullable().meta({ description: 'When the kitchen now expects to deliver, after a delay; null when it gave no time' }),
+  sequence: z.int().meta({ description: 'Grows with each status change of the order. Deliveries may arrive out of order or twice: ignore an event whose sequence is not above the last one you applied.' }),
+});
+
+export type StatusChangedData = z.infer<typeof statusChangedData>;
+
+export const statusChangedEvent = z.object({
+  type: z.literal('order.status_changed'),
+  timestamp: z.iso.datetime().meta({ description: 'When the change happened' }),
+  data: statusChangedData,
+});
+
+export const testEvent = z.object({
+  type: z.literal('webhook.test'),
+  timestamp: z.iso.datetime(),
+  data: z.object({ apiKey: z.string().meta({ description: 'The name of the key the address belongs to' }), message: z.string() }),
+});
