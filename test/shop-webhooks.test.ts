@@ -173,6 +173,21 @@ describeEngines('status updates to the shop', (engine) => {
     expect((await deliveries.forOrder(order.id))[0]).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
+  it('say that nothing listens at the address, and try again later', async () => {
+    const db = await openTestDatabase(engine);
+    const shop = await startShop();
+    const closedAddress = shop.url;
+    await shop.close();
+    const { orders, deliveries, order } = await shopWithOrder(db, closedAddress);
+
+    await orders.updateStatus(order.id, 'confirmed', null);
+    await senderFor(db, { retryWaitsMs: [60_000] }).drain();
+
+    const [delivery] = await deliveries.forOrder(order.id);
+    expect(delivery).toMatchObject({ state: 'pending', attempts: 1, lastStatus: null, lastError: 'fetch failed: ECONNREFUSED' });
+    expect(Date.parse(delivery!.nextAttemptAt!) - Date.now()).toBeGreaterThan(50_000);
+  });
+
   it('follow no redirect: the event goes only to the address the admin gave', async () => {
     const db = await openTestDatabase(engine);
     const shop = await startShop();
