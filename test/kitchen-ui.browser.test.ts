@@ -10,6 +10,8 @@ import { createTestApp, makeOrder } from './support/helpers.ts';
 import { kitchenBoardTrackingToken, seedKitchenBoard } from './support/kitchen-board.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { createReplyRepository } from '../src/notifications/reply-repository.ts';
+import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
+import { createWebhookRepository } from '../src/webhooks/webhook-repository.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
@@ -78,6 +80,11 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     // board's day at the end, as the layout tests below measure the board without it).
     const preOrder = makeOrder({ customerName: 'Pre Order', deliveryAddress: 'Kerkstraat 12', scheduledFor: new Date(Date.now() + 3 * 86_400_000).toISOString() });
     await createOrderRepository(database).insert(preOrder);
+    // A shop's key that sends status updates: the API keys page's address form, buttons and list.
+    const { apiKey } = (await createApiKeyRepository(database).create({ name: 'webshop', createdBy: null }))!;
+    const webhooks = createWebhookRepository(database);
+    await webhooks.setUrl(apiKey.id, 'http://127.0.0.1:9/hooks/order-desk');
+    await webhooks.sendTest(apiKey.id, 'webshop');
     const pages = ['/', `/orders/${orderIds[3]}`, `/orders/${orderIds[11]}`, '/orders/new', `/orders/${orderIds[0]}/edit`, '/done', '/later', '/messages', '/replies', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
     const findings: string[] = [];
     for (const colorScheme of ['light', 'dark'] as const) {

@@ -93,6 +93,20 @@ describeEngines('status updates to the shop', (engine) => {
     expect(await deliveries.forOrder(typedIn.order.id)).toEqual([]);
   });
 
+  it('make no event for a change that rolled back, and one for the change that committed', async () => {
+    const db = await openTestDatabase(engine);
+    const { orders, deliveries, order } = await shopWithOrder(db, 'https://shop.example/hooks');
+
+    await expect(db.transaction(async () => {
+      await orders.updateStatus(order.id, 'confirmed', null);
+      throw new Error('the disk filled up');
+    })).rejects.toThrow('the disk filled up');
+    expect(await deliveries.forOrder(order.id)).toEqual([]);
+
+    await orders.updateStatus(order.id, 'confirmed', null);
+    expect((await deliveries.forOrder(order.id)).map((delivery) => delivery.state)).toEqual(['pending']);
+  });
+
   it('tell the shop a delay’s new expected time and a cancel’s reason, each change a higher sequence', async () => {
     const db = await openTestDatabase(engine);
     const shop = await startShop();
