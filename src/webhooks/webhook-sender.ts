@@ -135,17 +135,24 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
     for (const id of await deliveries.claim(owner, free, leaseMs)) track(deliver(id));
   }
 
+  /**
+   * One look at a time, whoever asks (the timer, drain): two at once would each count the same free
+   * slots and claim more than `concurrency` between them.
+   */
+  function lookNow(): Promise<void> {
+    looking ??= look()
+      .catch((error: unknown) => logger.error({ err: error }, 'could not look for status updates to send'))
+      .finally(() => {
+        looking = undefined;
+        if (running) schedule(lookAgain ? 0 : pollMs);
+        lookAgain = false;
+      });
+    return looking;
+  }
+
   function schedule(delayMs: number): void {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      looking ??= look()
-        .catch((error: unknown) => logger.error({ err: error }, 'could not look for status updates to send'))
-        .finally(() => {
-          looking = undefined;
-          if (running) schedule(lookAgain ? 0 : pollMs);
-          lookAgain = false;
-        });
-    }, delayMs);
+    timer = setTimeout(() => void lookNow(), delayMs);
   }
 
   return {
@@ -167,7 +174,7 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
       running = true;
       try {
         for (;;) {
-          await look();
+          await lookNow();
           if (inFlight.size === 0) return;
           await Promise.race(inFlight);
         }

@@ -30,7 +30,15 @@ export class FakeShop {
         const answer = this.answer(request, index);
         this.open += 1;
         this.mostOpen = Math.max(this.mostOpen, this.open);
-        res.on('close', () => { this.open -= 1; });
+        // Counted until the answer is written (before the sender can have it and start another
+        // request), or until a request never answered is abandoned.
+        let counted = true;
+        const done = () => {
+          if (counted) this.open -= 1;
+          counted = false;
+        };
+        res.on('finish', done);
+        res.on('close', done);
         if (answer === 'hang') return;
         setTimeout(() => {
           res.writeHead(answer.status, answer.location ? { location: answer.location } : {});
