@@ -198,6 +198,9 @@ if (board && window.EventSource) {
     for (const row of [...recentlyDone.rows]) {
       if (now - Date.parse(row.dataset.doneAt) > doneVisibleMs && !busyCell(row)) row.remove();
     }
+    // A pause of the online orders that ran out by itself: no change announces its end.
+    const paused = document.querySelector('[data-paused-until]');
+    if (paused && now >= Date.parse(paused.dataset.pausedUntil)) paused.remove();
     empty.hidden = active.rows.length + recentlyDone.rows.length > 0;
     for (const row of active.rows) {
       const minutes = Math.max(0, Math.floor((now - Date.parse(row.dataset.createdAt)) / 60_000));

@@ -28,6 +28,8 @@ import { createQuickAnswerRepository } from './notifications/quick-answer-reposi
 import { createTemplatesRouter } from './notifications/templates-router.ts';
 import { createWebhookRouter } from './notifications/webhook-router.ts';
 import { createOrderFormRouter } from './orders/order-form-router.ts';
+import { createIntakePauseRepository } from './orders/intake-pauses.ts';
+import { createIntakeRouter } from './orders/intake-router.ts';
 import { createOrderRepository } from './orders/order-repository.ts';
 import { cancelReasonMaxLength, finishedStatuses, orderStatuses } from './orders/order-status.ts';
 import { createOrdersRouter } from './orders/orders-router.ts';
@@ -100,10 +102,11 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const throttle = createLoginThrottle(db, deps.throttleLimits);
   const apiKeys = createApiKeyRepository(db);
   const board = createBoardRepository(db);
+  const intake = createIntakePauseRepository(db);
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
   // The kitchen's days, in TIME_ZONE: the board's counts, the Done view, the Messages page.
   const calendar = createZonedCalendar(config.timeZone);
-  const boardView = createBoardView({ board, messages, replies, live, settings: config.board, days: calendar, textDefaults: settings.recentTextDefaults });
+  const boardView = createBoardView({ board, messages, replies, live, settings: config.board, days: calendar, textDefaults: settings.recentTextDefaults, intake });
 
   const app = express();
   // Nobody needs to know what the server runs on (helmet's advice too).
@@ -189,7 +192,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   // The intake API authenticates by API key: no session, no CSRF token, problem+json errors.
   app.use('/api', createApiRouter({
     orders, messages, apiKeys, defaultCountry: config.defaultCountry, env: config.env, tracking, publicUrl: config.publicUrl,
-    rateLimiter: createRateLimiter(db, { limit: config.api.rateLimitPerMinute, windowMs: 60_000 }),
+    rateLimiter: createRateLimiter(db, { limit: config.api.rateLimitPerMinute, windowMs: 60_000 }), intake,
   }));
 
   // Everything below needs a session; everything that changes state also needs a CSRF token.
@@ -215,6 +218,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, quickAnswers, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createRepliesRouter({ replies }));
+  app.use(createIntakeRouter({ intake, formatTime }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
   app.use(createApiKeysRouter({ apiKeys, webhooks: createWebhookRepository(db) }));

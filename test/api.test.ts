@@ -324,7 +324,7 @@ describeEngines('GET /api/openapi.json', (engine) => {
     const response = await api.get('/api/openapi.json').expect(200).expect('content-type', /json/);
     const document = response.body;
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(['/api/orders', '/api/orders/{orderId}', '/api/orders/{orderId}/cancel']);
+    expect(Object.keys(document.paths)).toEqual(['/api/orders', '/api/intake', '/api/orders/{orderId}', '/api/orders/{orderId}/cancel']);
     const newOrder = document.components.schemas.NewOrder;
     expect(newOrder.required).toEqual(['externalId', 'customer', 'items']);
     expect(newOrder.additionalProperties).toBe(false);
@@ -335,7 +335,7 @@ describeEngines('GET /api/openapi.json', (engine) => {
     expect(document.components.schemas.Order.properties.number).toBeDefined();
     expect(document.components.schemas.Problem.properties.errors).toBeDefined();
     // The status updates posted to the shop, with their signature headers.
-    expect(Object.keys(document.webhooks)).toEqual(['orderStatusChanged', 'webhookTest']);
+    expect(Object.keys(document.webhooks)).toEqual(['orderStatusChanged', 'intakePaused', 'intakeResumed', 'webhookTest']);
     const statusChanged = document.webhooks.orderStatusChanged.post;
     expect(statusChanged.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/StatusChangedEvent');
     expect(statusChanged.parameters.map((header: { name: string }) => header.name)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);

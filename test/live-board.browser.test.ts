@@ -167,4 +167,31 @@ describe.skipIf(!chromiumPath)('the live board on two screens', () => {
     expect(sound.headers()['content-type']).toMatch(/audio\/(wav|x-wav|wave)/);
     expect(errors).toEqual([]);
   }, 40_000);
+
+  it('shows a pause of the online orders on the other screen at once, by keyboard, and drops it when it runs out', async () => {
+    const pausing = await screen();
+    const other = await screen();
+    // The other screen's clock can be moved on; it starts at the real time.
+    await other.page.clock.install();
+    await other.page.reload();
+
+    await pausing.page.getByRole('link', { name: 'Pause online orders' }).focus();
+    await pausing.page.keyboard.press('Enter');
+    await pausing.page.getByRole('button', { name: 'Pause for 15 min' }).focus();
+    await pausing.page.keyboard.press('Enter');
+    await pausing.page.getByRole('status').filter({ hasText: 'Online orders are paused until' }).waitFor();
+
+    const badge = other.page.getByRole('link', { name: /^Online orders paused until \d\d:\d\d$/ });
+    await badge.waitFor();
+    // The whole pause, and a half-minute tick of the board's own clock.
+    await other.page.clock.fastForward('15:31');
+    await expect.poll(() => badge.count()).toBe(0);
+
+    // Open again early from the badge's page: the screen that paused loses its badge too.
+    await pausing.page.getByRole('link', { name: /^Online orders paused until/ }).click();
+    await pausing.page.getByRole('button', { name: 'Open online orders now' }).click();
+    await pausing.page.getByRole('status').filter({ hasText: 'Online orders are open again.' }).waitFor();
+    expect(await pausing.page.locator('.badge-paused').count()).toBe(0);
+    expect([...pausing.errors, ...other.errors]).toEqual([]);
+  }, 40_000);
 });

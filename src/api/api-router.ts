@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, NextFunction, Request, Response } from 'expre
 import createError from 'http-errors';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { MessageRepository } from '../notifications/message-repository.ts';
+import type { IntakePauseRepository } from '../orders/intake-pauses.ts';
 import type { Order, OrderRepository } from '../orders/order-repository.ts';
 import { orderDigest } from '../orders/order-repository.ts';
 import { trackingLink } from '../orders/tracking-repository.ts';
@@ -13,6 +14,8 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { cancelBody, newOrderBody, orderIdPattern, orderPatchBody, patchedFields, scheduledForProblem, toApiOrder } from './order-resource.ts';
 import { fieldProblems, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { z } from 'zod';
+import type { intakeAnswer } from '../webhooks/webhook-events.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -35,6 +38,8 @@ export type ApiDeps = {
   publicUrl: string | undefined;
   /** In production a 5xx never shows its message. */
   env: 'development' | 'production' | 'test';
+  /** Whether staff paused the online orders (503 for a new order for as soon as possible meanwhile). */
+  intake: IntakePauseRepository;
 };
 
 /**
@@ -108,9 +113,18 @@ export function createApiRouter(deps: ApiDeps): Router {
     if (!parsed.success) {
       return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', fieldProblems(parsed.error.issues));
     }
-    // A time that has passed is refused for a new order, not for the retry of one already taken.
-    const scheduleRefusal = scheduledForProblem(parsed.data.scheduledFor, new Date());
-    if (scheduleRefusal && !(await orders.findByExternalId(parsed.data.externalId))) return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', [{ pointer: '#/scheduledFor', detail: scheduleRefusal }]);
+    // A time that has passed is refused for a new order, not for the retry of one already taken;
+    // so is an order the kitchen cannot start now, while it has paused the online orders.
+    const at = new Date();
+    const taken = async () => (await orders.findByExternalId(parsed.data.externalId)) !== undefined;
+    const scheduleRefusal = scheduledForProblem(parsed.data.scheduledFor, at);
+    if (scheduleRefusal && !(await taken())) return sendProblem(req, res, 422, 'The order is not valid; see errors for each field.', [{ pointer: '#/scheduledFor', detail: scheduleRefusal }]);
+    const pause = await deps.intake.current(at);
+    // An order for later due after the pause is no work now: it still comes in.
+    if (pause && !(parsed.data.scheduledFor && parsed.data.scheduledFor >= pause.until) && !(await taken())) {
+      res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(pause.until) - at.getTime()) / 1000))));
+      return sendProblem(req, res, 503, `The kitchen has paused online orders until ${pause.until}: it is too busy to take more for as soon as possible. Send the order again after that (Retry-After), or as an order for later (scheduledFor) due from then on. GET /api/intake tells whether orders are open.`);
+    }
     const { customer, ...rest } = parsed.data;
     const result = await orders.create({ ...rest, customerName: customer.name, phone: customer.phone, formToken: null, createdBy: null, apiKeyId: res.locals.apiClient!.id });
     if (result.outcome === 'created') {
@@ -120,6 +134,13 @@ export function createApiRouter(deps: ApiDeps): Router {
     if (result.sameOrder) return sendOrder(res, 200, result.order);
     res.location(`/api/orders/${result.order.id}`);
     sendProblem(req, res, 409, `An order with externalId "${result.order.externalId}" already exists with different contents. Send a new externalId for a new order.`);
+  });
+
+  // Whether the kitchen takes orders now, for the shop to say so before its customer orders.
+  router.get('/intake', async (_req, res) => {
+    const pause = await deps.intake.current();
+    const answer: z.infer<typeof intakeAnswer> = pause ? { open: false, pausedUntil: pause.until } : { open: true, pausedUntil: null };
+    res.json(answer);
   });
 
   router.get('/orders/:orderId', async (_req, res) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { apiOrder, cancelBody } from './order-resource.ts';
 import { problemSchema } from './problem.ts';
-import { statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
+import { intakeAnswer, intakePausedEvent, intakeResumedEvent, statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
 import { retryWaitsMs, webhookTimeoutMs } from '../webhooks/webhook-sender.ts';
 
 /** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */
@@ -77,6 +77,19 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
             415: problem('The body is not application/json'),
             422: problem('The order is not valid; errors names each field'),
             429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
+            503: problem('The kitchen has paused online orders (too busy): a new order for as soon as possible, or for later but due before the pause ends, is refused until then. A retry of an order already taken still answers 200.', { 'Retry-After': { description: 'Seconds until the pause ends', schema: { type: 'integer' } } }),
+          },
+        },
+      },
+      '/api/intake': {
+        get: {
+          operationId: 'getIntake',
+          summary: 'Whether the kitchen takes online orders now',
+          description: 'Staff pause the online orders when the kitchen is swamped. Ask before the customer orders, to tell them; the intake.paused and intake.resumed status updates say the same as it happens.',
+          responses: {
+            200: { description: 'Open, or paused until a time', content: { 'application/json': { schema: { $ref: '#/components/schemas/Intake' } } } },
+            401: problem('No API key, or an unknown or revoked one'),
+            429: problem('Too many requests with this key', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }),
           },
         },
       },
@@ -140,6 +153,8 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
     webhooks: {
       orderStatusChanged: webhook('order.status_changed', 'An order the shop sent changed status',
         'Posted for every status change after the order came in (confirmed, delayed, delivered, cancelled, and back), whoever made it: staff, or the shop through this API.', 'StatusChangedEvent'),
+      intakePaused: webhook('intake.paused', 'The kitchen paused the online orders', 'Posted to every key with an address when staff pause the online orders (or pause them for longer).', 'IntakePausedEvent'),
+      intakeResumed: webhook('intake.resumed', 'The kitchen opened the online orders again', 'Posted to every key with an address when staff end a pause early. A pause that runs out by itself (at pausedUntil) sends nothing.', 'IntakeResumedEvent'),
       webhookTest: webhook('webhook.test', 'A test from the API keys page', 'Sent when an admin presses Send a test update.', 'TestEvent'),
     },
     components: {
@@ -152,6 +167,9 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
         Problem: component(problemSchema, 'output'),
         StatusChangedEvent: component(statusChangedEvent, 'output'),
         TestEvent: component(testEvent, 'output'),
+        IntakePausedEvent: component(intakePausedEvent, 'output'),
+        IntakeResumedEvent: component(intakeResumedEvent, 'output'),
+        Intake: component(intakeAnswer, 'output'),
       },
     },
   };

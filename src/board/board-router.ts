@@ -21,6 +21,7 @@ import { addDays, nameOfDay } from '../web/zoned-days.ts';
 import type { BoardRepository, DoneCursor } from './board-repository.ts';
 import { doneCsv } from './done-csv.ts';
 import { coalesce, noOrder } from './live-board.ts';
+import type { IntakePause, IntakePauseRepository } from '../orders/intake-pauses.ts';
 import type { BoardEvent, LiveBoard } from './live-board.ts';
 import { dueAt, isForLaterDay } from '../orders/schedule.ts';
 
@@ -39,7 +40,7 @@ export type BoardView = ReturnType<typeof createBoardView>;
 export type RowChoice = { status: OrderStatus; delayMinutes?: string; reason?: string; textCustomer?: boolean };
 
 /** The rows as HTML, with the CSRF marker where each form's token goes. */
-type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; unread: UnreadReplies; rows: { active: string; recentlyDone: string } };
+type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<OrderStatus, number>; unread: UnreadReplies; pause: IntakePause | undefined; rows: { active: string; recentlyDone: string } };
 
 /**
  * What the board page shows, computed in a fixed number of indexed queries — and, for the plain
@@ -51,8 +52,8 @@ type RenderedBoard = { active: Order[]; recentlyDone: Order[]; counts: Record<Or
  * app's settings only — never from a request's locals — with a marker where a form's CSRF token
  * goes; each response splices in its own session's token.
  */
-export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; replies: ReplyRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => Promise<ReadonlySet<OrderStatus>>; now?: () => Date }) {
-  const { board, messages, replies, live, settings, days, textDefaults } = deps;
+export function createBoardView(deps: { board: BoardRepository; messages: MessageRepository; replies: ReplyRepository; live: LiveBoard; settings: Config['board']; days: ZonedCalendar; textDefaults: () => Promise<ReadonlySet<OrderStatus>>; intake: IntakePauseRepository; now?: () => Date }) {
+  const { board, messages, replies, live, settings, days, textDefaults, intake } = deps;
   const now = deps.now ?? (() => new Date());
   // Random per process, so no text typed into an order can pose as the marker.
   const csrfMarker = `csrf-marker-${randomBytes(16).toString('hex')}`;
@@ -84,8 +85,10 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
     const latestMessages = await messages.latestFor([...active, ...recentlyDone].map((order) => order.id));
     const counts = await board.counts(days.of(at));
     const unread = await replies.unread();
+    // A pause of the online orders shows in the counts' line; its end by itself comes with the minute.
+    const pause = await intake.current(at);
     const rows = (orders: Order[]) => orders.map((order) => `${renderRow(app, order, latestMessages.get(order.id), at, defaults, choices)}\n`).join('');
-    return { active, recentlyDone, counts, unread, rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
+    return { active, recentlyDone, counts, unread, pause, rows: { active: rows(active), recentlyDone: rows(recentlyDone) } };
   }
 
   /** The session's own token in place of every marker. */
@@ -148,6 +151,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
         rows: shown.rows,
         counts: shown.counts,
         unread: shown.unread,
+        pause: shown.pause,
         lastEventId,
         search: searchText,
         choices,
@@ -190,7 +194,7 @@ export function createBoardView(deps: { board: BoardRepository; messages: Messag
             const html = order && place !== 'gone' ? renderRow(app, order, (await messages.latestFor([order.id])).get(order.id), at, defaults) : '';
             written += `id: ${news.eventId}\nevent: order\ndata: ${JSON.stringify({ id: news.orderId, place, created: news.created, html })}\n\n`;
           }
-          const counts = renderNow(app, 'partials/board-counts', { counts: await board.counts(days.of(at)), unread: await replies.unread() });
+          const counts = renderNow(app, 'partials/board-counts', { counts: await board.counts(days.of(at)), unread: await replies.unread(), pause: await intake.current(at) });
           return `${written}event: counts\ndata: ${JSON.stringify({ html: counts })}\n\n`;
         })();
         text = writing;

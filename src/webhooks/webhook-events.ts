@@ -31,3 +31,29 @@ export const testEvent = z.object({
   timestamp: z.iso.datetime(),
   data: z.object({ apiKey: z.string().meta({ description: 'The name of the key the address belongs to' }), message: z.string() }),
 });
+
+const intakeData = z.object({
+  open: z.boolean().meta({ description: 'false: the kitchen takes no new orders for as soon as possible until pausedUntil' }),
+  pausedUntil: z.iso.datetime().nullable().meta({ description: 'When the pause ends by itself; null when the orders are open again' }),
+  changedAt: z.iso.datetime(),
+});
+
+export type IntakeData = z.infer<typeof intakeData>;
+
+export const intakePausedEvent = z.object({
+  type: z.literal('intake.paused'),
+  timestamp: z.iso.datetime(),
+  data: intakeData,
+});
+
+export const intakeResumedEvent = z.object({
+  type: z.literal('intake.resumed'),
+  timestamp: z.iso.datetime(),
+  data: intakeData,
+});
+
+/** GET /api/intake. */
+export const intakeAnswer = z.object({
+  open: z.boolean(),
+  pausedUntil: z.iso.datetime().nullable().meta({ description: 'When the pause ends; null while orders are open' }),
+});

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { StatusChangedData } from './webhook-events.ts';
+import type { IntakeData, StatusChangedData } from './webhook-events.ts';
 
 /**
  * Status updates to the shop (webhooks): the outbox of events for the shops' servers, and each API
@@ -8,7 +8,7 @@ import type { StatusChangedData } from './webhook-events.ts';
  * reports; the sender (webhook-sender.ts) posts it, retries it, and records what the shop answered.
  */
 
-export const webhookEventTypes = ['order.status_changed', 'webhook.test'] as const;
+export const webhookEventTypes = ['order.status_changed', 'intake.paused', 'intake.resumed', 'webhook.test'] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
@@ -87,6 +87,7 @@ export function createWebhookRepository(db: Database, now: () => Date = () => ne
       WHERE orders.id = @orderId AND key.webhook_url IS NOT NULL AND key.revoked_at IS NULL`,
     enqueueForKey: `INSERT INTO webhook_deliveries (event_id, api_key_id, event_type, body, next_attempt_at, created_at)
       SELECT @eventId, id, @eventType, @body, @at, @at FROM api_keys WHERE id = @apiKeyId AND webhook_url IS NOT NULL AND revoked_at IS NULL`,
+    keysWithAddress: 'SELECT id FROM api_keys WHERE webhook_url IS NOT NULL AND revoked_at IS NULL ORDER BY id',
     nextDue: `SELECT min(next_attempt_at) FROM webhook_deliveries WHERE state IN ('pending', 'sending')`,
     claim: `WITH picked AS MATERIALIZED (SELECT id FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at, id LIMIT @limit ${skipLocked})
       UPDATE webhook_deliveries SET state = 'sending', attempts = attempts + 1, claimed_by = @owner, next_attempt_at = @leaseUntil, last_attempt_at = @at
@@ -144,6 +145,17 @@ export function createWebhookRepository(db: Database, now: () => Date = () => ne
       const body = eventBody('order.status_changed', data.changedAt, data);
       const written = await db.run(sql.enqueueForOrder, { eventId: newEventId(), eventType: 'order.status_changed', body, orderId: data.orderId, at });
       return written.changes > 0;
+    },
+    /**
+     * Queues the news of the online orders being paused or opened again for every key with an
+     * address (a pause concerns every shop). Call it inside the pause's transaction.
+     */
+    async intakeChanged(data: IntakeData): Promise<number> {
+      const eventType = data.open ? 'intake.resumed' : 'intake.paused';
+      const body = eventBody(eventType, data.changedAt, data);
+      const keys = await db.all<{ id: number }>(sql.keysWithAddress);
+      for (const key of keys) await db.run(sql.enqueueForKey, { eventId: newEventId(), eventType, body, apiKeyId: key.id, at: now().toISOString() });
+      return keys.length;
     },
     /** A test event for the key's address, from the API keys page; false when it has none. */
     async sendTest(apiKeyId: number, apiKeyName: string): Promise<boolean> {
