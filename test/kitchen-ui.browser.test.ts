@@ -12,6 +12,7 @@ import { openSqlite } from '../src/db/sqlite.ts';
 import { createReplyRepository } from '../src/notifications/reply-repository.ts';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import { createWebhookRepository } from '../src/webhooks/webhook-repository.ts';
+import { createIntakePauseRepository } from '../src/orders/intake-pauses.ts';
 import { createOrderRepository } from '../src/orders/order-repository.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
@@ -85,7 +86,11 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
     const webhooks = createWebhookRepository(database);
     await webhooks.setUrl(apiKey.id, 'http://127.0.0.1:9/hooks/order-desk');
     await webhooks.sendTest(apiKey.id, 'webshop');
-    const pages = ['/', `/orders/${orderIds[3]}`, `/orders/${orderIds[11]}`, '/orders/new', `/orders/${orderIds[0]}/edit`, '/done', '/later', '/messages', '/replies', '/staff', '/account', '/api-keys', '/templates', '/settings', '/no-such-page'];
+    // The online orders paused: the counts' red link, and the Online orders page's state and history
+    // (opened again at the end, as the layout tests below measure the board without it).
+    const intake = createIntakePauseRepository(database);
+    await intake.pause(30, null);
+    const pages = ['/', `/orders/${orderIds[3]}`, `/orders/${orderIds[11]}`, '/orders/new', `/orders/${orderIds[0]}/edit`, '/done', '/later', '/messages', '/replies', '/staff', '/account', '/api-keys', '/templates', '/settings', '/intake', '/no-such-page'];
     const findings: string[] = [];
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const viewport of [phone, desktop]) {
@@ -112,6 +117,7 @@ describe.skipIf(!chromiumPath)('the kitchen board\'s layout, contrast and focus 
         await page.context().close();
       }
     }
+    await intake.resume(null);
     await database.run('UPDATE customer_replies SET read_at = ?', [new Date().toISOString()]);
     await database.run("UPDATE orders SET status = 'delivered', updated_at = ? WHERE id = ?", [new Date(Date.now() - 86_400_000).toISOString(), preOrder.id]);
     await database.close();
