@@ -122,6 +122,21 @@ describeEngines('several instances on one database', (engine) => {
     expect(await a.orders.count()).toBe(1);
   });
 
+  it('refuse new online orders on both instances once staff paused them on one, and take them on both once opened', async () => {
+    const { a, b } = await twoInstances(engine);
+    const { key } = (await createApiKeyRepository(a.database).create({ name: 'webshop', createdBy: null }))!;
+    const cook = await a.signIn('cook');
+    await cook.refreshToken('/intake');
+
+    await cook.post('/intake/pause').send({ minutes: '30' }).expect(303);
+    await supertest(b.app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(orderBody('shop-1')).expect(503);
+    await supertest(a.app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(orderBody('shop-1')).expect(503);
+    expect((await supertest(b.app).get('/api/intake').set('Authorization', `Bearer ${key}`).expect(200)).body.open).toBe(false);
+
+    await cook.post('/intake/resume').expect(303);
+    await supertest(b.app).post('/api/orders').set('Authorization', `Bearer ${key}`).send(orderBody('shop-1')).expect(201);
+  });
+
   it('count a key’s API requests across instances: the limit, not the limit per instance', async () => {
     const location = await createTestLocation(engine);
     await location.open();
