@@ -44,6 +44,16 @@ async function shopWithOrder(db: Database, url: string | undefined, externalId =
   return { apiKey, secret, orders, deliveries, order: created.order };
 }
 
+/** `count` more orders from the same shop (shop-1, shop-2 …); their ids. */
+async function moreOrders(orders: ReturnType<typeof createOrderRepository>, apiKeyId: number, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 1; index <= count; index += 1) {
+    const made = await orders.create({ externalId: `shop-${index}`, customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: null, createdBy: null, apiKeyId });
+    ids.push(made.order.id);
+  }
+  return ids;
+}
+
 function senderFor(db: Database, options: WebhookSenderOptions = {}) {
   const sender = createWebhookSender({ deliveries: createWebhookRepository(db), logger: silent }, { timeoutMs: 2000, retryWaitsMs: [0, 0, 0], ...options });
   return sender;
@@ -301,10 +311,7 @@ describeEngines('status updates to the shop', (engine) => {
     const shop = await startShop();
     shop.answer = () => ({ status: 200, delayMs: 30 });
     const { orders, apiKey } = await shopWithOrder(db, shop.url, 'shop-0');
-    for (let index = 1; index <= 12; index += 1) {
-      const made = await orders.create({ externalId: `shop-${index}`, customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: null, createdBy: null, apiKeyId: apiKey.id });
-      await orders.updateStatus(made.order.id, 'confirmed', null);
-    }
+    for (const id of await moreOrders(orders, apiKey.id, 12)) await orders.updateStatus(id, 'confirmed', null);
 
     await senderFor(db, { concurrency: 3 }).drain();
 
@@ -319,10 +326,7 @@ describeEngines('claims on the shops’ status updates', (engine) => {
     const [one, two] = [await location.open(), await location.open()];
     const { orders, apiKey } = await shopWithOrder(one, 'https://shop.example/hooks', 'shop-0');
     await one.transaction(async () => {
-      for (let index = 1; index <= 60; index += 1) {
-        const made = await orders.create({ externalId: `shop-${index}`, customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: null, createdBy: null, apiKeyId: apiKey.id });
-        await orders.updateStatus(made.order.id, 'confirmed', null);
-      }
+      for (const id of await moreOrders(orders, apiKey.id, 60)) await orders.updateStatus(id, 'confirmed', null);
     });
     const claimers = [createWebhookRepository(one), createWebhookRepository(two)];
 
@@ -346,11 +350,7 @@ describeEngines('status updates from two server processes on one database', (eng
     servers.push(await startServer(env));
 
     const { orders, apiKey } = await shopWithOrder(db, shop.url, 'shop-0');
-    const ids: string[] = [];
-    for (let index = 1; index <= 40; index += 1) {
-      const made = await orders.create({ externalId: `shop-${index}`, customerName: 'Ada', phone: '+31612345678', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: null, createdBy: null, apiKeyId: apiKey.id });
-      ids.push(made.order.id);
-    }
+    const ids = await moreOrders(orders, apiKey.id, 40);
     // Made in one transaction, so both processes find all 40 due at their next look.
     await db.transaction(async () => {
       for (const id of ids) await orders.updateStatus(id, 'confirmed', null);
