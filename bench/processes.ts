@@ -26,6 +26,29 @@ export function pinLoadGenerator(): Pinning {
   }
 }
 
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * The CPU time a process (all its threads) has used so far, in seconds, from /proc (Linux): the
+ * 14th and 15th fields of its stat line, user and system time in clock ticks. Undefined elsewhere.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (2nd field) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Spawns `node args…` on the server's core when pinning works. */
 export function spawnNode(pinning: Pinning, args: string[], options: { env?: NodeJS.ProcessEnv; stdio?: StdioOptions } = {}): ChildProcess {
   const env = { ...process.env, ...options.env };
