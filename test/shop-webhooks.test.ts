@@ -306,6 +306,31 @@ describeEngines('status updates to the shop', (engine) => {
     expect(eventOf(shop.received[0]!.body).data).toMatchObject({ orderId: order.id, status: 'confirmed' });
   });
 
+  it('delete finished deliveries once they are older than they are kept, never one still to send', async () => {
+    const db = await openTestDatabase(engine);
+    const shop = await startShop();
+    const { orders, apiKey, deliveries } = await shopWithOrder(db, shop.url, 'shop-0');
+    const ids = await moreOrders(orders, apiKey.id, 4);
+    for (const id of ids) await orders.updateStatus(id, 'confirmed', null);
+    await senderFor(db).drain();
+    // Two more made 40 days ago: one delivered then, one still waiting (its shop was down since).
+    for (const id of ids.slice(0, 2)) await orders.updateStatus(id, 'delivered', null);
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    await db.run(`UPDATE webhook_deliveries SET created_at = @old WHERE order_id IN (@first, @second) AND event_id IN
+      (SELECT event_id FROM webhook_deliveries WHERE state = 'pending')`, { old, first: ids[0], second: ids[1] });
+    await db.run(`UPDATE webhook_deliveries SET state = 'delivered' WHERE order_id = @first AND state = 'pending'`, { first: ids[0] });
+    await db.run(`UPDATE webhook_deliveries SET created_at = @old WHERE order_id = @third`, { old, third: ids[2] });
+
+    // The sender sweeps at its first look, with the 30 days it keeps them for.
+    await senderFor(db, { keepMs: 30 * 86_400_000, retryWaitsMs: [60_000], fetch: async () => new Response(null, { status: 503 }) }).drain();
+
+    const left = async (id: string) => (await deliveries.forOrder(id)).map((delivery) => delivery.state);
+    expect(await left(ids[0]!)).toEqual(['delivered']);
+    expect(await left(ids[1]!)).toEqual(['delivered', 'pending']);
+    expect(await left(ids[2]!)).toEqual([]);
+    expect(await left(ids[3]!)).toEqual(['delivered']);
+  });
+
   it('keep at most `concurrency` attempts in flight', async () => {
     const db = await openTestDatabase(engine);
     const shop = await startShop();

@@ -130,6 +130,9 @@ export function createWebhookRepository(db: Database, now: () => Date = () => ne
         (SELECT count(*) FROM webhook_deliveries WHERE api_key_id = @apiKeyId AND state IN ('pending', 'sending')) AS waiting,
         (SELECT count(*) FROM webhook_deliveries WHERE api_key_id = @apiKeyId AND state = 'failed') AS failed,
         (SELECT max(delivered_at) FROM webhook_deliveries WHERE api_key_id = @apiKeyId AND state = 'delivered') AS "lastDeliveredAt"`,
+    // In batches, so a first sweep of a long history never holds the write lock for long.
+    prune: `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+      WHERE state IN ('delivered', 'failed', 'cancelled') AND created_at < @before LIMIT @limit)`,
     forOrder: `SELECT ${deliveryColumns} FROM webhook_deliveries AS delivery LEFT JOIN orders ON orders.id = delivery.order_id
       WHERE delivery.order_id = ? ORDER BY delivery.id`,
   };
@@ -193,6 +196,15 @@ export function createWebhookRepository(db: Database, now: () => Date = () => ne
 
     // The sender's side.
     nextDue: () => db.value<string | null>(sql.nextDue),
+    /** Deletes finished deliveries (delivered, given up, not sent) made before `before`; how many. */
+    async prune(before: Date, batch = 1000): Promise<number> {
+      let deleted = 0;
+      for (;;) {
+        const { changes } = await db.run(sql.prune, { before: before.toISOString(), limit: batch });
+        deleted += changes;
+        if (changes < batch) return deleted;
+      }
+    },
     /** Claims up to `limit` due deliveries for `owner` until `leaseMs` from now; their ids. */
     async claim(owner: string, limit: number, leaseMs: number): Promise<number[]> {
       const at = now();

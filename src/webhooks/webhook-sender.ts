@@ -23,7 +23,12 @@ export type WebhookSenderOptions = {
   retryWaitsMs?: readonly number[];
   instanceId?: string;
   fetch?: typeof fetch;
+  /** How long a finished delivery stays listed before the hourly sweep deletes it. */
+  keepMs?: number;
 };
+
+/** Finished deliveries are kept 30 days: the page lists the latest, the shop has long had them. */
+export const keepDeliveriesMs = 30 * 24 * 3_600_000;
 
 /**
  * The headers of the Standard Webhooks signature: `webhook-signature` is "v1," and the base64
@@ -64,6 +69,8 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
   let looking: Promise<void> | undefined;
   // A wake during a look, which may have read what is due before the change that woke it.
   let lookAgain = false;
+  const keepMs = options.keepMs ?? keepDeliveriesMs;
+  let lastSweep = 0;
 
   async function attempt(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
     const abort = new AbortController();
@@ -128,6 +135,12 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
 
   /** Claims what is due (as many as there are free slots) and starts sending it. */
   async function look(): Promise<void> {
+    // Once an hour, in the look itself (so never twice at once): the outbox does not grow forever.
+    if (Date.now() - lastSweep >= 3_600_000) {
+      lastSweep = Date.now();
+      const swept = await deliveries.prune(new Date(lastSweep - keepMs));
+      if (swept > 0) logger.info({ swept }, 'deleted finished status updates older than they are kept');
+    }
     const free = concurrency - inFlight.size;
     if (!running || free <= 0) return;
     const next = await deliveries.nextDue();

@@ -25,3 +25,4 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 CREATE INDEX webhook_deliveries_key ON webhook_deliveries (api_key_id, id);
 CREATE INDEX webhook_deliveries_key_state ON webhook_deliveries (api_key_id, state, delivered_at);
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries (order_id);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (created_at) WHERE state IN ('delivered', 'failed', 'cancelled');

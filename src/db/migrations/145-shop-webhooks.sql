@@ -38,3 +38,5 @@ CREATE INDEX webhook_deliveries_key ON webhook_deliveries (api_key_id, id);
 -- Its counts (waiting, gave up) and last delivery: seeks, however many were delivered before.
 CREATE INDEX webhook_deliveries_key_state ON webhook_deliveries (api_key_id, state, delivered_at);
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries (order_id);
+-- The sender's hourly sweep of finished deliveries older than they are kept (webhook-sender.ts).
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (created_at) WHERE state IN ('delivered', 'failed', 'cancelled');
