@@ -335,7 +335,7 @@ describeEngines('GET /api/openapi.json', (engine) => {
     expect(document.components.schemas.Order.properties.number).toBeDefined();
     expect(document.components.schemas.Problem.properties.errors).toBeDefined();
     // The status updates posted to the shop, with their signature headers.
-    expect(Object.keys(document.webhooks)).toEqual(['orderStatusChanged', 'intakePaused', 'intakeResumed', 'webhookTest']);
+    expect(Object.keys(document.webhooks)).toEqual(['orderStatusChanged', 'orderCorrected', 'intakePaused', 'intakeResumed', 'webhookTest']);
     const statusChanged = document.webhooks.orderStatusChanged.post;
     expect(statusChanged.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/StatusChangedEvent');
     expect(statusChanged.parameters.map((header: { name: string }) => header.name)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);

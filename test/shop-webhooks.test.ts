@@ -4,8 +4,8 @@ import supertest from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { createApiKeyRepository } from '../src/api/api-key-repository.ts';
 import type { Database } from '../src/db/database.ts';
-import { createOrderRepository } from '../src/orders/order-repository.ts';
-import { statusChangedEvent, testEvent } from '../src/webhooks/webhook-events.ts';
+import { createOrderRepository, orderDigest } from '../src/orders/order-repository.ts';
+import { orderCorrectedEvent, statusChangedEvent, testEvent } from '../src/webhooks/webhook-events.ts';
 import { createWebhookRepository } from '../src/webhooks/webhook-repository.ts';
 import { createWebhookSender } from '../src/webhooks/webhook-sender.ts';
 import type { WebhookSenderOptions } from '../src/webhooks/webhook-sender.ts';
@@ -101,6 +101,23 @@ describeEngines('status updates to the shop', (engine) => {
     expect(shop.received).toEqual([]);
     expect(await deliveries.forOrder(order.id)).toEqual([]);
     expect(await deliveries.forOrder(typedIn.order.id)).toEqual([]);
+  });
+
+  it('tell the shop of a correction made in the kitchen, field by field as the API names them, with the new version', async () => {
+    const db = await openTestDatabase(engine);
+    const shop = await startShop();
+    const { secret, orders, order } = await shopWithOrder(db, shop.url);
+
+    const edited = await orders.edit(order.id, { ...order, deliveryAddress: 'Kerkstraat 12', items: '2 x Margherita\n1 x Tiramisu' }, orderDigest(order), null);
+    await senderFor(db).drain();
+
+    expect(edited?.outcome).toBe('edited');
+    const event = orderCorrectedEvent.strict().parse(new Webhook(secret!).verify(shop.received[0]!.body, shop.received[0]!.headers as Record<string, string>));
+    expect(event.data).toMatchObject({ orderId: order.id, externalId: 'shop-1042', number: order.number, version: orderDigest((await orders.findById(order.id))!) });
+    expect(event.data.changes).toEqual([
+      { field: 'deliveryAddress', before: null, after: 'Kerkstraat 12' },
+      { field: 'items', before: ['2 x Margherita'], after: ['2 x Margherita', '1 x Tiramisu'] },
+    ]);
   });
 
   it('make no event for a change that rolled back, and one for the change that committed', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { apiOrder, cancelBody } from './order-resource.ts';
 import { problemSchema } from './problem.ts';
-import { intakeAnswer, intakePausedEvent, intakeResumedEvent, statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
+import { intakeAnswer, intakePausedEvent, intakeResumedEvent, orderCorrectedEvent, statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
 import { retryWaitsMs, webhookTimeoutMs } from '../webhooks/webhook-sender.ts';
 
 /** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */
@@ -153,6 +153,7 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
     webhooks: {
       orderStatusChanged: webhook('order.status_changed', 'An order the shop sent changed status',
         'Posted for every status change after the order came in (confirmed, delayed, delivered, cancelled, and back), whoever made it: staff, or the shop through this API.', 'StatusChangedEvent'),
+      orderCorrected: webhook('order.corrected', 'An order the shop sent was corrected', 'Posted for every correction of the order’s customer, address, items, note or time asked for, whoever made it: staff (the customer called the kitchen), or the shop through this API. It names each field changed, before and after, and the order’s new version.', 'OrderCorrectedEvent'),
       intakePaused: webhook('intake.paused', 'The kitchen paused the online orders', 'Posted to every key with an address when staff pause the online orders (or pause them for longer).', 'IntakePausedEvent'),
       intakeResumed: webhook('intake.resumed', 'The kitchen opened the online orders again', 'Posted to every key with an address when staff end a pause early. A pause that runs out by itself (at pausedUntil) sends nothing.', 'IntakeResumedEvent'),
       webhookTest: webhook('webhook.test', 'A test from the API keys page', 'Sent when an admin presses Send a test update.', 'TestEvent'),
@@ -167,6 +168,7 @@ export function buildOpenApiDocument(newOrderBody: ZodType, orderPatchBody: ZodT
         Problem: component(problemSchema, 'output'),
         StatusChangedEvent: component(statusChangedEvent, 'output'),
         TestEvent: component(testEvent, 'output'),
+        OrderCorrectedEvent: component(orderCorrectedEvent, 'output'),
         IntakePausedEvent: component(intakePausedEvent, 'output'),
         IntakeResumedEvent: component(intakeResumedEvent, 'output'),
         Intake: component(intakeAnswer, 'output'),

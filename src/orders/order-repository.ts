@@ -7,6 +7,7 @@ import { isFinished } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
 import { expectedAfterDelay } from './delays.ts';
 import { createWebhookRepository } from '../webhooks/webhook-repository.ts';
+import type { correctedFields } from '../webhooks/webhook-events.ts';
 
 export type Order = {
   id: string;
@@ -71,6 +72,14 @@ export type CreateOrder = OrderInput & {
 export type OrderFields = Pick<Order, 'customerName' | 'phone' | 'items' | 'note' | 'deliveryAddress' | 'scheduledFor'>;
 
 export const editableFields = ['customerName', 'phone', 'deliveryAddress', 'items', 'note', 'scheduledFor'] as const satisfies ReadonlyArray<keyof OrderFields>;
+
+/** The API's name of each field a correction changes (the shops' status updates). */
+const apiFieldNames = {
+  customerName: 'customer.name', phone: 'customer.phone', deliveryAddress: 'deliveryAddress', items: 'items', note: 'note', scheduledFor: 'scheduledFor',
+} as const satisfies Record<(typeof editableFields)[number], (typeof correctedFields)[number]>;
+
+/** A field's value as the API gives it: the items as a list. */
+const apiFieldValue = (field: keyof OrderFields, value: string | null) => (field === 'items' && value !== null ? value.split('\n') : value);
 
 /** A field's value before and after a correction. */
 export type FieldChange = { field: keyof OrderFields; before: string | null; after: string | null };
@@ -265,11 +274,17 @@ export function createOrderRepository(db: Database, options: OrderRepositoryOpti
         await db.run(sql.setNumber, { id, day, number: await db.value<number>(sql.nextNumber, [day]) });
       }
     }
-    await db.run(sql.insertEdit, [id, at, by.staffId, by.apiKeyId ?? null, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
+    const editId = await db.value<number>(`${sql.insertEdit} RETURNING id`, [id, at, by.staffId, by.apiKeyId ?? null, JSON.stringify(Object.fromEntries(changes.map((change) => [change.field, [change.before, change.after]])))]);
     const cancelledTexts = current.phone === fields.phone ? 0 : (await db.run(sql.cancelQueuedToOldNumber, {
       id, phone: fields.phone, at, reason: numberCorrectedReason(current.phone, fields.phone),
     })).changes;
-    return { outcome: 'edited', order: (await findById(id))!, changes, cancelledTexts };
+    const order = (await findById(id))!;
+    // The shop that sent the order hears of the correction, in this transaction (as of a status change).
+    await shopEvents.orderCorrected({
+      orderId: id, externalId: order.externalId, number: order.number, correctedAt: at, version: orderDigest(order), sequence: Number(editId),
+      changes: changes.map((change) => ({ field: apiFieldNames[change.field], before: apiFieldValue(change.field, change.before), after: apiFieldValue(change.field, change.after) })),
+    });
+    return { outcome: 'edited', order, changes, cancelledTexts };
   };
 
   const recordChange = async (current: Order, status: OrderStatus, by: { staffId: number | null; apiKeyId?: number }, delay?: Delay, reason?: string) => {

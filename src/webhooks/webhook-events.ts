@@ -20,6 +20,33 @@ const statusChangedData = z.object({
 
 export type StatusChangedData = z.infer<typeof statusChangedData>;
 
+/** The order's fields as the API names them, for a correction's changes. */
+export const correctedFields = ['customer.name', 'customer.phone', 'deliveryAddress', 'items', 'note', 'scheduledFor'] as const;
+
+const correctionValue = z.union([z.string(), z.array(z.string()), z.null()]);
+
+const orderCorrectedData = z.object({
+  orderId: z.string().meta({ description: 'Our id of the order, as in /api/orders/{orderId}' }),
+  externalId: z.string().nullable(),
+  number: z.int().nullable().meta({ description: 'The order’s number after the correction (an order moved to another day gets one of that day)' }),
+  correctedAt: z.iso.datetime(),
+  changes: z.array(z.object({
+    field: z.enum(correctedFields),
+    before: correctionValue,
+    after: correctionValue.meta({ description: 'As the API gives the field: items as a list, null for none' }),
+  })),
+  version: z.string().meta({ description: 'The order’s version after the correction, as GET /api/orders/{orderId} gives it' }),
+  sequence: z.int().meta({ description: 'Grows with each correction of the order: ignore an event whose sequence is not above the last one you applied.' }),
+});
+
+export type OrderCorrectedData = z.infer<typeof orderCorrectedData>;
+
+export const orderCorrectedEvent = z.object({
+  type: z.literal('order.corrected'),
+  timestamp: z.iso.datetime().meta({ description: 'When the correction was saved' }),
+  data: orderCorrectedData,
+});
+
 export const statusChangedEvent = z.object({
   type: z.literal('order.status_changed'),
   timestamp: z.iso.datetime().meta({ description: 'When the change happened' }),

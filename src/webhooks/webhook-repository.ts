@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { IntakeData, StatusChangedData } from './webhook-events.ts';
+import type { IntakeData, OrderCorrectedData, StatusChangedData } from './webhook-events.ts';
 
 /**
  * Status updates to the shop (webhooks): the outbox of events for the shops' servers, and each API
@@ -8,7 +8,7 @@ import type { IntakeData, StatusChangedData } from './webhook-events.ts';
  * reports; the sender (webhook-sender.ts) posts it, retries it, and records what the shop answered.
  */
 
-export const webhookEventTypes = ['order.status_changed', 'intake.paused', 'intake.resumed', 'webhook.test'] as const;
+export const webhookEventTypes = ['order.status_changed', 'order.corrected', 'intake.paused', 'intake.resumed', 'webhook.test'] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
@@ -147,6 +147,12 @@ export function createWebhookRepository(db: Database, now: () => Date = () => ne
       const at = now().toISOString();
       const body = eventBody('order.status_changed', data.changedAt, data);
       const written = await db.run(sql.enqueueForOrder, { eventId: newEventId(), eventType: 'order.status_changed', body, orderId: data.orderId, at });
+      return written.changes > 0;
+    },
+    /** Queues a correction of a shop's order for that shop, as statusChanged does a status change. */
+    async orderCorrected(data: OrderCorrectedData): Promise<boolean> {
+      const body = eventBody('order.corrected', data.correctedAt, data);
+      const written = await db.run(sql.enqueueForOrder, { eventId: newEventId(), eventType: 'order.corrected', body, orderId: data.orderId, at: now().toISOString() });
       return written.changes > 0;
     },
     /**
