@@ -89,9 +89,11 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
       await response.body?.cancel().catch(() => {});
       return { status: response.status, error: response.ok ? null : `answered HTTP ${response.status}` };
     } catch (error) {
-      const reason = abort.signal.aborted ? (abort.signal.reason as Error) : error as Error & { cause?: { code?: string; message?: string } };
-      const cause = (reason as { cause?: { code?: string; message?: string } }).cause;
-      return { status: null, error: cause?.code ? `${reason.message}: ${cause.code}` : reason.message };
+      // Our own abort says why (the time limit, a stop); fetch's own error names the network's
+      // reason in its cause ("fetch failed: ECONNREFUSED").
+      const reason = (abort.signal.aborted ? abort.signal.reason : error) as Error & { cause?: { code?: string } };
+      const code = reason.cause?.code;
+      return { status: null, error: code ? `${reason.message}: ${code}` : reason.message };
     } finally {
       clearTimeout(timeout);
       aborts.delete(abort);
@@ -181,7 +183,7 @@ export function createWebhookSender(deps: { deliveries: WebhookRepository; logge
       if (looking) lookAgain = true;
       else schedule(0);
     },
-    /** Sends everything due now and waits for it (tests, and the bench). */
+    /** Sends what is due, and waits, until nothing is due or in flight (tests). */
     async drain(): Promise<void> {
       const wasRunning = running;
       running = true;
