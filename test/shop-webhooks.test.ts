@@ -188,6 +188,8 @@ describeEngines('status updates to the shop', (engine) => {
     const page = await admin.refreshToken('/api-keys');
     expect(page.text).toContain('1 gave up');
     expect(page.text).toContain('answered HTTP 503');
+    // Each Send again button names its update for a screen reader: there may be several.
+    expect(page.text).toContain(`Send again<span class="visually-hidden">: the update about #${order.number} made `);
 
     shop.answer = () => ({ status: 200 });
     await admin.post(`/api-keys/${apiKey.id}/deliveries/${gaveUp!.id}/send-again`).expect(303).expect('location', `/api-keys#key-${apiKey.id}`);
