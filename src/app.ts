@@ -103,6 +103,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const apiKeys = createApiKeyRepository(db);
   const board = createBoardRepository(db);
   const intake = createIntakePauseRepository(db);
+  const webhooks = createWebhookRepository(db);
   const live = deps.liveBoard ?? createLiveBoard(db, { logger });
   // The kitchen's days, in TIME_ZONE: the board's counts, the Done view, the Messages page.
   const calendar = createZonedCalendar(config.timeZone);
@@ -215,13 +216,13 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.use(requireStaff);
   app.use(onlyUnder('/orders/', createOrderFormRouter({ orders, defaultCountry: config.defaultCountry, calendar, formatTime })));
   app.use(createBoardRouter({ view: boardView, board, messages, live, sessionMaxHours: config.session.maxHours, heartbeatMs: deps.heartbeatMs }));
-  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, quickAnswers, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator }));
+  app.use(createOrdersRouter({ orders, messages, optOuts, replies, notifier, formatTime, renderBoard: boardView.render, textDefaults: settings.recentTextDefaults, quickAnswers, lateAfterMinutes: config.board.lateAfterMinutes, originator: config.messagebird.originator, shopUpdates: webhooks }));
   app.use(createMessagesRouter({ stats: createMessageStatsRepository(db), calendar }));
   app.use(createRepliesRouter({ replies }));
   app.use(createIntakeRouter({ intake, formatTime }));
   app.use(createAccountRouter({ staff, passwords }));
   app.use(createStaffRouter({ staff, passwords }));
-  app.use(createApiKeysRouter({ apiKeys, webhooks: createWebhookRepository(db) }));
+  app.use(createApiKeysRouter({ apiKeys, webhooks }));
   app.use(createTemplatesRouter({ templates, quickAnswers, restaurantName: config.restaurantName, publicUrl: config.publicUrl }));
   app.use(createSettingsRouter({ settings }));
 

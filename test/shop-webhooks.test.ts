@@ -439,6 +439,27 @@ describeEngines('the API keys page’s status updates', (engine) => {
     expect(after.text).toMatch(/<td>Test<\/td>\s*<td>Delivered<\/td>/);
   });
 
+  it('show on an order’s page what its shop was told, and whether the shop’s server took it', async () => {
+    const shop = await startShop();
+    shop.answer = (_request, index) => ({ status: index === 0 ? 200 : 503 });
+    const { database: db, signIn } = await createTestApp({ engine });
+    const { orders, order } = await shopWithOrder(db, shop.url);
+    const typedIn = await orders.create({ externalId: null, customerName: 'Bea', phone: '+31612345679', items: ['1 x Pizza'], note: null, deliveryAddress: null, formToken: 'form-1', createdBy: null, apiKeyId: null });
+    await orders.updateStatus(order.id, 'confirmed', null);
+    await orders.updateStatus(order.id, 'delayed', null, undefined, { minutes: 20, lateAfterMinutes: 30 });
+    await senderFor(db, { retryWaitsMs: [60_000] }).drain();
+    const cook = await signIn('cook');
+
+    const page = await cook.get(`/orders/${order.id}`).expect(200);
+
+    expect(page.text).toContain('<h2>Updates to the shop</h2>');
+    expect(page.text).toMatch(/pending → confirmed<\/td>\s*<td>Delivered<\/td>\s*<td>1<\/td>\s*<td>HTTP 200/);
+    expect(page.text).toMatch(/confirmed → delayed<\/td>\s*<td>Waiting, next try <time[^>]*>[^<]+<\/time><\/td>\s*<td>1<\/td>\s*<td>answered HTTP 503/);
+    // Sending again is an admin's, on the API keys page.
+    expect(page.text).not.toContain('Send again');
+    expect((await cook.get(`/orders/${typedIn.order.id}`).expect(200)).text).not.toContain('Updates to the shop');
+  });
+
   it('keep the secret when the address changes, and make a new one on request that alone signs from then on', async () => {
     const shop = await startShop();
     const { database: db, signIn } = await createTestApp({ engine });

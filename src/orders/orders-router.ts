@@ -21,6 +21,8 @@ import type { Order, OrderRepository, StatusChange } from './order-repository.ts
 import { fieldLabels, fieldText } from './order-input.ts';
 import { cancelReasonMaxLength, orderStatuses } from './order-status.ts';
 import type { OrderStatus } from './order-status.ts';
+import { deliveryStateLabels } from '../webhooks/webhook-repository.ts';
+import type { WebhookRepository } from '../webhooks/webhook-repository.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -91,6 +93,8 @@ export function createOrdersRouter(deps: {
   lateAfterMinutes: number;
   /** MESSAGEBIRD_ORIGINATOR, for the warning about sender names in the US and Canada. */
   originator: string;
+  /** What the shop that sent an order was told of it (its status updates). */
+  shopUpdates: Pick<WebhookRepository, 'forOrder'>;
 }): Router {
   const { orders, messages, optOuts, replies, notifier, formatTime, renderBoard } = deps;
   const router = Router();
@@ -162,6 +166,7 @@ export function createOrdersRouter(deps: {
       edits: await orders.edits(order.id), fieldLabels, fieldText, replies: texts, conversation,
       answer: { draft, formToken: randomBytes(16).toString('hex'), count: describeCount(countSegments(draft)), maxLength: answerMaxLength, quick: await Promise.all((await deps.quickAnswers.list()).map((quick) => notifier.fill(order, quick))) },
       optOutHistory: await optOuts.history(order.phone),
+      shopUpdates: await deps.shopUpdates.forOrder(order.id), deliveryStateLabels,
     });
   }
 
