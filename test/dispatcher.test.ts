@@ -198,7 +198,8 @@ describeEngines('messages claimed ahead of a free slot', (engine) => {
     const [a, b, c] = [await queue('a'), await queue('b'), await queue('c')];
     dispatcher.start();
     await reach(b, ['sending']);
-    expect(fake.sends()).toHaveLength(1);
+    // b is claimed once a's send has started; a's request may reach the fake a moment after.
+    await expect.poll(() => fake.sends().length).toBe(1);
     expect(await dispatcher.stop(2000)).toBe(0);
     expect(await messages.findById(a.id)).toMatchObject({ state: 'sent', attempts: 1 });
     expect(await messages.findById(b.id)).toMatchObject({ state: 'queued', attempts: 0, lastAttemptAt: null });
@@ -427,6 +428,8 @@ describeEngines('stopping the dispatcher', (engine) => {
     const message = await queue('a');
     dispatcher.start();
     await reach(message, ['sending']);
+    // In flight once MessageBird has the request: claimed and not yet sent, stop would put it back.
+    await expect.poll(() => fake.sends().length).toBe(1);
     expect(await dispatcher.stop(2000)).toBe(0);
     expect((await messages.findById(message.id))!.state).toBe('sent');
   });
@@ -437,6 +440,7 @@ describeEngines('stopping the dispatcher', (engine) => {
     const message = await queue('a');
     dispatcher.start();
     await reach(message, ['sending']);
+    await expect.poll(() => fake.sends().length).toBe(1);
     expect(await dispatcher.stop(50)).toBe(1);
     expect(await messages.findById(message.id)).toMatchObject({ state: 'checking' });
   });
