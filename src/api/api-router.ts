@@ -14,8 +14,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { cancelBody, newOrderBody, orderIdPattern, orderPatchBody, patchedFields, scheduledForProblem, toApiOrder } from './order-resource.ts';
 import { fieldProblems, sendProblem } from './problem.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import type { z } from 'zod';
-import type { intakeAnswer } from '../webhooks/webhook-events.ts';
+import { toIntakeAnswer } from './intake-resource.ts';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -138,9 +137,7 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   // Whether the kitchen takes orders now, for the shop to say so before its customer orders.
   router.get('/intake', async (_req, res) => {
-    const pause = await deps.intake.current();
-    const answer: z.infer<typeof intakeAnswer> = pause ? { open: false, pausedUntil: pause.until } : { open: true, pausedUntil: null };
-    res.json(answer);
+    res.json(toIntakeAnswer(await deps.intake.current()));
   });
 
   router.get('/orders/:orderId', async (_req, res) => {

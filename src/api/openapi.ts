@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { apiOrder, cancelBody } from './order-resource.ts';
+import { intakeAnswer } from './intake-resource.ts';
 import { problemSchema } from './problem.ts';
-import { intakeAnswer, intakePausedEvent, intakeResumedEvent, orderCorrectedEvent, statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
+import { intakePausedEvent, intakeResumedEvent, orderCorrectedEvent, statusChangedEvent, testEvent } from '../webhooks/webhook-events.ts';
 import { retryWaitsMs, webhookTimeoutMs } from '../webhooks/webhook-sender.ts';
 
 /** JSON Schema (draft 2020-12, which OpenAPI 3.1 uses) of a zod schema, as a component. */

@@ -78,9 +78,3 @@ export const intakeResumedEvent = z.object({
   timestamp: z.iso.datetime(),
   data: intakeData,
 });
-
-/** GET /api/intake. */
-export const intakeAnswer = z.object({
-  open: z.boolean(),
-  pausedUntil: z.iso.datetime().nullable().meta({ description: 'When the pause ends; null while orders are open' }),
-});

@@ -137,24 +137,20 @@ export function createWebhookRepository(db: Database, now: () => Date = () => ne
       WHERE delivery.order_id = ? ORDER BY delivery.id`,
   };
   const eventBody = (type: WebhookEventType, at: string, data: unknown) => JSON.stringify({ type, timestamp: at, data });
+  /** An event about an order, for the shop that sent it if its key has an address; whether one was written. */
+  const enqueueForOrder = async (eventType: WebhookEventType, timestamp: string, data: { orderId: string }) => {
+    const written = await db.run(sql.enqueueForOrder, { eventId: newEventId(), eventType, body: eventBody(eventType, timestamp, data), orderId: data.orderId, at: now().toISOString() });
+    return written.changes > 0;
+  };
 
   return {
     /**
      * Queues the event of an order's status change for the shop that sent the order, when its key
      * has an address (otherwise writes nothing). Call it inside the change's transaction.
      */
-    async statusChanged(data: StatusChangedData): Promise<boolean> {
-      const at = now().toISOString();
-      const body = eventBody('order.status_changed', data.changedAt, data);
-      const written = await db.run(sql.enqueueForOrder, { eventId: newEventId(), eventType: 'order.status_changed', body, orderId: data.orderId, at });
-      return written.changes > 0;
-    },
+    statusChanged: (data: StatusChangedData) => enqueueForOrder('order.status_changed', data.changedAt, data),
     /** Queues a correction of a shop's order for that shop, as statusChanged does a status change. */
-    async orderCorrected(data: OrderCorrectedData): Promise<boolean> {
-      const body = eventBody('order.corrected', data.correctedAt, data);
-      const written = await db.run(sql.enqueueForOrder, { eventId: newEventId(), eventType: 'order.corrected', body, orderId: data.orderId, at: now().toISOString() });
-      return written.changes > 0;
-    },
+    orderCorrected: (data: OrderCorrectedData) => enqueueForOrder('order.corrected', data.correctedAt, data),
     /**
      * Queues the news of the online orders being paused or opened again for every key with an
      * address (a pause concerns every shop). Call it inside the pause's transaction.
